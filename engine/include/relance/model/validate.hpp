@@ -1,0 +1,44 @@
+// Static checks of a workflow against the loaded plugins, run by `relance validate` and before
+// any run starts.
+#pragma once
+
+#include <relance/model/workflow.hpp>
+
+#include <string>
+#include <vector>
+
+namespace relance::model {
+
+// What the validator needs to know of one plugin action (from the plugin's manifest).
+struct ActionSpec {
+    std::string plugin;
+    std::string name;
+    std::string description;
+    bool safe_to_repeat = false;
+    json input_schema = json::object();   // JSON Schema (draft 7)
+    json output_schema = json::object();  // JSON Schema; may be empty
+};
+
+class ActionCatalog {
+public:
+    virtual ~ActionCatalog() = default;
+    virtual bool has_plugin(const std::string& plugin) const = 0;
+    // nullptr when the plugin has no such action.
+    virtual const ActionSpec* find_action(const std::string& plugin,
+                                          const std::string& action) const = 0;
+    // For "did you mean" hints.
+    virtual std::vector<std::string> plugin_names() const = 0;
+};
+
+// Every problem found, errors and warnings, each with file:line:col:
+//  - `uses:` naming an unknown plugin or action;
+//  - `with:` missing a required field, naming an unknown one, or holding a literal of the wrong
+//    type (templates are checked after rendering, at run time);
+//  - a template naming an unknown variable (an input not declared, a step not before this one,
+//    a var never set);
+//  - steps no path reaches; `on_error` targets that do not exist;
+//  - Lua conditions and blocks that do not compile.
+std::vector<Diagnostic> validate(const Workflow& wf, const Program& program,
+                                 const ActionCatalog& catalog);
+
+}  // namespace relance::model

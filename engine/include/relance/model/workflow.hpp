@@ -1,0 +1,151 @@
+// The workflow model: what a workflow file (YAML v1) means once parsed, and the program a run
+// executes. A run is pinned to one workflow version and stores only its position in the
+// program (a node index) and its context, so the program layout must be a pure function of the
+// workflow source.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace relance::model {
+
+using json = nlohmann::json;
+
+// A place in a workflow file; line and column are 1-based.
+struct SourcePos {
+    std::string file;
+    int line = 0;
+    int column = 0;
+    std::string str() const;  // "file:line:col"
+};
+
+struct Diagnostic {
+    enum class Severity { error, warning };
+    Severity severity = Severity::error;
+    SourcePos pos;
+    std::string message;
+    std::string str() const;  // "file:line:col: error: message"
+};
+
+// Thrown by the loader when a file cannot be parsed at all; carries every diagnostic found.
+class LoadError : public std::exception {
+public:
+    explicit LoadError(std::vector<Diagnostic> diagnostics);
+    const char* what() const noexcept override { return text_.c_str(); }
+    const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+
+private:
+    std::vector<Diagnostic> diagnostics_;
+    std::string text_;
+};
+
+enum class InputType { string, number, integer, boolean, object, array };
+const char* to_string(InputType t);
+
+struct InputField {
+    std::string name;
+    InputType type = InputType::string;
+    bool required = false;
+    std::optional<json> default_value;
+    std::string description;
+    SourcePos pos;
+};
+
+struct RetryPolicy {
+    int attempts = 1;                              // total attempts, 1 = no retry
+    std::chrono::milliseconds backoff{30'000};     // delay before the 2nd attempt
+    double factor = 2.0;                           // each later delay is multiplied by this
+    std::chrono::milliseconds max_backoff{3'600'000};
+};
+
+struct OnError {
+    enum class Kind { fail, continue_, go_to };
+    Kind kind = Kind::fail;
+    std::string target;  // step id, with go_to
+    SourcePos pos;
+};
+
+enum class StepKind { action, set, if_, wait, lua, exit };
+const char* to_string(StepKind k);
+
+struct Step {
+    std::string id;        // given, or derived ("step3", "send_email" from uses, ...)
+    bool id_given = false;
+    StepKind kind = StepKind::action;
+    SourcePos pos;         // position of the step's mapping in the file
+    std::string name;      // optional human label
+
+    std::string when;      // Lua condition; empty means always
+    SourcePos when_pos;
+    RetryPolicy retry;
+    OnError on_error;
+
+    // action: `uses: plugin.action` + `with:` (values are templates, see expr/template.hpp)
+    std::string plugin;
+    std::string action;
+    SourcePos uses_pos;
+    json with = json::object();
+    std::map<std::string, SourcePos> with_pos;  // JSON pointer ("/to/email") -> position
+
+    // set: name -> template value; results land in vars.<name>
+    json set = json::object();
+    std::map<std::string, SourcePos> set_pos;
+
+    // if: Lua condition, then/else branches
+    std::string condition;
+    SourcePos condition_pos;
+    std::vector<Step> then_steps;
+    std::vector<Step> else_steps;
+
+    // wait: a duration ("30m", "2h", "3d")
+    std::chrono::milliseconds wait_for{0};
+
+    // lua: a sandboxed block whose returned table is the step output
+    std::string lua;
+    SourcePos lua_pos;
+
+    // exit: ends the run with a reason
+    std::string exit_reason;
+};
+
+struct Workflow {
+    std::string name;
+    std::string version;      // as written ("1", "2024-05-01", ...)
+    std::string description;
+    std::vector<InputField> inputs;
+    std::vector<Step> steps;
+    std::string file;         // where it was loaded from
+    std::string source;       // the exact text it was loaded from (runs are pinned to it)
+};
+
+// The executable form: every step (nested ones included) becomes a node with explicit
+// successors. Node 0 is the entry. A successor of -1 means "the run is complete".
+struct Node {
+    const Step* step = nullptr;
+    int next = -1;        // after this step (for if: after the whole if)
+    int then_first = -1;  // if: first node of the then branch (-1: go to next)
+    int else_first = -1;  // if: first node of the else branch (-1: go to next)
+    int on_error = -1;    // on_error go_to target
+};
+
+struct Program {
+    std::vector<Node> nodes;
+    std::map<std::string, int> index_of;  // step id -> node index
+    std::vector<std::string> unreachable; // step ids that no path reaches
+};
+
+// Loads a YAML v1 workflow. Throws LoadError (with file:line:col) on malformed files.
+Workflow load_workflow_file(const std::string& path);
+Workflow load_workflow_text(const std::string& text, const std::string& file_name);
+
+// Builds the program. Requires step ids to be unique (the loader guarantees it).
+Program compile(const Workflow& wf);
+
+// Parses "90s", "30m", "2h", "3d", "1w"; std::nullopt when malformed.
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
+
+}  // namespace relance::model

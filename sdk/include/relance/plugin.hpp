@@ -1,0 +1,396 @@
+// relance/plugin.hpp — header-only C++ layer over relance/plugin.h.
+//
+// A plugin is one class derived from relance::sdk::Plugin (and, for a provider, one derived from
+// relance::sdk::Sandbox), plus one line:
+//
+//     RELANCE_PLUGIN(MyPlugin, MySandbox, kManifestJson)
+//
+// Exceptions never cross the C boundary: everything thrown inside invoke(), the constructors or
+// the sandbox is caught here and turned into a classified status.
+#pragma once
+
+#include <relance/plugin.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace relance::sdk {
+
+using json = nlohmann::json;
+
+enum class Status {
+    ok = RL_OK,
+    retryable = RL_RETRYABLE,
+    rate_limited = RL_RATE_LIMITED,
+    permanent = RL_PERMANENT,
+    in_doubt = RL_IN_DOUBT,
+};
+
+// Thrown by plugin code to report a classified failure.
+class Error : public std::runtime_error {
+public:
+    Error(Status status, const std::string& message,
+          std::chrono::milliseconds retry_after = std::chrono::milliseconds{0})
+        : std::runtime_error(message), status_(status), retry_after_(retry_after) {}
+    Status status() const { return status_; }
+    std::chrono::milliseconds retry_after() const { return retry_after_; }
+
+private:
+    Status status_;
+    std::chrono::milliseconds retry_after_;
+};
+
+inline Error retryable(const std::string& m, std::chrono::milliseconds after = {}) {
+    return Error(Status::retryable, m, after);
+}
+inline Error rate_limited(const std::string& m, std::chrono::milliseconds after) {
+    return Error(Status::rate_limited, m, after);
+}
+inline Error permanent(const std::string& m) { return Error(Status::permanent, m); }
+inline Error in_doubt(const std::string& m) { return Error(Status::in_doubt, m); }
+
+struct HttpRequest {
+    std::string method = "GET";
+    std::string url;
+    std::map<std::string, std::string> headers;
+    std::string body;
+    std::chrono::milliseconds timeout{10000};
+};
+
+struct HttpResponse {
+    int status = 0;  // 0 when no HTTP answer came back (see transport_error)
+    std::map<std::string, std::string> headers;  // lower-case names
+    std::string body;
+    // Set when no HTTP answer came back: "connect", "timeout", "read", "write" or "other".
+    std::string transport_error;
+    bool request_sent = false;  // with transport_error: may the server have acted on it?
+    std::string message;
+
+    bool ok() const { return transport_error.empty(); }
+    std::string header(const std::string& lower_name) const {
+        auto it = headers.find(lower_name);
+        return it == headers.end() ? std::string{} : it->second;
+    }
+};
+
+// An rl_buffer that copies what the other side sets into a std::string.
+struct StringBuffer : rl_buffer {
+    explicit StringBuffer(std::string& target) : rl_buffer{&StringBuffer::assign, &target} {}
+    static void assign(rl_buffer* self, const char* data, size_t size) {
+        static_cast<std::string*>(self->opaque)->assign(data, size);
+    }
+};
+
+// Host services, bound to one instance.
+class Host {
+public:
+    Host(const rl_host_api* api, rl_host_ctx* ctx) : api_(api), ctx_(ctx) {}
+
+    HttpResponse http(const HttpRequest& request) const {
+        json req = {{"method", request.method},
+                    {"url", request.url},
+                    {"headers", request.headers},
+                    {"body", request.body},
+                    {"timeout_ms", request.timeout.count()}};
+        std::string out;
+        StringBuffer buf(out);
+        api_->http_request(ctx_, req.dump().c_str(), &buf);
+        HttpResponse resp;
+        json j = json::parse(out, nullptr, false);
+        if (j.is_discarded() || !j.is_object()) {
+            resp.transport_error = "other";
+            resp.message = "host returned an unreadable HTTP response";
+            return resp;
+        }
+        if (j.contains("error")) {
+            const json& e = j["error"];
+            resp.transport_error = e.value("kind", "other");
+            resp.request_sent = e.value("sent", false);
+            resp.message = e.value("message", "");
+            return resp;
+        }
+        resp.status = j.value("status", 0);
+        resp.body = j.value("body", "");
+        if (j.contains("headers"))
+            for (auto& [k, v] : j["headers"].items()) resp.headers[k] = v.get<std::string>();
+        return resp;
+    }
+
+    void log(rl_log_level level, const std::string& message) const {
+        api_->log(ctx_, level, message.c_str());
+    }
+    void info(const std::string& m) const { log(RL_LOG_INFO, m); }
+    void warn(const std::string& m) const { log(RL_LOG_WARN, m); }
+
+    std::optional<std::string> secret(const std::string& name) const {
+        std::string v;
+        StringBuffer buf(v);
+        if (api_->secret_get(ctx_, name.c_str(), &buf) == 1) return v;
+        return std::nullopt;
+    }
+
+    std::chrono::sys_time<std::chrono::milliseconds> now() const {
+        return std::chrono::sys_time<std::chrono::milliseconds>{
+            std::chrono::milliseconds{api_->clock_now_ms(ctx_)}};
+    }
+
+    std::optional<std::string> cache_get(const std::string& key) const {
+        std::string v;
+        StringBuffer buf(v);
+        if (api_->cache_get(ctx_, key.c_str(), &buf) == 1) return v;
+        return std::nullopt;
+    }
+    void cache_set(const std::string& key, const std::string& value,
+                   std::chrono::milliseconds ttl) const {
+        api_->cache_set(ctx_, key.c_str(), value.data(), value.size(), ttl.count());
+    }
+
+    void sandbox_record(const std::string& box, const json& entry) const {
+        api_->sandbox_record(ctx_, box.c_str(), entry.dump().c_str());
+    }
+
+private:
+    const rl_host_api* api_;
+    rl_host_ctx* ctx_;
+};
+
+struct Call {
+    std::string action;
+    json input;
+    std::string message_id;
+    std::string run_id;
+    unsigned attempt = 1;
+};
+
+// What reconcile() learned about an in-doubt call.
+struct Reconciled {
+    enum class Outcome { done, not_done, unknown } outcome = Outcome::unknown;
+    json output = json::object();
+};
+
+class Plugin {
+public:
+    Plugin(Host host, json config) : host_(host), config_(std::move(config)) {}
+    virtual ~Plugin() = default;
+    Plugin(const Plugin&) = delete;
+    Plugin& operator=(const Plugin&) = delete;
+
+    // Run an action; return its output object or throw sdk::Error.
+    virtual json invoke(const Call& call) = 0;
+    // Say whether an in-doubt call took effect. The default cannot tell.
+    virtual Reconciled reconcile(const Call&) { return {}; }
+
+protected:
+    const Host& host() const { return host_; }
+    const json& config() const { return config_; }
+    bool sandbox_mode() const { return config_.value("mode", "live") == "sandbox"; }
+
+private:
+    Host host_;
+    json config_;
+};
+
+struct SandboxRequest {
+    std::string method;
+    std::string path;
+    std::map<std::string, std::string> query;
+    std::map<std::string, std::string> headers;  // lower-case names
+    std::string body;
+    std::string header(const std::string& lower_name) const {
+        auto it = headers.find(lower_name);
+        return it == headers.end() ? std::string{} : it->second;
+    }
+};
+
+struct SandboxResponse {
+    int status = 200;
+    std::map<std::string, std::string> headers;
+    std::string body;
+};
+
+class Sandbox {
+public:
+    Sandbox(Host host, json config) : host_(host), config_(std::move(config)) {}
+    virtual ~Sandbox() = default;
+    Sandbox(const Sandbox&) = delete;
+    Sandbox& operator=(const Sandbox&) = delete;
+
+    // Called from several threads at once.
+    virtual SandboxResponse handle(const SandboxRequest& request) = 0;
+
+protected:
+    const Host& host() const { return host_; }
+    const json& config() const { return config_; }
+
+private:
+    Host host_;
+    json config_;
+};
+
+// A stand-in for plugins without a sandbox emulator.
+struct NoSandbox {};
+
+namespace detail {
+
+inline void put(rl_buffer* b, const std::string& s) {
+    if (b) b->set(b, s.data(), s.size());
+}
+
+inline rl_status fail(rl_result* r, Status s, const std::string& msg,
+                      std::chrono::milliseconds after = {}) {
+    put(r->error, msg);
+    r->retry_after_ms = after.count();
+    return static_cast<rl_status>(s);
+}
+
+template <class P>
+struct Instance {
+    const rl_host_api* api;
+    P plugin;
+};
+
+template <class P>
+void* create(const rl_host_api* api, rl_host_ctx* ctx, const char* config_json, rl_buffer* error) {
+    try {
+        json config = json::parse(config_json ? config_json : "{}");
+        return new Instance<P>{api, P(Host(api, ctx), std::move(config))};
+    } catch (const std::exception& e) {
+        put(error, e.what());
+    } catch (...) {
+        put(error, "unknown exception in plugin constructor");
+    }
+    return nullptr;
+}
+
+template <class T>
+void destroy(void* p) {
+    delete static_cast<T*>(p);
+}
+
+inline Call to_call(const rl_call* c) {
+    Call call;
+    call.action = c->action ? c->action : "";
+    call.input = json::parse(c->input_json && *c->input_json ? c->input_json : "{}");
+    call.message_id = c->message_id ? c->message_id : "";
+    call.run_id = c->run_id ? c->run_id : "";
+    call.attempt = c->attempt;
+    return call;
+}
+
+template <class P>
+rl_status invoke(void* p, const rl_call* c, rl_result* r) {
+    auto* inst = static_cast<Instance<P>*>(p);
+    try {
+        json out = inst->plugin.invoke(to_call(c));
+        put(r->output, out.dump());
+        return RL_OK;
+    } catch (const Error& e) {
+        return fail(r, e.status(), e.what(), e.retry_after());
+    } catch (const std::exception& e) {
+        return fail(r, Status::permanent, std::string("plugin error: ") + e.what());
+    } catch (...) {
+        return fail(r, Status::permanent, "plugin error: unknown exception");
+    }
+}
+
+template <class P>
+rl_status reconcile(void* p, const rl_call* c, rl_result* r) {
+    auto* inst = static_cast<Instance<P>*>(p);
+    try {
+        Reconciled rec = inst->plugin.reconcile(to_call(c));
+        const char* names[] = {"done", "not_done", "unknown"};
+        json out = {{"outcome", names[static_cast<int>(rec.outcome)]}, {"output", rec.output}};
+        put(r->output, out.dump());
+        return RL_OK;
+    } catch (const Error& e) {
+        return fail(r, e.status(), e.what(), e.retry_after());
+    } catch (const std::exception& e) {
+        return fail(r, Status::retryable, e.what());
+    }
+}
+
+template <class S>
+void* sandbox_create(const rl_host_api* api, rl_host_ctx* ctx, const char* config_json,
+                     rl_buffer* error) {
+    try {
+        json config = json::parse(config_json ? config_json : "{}");
+        return new Instance<S>{api, S(Host(api, ctx), std::move(config))};
+    } catch (const std::exception& e) {
+        put(error, e.what());
+    } catch (...) {
+        put(error, "unknown exception in sandbox constructor");
+    }
+    return nullptr;
+}
+
+inline SandboxRequest parse_sandbox_request(const char* request_json) {
+    json j = json::parse(request_json);
+    SandboxRequest req;
+    req.method = j.value("method", "GET");
+    req.path = j.value("path", "/");
+    req.body = j.value("body", "");
+    if (j.contains("query"))
+        for (auto& [k, v] : j["query"].items()) req.query[k] = v.get<std::string>();
+    if (j.contains("headers"))
+        for (auto& [k, v] : j["headers"].items()) req.headers[k] = v.get<std::string>();
+    return req;
+}
+
+inline std::string dump_sandbox_response(const SandboxResponse& resp) {
+    return json{{"status", resp.status}, {"headers", resp.headers}, {"body", resp.body}}.dump();
+}
+
+template <class S>
+void sandbox_handle(void* p, const char* request_json, rl_buffer* response_json) {
+    auto* inst = static_cast<Instance<S>*>(p);
+    SandboxResponse resp;
+    try {
+        resp = inst->plugin.handle(parse_sandbox_request(request_json));
+    } catch (const std::exception& e) {
+        resp.status = 500;
+        resp.headers = {{"Content-Type", "application/json"}};
+        resp.body =
+            json{{"errors", {{{"message", std::string("sandbox error: ") + e.what()}}}}}.dump();
+    }
+    put(response_json, dump_sandbox_response(resp));
+}
+
+}  // namespace detail
+
+// Builds the static rl_plugin table for a Plugin class and an optional Sandbox class.
+template <class P, class S>
+const rl_plugin* export_plugin(const char* manifest_json) {
+    static const rl_plugin table = [&] {
+        rl_plugin t{};
+        t.abi_version = RELANCE_ABI_VERSION;
+        t.struct_size = sizeof(rl_plugin);
+        t.manifest_json = manifest_json;
+        t.create = &detail::create<P>;
+        t.destroy = &detail::destroy<detail::Instance<P>>;
+        t.invoke = &detail::invoke<P>;
+        t.reconcile = &detail::reconcile<P>;
+        t.parse_webhook = nullptr;
+        if constexpr (!std::is_same_v<S, NoSandbox>) {
+            t.sandbox_create = &detail::sandbox_create<S>;
+            t.sandbox_destroy = &detail::destroy<detail::Instance<S>>;
+            t.sandbox_handle = &detail::sandbox_handle<S>;
+        }
+        return t;
+    }();
+    return &table;
+}
+
+}  // namespace relance::sdk
+
+// The one line a C++ plugin needs. Sandbox may be relance::sdk::NoSandbox.
+#define RELANCE_PLUGIN(PluginClass, SandboxClass, manifest_json)                     \
+    extern "C" RELANCE_EXPORT const rl_plugin* relance_plugin_entry(void) {          \
+        return ::relance::sdk::export_plugin<PluginClass, SandboxClass>(manifest_json); \
+    }
