@@ -13,12 +13,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace relance::sdk {
@@ -35,14 +38,14 @@ enum class Status {
 
 // Thrown by plugin code to report a classified failure.
 class Error : public std::runtime_error {
-public:
+  public:
     Error(Status status, const std::string& message,
           std::chrono::milliseconds retry_after = std::chrono::milliseconds{0})
         : std::runtime_error(message), status_(status), retry_after_(retry_after) {}
     Status status() const { return status_; }
     std::chrono::milliseconds retry_after() const { return retry_after_; }
 
-private:
+  private:
     Status status_;
     std::chrono::milliseconds retry_after_;
 };
@@ -53,8 +56,12 @@ inline Error retryable(const std::string& m, std::chrono::milliseconds after = {
 inline Error rate_limited(const std::string& m, std::chrono::milliseconds after) {
     return Error(Status::rate_limited, m, after);
 }
-inline Error permanent(const std::string& m) { return Error(Status::permanent, m); }
-inline Error in_doubt(const std::string& m) { return Error(Status::in_doubt, m); }
+inline Error permanent(const std::string& m) {
+    return Error(Status::permanent, m);
+}
+inline Error in_doubt(const std::string& m) {
+    return Error(Status::in_doubt, m);
+}
 
 struct HttpRequest {
     std::string method = "GET";
@@ -90,7 +97,7 @@ struct StringBuffer : rl_buffer {
 
 // Host services, bound to one instance.
 class Host {
-public:
+  public:
     Host(const rl_host_api* api, rl_host_ctx* ctx) : api_(api), ctx_(ctx) {}
 
     HttpResponse http(const HttpRequest& request) const {
@@ -136,10 +143,13 @@ public:
         return std::nullopt;
     }
 
-    std::chrono::sys_time<std::chrono::milliseconds> now() const {
-        return std::chrono::sys_time<std::chrono::milliseconds>{
+    // The engine clock (virtual in tests and simulate). Spelled as a time_point rather than
+    // std::chrono::sys_time (C++20) so plugins can be built as C++17.
+    std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds> now() const {
+        return std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds>{
             std::chrono::milliseconds{api_->clock_now_ms(ctx_)}};
     }
+    std::int64_t now_ms() const { return api_->clock_now_ms(ctx_); }
 
     std::optional<std::string> cache_get(const std::string& key) const {
         std::string v;
@@ -156,7 +166,7 @@ public:
         api_->sandbox_record(ctx_, box.c_str(), entry.dump().c_str());
     }
 
-private:
+  private:
     const rl_host_api* api_;
     rl_host_ctx* ctx_;
 };
@@ -176,7 +186,7 @@ struct Reconciled {
 };
 
 class Plugin {
-public:
+  public:
     Plugin(Host host, json config) : host_(host), config_(std::move(config)) {}
     virtual ~Plugin() = default;
     Plugin(const Plugin&) = delete;
@@ -187,12 +197,12 @@ public:
     // Say whether an in-doubt call took effect. The default cannot tell.
     virtual Reconciled reconcile(const Call&) { return {}; }
 
-protected:
+  protected:
     const Host& host() const { return host_; }
     const json& config() const { return config_; }
     bool sandbox_mode() const { return config_.value("mode", "live") == "sandbox"; }
 
-private:
+  private:
     Host host_;
     json config_;
 };
@@ -216,7 +226,7 @@ struct SandboxResponse {
 };
 
 class Sandbox {
-public:
+  public:
     Sandbox(Host host, json config) : host_(host), config_(std::move(config)) {}
     virtual ~Sandbox() = default;
     Sandbox(const Sandbox&) = delete;
@@ -225,17 +235,89 @@ public:
     // Called from several threads at once.
     virtual SandboxResponse handle(const SandboxRequest& request) = 0;
 
-protected:
+  protected:
     const Host& host() const { return host_; }
     const json& config() const { return config_; }
 
-private:
+  private:
     Host host_;
     json config_;
 };
 
 // A stand-in for plugins without a sandbox emulator.
 struct NoSandbox {};
+
+// ---- helpers for plugin authors ----
+
+// Percent-encodes a string for use in a URL query (RFC 3986 unreserved characters kept).
+inline std::string url_encode(const std::string& s) {
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+namespace detail {
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil), C++17.
+inline std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+}  // namespace detail
+
+// Reads a Retry-After header: delta-seconds ("120") or an HTTP-date
+// ("Wed, 21 Oct 2015 07:28:00 GMT"), relative to now_ms (the engine clock). Returns nothing when
+// the value is absent or unreadable; a date in the past gives 0.
+inline std::optional<std::chrono::milliseconds> parse_retry_after(const std::string& value,
+                                                                  std::int64_t now_ms) {
+    std::string v = value;
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.pop_back();
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.erase(0, 1);
+    if (v.empty()) return std::nullopt;
+    bool digits = true;
+    for (char c : v) digits = digits && c >= '0' && c <= '9';
+    if (digits) {
+        if (v.size() > 9) return std::chrono::milliseconds{std::int64_t{999999999} * 1000};
+        return std::chrono::milliseconds{std::stoll(v) * 1000};
+    }
+    // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
+    char wday[4] = {}, mon[4] = {}, zone[4] = {};
+    int day = 0, year = 0, hh = 0, mm = 0, ss = 0;
+    if (std::sscanf(v.c_str(), "%3[A-Za-z], %d %3s %d %d:%d:%d %3s", wday, &day, mon, &year, &hh,
+                    &mm, &ss, zone) != 8)
+        return std::nullopt;
+    static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    unsigned month = 0;
+    for (unsigned i = 0; i < 12; ++i)
+        if (std::string(mon) == months[i]) month = i + 1;
+    if (month == 0 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) return std::nullopt;
+    std::int64_t secs = detail::days_from_civil(year, month, static_cast<unsigned>(day)) * 86400 +
+                        hh * 3600 + mm * 60 + ss;
+    std::int64_t delta = secs * 1000 - now_ms;
+    return std::chrono::milliseconds{delta > 0 ? delta : 0};
+}
+
+// The classified error for an HTTP call that got no answer: if the request may have reached the
+// server the effect is in doubt, otherwise it is safe to retry.
+inline Error transport_failure(const HttpResponse& resp, const std::string& what) {
+    std::string m = what + ": " + resp.transport_error + " error";
+    if (!resp.message.empty()) m += " (" + resp.message + ")";
+    return resp.request_sent ? in_doubt(m) : retryable(m);
+}
 
 namespace detail {
 
@@ -313,6 +395,8 @@ rl_status reconcile(void* p, const rl_call* c, rl_result* r) {
         return fail(r, e.status(), e.what(), e.retry_after());
     } catch (const std::exception& e) {
         return fail(r, Status::retryable, e.what());
+    } catch (...) {
+        return fail(r, Status::retryable, "plugin error: unknown exception");
     }
 }
 
@@ -358,6 +442,10 @@ void sandbox_handle(void* p, const char* request_json, rl_buffer* response_json)
         resp.headers = {{"Content-Type", "application/json"}};
         resp.body =
             json{{"errors", {{{"message", std::string("sandbox error: ") + e.what()}}}}}.dump();
+    } catch (...) {
+        resp.status = 500;
+        resp.headers = {{"Content-Type", "application/json"}};
+        resp.body = R"({"errors":[{"message":"sandbox error: unknown exception"}]})";
     }
     put(response_json, dump_sandbox_response(resp));
 }
@@ -390,7 +478,7 @@ const rl_plugin* export_plugin(const char* manifest_json) {
 }  // namespace relance::sdk
 
 // The one line a C++ plugin needs. Sandbox may be relance::sdk::NoSandbox.
-#define RELANCE_PLUGIN(PluginClass, SandboxClass, manifest_json)                     \
-    extern "C" RELANCE_EXPORT const rl_plugin* relance_plugin_entry(void) {          \
+#define RELANCE_PLUGIN(PluginClass, SandboxClass, manifest_json)                        \
+    extern "C" RELANCE_EXPORT const rl_plugin* relance_plugin_entry(void) {             \
         return ::relance::sdk::export_plugin<PluginClass, SandboxClass>(manifest_json); \
     }

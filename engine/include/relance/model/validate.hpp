@@ -28,6 +28,12 @@ public:
                                           const std::string& action) const = 0;
     // For "did you mean" hints.
     virtual std::vector<std::string> plugin_names() const = 0;
+    // The actions of one plugin, for "unknown action" messages. Not pure so that existing
+    // catalogs keep compiling; the default lists nothing.
+    virtual std::vector<std::string> action_names(const std::string& plugin) const {
+        (void)plugin;
+        return {};
+    }
 };
 
 // Every problem found, errors and warnings, each with file:line:col:

@@ -73,8 +73,9 @@ enum class StepKind { action, set, if_, wait, lua, exit };
 const char* to_string(StepKind k);
 
 struct Step {
-    std::string id;        // given, or derived ("step3", "send_email" from uses, ...)
+    std::string id;        // given, or derived ("sendgrid_send", "wait", "wait_2", ...)
     bool id_given = false;
+    SourcePos id_pos;      // the `id:` value when given, else the step's position
     StepKind kind = StepKind::action;
     SourcePos pos;         // position of the step's mapping in the file
     std::string name;      // optional human label
@@ -90,10 +91,12 @@ struct Step {
     SourcePos uses_pos;
     json with = json::object();
     std::map<std::string, SourcePos> with_pos;  // JSON pointer ("/to/email") -> position
+                                                // of the value; "" -> the `with:` key
+    std::map<std::string, SourcePos> with_key_pos;  // JSON pointer -> position of the key
 
     // set: name -> template value; results land in vars.<name>
     json set = json::object();
-    std::map<std::string, SourcePos> set_pos;
+    std::map<std::string, SourcePos> set_pos;  // JSON pointer ("/greeting") -> position
 
     // if: Lua condition, then/else branches
     std::string condition;

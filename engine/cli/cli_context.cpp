@@ -1,0 +1,118 @@
+#include "cli_context.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace relance::cli {
+
+namespace {
+int g_exit = kOk;
+
+std::map<std::string, nlohmann::json> parse_plugin_json(const std::vector<std::string>& items,
+                                                        const char* flag) {
+    std::map<std::string, nlohmann::json> out;
+    for (const auto& item : items) {
+        auto eq = item.find('=');
+        if (eq == std::string::npos)
+            throw std::runtime_error(std::string(flag) + " expects PLUGIN=JSON, got '" + item +
+                                     "'");
+        auto value = nlohmann::json::parse(item.substr(eq + 1), nullptr, false);
+        if (value.is_discarded() || !value.is_object())
+            throw std::runtime_error(std::string(flag) + " " + item.substr(0, eq) +
+                                     ": the value is not a JSON object");
+        out[item.substr(0, eq)].merge_patch(value);
+    }
+    return out;
+}
+
+std::string env_name(const std::string& plugin, const std::string& secret) {
+    std::string name = "RELANCE_SECRET_" + plugin + "_" + secret;
+    for (auto& c : name) c = std::isalnum(static_cast<unsigned char>(c))
+                                 ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
+                                 : '_';
+    return name;
+}
+}  // namespace
+
+GlobalOptions& global_options() {
+    static GlobalOptions options;
+    return options;
+}
+
+void set_exit(int code) { g_exit = code; }
+int exit_code() { return g_exit; }
+
+void add_global_options(CLI::App& app) {
+    auto& o = global_options();
+    if (const char* db = std::getenv("RELANCE_DB")) o.db = db;
+    app.add_option("--db", o.db, "SQLite database file (env RELANCE_DB)")->capture_default_str();
+    app.add_option("--plugin-path", o.plugin_path,
+                   "plugin directory or file; repeatable (env RELANCE_PLUGIN_PATH)");
+    app.add_flag("--live", o.live,
+                 "talk to the real providers; without it every plugin talks to its sandbox "
+                 "emulator on 127.0.0.1");
+    app.add_flag("--json", o.json, "print machine-readable JSON");
+    app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
+        ->capture_default_str();
+    app.add_option("--plugin-config", o.plugin_config,
+                   "PLUGIN=JSON merged into a plugin's configuration; repeatable");
+    app.add_option("--sandbox-config", o.sandbox_config,
+                   "PLUGIN=JSON configuration of a sandbox emulator (failure injection, "
+                   "latency); repeatable");
+}
+
+void apply_logging() {
+    spdlog::set_level(spdlog::level::from_str(global_options().log_level));
+    spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+}
+
+std::unique_ptr<store::Store> open_store() { return open_store(global_options().db); }
+std::unique_ptr<store::Store> open_store(const std::string& path) {
+    return store::open_sqlite(path);
+}
+
+std::unique_ptr<host::PluginHost> load_host(const Clock& clock, store::Store* recorder,
+                                            bool quiet_failures) {
+    const auto& o = global_options();
+    host::HostConfig config;
+    config.clock = &clock;
+    config.mode = o.live ? host::Mode::live : host::Mode::sandbox;
+    if (o.plugin_path.empty())
+        config.plugin_path = host::PluginHost::default_plugin_path();
+    else
+        for (const auto& p : o.plugin_path) config.plugin_path.emplace_back(p);
+    config.plugin_config = parse_plugin_json(o.plugin_config, "--plugin-config");
+    config.sandbox_config = parse_plugin_json(o.sandbox_config, "--sandbox-config");
+    config.secrets = [](const std::string& plugin,
+                        const std::string& name) -> std::optional<std::string> {
+        if (const char* v = std::getenv(env_name(plugin, name).c_str())) return std::string(v);
+        return std::nullopt;
+    };
+    if (recorder)
+        config.sandbox_recorder = [recorder, &clock](const std::string& plugin,
+                                                     const std::string& box,
+                                                     const nlohmann::json& entry) {
+            recorder->record_sandbox(plugin, box, entry, to_unix_ms(clock.now()));
+        };
+    auto host = std::make_unique<host::PluginHost>(std::move(config));
+    host->load_all();
+    if (!quiet_failures)
+        for (const auto& f : host->failures())
+            std::cerr << "warning: plugin refused: " << f.str() << "\n";
+    return host;
+}
+
+int guarded(const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return kFailure;
+    }
+}
+
+}  // namespace relance::cli

@@ -1,0 +1,63 @@
+// What every `relance` verb shares: global options, opening the store and the plugin host,
+// exit codes and output helpers.
+#pragma once
+
+#include <relance/host/plugin_host.hpp>
+#include <relance/store/store.hpp>
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace relance::cli {
+
+// Stable exit codes (docs/cli.md).
+enum Exit : int {
+    kOk = 0,
+    kFailure = 1,   // the command could not do its job (I/O, store, plugin host)
+    kInvalid = 2,   // bad input: validation errors, rejected records
+    kNotFound = 3,  // no such run, plugin...
+    kBusy = 4,      // another worker holds the database
+    kUsage = 64,    // bad command line
+};
+
+struct GlobalOptions {
+    std::string db = "relance.db";
+    std::vector<std::string> plugin_path;
+    bool live = false;
+    bool json = false;
+    std::string log_level = "warn";
+    std::vector<std::string> plugin_config;   // plugin=JSON
+    std::vector<std::string> sandbox_config;  // plugin=JSON
+};
+
+GlobalOptions& global_options();
+void add_global_options(CLI::App& app);
+void apply_logging();
+
+std::unique_ptr<store::Store> open_store();
+std::unique_ptr<store::Store> open_store(const std::string& path);
+
+// Loads plugins (phase 1). Refusals are printed to stderr as warnings: the command goes on.
+std::unique_ptr<host::PluginHost> load_host(const Clock& clock, store::Store* recorder,
+                                            bool quiet_failures = false);
+
+// Runs `body`, turning exceptions into a message on stderr and kFailure.
+int guarded(const std::function<int()>& body);
+
+// Registration of each verb (one file each).
+void register_validate(CLI::App& app);
+void register_run(CLI::App& app);
+void register_worker(CLI::App& app);
+void register_runs(CLI::App& app);
+void register_plugins(CLI::App& app);
+void register_sandbox(CLI::App& app);
+void register_simulate(CLI::App& app);
+void register_bench(CLI::App& app);
+
+// Sets the exit code a verb's callback produced (CLI11 callbacks return void).
+void set_exit(int code);
+int exit_code();
+
+}  // namespace relance::cli

@@ -1,0 +1,83 @@
+// relance run FILE --input leads.csv|leads.json|-
+#include <relance/model/validate.hpp>
+#include <relance/runtime/records.hpp>
+#include <relance/runtime/runs.hpp>
+
+#include <iostream>
+
+#include "cli_context.hpp"
+
+namespace relance::cli {
+
+namespace {
+
+struct RunArgs {
+    std::string file;
+    std::string input;
+};
+
+int run_workflow(const RunArgs& args) {
+    SystemClock clock;
+    auto store = open_store();
+    auto host = load_host(clock, nullptr);
+    model::Workflow wf;
+    try {
+        wf = model::load_workflow_file(args.file);
+    } catch (const model::LoadError& e) {
+        for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
+        return kInvalid;
+    }
+    auto program = model::compile(wf);
+    bool errors = false;
+    for (const auto& d : model::validate(wf, program, *host)) {
+        std::cerr << d.str() << "\n";
+        errors |= d.severity == model::Diagnostic::Severity::error;
+    }
+    if (errors) {
+        std::cerr << "error: " << args.file << " does not validate; no run started\n";
+        return kInvalid;
+    }
+    runtime::Records records = runtime::read_records(args.input);
+    auto result = runtime::start_runs(*store, wf, records.records, records.where, clock);
+    if (global_options().json) {
+        nlohmann::json rejected = nlohmann::json::array();
+        for (const auto& r : result.rejected) {
+            nlohmann::json problems = nlohmann::json::array();
+            for (const auto& p : r.problems)
+                problems.push_back({{"field", p.field}, {"message", p.message}});
+            rejected.push_back({{"where", r.where}, {"problems", problems}});
+        }
+        std::cout << nlohmann::json{{"workflow", wf.name},
+                                    {"version", wf.version},
+                                    {"started", result.started},
+                                    {"duplicates", result.duplicates.size()},
+                                    {"rejected", rejected}}
+                         .dump(2)
+                  << "\n";
+    } else {
+        for (const auto& r : result.rejected)
+            for (const auto& p : r.problems)
+                std::cerr << r.where << ": field " << p.field << ": " << p.message << "\n";
+        std::cout << "workflow " << wf.name << " v" << wf.version << ": "
+                  << result.started.size() << " run(s) started, " << result.duplicates.size()
+                  << " already started (same idempotency key), " << result.rejected.size()
+                  << " record(s) rejected\n";
+        if (!result.started.empty()) std::cout << "run `relance worker` to execute them\n";
+    }
+    return result.rejected.empty() ? kOk : kInvalid;
+}
+
+}  // namespace
+
+void register_run(CLI::App& app) {
+    static RunArgs args;
+    auto* cmd = app.add_subcommand(
+        "run", "start one run per input record (idempotent: a record already started is "
+               "skipped); `relance worker` executes them");
+    cmd->add_option("file", args.file, "workflow file")->required()->check(CLI::ExistingFile);
+    cmd->add_option("-i,--input", args.input, "records: .csv, .json, .jsonl, or - for stdin")
+        ->required();
+    cmd->callback([] { set_exit(guarded([] { return run_workflow(args); })); });
+}
+
+}  // namespace relance::cli

@@ -1,0 +1,207 @@
+// relance runs list | show ID | resolve ID --as sent|retry
+#include <relance/runtime/runs.hpp>
+
+#include <iomanip>
+#include <iostream>
+#include <map>
+
+#include "cli_context.hpp"
+#include <relance/runtime/time_text.hpp>
+
+namespace relance::cli {
+
+using runtime::format_iso;
+using runtime::format_short;
+
+namespace {
+
+// The id of the step a run stands at, from its pinned workflow version.
+class StepNames {
+public:
+    explicit StepNames(store::Store& store) : store_(store) {}
+    std::string at(const store::Run& run) {
+        auto& entry = cache_[run.workflow_version_id];
+        if (!entry.loaded) {
+            entry.loaded = true;
+            if (auto v = store_.get_workflow_version(run.workflow_version_id)) {
+                try {
+                    entry.wf = model::load_workflow_text(v->source, v->file);
+                    entry.program = model::compile(entry.wf);
+                    entry.ok = true;
+                } catch (const std::exception&) {
+                }
+            }
+        }
+        if (!entry.ok || run.node < 0 ||
+            run.node >= static_cast<int>(entry.program.nodes.size()))
+            return "-";
+        return entry.program.nodes[static_cast<std::size_t>(run.node)].step->id;
+    }
+
+private:
+    struct Entry {
+        bool loaded = false, ok = false;
+        model::Workflow wf;
+        model::Program program;
+    };
+    store::Store& store_;
+    std::map<std::int64_t, Entry> cache_;
+};
+
+nlohmann::json run_json(const store::Run& r, const std::string& step) {
+    nlohmann::json j = {{"id", r.id},
+                        {"workflow", r.workflow_name},
+                        {"workflow_version_id", r.workflow_version_id},
+                        {"idempotency_key", r.idempotency_key},
+                        {"status", store::to_string(r.status)},
+                        {"step", step},
+                        {"attempt", r.attempt},
+                        {"reason", r.reason},
+                        {"created_at", format_iso(r.created_at)},
+                        {"updated_at", format_iso(r.updated_at)},
+                        {"inputs", r.context.value("inputs", nlohmann::json::object())}};
+    j["due_at"] = r.due_at ? nlohmann::json(format_iso(*r.due_at)) : nlohmann::json(nullptr);
+    return j;
+}
+
+struct ListArgs {
+    std::string status;
+    std::string workflow;
+    int limit = 100;
+};
+
+int list_runs(const ListArgs& args) {
+    auto store = open_store();
+    store::RunFilter filter;
+    if (!args.status.empty()) {
+        filter.status = store::run_status_from(args.status);
+        if (!filter.status) {
+            std::cerr << "error: unknown status '" << args.status
+                      << "' (ready, waiting, paused, completed, exited, failed)\n";
+            return kUsage;
+        }
+    }
+    filter.workflow = args.workflow;
+    filter.limit = args.limit;
+    StepNames names(*store);
+    auto runs = store->list_runs(filter);
+    if (global_options().json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& r : runs) out.push_back(run_json(r, names.at(r)));
+        std::cout << out.dump(2) << "\n";
+        return kOk;
+    }
+    std::cout << std::left << std::setw(20) << "RUN" << std::setw(18) << "WORKFLOW"
+              << std::setw(11) << "STATUS" << std::setw(18) << "STEP" << std::setw(22) << "DUE"
+              << "REASON\n";
+    for (const auto& r : runs) {
+        std::cout << std::left << std::setw(20) << r.id << std::setw(18) << r.workflow_name
+                  << std::setw(11) << store::to_string(r.status) << std::setw(18)
+                  << (store::is_terminal(r.status) ? "-" : names.at(r)) << std::setw(22)
+                  << (r.due_at ? format_short(*r.due_at) : "-") << r.reason << "\n";
+    }
+    if (runs.empty()) std::cout << "(no runs)\n";
+    return kOk;
+}
+
+int show_run(const std::string& id) {
+    auto store = open_store();
+    auto run = store->get_run(id);
+    if (!run) {
+        std::cerr << "error: no run " << id << "\n";
+        return kNotFound;
+    }
+    StepNames names(*store);
+    auto steps = store->list_steps(id);
+    std::string at = names.at(*run);
+    if (global_options().json) {
+        nlohmann::json j = run_json(*run, at);
+        j["context"] = run->context;
+        nlohmann::json timeline = nlohmann::json::array();
+        for (const auto& s : steps) {
+            nlohmann::json t = {{"seq", s.seq},
+                                {"step", s.step_id},
+                                {"kind", s.kind},
+                                {"status", s.status},
+                                {"attempt", s.attempt},
+                                {"at", format_iso(s.started_at)},
+                                {"detail", s.detail},
+                                {"message_id", s.message_id},
+                                {"output", s.output}};
+            t["finished_at"] =
+                s.finished_at ? nlohmann::json(format_iso(*s.finished_at)) : nlohmann::json();
+            timeline.push_back(std::move(t));
+        }
+        j["timeline"] = timeline;
+        std::cout << j.dump(2) << "\n";
+        return kOk;
+    }
+    std::cout << "run       " << run->id << "\n"
+              << "workflow  " << run->workflow_name << " (version id "
+              << run->workflow_version_id << ")\n"
+              << "status    " << store::to_string(run->status);
+    if (!store::is_terminal(run->status)) std::cout << " at step " << at;
+    std::cout << "\n";
+    if (run->due_at) std::cout << "due       " << format_short(*run->due_at) << "\n";
+    if (!run->reason.empty()) std::cout << "reason    " << run->reason << "\n";
+    std::cout << "inputs    " << run->context.value("inputs", nlohmann::json::object()).dump()
+              << "\n\ntimeline\n";
+    for (const auto& s : steps) {
+        std::cout << "  " << format_short(s.started_at) << "  " << std::left << std::setw(16)
+                  << s.step_id << std::setw(16) << s.kind << std::setw(13) << s.status;
+        if (s.attempt > 1) std::cout << "attempt " << s.attempt << "  ";
+        std::cout << s.detail;
+        if (s.status == "succeeded" && s.output.is_object() && !s.output.empty())
+            std::cout << (s.detail.empty() ? "" : "  ") << "-> " << s.output.dump();
+        std::cout << "\n";
+    }
+    if (steps.empty()) std::cout << "  (nothing yet: run `relance worker`)\n";
+    return kOk;
+}
+
+int resolve_run(const std::string& id, const std::string& as) {
+    auto store = open_store();
+    SystemClock clock;
+    if (!store->get_run(id)) {
+        std::cerr << "error: no run " << id << "\n";
+        return kNotFound;
+    }
+    runtime::resolve_in_doubt(*store, id,
+                              as == "sent" ? runtime::Resolution::sent : runtime::Resolution::retry,
+                              clock);
+    std::cout << "run " << id << " resolved as " << as << "; it is ready for the worker\n";
+    return kOk;
+}
+
+}  // namespace
+
+void register_runs(CLI::App& app) {
+    auto* runs = app.add_subcommand("runs", "inspect and settle runs");
+    runs->require_subcommand(1);
+
+    static ListArgs list_args;
+    auto* list = runs->add_subcommand("list", "list runs with their state");
+    list->add_option("--status", list_args.status,
+                     "ready, waiting, paused, completed, exited or failed");
+    list->add_option("--workflow", list_args.workflow, "only this workflow");
+    list->add_option("--limit", list_args.limit, "at most this many")->capture_default_str();
+    list->callback([] { set_exit(guarded([] { return list_runs(list_args); })); });
+
+    static std::string show_id;
+    auto* show = runs->add_subcommand("show", "a run's state and step timeline, with reasons");
+    show->add_option("id", show_id, "run id")->required();
+    show->callback([] { set_exit(guarded([] { return show_run(show_id); })); });
+
+    static std::string resolve_id, resolve_as;
+    auto* resolve = runs->add_subcommand(
+        "resolve", "settle a run paused on an in-doubt step: --as sent (it went out, move on) "
+                   "or --as retry (it did not, run it again)");
+    resolve->add_option("id", resolve_id, "run id")->required();
+    resolve->add_option("--as", resolve_as, "sent or retry")
+        ->required()
+        ->check(CLI::IsMember({"sent", "retry"}));
+    resolve->callback(
+        [] { set_exit(guarded([] { return resolve_run(resolve_id, resolve_as); })); });
+}
+
+}  // namespace relance::cli

@@ -1,0 +1,58 @@
+// relance sandbox outbox: what the sandbox emulators accepted (the local mail catcher).
+#include <relance/runtime/time_text.hpp>
+
+#include <iomanip>
+#include <iostream>
+
+#include "cli_context.hpp"
+
+namespace relance::cli {
+
+namespace {
+
+struct OutboxArgs {
+    std::string plugin;
+    std::string box = "outbox";
+    int limit = 1000;
+};
+
+int list_outbox(const OutboxArgs& args) {
+    auto store = open_store();
+    auto entries = store->list_sandbox(args.plugin, args.box, args.limit);
+    if (global_options().json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& e : entries)
+            out.push_back({{"id", e.id},
+                           {"plugin", e.plugin},
+                           {"box", e.box},
+                           {"recorded_at", runtime::format_iso(e.recorded_at)},
+                           {"entry", e.entry}});
+        std::cout << out.dump(2) << "\n";
+        return kOk;
+    }
+    for (const auto& e : entries) {
+        const auto& j = e.entry;
+        std::cout << runtime::format_short(e.recorded_at) << "  " << std::left << std::setw(10)
+                  << e.plugin << std::setw(30) << j.value("to", j.value("url", "")) << " "
+                  << j.value("subject", j.value("method", "")) << "\n";
+    }
+    std::cout << entries.size() << " entr" << (entries.size() == 1 ? "y" : "ies") << " in "
+              << args.box << "\n";
+    return kOk;
+}
+
+}  // namespace
+
+void register_sandbox(CLI::App& app) {
+    auto* sandbox = app.add_subcommand("sandbox", "what the sandbox emulators received");
+    sandbox->require_subcommand(1);
+    static OutboxArgs args;
+    auto* outbox = sandbox->add_subcommand("outbox", "messages the emulators accepted");
+    outbox->add_option("--plugin", args.plugin, "only this plugin");
+    outbox->add_option("--box", args.box, "mailbox name (outbox, requests...)")
+        ->capture_default_str();
+    outbox->add_option("--limit", args.limit, "at most this many")->capture_default_str();
+    outbox->callback([] { set_exit(guarded([] { return list_outbox(args); })); });
+}
+
+}  // namespace relance::cli

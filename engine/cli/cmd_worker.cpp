@@ -1,0 +1,109 @@
+// relance worker: executes due work until stopped (SIGINT/SIGTERM), or until idle.
+#include <relance/runtime/executor.hpp>
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <iostream>
+#include <thread>
+
+#include "cli_context.hpp"
+#include "worker_lock.hpp"
+
+namespace relance::cli {
+
+namespace {
+
+struct WorkerArgs {
+    bool until_idle = false;
+    bool fast_forward = false;
+    int concurrency = 8;
+    int batch = 256;
+};
+
+int work(const WorkerArgs& args) {
+    WorkerLock lock(global_options().db);
+    if (!lock.acquired()) {
+        std::cerr << "error: another worker is running on " << global_options().db << "\n";
+        return kBusy;
+    }
+    SystemClock system_clock;
+    VirtualClock virtual_clock(system_clock.now());
+    const Clock& clock = args.fast_forward ? static_cast<const Clock&>(virtual_clock)
+                                           : static_cast<const Clock&>(system_clock);
+    auto store = open_store();
+    // This process holds the lock: any lease left is from a worker that died.
+    store->release_all_leases();
+    auto host = load_host(clock, store.get());
+    host->activate();
+    for (const auto& f : host->failures()) std::cerr << "warning: plugin refused: " << f.str() << "\n";
+
+    runtime::ExecutorOptions options;
+    options.concurrency = args.concurrency;
+    options.batch_size = args.batch;
+    runtime::Executor executor(*store, *host, clock, options);
+
+    if (args.until_idle || args.fast_forward) {
+        for (;;) {
+            executor.run_due();
+            if (!args.fast_forward) break;
+            auto next = store->next_due();
+            if (!next) break;
+            virtual_clock.set(from_unix_ms(*next));
+        }
+    } else {
+        // Signals go to one thread that asks the executor to stop; the loop finishes its batch.
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &set, nullptr);
+        std::stop_source stop;
+        std::thread signals([&] {
+            int sig = 0;
+            sigwait(&set, &sig);
+            stop.request_stop();
+        });
+        if (!global_options().json)
+            std::cerr << "worker: running on " << global_options().db << " ("
+                      << (global_options().live ? "live" : "sandbox") << " mode); Ctrl-C stops\n";
+        executor.run_forever(stop.get_token());
+        signals.join();
+    }
+    auto stats = executor.stats();
+    auto counts = store->count_runs();
+    if (global_options().json) {
+        std::cout << nlohmann::json{{"steps", stats.steps},
+                                    {"actions", stats.actions},
+                                    {"runs_finished", stats.runs_finished},
+                                    {"runs_waiting", counts.by_status[1]},
+                                    {"runs_paused", counts.by_status[2]}}
+                         .dump()
+                  << "\n";
+    } else {
+        std::cout << "worker: " << stats.steps << " step(s), " << stats.actions
+                  << " action call(s), " << stats.runs_finished << " run(s) finished; "
+                  << counts.by_status[1] << " waiting, " << counts.by_status[2] << " paused\n";
+    }
+    return kOk;
+}
+
+}  // namespace
+
+void register_worker(CLI::App& app) {
+    static WorkerArgs args;
+    auto* cmd = app.add_subcommand("worker", "execute due work: steps, timers, retries");
+    cmd->add_flag("--until-idle", args.until_idle, "exit when nothing is due now");
+    cmd->add_flag("--fast-forward", args.fast_forward,
+                  "virtual time: jump to each next due time instead of waiting, exit when no "
+                  "run is scheduled (sandbox testing)");
+    cmd->add_option("--concurrency", args.concurrency, "plugin calls in flight at once")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024));
+    cmd->add_option("--batch", args.batch, "runs claimed per transaction")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 10000));
+    cmd->callback([] { set_exit(guarded([] { return work(args); })); });
+}
+
+}  // namespace relance::cli

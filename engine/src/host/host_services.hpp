@@ -1,0 +1,48 @@
+// The rl_host_api table the host lends to plugins, and the per-plugin context behind its
+// opaque rl_host_ctx handle.
+#pragma once
+
+#include <relance/plugin.h>
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <relance/host/plugin_host.hpp>
+#include <set>
+#include <string>
+
+#include "http_client.hpp"
+#include "redactor.hpp"
+
+namespace relance::host::detail {
+
+// What every plugin context shares: owned by PluginHost::Impl, outlives every context.
+struct Services {
+    const HostConfig* config = nullptr;
+    const Clock* clock = nullptr;
+    Redactor* redactor = nullptr;
+    HttpClient* http = nullptr;
+};
+
+// The sandbox stand-in for a secret: deterministic, so the emulator (configured with the same
+// value) accepts it, and obviously fake.
+std::string sandbox_secret(const std::string& plugin, const std::string& secret);
+
+// The host-wide services table (one static instance).
+const rl_host_api* host_api();
+
+}  // namespace relance::host::detail
+
+// One per loaded plugin; shared by its instance and its sandbox emulator.
+struct rl_host_ctx {
+    std::string plugin;
+    relance::host::detail::Services* services = nullptr;
+    std::set<std::string> declared_secrets;
+
+    struct CacheEntry {
+        std::string value;
+        int64_t expires_ms;  // INT64_MAX: never
+    };
+    std::mutex cache_mutex;
+    std::map<std::string, CacheEntry> cache;
+};

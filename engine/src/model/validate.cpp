@@ -1,0 +1,457 @@
+// Static checks of a loaded workflow against the plugins' manifests: everything that can be known
+// before a run starts is reported here, with positions, so a mistake costs an edit, not a run.
+#include <relance/expr/lua_sandbox.hpp>
+#include <relance/expr/template.hpp>
+#include <relance/model/validate.hpp>
+
+// Plugin schemas are untrusted input: a malformed one must raise, not abort the process.
+#ifndef VALIJSON_USE_EXCEPTIONS
+#define VALIJSON_USE_EXCEPTIONS 1
+#endif
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+
+#include "suggest.hpp"
+
+namespace relance::model {
+
+using detail::did_you_mean;
+using detail::join;
+
+namespace {
+
+const std::vector<std::string> kRoots = {"inputs", "contact", "steps", "vars", "run"};
+
+std::string pointer_escape(const std::string& key) {
+    std::string out;
+    for (char c : key) {
+        if (c == '~')
+            out += "~0";
+        else if (c == '/')
+            out += "~1";
+        else
+            out += c;
+    }
+    return out;
+}
+
+bool has_template(const json& v) {
+    if (v.is_string()) return expr::is_template(v.get_ref<const std::string&>());
+    if (v.is_object() || v.is_array()) {
+        for (const auto& c : v)
+            if (has_template(c)) return true;
+    }
+    return false;
+}
+
+std::string json_type(const json& v) {
+    if (v.is_null()) return "null";
+    if (v.is_boolean()) return "boolean";
+    if (v.is_number_integer()) return "integer";
+    if (v.is_number()) return "number";
+    if (v.is_string()) return "string";
+    if (v.is_array()) return "array";
+    return "object";
+}
+
+bool type_matches(const json& v, const std::string& t) {
+    if (t == "integer")
+        return v.is_number_integer() ||
+               (v.is_number_float() && std::trunc(v.get<double>()) == v.get<double>());
+    if (t == "number") return v.is_number();
+    return json_type(v) == t;
+}
+
+std::string shown(const json& v) {
+    std::string d = v.dump();
+    if (d.size() > 40) d = d.substr(0, 37) + "...";
+    return d;
+}
+
+class Checker {
+  public:
+    Checker(const Workflow& wf, const Program& program, const ActionCatalog& catalog)
+        : wf_(wf), program_(program), catalog_(catalog) {
+        std::istringstream in(wf.source);
+        for (std::string line; std::getline(in, line);) lines_.push_back(line);
+        for (const auto& f : wf.inputs) input_names_.push_back(f.name);
+        for (const auto& [id, idx] : program.index_of) {
+            step_ids_.push_back(id);
+            const Step* s = program.nodes[idx].step;
+            if (s->kind == StepKind::set)
+                for (const auto& [name, v] : s->set.items()) set_at_[name].push_back(idx);
+        }
+        try {
+            lua_ = std::make_unique<expr::LuaSandbox>();
+        } catch (const std::exception& e) {
+            lua_init_error_ = e.what();
+        }
+    }
+
+    std::vector<Diagnostic> run() {
+        if (!lua_init_error_.empty())
+            warn(SourcePos{wf_.file, 0, 0},
+                 "Lua checks skipped: sandbox unavailable (" + lua_init_error_ + ")");
+        check_steps(wf_.steps);
+        for (const auto& id : program_.unreachable) {
+            auto it = program_.index_of.find(id);
+            if (it == program_.index_of.end()) continue;
+            error(program_.nodes[it->second].step->pos,
+                  "step '" + id +
+                      "' is never reached (no path leads to it: check the exit or "
+                      "on_error before it)");
+        }
+        std::stable_sort(diags_.begin(), diags_.end(), [](const auto& a, const auto& b) {
+            return std::tie(a.pos.line, a.pos.column) < std::tie(b.pos.line, b.pos.column);
+        });
+        return std::move(diags_);
+    }
+
+  private:
+    void error(const SourcePos& p, std::string m) {
+        diags_.push_back({Diagnostic::Severity::error, p, std::move(m)});
+    }
+    void warn(const SourcePos& p, std::string m) {
+        diags_.push_back({Diagnostic::Severity::warning, p, std::move(m)});
+    }
+
+    void check_steps(const std::vector<Step>& steps) {
+        for (const auto& s : steps) {
+            check_step(s);
+            check_steps(s.then_steps);
+            check_steps(s.else_steps);
+        }
+    }
+
+    void check_step(const Step& s) {
+        auto it = program_.index_of.find(s.id);
+        index_ = it == program_.index_of.end() ? -1 : it->second;
+        if (!s.when.empty()) check_lua(s.when, true, s.when_pos, "'when' condition");
+        if (s.on_error.kind == OnError::Kind::go_to && !program_.index_of.count(s.on_error.target))
+            error(s.on_error.pos, "on_error goto target '" + s.on_error.target +
+                                      "' is not a step id" +
+                                      did_you_mean(s.on_error.target, step_ids_));
+        switch (s.kind) {
+            case StepKind::action:
+                check_action(s);
+                check_templates(s.with, "", s.with_pos, s.pos);
+                break;
+            case StepKind::set:
+                check_templates(s.set, "", s.set_pos, s.pos);
+                break;
+            case StepKind::if_:
+                check_lua(s.condition, true, s.condition_pos, "'if' condition");
+                break;
+            case StepKind::lua:
+                check_lua(s.lua, false, s.lua_pos, "'lua' block");
+                break;
+            case StepKind::wait:
+                if (s.wait_for.count() <= 0) error(s.pos, "wait duration must be positive");
+                break;
+            case StepKind::exit:
+                break;
+        }
+    }
+
+    // ---- actions and their `with:` ----
+
+    void check_action(const Step& s) {
+        if (s.plugin.empty()) return;  // malformed `uses:`, reported by the loader
+        std::string uses = s.plugin + "." + s.action;
+        if (!catalog_.has_plugin(s.plugin)) {
+            auto names = catalog_.plugin_names();
+            error(s.uses_pos, "unknown plugin '" + s.plugin + "' in '" + uses + "'" +
+                                  did_you_mean(s.plugin, names) +
+                                  (names.empty() ? " (no plugins are loaded)"
+                                                 : " (loaded plugins: " + join(names) + ")"));
+            return;
+        }
+        const ActionSpec* spec = catalog_.find_action(s.plugin, s.action);
+        if (!spec) {
+            auto names = catalog_.action_names(s.plugin);
+            error(s.uses_pos, "plugin '" + s.plugin + "' has no action '" + s.action + "'" +
+                                  did_you_mean(s.action, names) +
+                                  (names.empty() ? "" : " (actions: " + join(names) + ")"));
+            return;
+        }
+        check_with(s, *spec, uses);
+    }
+
+    SourcePos at(const std::map<std::string, SourcePos>& m, const std::string& key,
+                 const SourcePos& fallback) const {
+        auto it = m.find(key);
+        return it == m.end() ? fallback : it->second;
+    }
+
+    void check_with(const Step& s, const ActionSpec& spec, const std::string& uses) {
+        const json& schema = spec.input_schema;
+        if (!schema.is_object() || schema.empty()) return;
+        SourcePos wpos = at(s.with_pos, "", s.pos);
+        const json& with = s.with.is_object() ? s.with : json::object();
+        json props = schema.value("properties", json::object());
+        if (!props.is_object()) props = json::object();
+        std::vector<std::string> prop_names;
+        for (const auto& [k, v] : props.items()) prop_names.push_back(k);
+
+        if (auto req = schema.find("required"); req != schema.end() && req->is_array()) {
+            for (const auto& r : *req) {
+                if (!r.is_string() || with.contains(r.get<std::string>())) continue;
+                error(wpos,
+                      "'" + uses + "' needs the field '" + r.get<std::string>() + "' in 'with'");
+            }
+        }
+        json addl = schema.value("additionalProperties", json(true));
+        for (const auto& [key, value] : with.items()) {
+            std::string ptr = "/" + pointer_escape(key);
+            SourcePos kpos = at(s.with_key_pos, ptr, wpos);
+            SourcePos vpos = at(s.with_pos, ptr, kpos);
+            const json* sub = nullptr;
+            if (props.contains(key)) {
+                sub = &props[key];
+            } else if (addl.is_boolean() && !addl.get<bool>()) {
+                error(kpos, "'" + uses + "' has no field '" + key + "'" +
+                                did_you_mean(key, prop_names) + " (fields: " + join(prop_names) +
+                                ")");
+                continue;
+            } else if (addl.is_object()) {
+                sub = &addl;
+            }
+            if (!sub || has_template(value)) continue;  // templates are checked once rendered
+            check_literal(key, value, *sub, spec, vpos);
+        }
+    }
+
+    void check_literal(const std::string& key, const json& value, const json& sub,
+                       const ActionSpec& spec, const SourcePos& vpos) {
+        // Our own message for the common case: clearer than the schema library's.
+        if (sub.is_object() && sub.contains("type")) {
+            const json& t = sub["type"];
+            std::vector<std::string> types;
+            if (t.is_string()) types.push_back(t.get<std::string>());
+            if (t.is_array())
+                for (const auto& x : t)
+                    if (x.is_string()) types.push_back(x.get<std::string>());
+            if (!types.empty() && std::none_of(types.begin(), types.end(), [&](const auto& x) {
+                    return type_matches(value, x);
+                })) {
+                error(vpos, "field '" + key + "' expects " + join(types, " or ") + ", got " +
+                                json_type(value) + " " + shown(value));
+                return;
+            }
+        }
+        // Everything else (enum, pattern, nested objects, $ref) through valijson, against the
+        // whole schema minus `required` so that internal references still resolve.
+        try {
+            const valijson::Schema& schema = compiled(spec);
+            json doc = json::object();
+            doc[key] = value;
+            valijson::Validator validator;
+            valijson::ValidationResults results;
+            valijson::adapters::NlohmannJsonAdapter target(doc);
+            if (validator.validate(schema, target, &results)) return;
+            valijson::ValidationResults::Error err, deepest;
+            while (results.popError(err))
+                if (err.context.size() >= deepest.context.size()) deepest = err;
+            std::string where;
+            for (std::size_t i = 1; i < deepest.context.size(); ++i) where += deepest.context[i];
+            error(vpos, "field '" + key + "' is invalid" + (where.empty() ? "" : " at " + where) +
+                            ": " + deepest.description);
+        } catch (const std::exception& e) {
+            warn(vpos, "cannot check field '" + key + "': the input schema of " + spec.plugin +
+                           "." + spec.name + " is not usable (" + e.what() + ")");
+        }
+    }
+
+    const valijson::Schema& compiled(const ActionSpec& spec) {
+        auto& slot = schemas_[&spec];
+        if (!slot) {
+            json root = spec.input_schema;
+            // Whole-object rules (required fields, "subject or template_id") cannot judge a
+            // document holding one field; they are checked after rendering, at run time.
+            for (const char* k : {"required", "anyOf", "oneOf", "allOf", "not", "if", "then",
+                                  "else", "dependencies", "dependentRequired", "minProperties"})
+                root.erase(k);
+            auto schema = std::make_unique<valijson::Schema>();
+            valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+            valijson::adapters::NlohmannJsonAdapter adapter(root);
+            parser.populateSchema(adapter, *schema);
+            slot = std::move(schema);
+        }
+        return *slot;
+    }
+
+    // ---- templates ----
+
+    // The column of byte `offset` of a scalar starting at `p`, when the scalar sits on one line
+    // exactly as written (plain or quoted without escapes); else the scalar's own position.
+    SourcePos column_of(const SourcePos& p, const std::string& text, std::size_t offset) const {
+        if (p.line <= 0 || p.line > static_cast<int>(lines_.size()) || p.column <= 0) return p;
+        const std::string& line = lines_[p.line - 1];
+        std::size_t c = p.column - 1;
+        if (c < line.size() && (line[c] == '"' || line[c] == '\'')) ++c;
+        if (line.compare(c, text.size(), text) != 0) return p;
+        SourcePos out = p;
+        out.column = static_cast<int>(c + offset) + 1;
+        return out;
+    }
+
+    void check_templates(const json& v, const std::string& ptr,
+                         const std::map<std::string, SourcePos>& positions,
+                         const SourcePos& fallback) {
+        SourcePos here = at(positions, ptr, fallback);
+        if (v.is_object()) {
+            for (const auto& [k, c] : v.items())
+                check_templates(c, ptr + "/" + pointer_escape(k), positions, here);
+            return;
+        }
+        if (v.is_array()) {
+            std::size_t i = 0;
+            for (const auto& c : v)
+                check_templates(c, ptr + "/" + std::to_string(i++), positions, here);
+            return;
+        }
+        if (!v.is_string()) return;
+        const std::string& text = v.get_ref<const std::string&>();
+        std::vector<expr::VariableRef> refs;
+        try {
+            refs = expr::template_variables(text);
+        } catch (const expr::TemplateError& e) {
+            error(column_of(here, text, e.offset()), std::string("template error: ") + e.what());
+            return;
+        }
+        for (const auto& ref : refs) check_ref(ref, column_of(here, text, ref.offset));
+    }
+
+    void check_ref(const expr::VariableRef& ref, const SourcePos& p) {
+        const auto& path = ref.path;
+        if (path.empty()) return;
+        const std::string& root = path[0];
+        std::string shown_ref = "{{ " + ref.text + " }}";
+        if (root == "run") return;
+        if (root == "inputs") {
+            if (path.size() < 2) return;
+            if (std::find(input_names_.begin(), input_names_.end(), path[1]) == input_names_.end())
+                error(p, "'" + ref.text + "': '" + path[1] + "' is not a declared input" +
+                             did_you_mean(path[1], input_names_) + declared_inputs());
+            return;
+        }
+        if (root == "contact") {
+            if (path.size() < 2) return;
+            if (std::find(input_names_.begin(), input_names_.end(), path[1]) != input_names_.end())
+                return;
+            std::string m = "'" + ref.text + "': '" + path[1] + "' is not a declared input" +
+                            did_you_mean(path[1], input_names_);
+            if (ref.has_fallback)
+                warn(p, m + "; the fallback will be used when the contact has no such field");
+            else
+                error(p, m + "; declare it under 'inputs' or add a fallback: {{ " + ref.text +
+                             " | \"...\" }}");
+            return;
+        }
+        if (root == "steps") {
+            if (path.size() < 2) {
+                error(p, "'" + ref.text + "': name a step, e.g. steps.<id>.output");
+                return;
+            }
+            auto it = program_.index_of.find(path[1]);
+            if (it == program_.index_of.end())
+                error(p, "'" + ref.text + "': there is no step '" + path[1] + "'" +
+                             did_you_mean(path[1], step_ids_));
+            else if (index_ >= 0 && it->second >= index_)
+                error(p, "'" + ref.text + "': steps." + path[1] + " is not before this step");
+            return;
+        }
+        if (root == "vars") {
+            if (path.size() < 2) return;
+            auto it = set_at_.find(path[1]);
+            bool before =
+                it != set_at_.end() && std::any_of(it->second.begin(), it->second.end(),
+                                                   [&](int i) { return index_ < 0 || i < index_; });
+            if (!before) {
+                std::vector<std::string> names;
+                for (const auto& [n, idx] : set_at_) names.push_back(n);
+                error(p, "'" + ref.text + "': vars." + path[1] +
+                             " is not set by any 'set' step before this one" +
+                             did_you_mean(path[1], names));
+            }
+            return;
+        }
+        error(p, "'" + ref.text + "' in " + shown_ref + ": unknown root '" + root +
+                     "' (allowed roots: " + join(kRoots) + ")" + did_you_mean(root, kRoots));
+    }
+
+    std::string declared_inputs() const {
+        return input_names_.empty() ? " (no inputs are declared)"
+                                    : " (declared: " + join(input_names_) + ")";
+    }
+
+    // ---- Lua ----
+
+    void check_lua(const std::string& code, bool expression, const SourcePos& p,
+                   const std::string& what) {
+        if (!lua_ || code.empty()) return;
+        std::string msg = lua_->check_syntax(code, expression);
+        if (msg.empty()) return;
+        // The sandbox reports "line N: message"; raw Lua says `[string "..."]:N: message`.
+        int lua_line = 0;
+        static const std::regex sandbox_re(R"(^line (\d+):\s*)");
+        static const std::regex raw_re(R"(^.*?\]:(\d+):\s*)");
+        std::smatch m;
+        if (std::regex_search(msg, m, sandbox_re) || std::regex_search(msg, m, raw_re)) {
+            lua_line = std::stoi(m[1]);
+            msg = m.suffix();
+        }
+        error(lua_position(p, lua_line),
+              "Lua syntax error in " + what +
+                  (lua_line > 0 && !expression ? " (line " + std::to_string(lua_line) + ")"
+                                               : std::string()) +
+                  ": " + msg);
+    }
+
+    SourcePos lua_position(const SourcePos& p, int lua_line) const {
+        if (lua_line <= 0 || p.line <= 0 || p.line > static_cast<int>(lines_.size())) return p;
+        const std::string& line = lines_[p.line - 1];
+        std::size_t c = p.column > 0 ? p.column - 1 : 0;
+        bool block = c < line.size() && (line[c] == '|' || line[c] == '>');
+        SourcePos out = p;
+        // A block scalar's text starts on the line after its indicator.
+        out.line = block ? p.line + lua_line : p.line + lua_line - 1;
+        if (out.line == p.line) return out;
+        if (out.line > static_cast<int>(lines_.size())) return p;
+        const std::string& l = lines_[out.line - 1];
+        auto first = l.find_first_not_of(" \t");
+        out.column = first == std::string::npos ? 1 : static_cast<int>(first) + 1;
+        return out;
+    }
+
+    const Workflow& wf_;
+    const Program& program_;
+    const ActionCatalog& catalog_;
+    std::vector<std::string> lines_;
+    std::vector<std::string> input_names_;
+    std::vector<std::string> step_ids_;
+    std::map<std::string, std::vector<int>> set_at_;  // var name -> indices of set steps
+    std::map<const ActionSpec*, std::unique_ptr<valijson::Schema>> schemas_;
+    std::unique_ptr<expr::LuaSandbox> lua_;
+    std::string lua_init_error_;
+    int index_ = -1;  // document-order index of the step being checked
+    std::vector<Diagnostic> diags_;
+};
+
+}  // namespace
+
+std::vector<Diagnostic> validate(const Workflow& wf, const Program& program,
+                                 const ActionCatalog& catalog) {
+    return Checker(wf, program, catalog).run();
+}
+
+}  // namespace relance::model

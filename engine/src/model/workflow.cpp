@@ -1,0 +1,744 @@
+// YAML v1 loader: turns a workflow file into the Workflow model, collecting every problem it can
+// find (with file:line:col) before giving up, so one edit-run cycle fixes many mistakes.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <regex>
+#include <relance/model/workflow.hpp>
+#include <set>
+#include <sstream>
+
+#include "suggest.hpp"
+
+namespace relance::model {
+
+using detail::did_you_mean;
+using detail::is_identifier;
+using detail::join;
+
+std::string SourcePos::str() const {
+    std::string out = file.empty() ? std::string("<workflow>") : file;
+    if (line > 0) {
+        out += ":" + std::to_string(line);
+        if (column > 0) out += ":" + std::to_string(column);
+    }
+    return out;
+}
+
+std::string Diagnostic::str() const {
+    return pos.str() + (severity == Severity::error ? ": error: " : ": warning: ") + message;
+}
+
+LoadError::LoadError(std::vector<Diagnostic> diagnostics) : diagnostics_(std::move(diagnostics)) {
+    for (std::size_t i = 0; i < diagnostics_.size(); ++i) {
+        if (i) text_ += "\n";
+        text_ += diagnostics_[i].str();
+    }
+    if (text_.empty()) text_ = "workflow could not be loaded";
+}
+
+const char* to_string(InputType t) {
+    switch (t) {
+        case InputType::string:
+            return "string";
+        case InputType::number:
+            return "number";
+        case InputType::integer:
+            return "integer";
+        case InputType::boolean:
+            return "boolean";
+        case InputType::object:
+            return "object";
+        case InputType::array:
+            return "array";
+    }
+    return "?";
+}
+
+const char* to_string(StepKind k) {
+    switch (k) {
+        case StepKind::action:
+            return "uses";
+        case StepKind::set:
+            return "set";
+        case StepKind::if_:
+            return "if";
+        case StepKind::wait:
+            return "wait";
+        case StepKind::lua:
+            return "lua";
+        case StepKind::exit:
+            return "exit";
+    }
+    return "?";
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
+    // Units must appear largest first and at most once ("1h30m", not "30m1h" or "1h1h"), so a
+    // duration has exactly one spelling family and typos like "5mm" are caught.
+    static const std::string order = "wdhms";
+    static const long long unit_ms[] = {7LL * 86'400'000, 86'400'000, 3'600'000, 60'000, 1'000};
+    if (text.empty()) return std::nullopt;
+    long long total = 0;
+    std::size_t i = 0;
+    std::size_t last_unit = std::string::npos;
+    while (i < text.size()) {
+        if (text[i] < '0' || text[i] > '9') return std::nullopt;
+        long long n = 0;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+            n = n * 10 + (text[i] - '0');
+            if (n > 1'000'000'000LL) return std::nullopt;  // absurd; keeps the sum from overflowing
+            ++i;
+        }
+        if (i == text.size()) return std::nullopt;  // a number needs a unit
+        std::size_t u = order.find(text[i]);
+        if (u == std::string::npos) return std::nullopt;
+        if (last_unit != std::string::npos && u <= last_unit) return std::nullopt;
+        last_unit = u;
+        total += n * unit_ms[u];
+        ++i;
+    }
+    return std::chrono::milliseconds(total);
+}
+
+namespace {
+
+constexpr const char* kStepKinds[] = {"uses", "set", "if", "wait", "lua", "exit"};
+
+std::string pointer_escape(const std::string& key) {
+    std::string out;
+    for (char c : key) {
+        if (c == '~')
+            out += "~0";
+        else if (c == '/')
+            out += "~1";
+        else
+            out += c;
+    }
+    return out;
+}
+
+struct Entry {
+    std::string key;
+    YAML::Node key_node;
+    YAML::Node value;
+};
+
+class Loader {
+  public:
+    Loader(std::string file) : file_(std::move(file)) {}
+
+    std::vector<Diagnostic> diags;
+
+    SourcePos pos(const YAML::Node& n, const SourcePos& fallback = {}) const {
+        YAML::Mark m = n.Mark();
+        if (m.is_null() || m.line < 0) {
+            SourcePos p = fallback;
+            if (p.file.empty()) p.file = file_;
+            return p;
+        }
+        return SourcePos{file_, m.line + 1, m.column + 1};
+    }
+    SourcePos file_pos() const { return SourcePos{file_, 0, 0}; }
+
+    void error(const SourcePos& p, std::string msg) {
+        diags.push_back({Diagnostic::Severity::error, p, std::move(msg)});
+    }
+
+    // A mapping's entries in document order; reports duplicate and non-scalar keys.
+    std::vector<Entry> entries(const YAML::Node& map) {
+        std::vector<Entry> out;
+        std::set<std::string> seen;
+        for (auto it = map.begin(); it != map.end(); ++it) {
+            if (!it->first.IsScalar()) {
+                error(pos(it->first, pos(map)), "mapping keys must be plain text");
+                continue;
+            }
+            std::string k = it->first.Scalar();
+            if (!seen.insert(k).second) {
+                error(pos(it->first, pos(map)), "duplicate key '" + k + "'");
+                continue;
+            }
+            out.push_back({k, it->first, it->second});
+        }
+        return out;
+    }
+
+    // Reports keys outside `allowed`, with a suggestion.
+    void check_keys(const std::vector<Entry>& es, const std::vector<std::string>& allowed,
+                    const std::string& where, const SourcePos& fallback) {
+        for (const auto& e : es) {
+            if (std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) continue;
+            error(pos(e.key_node, fallback), "unknown key '" + e.key + "' in " + where +
+                                                 did_you_mean(e.key, allowed) +
+                                                 " (allowed: " + join(allowed) + ")");
+        }
+    }
+
+    // A scalar as text, or an error naming what was expected.
+    std::optional<std::string> scalar(const Entry& e, const SourcePos& fallback, const char* what) {
+        if (e.value.IsScalar()) return e.value.Scalar();
+        error(pos(e.value, pos(e.key_node, fallback)),
+              "'" + e.key + "' must be " + what + ", got " + kind_name(e.value));
+        return std::nullopt;
+    }
+
+    static std::string kind_name(const YAML::Node& n) {
+        if (n.IsMap()) return "a mapping";
+        if (n.IsSequence()) return "a list";
+        if (n.IsNull()) return "nothing";
+        return "'" + n.Scalar() + "'";
+    }
+
+    // YAML to JSON with the YAML 1.2 core schema for plain scalars; quoted and block scalars
+    // stay strings, so `zip: "01234"` is text while `count: 3` is a number.
+    json to_json(const YAML::Node& n, const std::string& ptr, const SourcePos& fallback,
+                 std::map<std::string, SourcePos>* positions,
+                 std::map<std::string, SourcePos>* key_positions) {
+        SourcePos here = pos(n, fallback);
+        if (positions) (*positions)[ptr] = here;
+        if (n.IsMap()) {
+            json obj = json::object();
+            for (const auto& e : entries(n)) {
+                std::string child = ptr + "/" + pointer_escape(e.key);
+                SourcePos kp = pos(e.key_node, here);
+                if (key_positions) (*key_positions)[child] = kp;
+                obj[e.key] = to_json(e.value, child, kp, positions, key_positions);
+            }
+            return obj;
+        }
+        if (n.IsSequence()) {
+            json arr = json::array();
+            std::size_t i = 0;
+            for (const auto& item : n) {
+                arr.push_back(
+                    to_json(item, ptr + "/" + std::to_string(i++), here, positions, key_positions));
+            }
+            return arr;
+        }
+        if (!n.IsDefined() || n.IsNull()) return nullptr;
+        const std::string& s = n.Scalar();
+        if (n.Tag() != "?") return s;  // quoted, block or explicitly tagged: text
+        return plain_scalar(s);
+    }
+
+    static json plain_scalar(const std::string& s) {
+        static const std::regex int_re("[-+]?[0-9]+");
+        static const std::regex float_re("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+        if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
+        if (s == "true" || s == "True" || s == "TRUE") return true;
+        if (s == "false" || s == "False" || s == "FALSE") return false;
+        if (std::regex_match(s, int_re)) {
+            errno = 0;
+            char* end = nullptr;
+            long long v = std::strtoll(s.c_str(), &end, 10);
+            if (errno == 0) return v;
+            return std::strtod(s.c_str(), nullptr);
+        }
+        if (std::regex_match(s, float_re)) return std::strtod(s.c_str(), nullptr);
+        return s;
+    }
+
+    Workflow load(const std::string& text) {
+        Workflow wf;
+        wf.file = file_;
+        wf.source = text;
+        YAML::Node root;
+        try {
+            root = YAML::Load(text);
+        } catch (const YAML::ParserException& e) {
+            SourcePos p{file_, e.mark.line >= 0 ? e.mark.line + 1 : 0,
+                        e.mark.column >= 0 ? e.mark.column + 1 : 0};
+            error(p, "YAML syntax error: " + e.msg);
+            throw LoadError(diags);
+        } catch (const YAML::Exception& e) {
+            error(file_pos(), std::string("YAML error: ") + e.what());
+            throw LoadError(diags);
+        }
+        if (!root.IsMap()) {
+            error(root.IsDefined() && !root.IsNull() ? pos(root, file_pos()) : file_pos(),
+                  "a workflow must be a mapping with at least 'name', 'version' and 'steps'");
+            throw LoadError(diags);
+        }
+        SourcePos rootp = pos(root, SourcePos{file_, 1, 1});
+        auto es = entries(root);
+        check_keys(es, {"name", "version", "description", "inputs", "steps"}, "workflow", rootp);
+        const Entry* steps = nullptr;
+        bool have_name = false, have_version = false;
+        for (const auto& e : es) {
+            if (e.key == "name") {
+                have_name = true;
+                if (auto s = scalar(e, rootp, "text")) {
+                    static const std::regex name_re("[a-z0-9_-]+");
+                    wf.name = *s;
+                    if (!std::regex_match(*s, name_re))
+                        error(pos(e.value, rootp),
+                              "workflow name '" + *s +
+                                  "' must use only lowercase letters, digits, '_' and '-'");
+                }
+            } else if (e.key == "version") {
+                have_version = true;
+                if (auto s = scalar(e, rootp, "a scalar")) {
+                    wf.version = *s;
+                    if (s->empty()) error(pos(e.value, pos(e.key_node)), "'version' is empty");
+                }
+            } else if (e.key == "description") {
+                if (auto s = scalar(e, rootp, "text")) wf.description = *s;
+            } else if (e.key == "inputs") {
+                parse_inputs(e, wf);
+            } else if (e.key == "steps") {
+                steps = &e;
+            }
+        }
+        if (!have_name) error(rootp, "missing required key 'name'");
+        if (!have_version) error(rootp, "missing required key 'version'");
+        if (!steps) {
+            error(rootp, "missing required key 'steps'");
+        } else if (!steps->value.IsSequence()) {
+            error(pos(steps->value, pos(steps->key_node)),
+                  "'steps' must be a list of steps, got " + kind_name(steps->value));
+        } else if (steps->value.size() == 0) {
+            error(pos(steps->key_node, rootp), "'steps' is empty: a workflow needs a step");
+        } else {
+            parse_steps(steps->value, wf.steps, pos(steps->key_node, rootp));
+            assign_ids(wf);
+        }
+        if (!diags.empty()) {
+            std::stable_sort(diags.begin(), diags.end(), [](const auto& a, const auto& b) {
+                return std::tie(a.pos.line, a.pos.column) < std::tie(b.pos.line, b.pos.column);
+            });
+            throw LoadError(diags);
+        }
+        return wf;
+    }
+
+    void parse_inputs(const Entry& e, Workflow& wf) {
+        SourcePos kp = pos(e.key_node);
+        if (e.value.IsNull()) return;
+        if (!e.value.IsMap()) {
+            error(pos(e.value, kp), "'inputs' must be a mapping of name -> type or spec");
+            return;
+        }
+        static const std::vector<std::string> types = {"string",  "number", "integer",
+                                                       "boolean", "object", "array"};
+        auto parse_type = [&](const YAML::Node& n, InputField& f) {
+            if (!n.IsScalar()) {
+                error(pos(n, f.pos), "input type must be one of: " + join(types));
+                return;
+            }
+            auto it = std::find(types.begin(), types.end(), n.Scalar());
+            if (it == types.end()) {
+                error(pos(n, f.pos), "unknown input type '" + n.Scalar() + "'" +
+                                         did_you_mean(n.Scalar(), types) +
+                                         " (types: " + join(types) + ")");
+                return;
+            }
+            f.type = static_cast<InputType>(it - types.begin());
+        };
+        for (const auto& in : entries(e.value)) {
+            InputField f;
+            f.name = in.key;
+            f.pos = pos(in.key_node, kp);
+            if (!is_identifier(in.key))
+                error(f.pos,
+                      "input name '" + in.key + "' must be an identifier ([A-Za-z_][A-Za-z0-9_]*)");
+            if (in.value.IsScalar()) {
+                parse_type(in.value, f);
+            } else if (in.value.IsMap()) {
+                auto spec = entries(in.value);
+                check_keys(spec, {"type", "required", "default", "description"},
+                           "input '" + in.key + "'", f.pos);
+                std::optional<Entry> def;
+                for (const auto& s : spec) {
+                    if (s.key == "type") {
+                        parse_type(s.value, f);
+                    } else if (s.key == "required") {
+                        json v = to_json(s.value, "", f.pos, nullptr, nullptr);
+                        if (!v.is_boolean())
+                            error(pos(s.value, f.pos), "'required' must be true or false");
+                        else
+                            f.required = v.get<bool>();
+                    } else if (s.key == "default") {
+                        def = s;
+                    } else if (s.key == "description") {
+                        if (auto d = scalar(s, f.pos, "text")) f.description = *d;
+                    }
+                }
+                if (def) {
+                    json v = to_json(def->value, "", f.pos, nullptr, nullptr);
+                    if (!matches(v, f.type))
+                        error(pos(def->value, f.pos),
+                              "default of input '" + f.name + "' is not " + article(f.type));
+                    else
+                        f.default_value = v;
+                }
+            } else {
+                error(pos(in.value, f.pos),
+                      "input '" + in.key + "' must be a type name or a mapping with 'type'");
+            }
+            wf.inputs.push_back(std::move(f));
+        }
+    }
+
+    static bool matches(const json& v, InputType t) {
+        switch (t) {
+            case InputType::string:
+                return v.is_string();
+            case InputType::number:
+                return v.is_number();
+            case InputType::integer:
+                return v.is_number_integer() ||
+                       (v.is_number_float() && std::trunc(v.get<double>()) == v.get<double>());
+            case InputType::boolean:
+                return v.is_boolean();
+            case InputType::object:
+                return v.is_object();
+            case InputType::array:
+                return v.is_array();
+        }
+        return false;
+    }
+    static std::string article(InputType t) {
+        std::string n = to_string(t);
+        return (n[0] == 'a' || n[0] == 'i' || n[0] == 'o' ? "an " : "a ") + n;
+    }
+
+    void parse_steps(const YAML::Node& seq, std::vector<Step>& out, const SourcePos& ctx) {
+        for (const auto& item : seq) {
+            Step s;
+            s.pos = pos(item, ctx);
+            if (!item.IsMap()) {
+                error(s.pos, "a step must be a mapping with one of: " + join(kinds()) + ", got " +
+                                 kind_name(item));
+                continue;
+            }
+            if (parse_step(item, s)) out.push_back(std::move(s));
+        }
+    }
+
+    static std::vector<std::string> kinds() {
+        return std::vector<std::string>(std::begin(kStepKinds), std::end(kStepKinds));
+    }
+
+    // Returns false when the step is too broken to keep (no kind); errors are recorded.
+    bool parse_step(const YAML::Node& item, Step& s) {
+        static const std::vector<std::string> all_keys = {
+            "id",  "name", "when", "retry", "on_error", "uses", "with",
+            "set", "if",   "then", "else",  "wait",     "lua",  "exit"};
+        auto es = entries(item);
+        check_keys(es, all_keys, "step", s.pos);
+
+        const Entry* kind = nullptr;
+        for (const auto& e : es) {
+            if (std::find(std::begin(kStepKinds), std::end(kStepKinds), e.key) ==
+                std::end(kStepKinds))
+                continue;
+            if (kind) {
+                error(pos(e.key_node, s.pos), "a step has exactly one kind, but this one has '" +
+                                                  kind->key + "' and '" + e.key + "'");
+                continue;
+            }
+            kind = &e;
+        }
+        if (!kind) {
+            error(s.pos, "step has no kind: expected one of " + join(kinds()));
+            return false;
+        }
+        const std::string& k = kind->key;
+        SourcePos kpos = pos(kind->key_node, s.pos);
+        SourcePos vpos = pos(kind->value, kpos);
+        s.id_pos = s.pos;
+
+        // Keys that only make sense with one kind.
+        auto only_with = [&](const char* key, std::initializer_list<const char*> ok) {
+            for (const auto& e : es) {
+                if (e.key != key) continue;
+                for (const char* o : ok)
+                    if (k == o) return;
+                std::vector<std::string> names(ok.begin(), ok.end());
+                error(pos(e.key_node, s.pos), "'" + e.key + "' is not allowed on a '" + k +
+                                                  "' step (only on: " + join(names) + ")");
+            }
+        };
+        only_with("with", {"uses"});
+        only_with("then", {"if"});
+        only_with("else", {"if"});
+        only_with("retry", {"uses", "lua"});
+        only_with("on_error", {"uses", "lua", "set"});
+
+        for (const auto& e : es) {
+            SourcePos ep = pos(e.key_node, s.pos);
+            if (e.key == "id") {
+                if (auto v = scalar(e, s.pos, "an identifier")) {
+                    s.id = *v;
+                    s.id_given = true;
+                    s.id_pos = pos(e.value, ep);
+                    if (!is_identifier(*v))
+                        error(s.id_pos, "step id '" + *v +
+                                            "' must be an identifier ([A-Za-z_][A-Za-z0-9_]*)");
+                }
+            } else if (e.key == "name") {
+                if (auto v = scalar(e, s.pos, "text")) s.name = *v;
+            } else if (e.key == "when") {
+                if (auto v = scalar(e, s.pos, "a Lua expression")) {
+                    s.when = *v;
+                    s.when_pos = pos(e.value, ep);
+                    if (v->empty()) error(s.when_pos, "'when' is empty");
+                }
+            } else if (e.key == "retry") {
+                parse_retry(e, s);
+            } else if (e.key == "on_error") {
+                parse_on_error(e, s);
+            }
+        }
+
+        if (k == "uses") {
+            s.kind = StepKind::action;
+            s.uses_pos = vpos;
+            static const std::regex uses_re("([a-z0-9_-]+)\\.([a-z0-9_-]+)");
+            std::smatch m;
+            std::string v = kind->value.IsScalar() ? kind->value.Scalar() : std::string();
+            if (!kind->value.IsScalar() || !std::regex_match(v, m, uses_re)) {
+                error(vpos, "'uses' must be plugin.action (lowercase, e.g. sendgrid.send), got " +
+                                kind_name(kind->value));
+            } else {
+                s.plugin = m[1];
+                s.action = m[2];
+            }
+            for (const auto& e : es) {
+                if (e.key != "with") continue;
+                SourcePos wp = pos(e.key_node, s.pos);
+                if (e.value.IsNull()) {
+                    s.with_pos[""] = wp;
+                } else if (!e.value.IsMap()) {
+                    error(pos(e.value, wp), "'with' must be a mapping of input -> value");
+                } else {
+                    s.with = to_json(e.value, "", wp, &s.with_pos, &s.with_key_pos);
+                    s.with_pos[""] = wp;
+                }
+            }
+        } else if (k == "set") {
+            s.kind = StepKind::set;
+            if (!kind->value.IsMap() || kind->value.size() == 0) {
+                error(vpos, "'set' must be a non-empty mapping of name -> value");
+            } else {
+                std::map<std::string, SourcePos> key_pos;
+                s.set = to_json(kind->value, "", kpos, &s.set_pos, &key_pos);
+                for (const auto& [name, value] : s.set.items())
+                    if (!is_identifier(name))
+                        error(key_pos["/" + pointer_escape(name)],
+                              "variable name '" + name +
+                                  "' must be an identifier ([A-Za-z_][A-Za-z0-9_]*)");
+            }
+        } else if (k == "if") {
+            s.kind = StepKind::if_;
+            if (auto v = scalar(*kind, s.pos, "a Lua expression")) {
+                s.condition = *v;
+                s.condition_pos = vpos;
+                if (v->empty()) error(vpos, "'if' condition is empty");
+            }
+            bool have_then = false;
+            for (const auto& e : es) {
+                if (e.key != "then" && e.key != "else") continue;
+                SourcePos bp = pos(e.key_node, s.pos);
+                if (e.key == "then") have_then = true;
+                if (e.value.IsNull()) continue;  // empty branch
+                if (!e.value.IsSequence()) {
+                    error(pos(e.value, bp), "'" + e.key + "' must be a list of steps");
+                    continue;
+                }
+                parse_steps(e.value, e.key == "then" ? s.then_steps : s.else_steps, bp);
+            }
+            if (!have_then) error(kpos, "'if' step needs a 'then' list of steps");
+        } else if (k == "wait") {
+            s.kind = StepKind::wait;
+            std::string v = kind->value.IsScalar() ? kind->value.Scalar() : std::string();
+            auto d = kind->value.IsScalar() ? parse_duration(v) : std::nullopt;
+            if (!d) {
+                error(vpos, "invalid duration " + kind_name(kind->value) +
+                                ": expected a positive integer and unit s, m, h, d or w, "
+                                "largest unit first (e.g. 30m, 3d, 1h30m)");
+            } else if (d->count() <= 0) {
+                error(vpos, "wait duration must be positive, got '" + v + "'");
+            } else {
+                s.wait_for = *d;
+            }
+        } else if (k == "lua") {
+            s.kind = StepKind::lua;
+            if (auto v = scalar(*kind, s.pos, "a Lua block")) {
+                s.lua = *v;
+                s.lua_pos = vpos;
+                if (v->empty()) error(vpos, "'lua' block is empty");
+            }
+        } else if (k == "exit") {
+            s.kind = StepKind::exit;
+            if (kind->value.IsScalar()) {
+                s.exit_reason = kind->value.Scalar();
+            } else if (kind->value.IsMap()) {
+                auto xs = entries(kind->value);
+                check_keys(xs, {"reason"}, "exit", vpos);
+                for (const auto& x : xs)
+                    if (x.key == "reason")
+                        if (auto r = scalar(x, vpos, "text")) s.exit_reason = *r;
+            } else if (!kind->value.IsNull()) {
+                error(vpos, "'exit' takes a reason text or {reason: ...}");
+            }
+        }
+        return true;
+    }
+
+    void parse_retry(const Entry& e, Step& s) {
+        SourcePos rp = pos(e.key_node, s.pos);
+        auto attempts = [&](const YAML::Node& n) {
+            json v = to_json(n, "", rp, nullptr, nullptr);
+            if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > 100)
+                error(pos(n, rp), "'attempts' must be an integer from 1 to 100");
+            else
+                s.retry.attempts = v.get<int>();
+        };
+        if (e.value.IsScalar()) {  // shorthand: retry: 3
+            attempts(e.value);
+            return;
+        }
+        if (!e.value.IsMap()) {
+            error(pos(e.value, rp), "'retry' must be a number of attempts or a mapping");
+            return;
+        }
+        auto rs = entries(e.value);
+        check_keys(rs, {"attempts", "backoff", "factor", "max_backoff"}, "retry", rp);
+        for (const auto& r : rs) {
+            SourcePos vp = pos(r.value, pos(r.key_node, rp));
+            if (r.key == "attempts") {
+                attempts(r.value);
+            } else if (r.key == "backoff" || r.key == "max_backoff") {
+                auto d = r.value.IsScalar() ? parse_duration(r.value.Scalar()) : std::nullopt;
+                if (!d)
+                    error(vp, "invalid duration " + kind_name(r.value) + " for '" + r.key +
+                                  "' (e.g. 30s, 5m, 1h)");
+                else
+                    (r.key == "backoff" ? s.retry.backoff : s.retry.max_backoff) = *d;
+            } else if (r.key == "factor") {
+                json v = to_json(r.value, "", rp, nullptr, nullptr);
+                if (!v.is_number() || v.get<double>() < 1.0 || v.get<double>() > 100.0)
+                    error(vp, "'factor' must be a number from 1 to 100");
+                else
+                    s.retry.factor = v.get<double>();
+            }
+        }
+    }
+
+    void parse_on_error(const Entry& e, Step& s) {
+        SourcePos op = pos(e.key_node, s.pos);
+        s.on_error.pos = pos(e.value, op);
+        if (e.value.IsScalar()) {
+            const std::string& v = e.value.Scalar();
+            if (v == "fail") {
+                s.on_error.kind = OnError::Kind::fail;
+            } else if (v == "continue") {
+                s.on_error.kind = OnError::Kind::continue_;
+            } else {
+                error(s.on_error.pos,
+                      "'on_error' must be fail, continue or {goto: step_id}, got '" + v + "'" +
+                          did_you_mean(v, {"fail", "continue"}));
+            }
+            return;
+        }
+        if (e.value.IsMap()) {
+            auto os = entries(e.value);
+            check_keys(os, {"goto"}, "on_error", op);
+            bool has_goto = false;
+            for (const auto& o : os) {
+                if (o.key != "goto") continue;
+                has_goto = true;
+                if (auto t = scalar(o, op, "a step id")) {
+                    s.on_error.kind = OnError::Kind::go_to;
+                    s.on_error.target = *t;
+                    s.on_error.pos = pos(o.value, op);
+                }
+            }
+            if (!has_goto) error(op, "'on_error' mapping needs 'goto: step_id'");
+            return;
+        }
+        error(s.on_error.pos, "'on_error' must be fail, continue or {goto: step_id}");
+    }
+
+    template <class F>
+    static void each_step(std::vector<Step>& steps, F&& f) {
+        for (auto& s : steps) {
+            f(s);
+            each_step(s.then_steps, f);
+            each_step(s.else_steps, f);
+        }
+    }
+
+    // Given ids first (they win), then derived ids in document order: "<plugin>_<action>",
+    // "wait", ...; repeats get _2, _3. Derived ids depend only on the file, so a run's position
+    // survives restarts.
+    void assign_ids(Workflow& wf) {
+        std::map<std::string, SourcePos> taken;
+        each_step(wf.steps, [&](Step& s) {
+            if (!s.id_given) return;
+            auto [it, fresh] = taken.emplace(s.id, s.id_pos);
+            if (!fresh)
+                error(s.id_pos,
+                      "duplicate step id '" + s.id + "' (first used at " + it->second.str() + ")");
+        });
+        std::map<std::string, int> counts;
+        each_step(wf.steps, [&](Step& s) {
+            if (s.id_given) return;
+            std::string base;
+            if (s.kind == StepKind::action) {
+                base = s.plugin.empty() ? "action" : s.plugin + "_" + s.action;
+                for (char& c : base)
+                    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+            } else {
+                base = to_string(s.kind);
+            }
+            int& n = counts[base];
+            std::string id;
+            do {
+                ++n;
+                id = n == 1 ? base : base + "_" + std::to_string(n);
+            } while (taken.count(id));
+            taken.emplace(id, s.pos);
+            s.id = id;
+        });
+        std::vector<std::string> ids;
+        for (const auto& [id, p] : taken) ids.push_back(id);
+        each_step(wf.steps, [&](Step& s) {
+            if (s.on_error.kind == OnError::Kind::go_to && !taken.count(s.on_error.target))
+                error(s.on_error.pos, "on_error goto target '" + s.on_error.target +
+                                          "' is not a step id" +
+                                          did_you_mean(s.on_error.target, ids));
+        });
+    }
+
+  private:
+    std::string file_;
+};
+
+}  // namespace
+
+Workflow load_workflow_text(const std::string& text, const std::string& file_name) {
+    Loader loader(file_name);
+    return loader.load(text);
+}
+
+Workflow load_workflow_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw LoadError(
+            {Diagnostic{Diagnostic::Severity::error, SourcePos{path, 0, 0},
+                        std::string("cannot read workflow file: ") + std::strerror(errno)}});
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return load_workflow_text(ss.str(), path);
+}
+
+}  // namespace relance::model

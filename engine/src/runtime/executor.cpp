@@ -1,0 +1,548 @@
+#include <relance/runtime/executor.hpp>
+
+#include <relance/expr/lua_sandbox.hpp>
+#include <relance/expr/template.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <thread>
+
+#include <relance/runtime/time_text.hpp>
+
+#include "schema_check.hpp"
+#include "thread_pool.hpp"
+#include "timeline_text.hpp"
+#include "workflow_cache.hpp"
+
+namespace relance::runtime {
+
+using json = nlohmann::json;
+using host::ActionOutcome;
+using store::RunStatus;
+
+namespace {
+
+// One claimed run while this worker holds it.
+struct Active {
+    store::Run run;
+    const CompiledWorkflow* wf = nullptr;
+    json scope;               // context + "contact" (the inputs) + "run"
+    bool stopped = false;     // nothing more to do in this claim
+    bool calling = false;     // an action was committed as started and must be called now
+    host::LoadedPlugin* plugin = nullptr;
+    host::ActionRequest request;
+    std::optional<ActionOutcome> outcome;
+    int steps = 0;            // steps executed in this claim (loop guard)
+};
+
+std::string generate_owner() {
+    std::random_device rd;
+    std::uniform_int_distribution<unsigned> d;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "w_%08x", d(rd));
+    return buf;
+}
+
+}  // namespace
+
+struct Executor::Impl {
+    store::Store& store;
+    host::PluginHost& host;
+    const Clock& clock;
+    ExecutorOptions options;
+    WorkflowCache workflows;
+    SchemaChecker schemas;
+    expr::LuaSandbox lua;
+    ThreadPool pool;
+    ExecutorStats stats;
+    mutable std::mutex stats_m;
+    std::mutex wake_m;
+    std::condition_variable wake_cv;
+    bool woken = false;
+
+    Impl(store::Store& s, host::PluginHost& h, const Clock& c, ExecutorOptions o)
+        : store(s),
+          host(h),
+          clock(c),
+          options(std::move(o)),
+          workflows(s),
+          pool(std::max(1, options.concurrency)) {
+        if (options.owner.empty()) options.owner = generate_owner();
+    }
+
+    std::int64_t now_ms() const { return to_unix_ms(clock.now()); }
+
+    // --- timeline -----------------------------------------------------------------------
+
+    std::int64_t record(Active& a, store::Batch& batch, const model::Step& step,
+                        const std::string& kind, const std::string& status, std::string detail,
+                        json output = nullptr, bool finished = true) {
+        store::StepRecord r;
+        r.run_id = a.run.id;
+        r.seq = a.run.next_seq++;
+        r.step_id = step.id;
+        r.kind = kind;
+        r.status = status;
+        r.attempt = a.run.attempt;
+        r.started_at = now_ms();
+        if (finished) r.finished_at = r.started_at;
+        r.message_id = step.kind == model::StepKind::action ? a.run.message_id : "";
+        r.detail = std::move(detail);
+        r.output = std::move(output);
+        batch.insert_steps.push_back(std::move(r));
+        return batch.insert_steps.back().seq;
+    }
+
+    void update_inflight(Active& a, store::Batch& batch, const std::string& status,
+                         std::string detail, json output = nullptr) {
+        store::StepRecord r;
+        r.run_id = a.run.id;
+        r.seq = *a.run.inflight_seq;
+        r.status = status;
+        r.finished_at = now_ms();
+        r.detail = std::move(detail);
+        r.output = std::move(output);
+        batch.update_steps.push_back(std::move(r));
+        a.run.inflight_seq.reset();
+    }
+
+    // --- run state ------------------------------------------------------------------------
+
+    void load_scope(Active& a) {
+        a.scope = a.run.context.is_object() ? a.run.context : json::object();
+        for (const char* k : {"inputs", "steps", "vars"})
+            if (!a.scope.contains(k)) a.scope[k] = json::object();
+        a.scope["contact"] = a.scope["inputs"];
+        a.scope["run"] = {{"id", a.run.id},
+                          {"workflow", a.wf->workflow.name},
+                          {"version", a.wf->workflow.version}};
+    }
+
+    void save_scope(Active& a) {
+        a.run.context = {{"inputs", a.scope["inputs"]},
+                         {"steps", a.scope["steps"]},
+                         {"vars", a.scope["vars"]}};
+    }
+
+    // Ends this claim for the run: the state goes to the batch and the lease is released.
+    void stop(Active& a, store::Batch& batch, RunStatus status, std::optional<std::int64_t> due,
+              std::string reason = {}) {
+        a.run.status = status;
+        a.run.due_at = due;
+        if (!reason.empty() || store::is_terminal(status) || status == RunStatus::paused)
+            a.run.reason = std::move(reason);
+        a.run.updated_at = now_ms();
+        save_scope(a);
+        batch.update_runs.push_back(a.run);
+        a.stopped = true;
+        if (store::is_terminal(status)) {
+            std::lock_guard g(stats_m);
+            ++stats.runs_finished;
+        }
+    }
+
+    void go_to(Active& a, int node) {
+        a.run.node = node;
+        a.run.attempt = 1;
+        a.run.message_id.clear();
+    }
+
+    const model::Node& node_of(const Active& a) const {
+        return a.wf->program.nodes.at(static_cast<std::size_t>(a.run.node));
+    }
+
+    // A step failed for good (permanent error, retries exhausted, bad input): on_error decides.
+    void fail_step(Active& a, store::Batch& batch, const std::string& error,
+                   std::optional<std::int64_t> failed_seq = std::nullopt) {
+        const model::Node& node = node_of(a);
+        const model::Step& step = *node.step;
+        std::string kind = step_kind_label(step);
+        auto mark = [&](const std::string& detail) {
+            if (failed_seq) {
+                store::StepRecord r;
+                r.run_id = a.run.id;
+                r.seq = *failed_seq;
+                r.status = "failed";
+                r.finished_at = now_ms();
+                r.detail = detail;
+                batch.update_steps.push_back(std::move(r));
+            } else {
+                record(a, batch, step, kind, "failed", detail);
+            }
+        };
+        a.scope["steps"][step.id] = {{"status", "failed"}, {"error", error}};
+        switch (step.on_error.kind) {
+            case model::OnError::Kind::fail:
+                mark(error);
+                stop(a, batch, RunStatus::failed, std::nullopt,
+                     "step " + step.id + " failed: " + error);
+                return;
+            case model::OnError::Kind::continue_:
+                mark(error + "; on_error: continue");
+                go_to(a, node.next);
+                return;
+            case model::OnError::Kind::go_to:
+                mark(error + "; on_error: go to " + step.on_error.target);
+                go_to(a, node.on_error);
+                return;
+        }
+    }
+
+    Millis backoff_for(const model::RetryPolicy& p, int attempt) const {
+        double ms = static_cast<double>(p.backoff.count()) * std::pow(p.factor, attempt - 1);
+        ms = std::min(ms, static_cast<double>(p.max_backoff.count()));
+        return Millis{static_cast<std::int64_t>(ms)};
+    }
+
+    // Applies the outcome of the action at the current node.
+    void apply_outcome(Active& a, store::Batch& batch) {
+        ActionOutcome out = std::move(*a.outcome);
+        a.outcome.reset();
+        const model::Node& node = node_of(a);
+        const model::Step& step = *node.step;
+        const auto& policy = step.retry;
+        std::int64_t now = now_ms();
+        switch (out.status) {
+            case ActionOutcome::Status::ok:
+                update_inflight(a, batch, "succeeded", "", out.output);
+                a.scope["steps"][step.id] = {{"status", "succeeded"}, {"output", out.output}};
+                go_to(a, node.next);
+                return;
+            case ActionOutcome::Status::rate_limited: {
+                Millis wait = out.retry_after > Millis{0} ? out.retry_after : Millis{60'000};
+                std::int64_t due = now + wait.count();
+                update_inflight(a, batch, "rate_limited",
+                                "rate limited: " + out.error + "; retrying at " +
+                                    format_short(due) + " (not counted as an attempt)");
+                stop(a, batch, RunStatus::waiting, due);
+                return;
+            }
+            case ActionOutcome::Status::retryable:
+                if (a.run.attempt < policy.attempts) {
+                    Millis wait = std::max(backoff_for(policy, a.run.attempt), out.retry_after);
+                    std::int64_t due = now + wait.count();
+                    update_inflight(a, batch, "retry",
+                                    "attempt " + std::to_string(a.run.attempt) + " of " +
+                                        std::to_string(policy.attempts) + " failed: " + out.error +
+                                        "; retrying at " + format_short(due));
+                    ++a.run.attempt;
+                    stop(a, batch, RunStatus::waiting, due);
+                    return;
+                }
+                {
+                    auto seq = a.run.inflight_seq;
+                    a.run.inflight_seq.reset();
+                    std::string what = policy.attempts > 1
+                                           ? "failed after " + std::to_string(a.run.attempt) +
+                                                 " attempts: " + out.error
+                                           : out.error;
+                    fail_step(a, batch, what, seq);
+                }
+                return;
+            case ActionOutcome::Status::permanent: {
+                auto seq = a.run.inflight_seq;
+                a.run.inflight_seq.reset();
+                fail_step(a, batch, out.error, seq);
+                return;
+            }
+            case ActionOutcome::Status::in_doubt:
+                pause_in_doubt(a, batch, "the plugin could not tell whether it took effect: " +
+                                             out.error);
+                return;
+        }
+    }
+
+    void pause_in_doubt(Active& a, store::Batch& batch, const std::string& why) {
+        const model::Step& step = *node_of(a).step;
+        std::string reason = "in doubt: step " + step.id + " (" + step.plugin + "." +
+                             step.action + ", message " + a.run.message_id + ") " + why +
+                             ". It was not repeated, to never send twice. Settle it with "
+                             "`relance runs resolve " +
+                             a.run.id + " --as sent|retry`.";
+        update_inflight(a, batch, "in_doubt", why);
+        stop(a, batch, RunStatus::paused, std::nullopt, reason);
+    }
+
+    host::ActionRequest request_for(const Active& a, const json& input) const {
+        host::ActionRequest r;
+        r.action = node_of(a).step->action;
+        r.input = input;
+        r.message_id = a.run.message_id;
+        r.run_id = a.run.id;
+        r.attempt = static_cast<unsigned>(a.run.attempt);
+        return r;
+    }
+
+    // A run claimed with a started action and no outcome: the worker died mid-call.
+    // Invariant 2: repeat only what is safe to repeat; otherwise reconcile or pause.
+    // Returns true when the run may go on advancing.
+    bool recover(Active& a, store::Batch& batch) {
+        const model::Step& step = *node_of(a).step;
+        const model::ActionSpec* spec = host.find_action(step.plugin, step.action);
+        host::LoadedPlugin* plugin = host.find(step.plugin);
+        if (spec && spec->safe_to_repeat) {
+            update_inflight(a, batch, "abandoned",
+                            "the worker stopped before the outcome was recorded; the action is "
+                            "safe to repeat, so it runs again");
+            return true;
+        }
+        if (plugin) {
+            // The original input is not stored; reconcile needs only the message id.
+            auto rec = plugin->reconcile(request_for(a, json::object()));
+            if (rec && rec->outcome == host::ReconcileOutcome::Outcome::done) {
+                update_inflight(a, batch, "reconciled",
+                                "the worker stopped before the outcome was recorded; the "
+                                "provider confirms message " + a.run.message_id +
+                                    " was accepted, so it is not sent again",
+                                rec->output);
+                a.scope["steps"][step.id] = {{"status", "succeeded"}, {"output", rec->output}};
+                go_to(a, node_of(a).next);
+                return true;
+            }
+            if (rec && rec->outcome == host::ReconcileOutcome::Outcome::not_done) {
+                update_inflight(a, batch, "abandoned",
+                                "the worker stopped before the outcome was recorded; the "
+                                "provider has no trace of message " + a.run.message_id +
+                                    ", so it is sent now");
+                return true;
+            }
+        }
+        pause_in_doubt(a, batch,
+                       "was started but its outcome was never recorded (the worker stopped "
+                       "mid-call) and the provider could not confirm it");
+        return false;
+    }
+
+    // Advances one run through built-in steps until it reaches an action (then a.calling) or
+    // stops. Everything it does goes into `batch`.
+    void advance(Active& a, store::Batch& batch) {
+        if (a.outcome) apply_outcome(a, batch);
+        if (a.stopped) return;
+        if (a.run.inflight_seq && !recover(a, batch)) return;
+        const auto& nodes = a.wf->program.nodes;
+        while (!a.stopped) {
+            if (a.run.node < 0 || a.run.node >= static_cast<int>(nodes.size())) {
+                stop(a, batch, RunStatus::completed, std::nullopt, "completed");
+                return;
+            }
+            if (++a.steps > options.max_steps_per_claim) {
+                stop(a, batch, RunStatus::failed, std::nullopt,
+                     "more than " + std::to_string(options.max_steps_per_claim) +
+                         " steps without waiting: is there a goto loop?");
+                return;
+            }
+            const model::Node& node = nodes[static_cast<std::size_t>(a.run.node)];
+            const model::Step& step = *node.step;
+            try {
+                if (!step.when.empty() && !lua.eval_condition(step.when, a.scope)) {
+                    record(a, batch, step, step_kind_label(step), "skipped",
+                           "when: " + step.when + " is false");
+                    a.scope["steps"][step.id] = {{"status", "skipped"}};
+                    go_to(a, node.next);
+                    continue;
+                }
+                if (execute(a, batch, node)) return;
+            } catch (const std::exception& e) {
+                fail_step(a, batch, e.what());
+            }
+        }
+    }
+
+    // Runs one step. Returns true when the run must leave the advance loop (action to call).
+    bool execute(Active& a, store::Batch& batch, const model::Node& node) {
+        const model::Step& step = *node.step;
+        switch (step.kind) {
+            case model::StepKind::set: {
+                json values = expr::render_value(step.set, a.scope);
+                for (auto& [k, v] : values.items()) a.scope["vars"][k] = v;
+                record(a, batch, step, "set", "done", "", values);
+                go_to(a, node.next);
+                return false;
+            }
+            case model::StepKind::if_: {
+                bool yes = lua.eval_condition(step.condition, a.scope);
+                int target = yes ? node.then_first : node.else_first;
+                record(a, batch, step, "if", "done",
+                       std::string("condition ") + (yes ? "true: then" : "false: else") +
+                           (target < 0 ? " (empty)" : ""));
+                go_to(a, target >= 0 ? target : node.next);
+                return false;
+            }
+            case model::StepKind::wait: {
+                std::int64_t due = now_ms() + step.wait_for.count();
+                record(a, batch, step, "wait", "waiting", "until " + format_short(due));
+                go_to(a, node.next);
+                stop(a, batch, RunStatus::waiting, due);
+                return true;
+            }
+            case model::StepKind::lua: {
+                json out = lua.run_block(step.lua, a.scope);
+                record(a, batch, step, "lua", "done", "", out);
+                a.scope["steps"][step.id] = {{"status", "succeeded"}, {"output", out}};
+                go_to(a, node.next);
+                return false;
+            }
+            case model::StepKind::exit:
+                record(a, batch, step, "exit", "done", step.exit_reason);
+                stop(a, batch, RunStatus::exited, std::nullopt,
+                     step.exit_reason.empty() ? "exit" : step.exit_reason);
+                return true;
+            case model::StepKind::action:
+                return start_action(a, batch, node);
+        }
+        return false;
+    }
+
+    bool start_action(Active& a, store::Batch& batch, const model::Node& node) {
+        const model::Step& step = *node.step;
+        std::string kind = step.plugin + "." + step.action;
+        host::LoadedPlugin* plugin = host.find(step.plugin);
+        const model::ActionSpec* spec = host.find_action(step.plugin, step.action);
+        if (!plugin || !spec) {
+            // Not the run's fault: wait for the plugin to come back rather than fail.
+            std::int64_t due = now_ms() + 5 * 60 * 1000;
+            record(a, batch, step, kind, "deferred",
+                   "plugin " + step.plugin + (plugin ? " has no action " + step.action
+                                                     : " is not loaded") +
+                       "; trying again at " + format_short(due));
+            stop(a, batch, RunStatus::waiting, due);
+            return true;
+        }
+        json input = expr::render_value(step.with, a.scope);
+        auto problems = schemas.check(kind, spec->input_schema, input);
+        if (!problems.empty()) {
+            std::string msg = "invalid input for " + kind + ": " + problems.front();
+            for (std::size_t i = 1; i < problems.size() && i < 4; ++i) msg += "; " + problems[i];
+            throw std::runtime_error(msg);
+        }
+        if (a.run.message_id.empty())
+            a.run.message_id = a.run.id + "." + step.id + "." + std::to_string(a.run.next_seq);
+        a.run.inflight_seq = record(a, batch, step, kind, "started", "", nullptr, false);
+        a.plugin = plugin;
+        a.request = request_for(a, input);
+        a.calling = true;
+        // Checkpoint: committed with the batch before the call, lease kept.
+        a.run.status = RunStatus::ready;
+        a.run.due_at = now_ms();
+        a.run.updated_at = now_ms();
+        save_scope(a);
+        batch.checkpoint_runs.push_back(a.run);
+        return true;
+    }
+
+    // --- batches ----------------------------------------------------------------------------
+
+    void process(std::vector<Active>& actives) {
+        std::vector<Active*> calling;
+        for (;;) {
+            store::Batch batch;
+            calling.clear();
+            for (auto& a : actives) {
+                if (a.stopped) continue;
+                a.calling = false;
+                advance(a, batch);
+                if (a.calling && !a.stopped) calling.push_back(&a);
+            }
+            std::size_t written = batch.insert_steps.size();
+            store.commit(batch);
+            {
+                std::lock_guard g(stats_m);
+                stats.steps += written;
+                ++stats.commits;
+                stats.actions += calling.size();
+            }
+            if (calling.empty()) return;
+            pool.parallel_for(calling.size(), [&](std::size_t i) {
+                Active& a = *calling[i];
+                try {
+                    a.outcome = a.plugin->invoke(a.request);
+                } catch (const std::exception& e) {
+                    a.outcome = ActionOutcome{ActionOutcome::Status::in_doubt, nullptr,
+                                              std::string("host error: ") + e.what(), Millis{0}};
+                }
+            });
+        }
+    }
+
+    std::size_t claim_and_process() {
+        std::int64_t now = now_ms();
+        auto runs = store.claim_due(options.owner, now, options.batch_size,
+                                    now + options.lease.count());
+        if (runs.empty()) return 0;
+        std::vector<Active> actives;
+        actives.reserve(runs.size());
+        store::Batch broken;
+        for (auto& r : runs) {
+            Active a;
+            a.run = std::move(r);
+            try {
+                a.wf = &workflows.get(a.run.workflow_version_id);
+            } catch (const std::exception& e) {
+                a.run.status = RunStatus::paused;
+                a.run.due_at.reset();
+                a.run.reason = std::string("cannot load its workflow version: ") + e.what();
+                a.run.updated_at = now;
+                broken.update_runs.push_back(a.run);
+                continue;
+            }
+            load_scope(a);
+            actives.push_back(std::move(a));
+        }
+        store.commit(broken);
+        process(actives);
+        return runs.size();
+    }
+};
+
+Executor::Executor(store::Store& store, host::PluginHost& host, const Clock& clock,
+                   ExecutorOptions options)
+    : impl_(std::make_unique<Impl>(store, host, clock, std::move(options))) {}
+
+Executor::~Executor() = default;
+
+std::size_t Executor::run_due() {
+    std::size_t total = 0;
+    for (;;) {
+        std::size_t n = impl_->claim_and_process();
+        if (n == 0) return total;
+        total += n;
+    }
+}
+
+void Executor::run_forever(std::stop_token stop) {
+    std::stop_callback on_stop(stop, [this] { notify(); });
+    while (!stop.stop_requested()) {
+        try {
+            run_due();
+        } catch (const std::exception& e) {
+            // A store error (disk full, locked too long): keep the worker alive, try again.
+            spdlog::error("worker: {}", e.what());
+        }
+        std::unique_lock lock(impl_->wake_m);
+        if (impl_->woken || stop.stop_requested()) {
+            impl_->woken = false;
+            continue;
+        }
+        TimePoint deadline = impl_->clock.now() + impl_->options.idle_poll;
+        if (auto next = impl_->store.next_due()) deadline = std::min(deadline, from_unix_ms(*next));
+        impl_->clock.wait_until(lock, impl_->wake_cv, deadline);
+        impl_->woken = false;
+    }
+}
+
+void Executor::notify() {
+    {
+        std::lock_guard g(impl_->wake_m);
+        impl_->woken = true;
+    }
+    impl_->wake_cv.notify_all();
+}
+
+ExecutorStats Executor::stats() const {
+    std::lock_guard g(impl_->stats_m);
+    return impl_->stats;
+}
+
+}  // namespace relance::runtime

@@ -1,0 +1,142 @@
+#include <relance/runtime/runs.hpp>
+
+#include <openssl/evp.h>
+
+#include <random>
+#include <stdexcept>
+
+namespace relance::runtime {
+
+namespace {
+
+std::string hex(const unsigned char* data, std::size_t n) {
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    out.reserve(n * 2);
+    for (std::size_t i = 0; i < n; ++i) {
+        out += digits[data[i] >> 4];
+        out += digits[data[i] & 15];
+    }
+    return out;
+}
+
+// Run ids are random, not derived from the record, so that a record started again after its
+// run finished (a later issue's re-enrollment) gets a distinct id.
+std::string new_run_id() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    unsigned char bytes[8];
+    std::uint64_t v = rng();
+    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<unsigned char>(v >> (i * 8));
+    return "r_" + hex(bytes, 8);
+}
+
+}  // namespace
+
+std::string idempotency_key(const json& record) {
+    if (record.is_object() && record.contains("id")) {
+        const json& id = record["id"];
+        if (id.is_string() && !id.get<std::string>().empty()) return "id:" + id.get<std::string>();
+        if (id.is_number()) return "id:" + id.dump();
+    }
+    // nlohmann::json objects are ordered maps: dump() is canonical for equal records.
+    std::string text = record.dump();
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+    return "sha256:" + hex(digest, 16);
+}
+
+StartResult start_runs(store::Store& store, const model::Workflow& wf,
+                       const std::vector<json>& records, const std::vector<std::string>& where,
+                       const Clock& clock) {
+    StartResult result;
+    std::int64_t now = to_unix_ms(clock.now());
+    std::int64_t version_id = store.put_workflow_version(wf.name, wf.version, wf.file, wf.source,
+                                                         now);
+    std::vector<store::NewRun> fresh;
+    fresh.reserve(records.size());
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        std::vector<model::InputProblem> problems;
+        json inputs = model::coerce_inputs(wf, records[i], problems);
+        if (!problems.empty()) {
+            result.rejected.push_back(
+                {i + 1, i < where.size() ? where[i] : "record " + std::to_string(i + 1),
+                 std::move(problems)});
+            continue;
+        }
+        store::NewRun r;
+        r.id = new_run_id();
+        r.workflow_version_id = version_id;
+        r.workflow_name = wf.name;
+        r.idempotency_key = idempotency_key(records[i]);
+        r.context = {{"inputs", std::move(inputs)}, {"steps", json::object()},
+                     {"vars", json::object()}};
+        r.due_at = now;
+        fresh.push_back(std::move(r));
+    }
+    auto created = store.create_runs(fresh, now);
+    for (std::size_t i = 0; i < fresh.size(); ++i) {
+        if (created[i])
+            result.started.push_back(fresh[i].id);
+        else
+            result.duplicates.push_back(fresh[i].idempotency_key);
+    }
+    return result;
+}
+
+void resolve_in_doubt(store::Store& store, const std::string& run_id, Resolution how,
+                      const Clock& clock) {
+    auto run = store.get_run(run_id);
+    if (!run) throw std::runtime_error("no run " + run_id);
+    if (run->status != store::RunStatus::paused)
+        throw std::runtime_error("run " + run_id + " is " + store::to_string(run->status) +
+                                 ", not paused on an in-doubt step");
+    auto steps = store.list_steps(run_id);
+    const store::StepRecord* doubt = nullptr;
+    for (auto it = steps.rbegin(); it != steps.rend(); ++it)
+        if (it->status == "in_doubt") {
+            doubt = &*it;
+            break;
+        }
+    if (!doubt) throw std::runtime_error("run " + run_id + " has no in-doubt step to resolve");
+    std::int64_t now = to_unix_ms(clock.now());
+
+    store::Batch batch;
+    store::StepRecord note;
+    note.run_id = run_id;
+    note.seq = run->next_seq++;
+    note.step_id = doubt->step_id;
+    note.kind = doubt->kind;
+    note.status = "resolved";
+    note.attempt = doubt->attempt;
+    note.started_at = now;
+    note.finished_at = now;
+    note.message_id = doubt->message_id;
+    note.detail = how == Resolution::sent
+                      ? "resolved by an operator as sent: the step is done, the run goes on"
+                      : "resolved by an operator as not sent: the step runs again";
+    batch.insert_steps.push_back(note);
+
+    run->inflight_seq.reset();
+    if (how == Resolution::sent) {
+        // Move past the step, exactly as a success would, on the run's pinned version.
+        auto version = store.get_workflow_version(run->workflow_version_id);
+        if (!version) throw std::runtime_error("run " + run_id + ": workflow version missing");
+        model::Workflow wf = model::load_workflow_text(version->source, version->file);
+        model::Program program = model::compile(wf);
+        run->context["steps"][doubt->step_id] = {{"status", "succeeded"},
+                                                 {"output", json::object()},
+                                                 {"resolved", "sent"}};
+        run->node = program.nodes.at(static_cast<std::size_t>(run->node)).next;
+        run->attempt = 1;
+        run->message_id.clear();
+    }
+    run->status = store::RunStatus::ready;
+    run->due_at = now;
+    run->reason.clear();
+    run->updated_at = now;
+    batch.update_runs.push_back(*run);
+    store.commit(batch);
+}
+
+}  // namespace relance::runtime

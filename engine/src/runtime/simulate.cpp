@@ -1,0 +1,92 @@
+#include <relance/runtime/simulate.hpp>
+
+#include <algorithm>
+#include <map>
+
+namespace relance::runtime {
+
+SimulationReport simulate(store::Store& store, host::PluginHost& host, VirtualClock& clock,
+                          const model::Workflow& wf, const std::vector<nlohmann::json>& records,
+                          const std::vector<std::string>& where, const SimulationOptions& options) {
+    SimulationReport report;
+    report.workflow = wf.name;
+    report.version = wf.version;
+    report.start = to_unix_ms(clock.now());
+    report.end = report.start + static_cast<std::int64_t>(options.days) * 24 * 3600 * 1000;
+    report.started = start_runs(store, wf, records, where, clock);
+
+    Executor executor(store, host, clock, options.executor);
+    for (;;) {
+        executor.run_due();
+        auto next = store.next_due();
+        if (!next || *next > report.end) break;
+        clock.set(from_unix_ms(*next));
+    }
+    report.stats = executor.stats();
+    report.counts = store.count_runs();
+
+    // Totals per step, in program order.
+    model::Program program = model::compile(wf);
+    std::map<std::string, std::size_t> index;
+    for (const auto& node : program.nodes) {
+        index[node.step->id] = report.steps.size();
+        StepTotals t;
+        t.step_id = node.step->id;
+        t.kind = node.step->kind == model::StepKind::action
+                     ? node.step->plugin + "." + node.step->action
+                     : model::to_string(node.step->kind);
+        report.steps.push_back(t);
+    }
+
+    store::RunFilter all;
+    all.workflow = wf.name;
+    all.limit = 1 << 30;
+    for (const auto& run : store.list_runs(all)) {
+        SimulatedLead lead;
+        lead.run_id = run.id;
+        const auto& inputs = run.context.value("inputs", nlohmann::json::object());
+        if (inputs.contains("email") && inputs["email"].is_string())
+            lead.lead = inputs["email"].get<std::string>();
+        else if (inputs.contains("id"))
+            lead.lead = inputs["id"].is_string() ? inputs["id"].get<std::string>()
+                                                 : inputs["id"].dump();
+        else
+            lead.lead = run.id;
+        lead.status = run.status;
+        lead.reason = run.reason;
+        if (store::is_terminal(run.status)) lead.finished_at = run.updated_at;
+        for (const auto& s : store.list_steps(run.id)) {
+            auto it = index.find(s.step_id);
+            if (it != index.end()) {
+                auto& t = report.steps[it->second];
+                if (s.status == "succeeded" || s.status == "done" || s.status == "reconciled" ||
+                    s.status == "waiting")
+                    ++t.succeeded;
+                else if (s.status == "failed")
+                    ++t.failed;
+                else if (s.status == "skipped")
+                    ++t.skipped;
+                else if (s.status == "retry" || s.status == "rate_limited")
+                    ++t.retried;
+                else if (s.status == "in_doubt")
+                    ++t.in_doubt;
+            }
+            if (s.kind.find('.') != std::string::npos)
+                lead.actions.push_back({s.started_at, s.step_id, s.kind, s.status, s.detail});
+        }
+        report.leads.push_back(std::move(lead));
+    }
+    // Leads in input order (run ids are random).
+    std::map<std::string, std::size_t> order;
+    for (std::size_t i = 0; i < report.started.started.size(); ++i)
+        order[report.started.started[i]] = i;
+    std::stable_sort(report.leads.begin(), report.leads.end(), [&](const auto& a, const auto& b) {
+        auto ia = order.find(a.run_id), ib = order.find(b.run_id);
+        std::size_t x = ia == order.end() ? order.size() : ia->second;
+        std::size_t y = ib == order.end() ? order.size() : ib->second;
+        return x < y;
+    });
+    return report;
+}
+
+}  // namespace relance::runtime

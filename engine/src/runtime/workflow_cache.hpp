@@ -1,0 +1,31 @@
+// Compiled workflow versions by id. A run is pinned to the source stored with its version, so
+// editing the file on disk never changes a run in flight.
+#pragma once
+
+#include <relance/model/workflow.hpp>
+#include <relance/store/store.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace relance::runtime {
+
+struct CompiledWorkflow {
+    model::Workflow workflow;
+    model::Program program;  // points into workflow.steps: keep both together, never copy
+};
+
+class WorkflowCache {
+public:
+    explicit WorkflowCache(store::Store& store) : store_(store) {}
+    // Throws std::runtime_error when the version is missing or no longer parses.
+    const CompiledWorkflow& get(std::int64_t version_id);
+
+private:
+    store::Store& store_;
+    std::mutex m_;
+    std::map<std::int64_t, std::unique_ptr<CompiledWorkflow>> cache_;
+};
+
+}  // namespace relance::runtime

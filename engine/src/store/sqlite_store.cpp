@@ -1,0 +1,414 @@
+// The SQLite store: one file, WAL, one connection guarded by a mutex. Hot-path statements are
+// prepared once. A partial index on due_at over ready and waiting runs is the due-time index:
+// finished and paused runs cost nothing to the scheduler.
+#include <relance/store/store.hpp>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <openssl/evp.h>
+
+#include <mutex>
+#include <stdexcept>
+
+#include "schema_sqlite.hpp"
+
+namespace relance::store {
+
+namespace {
+
+std::string sha256_hex(const std::string& text) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < len; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 15];
+    }
+    return out;
+}
+
+void bind_optional(SQLite::Statement& st, int index, const std::optional<std::int64_t>& v) {
+    if (v)
+        st.bind(index, static_cast<int64_t>(*v));
+    else
+        st.bind(index);
+}
+
+std::optional<std::int64_t> optional_int(const SQLite::Column& c) {
+    if (c.isNull()) return std::nullopt;
+    return c.getInt64();
+}
+
+json parse_json_column(const SQLite::Column& c) {
+    if (c.isNull()) return nullptr;
+    return json::parse(c.getString());
+}
+
+constexpr const char* kRunColumns =
+    "id, workflow_version_id, workflow_name, idempotency_key, status, node, attempt, context, "
+    "due_at, reason, inflight_seq, next_seq, message_id, created_at, updated_at";
+
+Run read_run(SQLite::Statement& st) {
+    Run r;
+    r.id = st.getColumn(0).getString();
+    r.workflow_version_id = st.getColumn(1).getInt64();
+    r.workflow_name = st.getColumn(2).getString();
+    r.idempotency_key = st.getColumn(3).getString();
+    r.status = run_status_from(st.getColumn(4).getString()).value_or(RunStatus::failed);
+    r.node = st.getColumn(5).getInt();
+    r.attempt = st.getColumn(6).getInt();
+    r.context = parse_json_column(st.getColumn(7));
+    r.due_at = optional_int(st.getColumn(8));
+    r.reason = st.getColumn(9).getString();
+    r.inflight_seq = optional_int(st.getColumn(10));
+    r.next_seq = st.getColumn(11).getInt64();
+    r.message_id = st.getColumn(12).getString();
+    r.created_at = st.getColumn(13).getInt64();
+    r.updated_at = st.getColumn(14).getInt64();
+    return r;
+}
+
+StepRecord read_step(SQLite::Statement& st) {
+    StepRecord s;
+    s.run_id = st.getColumn(0).getString();
+    s.seq = st.getColumn(1).getInt64();
+    s.step_id = st.getColumn(2).getString();
+    s.kind = st.getColumn(3).getString();
+    s.status = st.getColumn(4).getString();
+    s.attempt = st.getColumn(5).getInt();
+    s.started_at = st.getColumn(6).getInt64();
+    s.finished_at = optional_int(st.getColumn(7));
+    s.message_id = st.getColumn(8).getString();
+    s.detail = st.getColumn(9).getString();
+    s.output = parse_json_column(st.getColumn(10));
+    return s;
+}
+
+class SqliteStore final : public Store {
+public:
+    explicit SqliteStore(const std::string& path)
+        : db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
+        db_.setBusyTimeout(10'000);
+        if (path != ":memory:") db_.exec("PRAGMA journal_mode=WAL");
+        // NORMAL in WAL mode: a commit survives a process crash (kill -9); only a power loss can
+        // lose the last transactions, never corrupt the file.
+        db_.exec("PRAGMA synchronous=NORMAL");
+        db_.exec("PRAGMA foreign_keys=ON");
+        migrate();
+        insert_step_ = std::make_unique<SQLite::Statement>(
+            db_,
+            "INSERT INTO steps (run_id, seq, step_id, kind, status, attempt, started_at, "
+            "finished_at, message_id, detail, output) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+        update_step_ = std::make_unique<SQLite::Statement>(
+            db_,
+            "UPDATE steps SET status=?, finished_at=?, detail=?, output=? "
+            "WHERE run_id=? AND seq=?");
+        update_run_ = std::make_unique<SQLite::Statement>(
+            db_,
+            "UPDATE runs SET status=?, node=?, attempt=?, context=?, due_at=?, reason=?, "
+            "inflight_seq=?, next_seq=?, message_id=?, updated_at=?, lease_owner=NULL, "
+            "lease_until=NULL WHERE id=?");
+        checkpoint_run_ = std::make_unique<SQLite::Statement>(
+            db_,
+            "UPDATE runs SET status=?, node=?, attempt=?, context=?, due_at=?, reason=?, "
+            "inflight_seq=?, next_seq=?, message_id=?, updated_at=? WHERE id=?");
+    }
+
+    std::int64_t put_workflow_version(const std::string& name, const std::string& version,
+                                      const std::string& file, const std::string& source,
+                                      std::int64_t now) override {
+        std::lock_guard g(m_);
+        std::string sha = sha256_hex(source);
+        SQLite::Statement find(db_, "SELECT id FROM workflow_versions WHERE sha256=? AND name=?");
+        find.bind(1, sha);
+        find.bind(2, name);
+        if (find.executeStep()) return find.getColumn(0).getInt64();
+        SQLite::Statement ins(db_,
+                              "INSERT INTO workflow_versions (name, version, sha256, file, source, "
+                              "created_at) VALUES (?,?,?,?,?,?)");
+        ins.bind(1, name);
+        ins.bind(2, version);
+        ins.bind(3, sha);
+        ins.bind(4, file);
+        ins.bind(5, source);
+        ins.bind(6, static_cast<int64_t>(now));
+        ins.exec();
+        return db_.getLastInsertRowid();
+    }
+
+    std::optional<WorkflowVersion> get_workflow_version(std::int64_t id) override {
+        std::lock_guard g(m_);
+        SQLite::Statement st(db_,
+                             "SELECT id, name, version, sha256, file, source, created_at FROM "
+                             "workflow_versions WHERE id=?");
+        st.bind(1, static_cast<int64_t>(id));
+        if (!st.executeStep()) return std::nullopt;
+        WorkflowVersion w;
+        w.id = st.getColumn(0).getInt64();
+        w.name = st.getColumn(1).getString();
+        w.version = st.getColumn(2).getString();
+        w.sha256 = st.getColumn(3).getString();
+        w.file = st.getColumn(4).getString();
+        w.source = st.getColumn(5).getString();
+        w.created_at = st.getColumn(6).getInt64();
+        return w;
+    }
+
+    std::vector<bool> create_runs(const std::vector<NewRun>& runs, std::int64_t now) override {
+        std::lock_guard g(m_);
+        std::vector<bool> created;
+        created.reserve(runs.size());
+        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement ins(
+            db_,
+            "INSERT INTO runs (id, workflow_version_id, workflow_name, idempotency_key, status, "
+            "node, attempt, context, due_at, reason, next_seq, message_id, created_at, "
+            "updated_at) VALUES (?,?,?,?,'ready',0,1,?,?,'',1,'',?,?) "
+            "ON CONFLICT (workflow_name, idempotency_key) DO NOTHING");
+        for (const auto& r : runs) {
+            ins.bind(1, r.id);
+            ins.bind(2, static_cast<int64_t>(r.workflow_version_id));
+            ins.bind(3, r.workflow_name);
+            ins.bind(4, r.idempotency_key);
+            ins.bind(5, r.context.dump());
+            ins.bind(6, static_cast<int64_t>(r.due_at));
+            ins.bind(7, static_cast<int64_t>(now));
+            ins.bind(8, static_cast<int64_t>(now));
+            created.push_back(ins.exec() == 1);
+            ins.reset();
+        }
+        tx.commit();
+        return created;
+    }
+
+    std::vector<Run> claim_due(const std::string& owner, std::int64_t now, int limit,
+                               std::int64_t lease_until) override {
+        std::lock_guard g(m_);
+        std::vector<Run> out;
+        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement st(
+            db_, std::string("UPDATE runs SET lease_owner=?, lease_until=? WHERE id IN ("
+                             "SELECT id FROM runs WHERE status IN ('ready','waiting') AND "
+                             "due_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
+                             "ORDER BY due_at LIMIT ?) RETURNING ") +
+                     kRunColumns);
+        st.bind(1, owner);
+        st.bind(2, static_cast<int64_t>(lease_until));
+        st.bind(3, static_cast<int64_t>(now));
+        st.bind(4, static_cast<int64_t>(now));
+        st.bind(5, limit);
+        while (st.executeStep()) out.push_back(read_run(st));
+        tx.commit();
+        return out;
+    }
+
+    std::optional<std::int64_t> next_due() override {
+        std::lock_guard g(m_);
+        SQLite::Statement st(
+            db_, "SELECT MIN(due_at) FROM runs WHERE status IN ('ready','waiting')");
+        if (st.executeStep()) return optional_int(st.getColumn(0));
+        return std::nullopt;
+    }
+
+    void release_all_leases() override {
+        std::lock_guard g(m_);
+        db_.exec("UPDATE runs SET lease_owner=NULL, lease_until=NULL WHERE lease_owner IS NOT "
+                 "NULL");
+    }
+
+    void commit(const Batch& batch) override {
+        if (batch.empty()) return;
+        std::lock_guard g(m_);
+        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        for (const auto& s : batch.insert_steps) {
+            auto& st = *insert_step_;
+            st.bind(1, s.run_id);
+            st.bind(2, static_cast<int64_t>(s.seq));
+            st.bind(3, s.step_id);
+            st.bind(4, s.kind);
+            st.bind(5, s.status);
+            st.bind(6, s.attempt);
+            st.bind(7, static_cast<int64_t>(s.started_at));
+            bind_optional(st, 8, s.finished_at);
+            st.bind(9, s.message_id);
+            st.bind(10, s.detail);
+            if (s.output.is_null())
+                st.bind(11);
+            else
+                st.bind(11, s.output.dump());
+            st.exec();
+            st.reset();
+        }
+        for (const auto& s : batch.update_steps) {
+            auto& st = *update_step_;
+            st.bind(1, s.status);
+            bind_optional(st, 2, s.finished_at);
+            st.bind(3, s.detail);
+            if (s.output.is_null())
+                st.bind(4);
+            else
+                st.bind(4, s.output.dump());
+            st.bind(5, s.run_id);
+            st.bind(6, static_cast<int64_t>(s.seq));
+            st.exec();
+            st.reset();
+        }
+        write_runs(*update_run_, batch.update_runs);
+        write_runs(*checkpoint_run_, batch.checkpoint_runs);
+        tx.commit();
+    }
+
+    void write_runs(SQLite::Statement& st, const std::vector<Run>& runs) {
+        for (const auto& r : runs) {
+            st.bind(1, to_string(r.status));
+            st.bind(2, r.node);
+            st.bind(3, r.attempt);
+            st.bind(4, r.context.dump());
+            bind_optional(st, 5, r.due_at);
+            st.bind(6, r.reason);
+            bind_optional(st, 7, r.inflight_seq);
+            st.bind(8, static_cast<int64_t>(r.next_seq));
+            st.bind(9, r.message_id);
+            st.bind(10, static_cast<int64_t>(r.updated_at));
+            st.bind(11, r.id);
+            st.exec();
+            st.reset();
+        }
+    }
+
+    std::optional<Run> get_run(const std::string& id) override {
+        std::lock_guard g(m_);
+        SQLite::Statement st(db_, std::string("SELECT ") + kRunColumns + " FROM runs WHERE id=?");
+        st.bind(1, id);
+        if (!st.executeStep()) return std::nullopt;
+        return read_run(st);
+    }
+
+    std::vector<Run> list_runs(const RunFilter& f) override {
+        std::lock_guard g(m_);
+        std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE 1=1";
+        if (f.status) sql += " AND status=?";
+        if (!f.workflow.empty()) sql += " AND workflow_name=?";
+        sql += " ORDER BY created_at, id LIMIT ?";
+        SQLite::Statement st(db_, sql);
+        int i = 1;
+        if (f.status) st.bind(i++, to_string(*f.status));
+        if (!f.workflow.empty()) st.bind(i++, f.workflow);
+        st.bind(i, f.limit);
+        std::vector<Run> out;
+        while (st.executeStep()) out.push_back(read_run(st));
+        return out;
+    }
+
+    std::vector<StepRecord> list_steps(const std::string& run_id) override {
+        std::lock_guard g(m_);
+        SQLite::Statement st(db_,
+                             "SELECT run_id, seq, step_id, kind, status, attempt, started_at, "
+                             "finished_at, message_id, detail, output FROM steps WHERE run_id=? "
+                             "ORDER BY seq");
+        st.bind(1, run_id);
+        std::vector<StepRecord> out;
+        while (st.executeStep()) out.push_back(read_step(st));
+        return out;
+    }
+
+    RunCounts count_runs() override {
+        std::lock_guard g(m_);
+        RunCounts c;
+        SQLite::Statement st(db_, "SELECT status, COUNT(*) FROM runs GROUP BY status");
+        while (st.executeStep()) {
+            auto s = run_status_from(st.getColumn(0).getString());
+            auto n = st.getColumn(1).getInt64();
+            c.total += n;
+            if (s) c.by_status[static_cast<int>(*s)] += n;
+        }
+        return c;
+    }
+
+    void record_sandbox(const std::string& plugin, const std::string& box, const json& entry,
+                        std::int64_t now) override {
+        std::lock_guard g(m_);
+        SQLite::Statement st(db_,
+                             "INSERT INTO sandbox_records (plugin, box, recorded_at, entry) "
+                             "VALUES (?,?,?,?)");
+        st.bind(1, plugin);
+        st.bind(2, box);
+        st.bind(3, static_cast<int64_t>(now));
+        st.bind(4, entry.dump());
+        st.exec();
+    }
+
+    std::vector<SandboxEntry> list_sandbox(const std::string& plugin, const std::string& box,
+                                           int limit) override {
+        std::lock_guard g(m_);
+        std::string sql =
+            "SELECT id, plugin, box, recorded_at, entry FROM sandbox_records WHERE box=?";
+        if (!plugin.empty()) sql += " AND plugin=?";
+        sql += " ORDER BY id LIMIT ?";
+        SQLite::Statement st(db_, sql);
+        int i = 1;
+        st.bind(i++, box);
+        if (!plugin.empty()) st.bind(i++, plugin);
+        st.bind(i, limit);
+        std::vector<SandboxEntry> out;
+        while (st.executeStep()) {
+            SandboxEntry e;
+            e.id = st.getColumn(0).getInt64();
+            e.plugin = st.getColumn(1).getString();
+            e.box = st.getColumn(2).getString();
+            e.recorded_at = st.getColumn(3).getInt64();
+            e.entry = parse_json_column(st.getColumn(4));
+            out.push_back(std::move(e));
+        }
+        return out;
+    }
+
+private:
+    void migrate() {
+        int version = db_.execAndGet("PRAGMA user_version").getInt();
+        if (version > kSqliteSchemaVersion)
+            throw std::runtime_error("the database was written by a newer relance (schema " +
+                                     std::to_string(version) + ")");
+        if (version == kSqliteSchemaVersion) return;
+        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        db_.exec(kSqliteSchema);
+        db_.exec("PRAGMA user_version=" + std::to_string(kSqliteSchemaVersion));
+        tx.commit();
+    }
+
+    std::mutex m_;
+    SQLite::Database db_;
+    std::unique_ptr<SQLite::Statement> insert_step_, update_step_, update_run_, checkpoint_run_;
+};
+
+}  // namespace
+
+const char* to_string(RunStatus s) {
+    switch (s) {
+        case RunStatus::ready: return "ready";
+        case RunStatus::waiting: return "waiting";
+        case RunStatus::paused: return "paused";
+        case RunStatus::completed: return "completed";
+        case RunStatus::exited: return "exited";
+        case RunStatus::failed: return "failed";
+    }
+    return "unknown";
+}
+
+std::optional<RunStatus> run_status_from(const std::string& s) {
+    for (auto st : {RunStatus::ready, RunStatus::waiting, RunStatus::paused, RunStatus::completed,
+                    RunStatus::exited, RunStatus::failed})
+        if (s == to_string(st)) return st;
+    return std::nullopt;
+}
+
+std::unique_ptr<Store> open_sqlite(const std::string& path) {
+    try {
+        return std::make_unique<SqliteStore>(path);
+    } catch (const SQLite::Exception& e) {
+        throw std::runtime_error(path + ": cannot open the database: " + e.what());
+    }
+}
+
+}  // namespace relance::store

@@ -1,0 +1,229 @@
+// The SendGrid plugin proper: builds the v3 mail/send body, carries the engine's message id in
+// custom_args (so an in-doubt send can be reconciled and events matched) and classifies every
+// answer. It never retries by itself: the engine decides, knowing whether the step is in doubt.
+#include "sendgrid.hpp"
+
+namespace relance::plugins::sendgrid {
+namespace {
+
+const char* const kManifest = R"json({
+  "name": "sendgrid",
+  "version": "1.0.0",
+  "description": "Email through Twilio SendGrid (v3 mail/send), with a loopback emulator.",
+  "secrets": [
+    {"name": "api_key", "description": "SendGrid API key (SG.xxx), mail send permission",
+     "required": true}
+  ],
+  "limits": {"per_second": 100},
+  "events": ["processed", "deferred", "delivered", "bounce", "dropped", "open", "click",
+             "spamreport", "unsubscribe", "group_unsubscribe", "group_resubscribe"],
+  "actions": [
+    {
+      "name": "send",
+      "description": "Send one email. Not safe to repeat; reconciled through the Email Activity API.",
+      "safe_to_repeat": false,
+      "input_schema": {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "properties": {
+          "to": {"type": "string", "format": "email"},
+          "to_name": {"type": "string"},
+          "from": {"type": "string", "format": "email"},
+          "from_name": {"type": "string"},
+          "subject": {"type": "string", "minLength": 1},
+          "text": {"type": "string"},
+          "html": {"type": "string"},
+          "reply_to": {"type": "string", "format": "email"},
+          "categories": {"type": "array", "items": {"type": "string", "maxLength": 255},
+                         "maxItems": 10},
+          "unsubscribe_url": {"type": "string"},
+          "custom_args": {"type": "object", "additionalProperties": {"type": "string"}},
+          "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+          "template_id": {"type": "string"},
+          "dynamic_template_data": {"type": "object"},
+          "send_at": {"type": "integer"}
+        },
+        "required": ["to", "from"],
+        "anyOf": [
+          {"required": ["template_id"]},
+          {"required": ["subject", "text"]},
+          {"required": ["subject", "html"]}
+        ],
+        "additionalProperties": false
+      },
+      "output_schema": {
+        "type": "object",
+        "properties": {
+          "provider_message_id": {"type": "string"},
+          "engine_msg_id": {"type": "string"},
+          "status": {"type": "integer"}
+        },
+        "required": ["provider_message_id", "engine_msg_id", "status"]
+      }
+    }
+  ]
+})json";
+
+const char* const kDefaultBaseUrl = "https://api.sendgrid.com";
+
+// "field: message; field: message" from a SendGrid errors body.
+std::string describe_errors(const std::string& body) {
+    json j = json::parse(body, nullptr, false);
+    if (j.is_discarded() || !j.contains("errors") || !j["errors"].is_array()) return "";
+    std::string out;
+    for (const auto& e : j["errors"]) {
+        if (!e.is_object()) continue;
+        if (!out.empty()) out += "; ";
+        if (e.contains("field") && e["field"].is_string())
+            out += e["field"].get<std::string>() + ": ";
+        out += e.value("message", std::string{"(no message)"});
+    }
+    return out;
+}
+
+}  // namespace
+
+SendGrid::SendGrid(sdk::Host host, json config) : sdk::Plugin(host, std::move(config)) {
+    base_url_ = this->config().value("base_url", std::string{kDefaultBaseUrl});
+    while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+    if (auto t = this->config().find("timeout_ms"); t != this->config().end() && t->is_number())
+        timeout_ = std::chrono::milliseconds{t->get<std::int64_t>()};
+}
+
+std::string SendGrid::api_key() const {
+    auto key = host().secret("api_key");
+    if (!key || key->empty()) throw sdk::permanent("sendgrid: secret api_key is not set");
+    return *key;
+}
+
+json SendGrid::build_body(const json& in, const std::string& message_id,
+                          const std::string& run_id) {
+    json to = {{"email", in.value("to", "")}};
+    if (in.contains("to_name")) to["name"] = in["to_name"];
+    json personalization = {{"to", json::array({to})}};
+
+    json custom_args = json::object();
+    if (auto it = in.find("custom_args"); it != in.end() && it->is_object())
+        for (auto& [k, v] : it->items())
+            custom_args[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    // Ours last, so a user key of the same name cannot break reconciliation.
+    custom_args["engine_msg_id"] = message_id;
+    custom_args["engine_run_id"] = run_id;
+    personalization["custom_args"] = custom_args;
+
+    json headers = json::object();
+    if (auto it = in.find("headers"); it != in.end() && it->is_object())
+        for (auto& [k, v] : it->items())
+            headers[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    if (auto it = in.find("unsubscribe_url");
+        it != in.end() && it->is_string() && !it->get<std::string>().empty()) {
+        // RFC 8058 one-click unsubscribe, per recipient.
+        headers["List-Unsubscribe"] = "<" + it->get<std::string>() + ">";
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click";
+    }
+    if (!headers.empty()) personalization["headers"] = headers;
+    if (auto it = in.find("dynamic_template_data"); it != in.end())
+        personalization["dynamic_template_data"] = *it;
+
+    json from = {{"email", in.value("from", "")}};
+    if (in.contains("from_name")) from["name"] = in["from_name"];
+    json body = {{"personalizations", json::array({personalization})}, {"from", from}};
+    if (in.contains("reply_to")) body["reply_to"] = {{"email", in["reply_to"]}};
+    if (in.contains("subject")) body["subject"] = in["subject"];
+    json content = json::array();
+    // text/plain must come before text/html (SendGrid rejects the other order).
+    if (in.contains("text")) content.push_back({{"type", "text/plain"}, {"value", in["text"]}});
+    if (in.contains("html")) content.push_back({{"type", "text/html"}, {"value", in["html"]}});
+    if (!content.empty()) body["content"] = content;
+    if (in.contains("categories")) body["categories"] = in["categories"];
+    if (in.contains("template_id")) body["template_id"] = in["template_id"];
+    if (in.contains("send_at")) body["send_at"] = in["send_at"];
+    return body;
+}
+
+json SendGrid::invoke(const sdk::Call& call) {
+    if (call.action != "send") throw sdk::permanent("sendgrid has no action '" + call.action + "'");
+    const json& in = call.input;
+    // The schema is checked before the call; these guard against a caller that skipped it.
+    if (!in.is_object() || !in.contains("to") || !in.contains("from"))
+        throw sdk::permanent("sendgrid.send: input needs to and from");
+    bool has_template = in.contains("template_id");
+    if (!has_template &&
+        (!in.contains("subject") || (!in.contains("text") && !in.contains("html"))))
+        throw sdk::permanent(
+            "sendgrid.send: subject and text or html are required without template_id");
+
+    sdk::HttpRequest req;
+    req.method = "POST";
+    req.url = base_url_ + "/v3/mail/send";
+    req.headers = {{"Authorization", "Bearer " + api_key()}, {"Content-Type", "application/json"}};
+    req.body = build_body(in, call.message_id, call.run_id).dump();
+    req.timeout = timeout_;
+
+    sdk::HttpResponse resp = host().http(req);
+    if (!resp.ok()) throw sdk::transport_failure(resp, "sendgrid mail/send");
+
+    const int s = resp.status;
+    if (s == 202 || s == 200) {
+        return json{{"provider_message_id", resp.header("x-message-id")},
+                    {"engine_msg_id", call.message_id},
+                    {"status", s}};
+    }
+    std::string detail = describe_errors(resp.body);
+    std::string msg = "sendgrid answered " + std::to_string(s);
+    if (s == 401 || s == 403) throw sdk::permanent(msg + ": authentication failed");
+    if (s == 413) throw sdk::permanent(msg + ": message too large");
+    if (s == 429) {
+        auto now = host().now_ms();
+        auto after = sdk::parse_retry_after(resp.header("retry-after"), now);
+        if (!after) {
+            std::string reset = resp.header("x-ratelimit-reset");
+            if (!reset.empty() && reset.find_first_not_of("0123456789") == std::string::npos &&
+                reset.size() < 15) {
+                std::int64_t delta = std::stoll(reset) * 1000 - now;
+                after = std::chrono::milliseconds{delta > 0 ? delta : 0};
+            }
+        }
+        throw sdk::rate_limited(msg + ": too many requests",
+                                after.value_or(std::chrono::seconds{60}));
+    }
+    if (s >= 500) throw sdk::retryable(msg + (detail.empty() ? "" : ": " + detail));
+    throw sdk::permanent(msg + (detail.empty() ? "" : ": " + detail));
+}
+
+sdk::Reconciled SendGrid::reconcile(const sdk::Call& call) {
+    sdk::Reconciled rec;  // unknown unless the provider says otherwise
+    if (call.message_id.empty()) return rec;
+    sdk::HttpRequest req;
+    req.method = "GET";
+    std::string query = "unique_args['engine_msg_id']=\"" + call.message_id + "\"";
+    req.url = base_url_ + "/v3/messages?query=" + sdk::url_encode(query) + "&limit=1";
+    std::string key;
+    try {
+        key = api_key();
+    } catch (const sdk::Error&) {
+        return rec;
+    }
+    req.headers = {{"Authorization", "Bearer " + key}};
+    req.timeout = timeout_;
+    sdk::HttpResponse resp = host().http(req);
+    if (!resp.ok() || resp.status != 200) return rec;
+    json j = json::parse(resp.body, nullptr, false);
+    if (j.is_discarded() || !j.contains("messages") || !j["messages"].is_array()) return rec;
+    if (j["messages"].empty()) {
+        rec.outcome = sdk::Reconciled::Outcome::not_done;
+        return rec;
+    }
+    std::string msg_id = j["messages"][0].value("msg_id", std::string{});
+    // Activity ids are "<X-Message-Id>.filter...": the prefix is what send() returned.
+    std::string provider_id = msg_id.substr(0, msg_id.find('.'));
+    rec.outcome = sdk::Reconciled::Outcome::done;
+    rec.output = json{
+        {"provider_message_id", provider_id}, {"engine_msg_id", call.message_id}, {"status", 202}};
+    return rec;
+}
+
+}  // namespace relance::plugins::sendgrid
+
+RELANCE_PLUGIN(relance::plugins::sendgrid::SendGrid, relance::plugins::sendgrid::Emulator,
+               relance::plugins::sendgrid::kManifest)

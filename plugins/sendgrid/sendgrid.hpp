@@ -1,0 +1,38 @@
+// SendGrid v3 plugin: the `send` action (POST /v3/mail/send) and its loopback emulator.
+#pragma once
+
+#include <memory>
+#include <relance/plugin.hpp>
+
+namespace relance::plugins::sendgrid {
+
+using sdk::json;
+
+class SendGrid final : public sdk::Plugin {
+  public:
+    SendGrid(sdk::Host host, json config);
+    json invoke(const sdk::Call& call) override;
+    sdk::Reconciled reconcile(const sdk::Call& call) override;
+
+    // The v3 mail/send body for one `send` input (public for the emulator's tests).
+    static json build_body(const json& input, const std::string& message_id,
+                           const std::string& run_id);
+
+  private:
+    std::string api_key() const;
+    std::string base_url_;
+    std::chrono::milliseconds timeout_{30000};
+};
+
+class Emulator final : public sdk::Sandbox {
+  public:
+    Emulator(sdk::Host host, json config);
+    ~Emulator() override;
+    sdk::SandboxResponse handle(const sdk::SandboxRequest& request) override;
+
+  private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace relance::plugins::sendgrid

@@ -1,0 +1,244 @@
+// The SendGrid plugin against its emulator, over real loopback HTTP, through PluginHost.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "plugin_fixture.hpp"
+#include "test_util.hpp"
+
+using namespace relance;
+using host::ActionOutcome;
+using host::ReconcileOutcome;
+using nlohmann::json;
+using test::SandboxedPlugin;
+
+namespace {
+
+json message(json extra = json::object()) {
+    json m = {{"to", "ana@acme.io"},         {"to_name", "Ana"},
+              {"from", "sam@example.com"},   {"from_name", "Sam"},
+              {"subject", "Quick question"}, {"text", "Hi Ana"},
+              {"html", "<p>Hi Ana</p>"}};
+    m.update(extra);
+    return m;
+}
+
+std::vector<json> outbox(SandboxedPlugin& sg) {
+    std::vector<json> out;
+    for (const auto& r : sg.records())
+        if (r.plugin == "sendgrid" && r.box == "outbox") out.push_back(r.entry);
+    return out;
+}
+
+ReconcileOutcome reconcile(SandboxedPlugin& sg, const std::string& message_id) {
+    host::ActionRequest r;
+    r.action = "send";
+    r.input = message();
+    r.message_id = message_id;
+    r.run_id = "run-0001";
+    auto rec = sg.plugin->reconcile(r);
+    EXPECT_TRUE(rec.has_value());
+    return rec.value_or(ReconcileOutcome{});
+}
+
+}  // namespace
+
+TEST(SendGrid, AcceptedMessageIsInTheOutbox) {
+    SandboxedPlugin sg("sendgrid");
+    ASSERT_NE(sg.plugin, nullptr);
+    auto out = sg.invoke("send",
+                         message({{"unsubscribe_url", "https://u.example.com/o/tok_abc"},
+                                  {"custom_args", {{"campaign_id", "c_42"}}},
+                                  {"categories", {"outreach"}},
+                                  {"reply_to", "reply+tok@parse.example.com"}}),
+                         "msg-0001");
+    ASSERT_EQ(out.status, ActionOutcome::Status::ok) << out.error;
+    EXPECT_EQ(out.output["status"], 202);
+    EXPECT_EQ(out.output["engine_msg_id"], "msg-0001");
+    std::string id = out.output["provider_message_id"];
+    EXPECT_GE(id.size(), 16u);
+
+    auto box = outbox(sg);
+    ASSERT_EQ(box.size(), 1u);
+    const json& e = box[0];
+    EXPECT_EQ(e["provider_message_id"], id);
+    EXPECT_EQ(e["engine_msg_id"], "msg-0001");
+    EXPECT_EQ(e["engine_run_id"], "run-0001");
+    EXPECT_EQ(e["custom_args"]["engine_msg_id"], "msg-0001");
+    EXPECT_EQ(e["custom_args"]["campaign_id"], "c_42");
+    EXPECT_EQ(e["to"], json::array({"ana@acme.io"}));
+    EXPECT_EQ(e["from"], "sam@example.com");
+    EXPECT_EQ(e["subject"], "Quick question");
+    EXPECT_EQ(e["text"], "Hi Ana");
+    EXPECT_EQ(e["html"], "<p>Hi Ana</p>");
+    EXPECT_EQ(e["categories"], json::array({"outreach"}));
+    EXPECT_EQ(e["headers"]["List-Unsubscribe"], "<https://u.example.com/o/tok_abc>");
+    EXPECT_EQ(e["headers"]["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
+    EXPECT_EQ(e["plugin"], "sendgrid");
+    EXPECT_EQ(e["recorded_at_ms"], 1'700'000'000'000);
+
+    // A second message gets another id.
+    auto second = sg.invoke("send", message(), "msg-0002");
+    ASSERT_EQ(second.status, ActionOutcome::Status::ok) << second.error;
+    EXPECT_NE(second.output["provider_message_id"], id);
+}
+
+TEST(SendGrid, TemplateNeedsNoSubjectOrContent) {
+    SandboxedPlugin sg("sendgrid");
+    json in = {{"to", "ana@acme.io"},
+               {"from", "sam@example.com"},
+               {"template_id", "d-4ad23ad40a0e47d0a0232b85f24ca5c2"},
+               {"dynamic_template_data", {{"first_name", "Ana"}}}};
+    auto out = sg.invoke("send", in);
+    ASSERT_EQ(out.status, ActionOutcome::Status::ok) << out.error;
+    EXPECT_EQ(outbox(sg).at(0)["template_id"], "d-4ad23ad40a0e47d0a0232b85f24ca5c2");
+}
+
+TEST(SendGrid, InvalidAddressIsPermanentAndNamesTheField) {
+    SandboxedPlugin sg("sendgrid");
+    auto out = sg.invoke("send", message({{"to", "not-an-email"}}));
+    EXPECT_EQ(out.status, ActionOutcome::Status::permanent);
+    EXPECT_NE(out.error.find("400"), std::string::npos) << out.error;
+    EXPECT_NE(out.error.find("personalizations.0.to.0.email"), std::string::npos) << out.error;
+    EXPECT_TRUE(outbox(sg).empty());
+}
+
+TEST(SendGrid, WrongKeyIsPermanentAndNeverEchoed) {
+    // The emulator expects another key than the one the host lends the plugin.
+    SandboxedPlugin sg("sendgrid", {{"secrets", {{"api_key", "SG.expected-by-emulator"}}}});
+    auto out = sg.invoke("send", message());
+    EXPECT_EQ(out.status, ActionOutcome::Status::permanent);
+    EXPECT_NE(out.error.find("authentication failed"), std::string::npos) << out.error;
+    EXPECT_EQ(out.error.find("sandbox-sendgrid-api_key"), std::string::npos) << out.error;
+    EXPECT_EQ(out.error.find("SG.expected-by-emulator"), std::string::npos) << out.error;
+    EXPECT_TRUE(outbox(sg).empty());
+}
+
+TEST(SendGrid, TooLargeIsPermanent) {
+    SandboxedPlugin sg("sendgrid", {{"max_body_bytes", 200}});
+    auto out = sg.invoke("send", message({{"text", std::string(500, 'x')}}));
+    EXPECT_EQ(out.status, ActionOutcome::Status::permanent);
+    EXPECT_NE(out.error.find("413"), std::string::npos) << out.error;
+}
+
+TEST(SendGrid, RateLimitedHonoursRetryAfterSeconds) {
+    SandboxedPlugin sg("sendgrid", {{"fail_next", {{{"status", 429}, {"retry_after", "2"}}}}});
+    auto out = sg.invoke("send", message());
+    EXPECT_EQ(out.status, ActionOutcome::Status::rate_limited) << out.error;
+    EXPECT_EQ(out.retry_after, Millis{2000});
+    EXPECT_TRUE(outbox(sg).empty());
+    // The injected failure is consumed: the next attempt goes through.
+    EXPECT_EQ(sg.invoke("send", message(), "msg-0001", 2).status, ActionOutcome::Status::ok);
+    EXPECT_EQ(outbox(sg).size(), 1u);
+}
+
+TEST(SendGrid, RateLimitedHonoursRetryAfterDateOnTheEngineClock) {
+    // The engine clock reads 2023-11-14T22:13:20Z; the provider says 5 s later.
+    SandboxedPlugin sg("sendgrid",
+                       {{"fail_next",
+                         {{{"status", 429}, {"retry_after", "Tue, 14 Nov 2023 22:13:25 GMT"}},
+                          {{"status", 429}}}}});
+    auto out = sg.invoke("send", message());
+    EXPECT_EQ(out.status, ActionOutcome::Status::rate_limited);
+    EXPECT_EQ(out.retry_after, Millis{5000});
+    // No Retry-After, no X-RateLimit-Reset: a minute.
+    auto plain = sg.invoke("send", message());
+    EXPECT_EQ(plain.status, ActionOutcome::Status::rate_limited);
+    EXPECT_EQ(plain.retry_after, Millis{60000});
+}
+
+TEST(SendGrid, ServerErrorsAreRetryable) {
+    SandboxedPlugin sg("sendgrid", {{"fail_next", {{{"status", 500}}, {{"status", 503}}}}});
+    EXPECT_EQ(sg.invoke("send", message()).status, ActionOutcome::Status::retryable);
+    EXPECT_EQ(sg.invoke("send", message()).status, ActionOutcome::Status::retryable);
+    EXPECT_EQ(sg.invoke("send", message()).status, ActionOutcome::Status::ok);
+}
+
+TEST(SendGrid, FailEveryNth) {
+    SandboxedPlugin sg("sendgrid", {{"fail_every", 2}});
+    EXPECT_EQ(sg.invoke("send", message()).status, ActionOutcome::Status::ok);
+    EXPECT_EQ(sg.invoke("send", message()).status, ActionOutcome::Status::retryable);
+    EXPECT_EQ(sg.invoke("send", message()).status, ActionOutcome::Status::ok);
+}
+
+TEST(SendGrid, ConnectionRefusedIsRetryable) {
+    std::string url = "http://127.0.0.1:" + std::to_string(test::closed_port());
+    SandboxedPlugin sg("sendgrid", json::object(), {{"base_url", url}});
+    auto out = sg.invoke("send", message());
+    EXPECT_EQ(out.status, ActionOutcome::Status::retryable) << out.error;
+    EXPECT_NE(out.error.find("connect"), std::string::npos) << out.error;
+    EXPECT_EQ(out.error.find("sandbox-sendgrid-api_key"), std::string::npos) << out.error;
+}
+
+TEST(SendGrid, TimeoutAfterSendingIsInDoubtAndReconciles) {
+    // The emulator records the message, then waits longer than the plugin's timeout: the engine
+    // never hears back, as when a worker dies mid-call.
+    SandboxedPlugin sg("sendgrid", {{"latency_ms", 600}}, {{"timeout_ms", 150}});
+    auto out = sg.invoke("send", message(), "msg-doubt");
+    EXPECT_EQ(out.status, ActionOutcome::Status::in_doubt) << out.error;
+    ASSERT_EQ(outbox(sg).size(), 1u);
+    auto rec = reconcile(sg, "msg-doubt");
+    EXPECT_EQ(rec.outcome, ReconcileOutcome::Outcome::done);
+    EXPECT_EQ(rec.output["provider_message_id"], outbox(sg)[0]["provider_message_id"]);
+}
+
+TEST(SendGrid, ReconcileDoneAndNotDone) {
+    SandboxedPlugin sg("sendgrid");
+    auto out = sg.invoke("send", message(), "msg-42");
+    ASSERT_EQ(out.status, ActionOutcome::Status::ok);
+    auto done = reconcile(sg, "msg-42");
+    EXPECT_EQ(done.outcome, ReconcileOutcome::Outcome::done);
+    EXPECT_EQ(done.output["provider_message_id"], out.output["provider_message_id"]);
+    EXPECT_EQ(done.output["engine_msg_id"], "msg-42");
+    EXPECT_EQ(reconcile(sg, "msg-never-sent").outcome, ReconcileOutcome::Outcome::not_done);
+}
+
+TEST(SendGrid, ReconcileUnknownWhenProviderFails) {
+    SandboxedPlugin sg("sendgrid", {{"fail_next", {{{"status", 503}}}}});
+    EXPECT_EQ(reconcile(sg, "msg-1").outcome, ReconcileOutcome::Outcome::unknown);
+}
+
+TEST(SendGrid, EmulatorControlEndpoints) {
+    SandboxedPlugin sg("sendgrid");
+    httplib::Client client(sg.plugin->sandbox_url());
+    auto r = client.Post("/__sandbox/fail", R"({"fail_next":[{"status":429,"retry_after":"7"}]})",
+                         "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    auto out = sg.invoke("send", message());
+    EXPECT_EQ(out.status, ActionOutcome::Status::rate_limited);
+    EXPECT_EQ(out.retry_after, Millis{7000});
+    ASSERT_EQ(sg.invoke("send", message(), "msg-outbox").status, ActionOutcome::Status::ok);
+
+    auto box = client.Get("/__sandbox/outbox");
+    ASSERT_TRUE(box);
+    json j = json::parse(box->body);
+    ASSERT_EQ(j["messages"].size(), 1u);
+    EXPECT_EQ(j["messages"][0]["engine_msg_id"], "msg-outbox");
+
+    // Straight to the API: no key, 401 with SendGrid's error shape.
+    auto unauth = client.Post("/v3/mail/send", "{}", "application/json");
+    ASSERT_TRUE(unauth);
+    EXPECT_EQ(unauth->status, 401);
+    EXPECT_TRUE(json::parse(unauth->body)["errors"].is_array());
+
+    // sandbox_mode: validated, answered 200, not delivered.
+    httplib::Headers auth = {{"Authorization", "Bearer sandbox-sendgrid-api_key"}};
+    json body = {{"personalizations", {{{"to", {{{"email", "a@b.io"}}}}}}},
+                 {"from", {{"email", "s@x.io"}}},
+                 {"subject", "s"},
+                 {"content", {{{"type", "text/plain"}, {"value", "v"}}}},
+                 {"mail_settings", {{"sandbox_mode", {{"enable", true}}}}}};
+    auto sandboxed = client.Post("/v3/mail/send", auth, body.dump(), "application/json");
+    ASSERT_TRUE(sandboxed);
+    EXPECT_EQ(sandboxed->status, 200);
+    EXPECT_EQ(outbox(sg).size(), 1u);
+
+    // html before text/plain is refused, naming the field.
+    body.erase("mail_settings");
+    body["content"] = {{{"type", "text/html"}, {"value", "<p>v</p>"}},
+                       {{"type", "text/plain"}, {"value", "v"}}};
+    auto order = client.Post("/v3/mail/send", auth, body.dump(), "application/json");
+    ASSERT_TRUE(order);
+    EXPECT_EQ(order->status, 400);
+    EXPECT_EQ(json::parse(order->body)["errors"][0]["field"], "content.1.type");
+}
