@@ -151,7 +151,8 @@ int show_run(const std::string& id) {
                   << s.step_id << std::setw(16) << s.kind << std::setw(13) << s.status;
         if (s.attempt > 1) std::cout << "attempt " << s.attempt << "  ";
         std::cout << s.detail;
-        if (s.status == "succeeded" && s.output.is_object() && !s.output.empty())
+        if ((s.status == "succeeded" || s.status == "done" || s.status == "reconciled") &&
+            s.output.is_object() && !s.output.empty())
             std::cout << (s.detail.empty() ? "" : "  ") << "-> " << s.output.dump();
         std::cout << "\n";
     }

@@ -10,6 +10,20 @@ namespace relance::cli {
 
 namespace {
 
+// A one-line label from an entry's field, whatever its shape: "a@b", ["a@b"], [{"email":..}].
+std::string label(const nlohmann::json& entry, const char* key) {
+    if (!entry.contains(key)) return "";
+    const auto& v = entry[key];
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_object() && v.contains("email") && v["email"].is_string())
+        return v["email"].get<std::string>();
+    if (v.is_array() && !v.empty()) {
+        nlohmann::json first = nlohmann::json::object({{key, v[0]}});
+        return label(first, key) + (v.size() > 1 ? " +" + std::to_string(v.size() - 1) : "");
+    }
+    return v.dump();
+}
+
 struct OutboxArgs {
     std::string plugin;
     std::string box = "outbox";
@@ -32,9 +46,13 @@ int list_outbox(const OutboxArgs& args) {
     }
     for (const auto& e : entries) {
         const auto& j = e.entry;
+        std::string to = label(j, "to");
+        if (to.empty()) to = label(j, "url");
+        std::string what = label(j, "subject");
+        if (what.empty()) what = label(j, "method");
         std::cout << runtime::format_short(e.recorded_at) << "  " << std::left << std::setw(10)
-                  << e.plugin << std::setw(30) << j.value("to", j.value("url", "")) << " "
-                  << j.value("subject", j.value("method", "")) << "\n";
+                  << e.plugin << std::setw(38) << to << " " << what << "  "
+                  << label(j, "engine_msg_id") << "\n";
     }
     std::cout << entries.size() << " entr" << (entries.size() == 1 ? "y" : "ies") << " in "
               << args.box << "\n";
