@@ -98,6 +98,13 @@ std::unique_ptr<host::PluginHost> load_host(const Clock& clock, store::Store* re
                                                      const nlohmann::json& entry) {
             recorder->record_sandbox(plugin, box, entry, to_unix_ms(clock.now()));
         };
+    if (recorder)
+        config.sandbox_history = [recorder](const std::string& plugin) {
+            nlohmann::json history = nlohmann::json::object();
+            for (const auto& e : recorder->list_sandbox(plugin, "", 10000))
+                history[e.box].push_back(e.entry);
+            return history;
+        };
     auto host = std::make_unique<host::PluginHost>(std::move(config));
     host->load_all();
     if (!quiet_failures)

@@ -37,7 +37,13 @@ int run_workflow(const RunArgs& args) {
         std::cerr << "error: " << args.file << " does not validate; no run started\n";
         return kInvalid;
     }
-    runtime::Records records = runtime::read_records(args.input);
+    runtime::Records records;
+    try {
+        records = runtime::read_records(args.input);
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << "\n";  // names the file and line
+        return kInvalid;
+    }
     auto result = runtime::start_runs(*store, wf, records.records, records.where, clock);
     if (global_options().json) {
         nlohmann::json rejected = nlohmann::json::array();

@@ -1,6 +1,7 @@
 // relance runs list | show ID | resolve ID --as sent|retry
 #include <relance/runtime/runs.hpp>
 
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -146,9 +147,16 @@ int show_run(const std::string& id) {
     if (!run->reason.empty()) std::cout << "reason    " << run->reason << "\n";
     std::cout << "inputs    " << run->context.value("inputs", nlohmann::json::object()).dump()
               << "\n\ntimeline\n";
+    std::size_t id_width = 14, kind_width = 14;
     for (const auto& s : steps) {
-        std::cout << "  " << format_short(s.started_at) << "  " << std::left << std::setw(16)
-                  << s.step_id << std::setw(16) << s.kind << std::setw(13) << s.status;
+        id_width = std::max(id_width, s.step_id.size());
+        kind_width = std::max(kind_width, s.kind.size());
+    }
+    for (const auto& s : steps) {
+        std::cout << "  " << format_short(s.started_at) << "  " << std::left
+                  << std::setw(static_cast<int>(id_width + 2)) << s.step_id
+                  << std::setw(static_cast<int>(kind_width + 2)) << s.kind << std::setw(13)
+                  << s.status;
         if (s.attempt > 1) std::cout << "attempt " << s.attempt << "  ";
         std::cout << s.detail;
         if ((s.status == "succeeded" || s.status == "done" || s.status == "reconciled") &&

@@ -153,7 +153,13 @@ int simulate(const SimulateArgs& args) {
     }
     if (errors) return kInvalid;
     host->activate();
-    auto records = runtime::read_records(args.input);
+    runtime::Records records;
+    try {
+        records = runtime::read_records(args.input);
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << "\n";  // names the file and line
+        return kInvalid;
+    }
     runtime::SimulationOptions options;
     options.days = args.days;
     auto report = runtime::simulate(*store, *host, clock, wf, records.records, records.where,

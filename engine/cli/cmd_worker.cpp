@@ -22,6 +22,19 @@ struct WorkerArgs {
 };
 
 int work(const WorkerArgs& args) {
+    if (args.fast_forward && global_options().live) {
+        std::cerr << "error: --fast-forward skips waits; with --live it would send a whole "
+                     "sequence at once. Use it in sandbox mode only.\n";
+        return kUsage;
+    }
+    // Block SIGINT/SIGTERM before any thread starts (plugin pool, sandbox servers): threads
+    // inherit the mask, so only sigwait below sees them and the worker stops cleanly.
+    sigset_t signals_to_wait;
+    sigemptyset(&signals_to_wait);
+    sigaddset(&signals_to_wait, SIGINT);
+    sigaddset(&signals_to_wait, SIGTERM);
+    bool long_running = !(args.until_idle || args.fast_forward);
+    if (long_running) pthread_sigmask(SIG_BLOCK, &signals_to_wait, nullptr);
     WorkerLock lock(global_options().db);
     if (!lock.acquired()) {
         std::cerr << "error: another worker is running on " << global_options().db << "\n";
@@ -53,15 +66,10 @@ int work(const WorkerArgs& args) {
         }
     } else {
         // Signals go to one thread that asks the executor to stop; the loop finishes its batch.
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &set, nullptr);
         std::stop_source stop;
         std::thread signals([&] {
             int sig = 0;
-            sigwait(&set, &sig);
+            sigwait(&signals_to_wait, &sig);
             stop.request_stop();
         });
         if (!global_options().json)

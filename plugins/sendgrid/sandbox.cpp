@@ -224,6 +224,17 @@ Emulator::Emulator(sdk::Host host, json config)
     if (auto m = c.find("max_body_bytes"); m != c.end() && m->is_number_integer())
         state_->max_body = m->get<std::int64_t>();
     state_->faults.configure(c);
+    // Messages accepted by this emulator in earlier processes (the host keeps them): a worker
+    // restarted after a crash must still be able to reconcile them.
+    if (auto h = c.find("history"); h != c.end() && h->is_object() && h->contains("outbox"))
+        for (const auto& entry : (*h)["outbox"]) {
+            if (!entry.is_object()) continue;
+            json m = entry;
+            m["accepted_at_ms"] = entry.value("recorded_at_ms", std::int64_t{0});
+            if (state_->accepted.size() >= kKeepAccepted)
+                state_->accepted.erase(state_->accepted.begin());
+            state_->accepted.push_back(std::move(m));
+        }
 }
 
 Emulator::~Emulator() = default;

@@ -88,6 +88,10 @@ SendGrid::SendGrid(sdk::Host host, json config) : sdk::Plugin(host, std::move(co
     while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
     if (auto t = this->config().find("timeout_ms"); t != this->config().end() && t->is_number())
         timeout_ = std::chrono::milliseconds{t->get<std::int64_t>()};
+    // "reconcile": false makes every reconcile() answer unknown, as when the key lacks Email
+    // Activity access: in-doubt sends then pause for a human (used by the crash tests).
+    if (auto r = this->config().find("reconcile"); r != this->config().end() && r->is_boolean())
+        reconcile_enabled_ = r->get<bool>();
 }
 
 std::string SendGrid::api_key() const {
@@ -193,7 +197,7 @@ json SendGrid::invoke(const sdk::Call& call) {
 
 sdk::Reconciled SendGrid::reconcile(const sdk::Call& call) {
     sdk::Reconciled rec;  // unknown unless the provider says otherwise
-    if (call.message_id.empty()) return rec;
+    if (call.message_id.empty() || !reconcile_enabled_) return rec;
     sdk::HttpRequest req;
     req.method = "GET";
     std::string query = "unique_args['engine_msg_id']=\"" + call.message_id + "\"";

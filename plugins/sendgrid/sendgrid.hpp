@@ -22,6 +22,7 @@ class SendGrid final : public sdk::Plugin {
     std::string api_key() const;
     std::string base_url_;
     std::chrono::milliseconds timeout_{30000};
+    bool reconcile_enabled_ = true;
 };
 
 class Emulator final : public sdk::Sandbox {

@@ -440,6 +440,7 @@ struct PluginHost::Impl {
                 // The test or operator's sandbox_config wins over the fake secrets, so a test can
                 // make the emulator expect another key than the plugin holds.
                 json sb = {{"secrets", secrets_for_sandbox(p)}};
+                if (config.sandbox_history) sb["history"] = config.sandbox_history(name);
                 if (auto it = config.sandbox_config.find(name); it != config.sandbox_config.end())
                     sb.merge_patch(it->second);
                 Buffer error;

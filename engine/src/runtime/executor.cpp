@@ -110,8 +110,10 @@ struct Executor::Impl {
 
     // --- run state ------------------------------------------------------------------------
 
+    // The run's context moves into the scope for the claim; save_scope writes it back as text.
     void load_scope(Active& a) {
-        a.scope = a.run.context.is_object() ? a.run.context : json::object();
+        a.scope = a.run.context.is_object() ? std::move(a.run.context) : json::object();
+        a.run.context = nullptr;
         for (const char* k : {"inputs", "steps", "vars"})
             if (!a.scope.contains(k)) a.scope[k] = json::object();
         a.scope["contact"] = a.scope["inputs"];
@@ -120,10 +122,13 @@ struct Executor::Impl {
                           {"version", a.wf->workflow.version}};
     }
 
+    // Serialises the persistent part of the scope without copying it (moves out and back).
     void save_scope(Active& a) {
-        a.run.context = {{"inputs", a.scope["inputs"]},
-                         {"steps", a.scope["steps"]},
-                         {"vars", a.scope["vars"]}};
+        static constexpr const char* kPersistent[] = {"inputs", "steps", "vars"};
+        json context = json::object();
+        for (const char* k : kPersistent) context[k] = std::move(a.scope[k]);
+        a.run.context_text = context.dump();
+        for (const char* k : kPersistent) a.scope[k] = std::move(context[k]);
     }
 
     // Ends this claim for the run: the state goes to the batch and the lease is released.
@@ -423,9 +428,8 @@ struct Executor::Impl {
         a.plugin = plugin;
         a.request = request_for(a, input);
         a.calling = true;
-        // Checkpoint: committed with the batch before the call, lease kept.
-        a.run.status = RunStatus::ready;
-        a.run.due_at = now_ms();
+        // Checkpoint: committed with the batch before the call, lease kept. The run stays due
+        // (due_at <= now), so after a crash the next worker claims it at once and recovers.
         a.run.updated_at = now_ms();
         save_scope(a);
         batch.checkpoint_runs.push_back(a.run);

@@ -6,6 +6,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <mutex>
 #include <stdexcept>
 
@@ -111,8 +112,8 @@ public:
             "lease_until=NULL WHERE id=?");
         checkpoint_run_ = std::make_unique<SQLite::Statement>(
             db_,
-            "UPDATE runs SET status=?, node=?, attempt=?, context=?, due_at=?, reason=?, "
-            "inflight_seq=?, next_seq=?, message_id=?, updated_at=? WHERE id=?");
+            "UPDATE runs SET node=?, attempt=?, context=?, inflight_seq=?, next_seq=?, "
+            "message_id=?, updated_at=? WHERE id=?");
     }
 
     std::int64_t put_workflow_version(const std::string& name, const std::string& version,
@@ -255,8 +256,24 @@ public:
             st.reset();
         }
         write_runs(*update_run_, batch.update_runs);
-        write_runs(*checkpoint_run_, batch.checkpoint_runs);
+        for (const auto& r : batch.checkpoint_runs) {
+            auto& st = *checkpoint_run_;
+            st.bind(1, r.node);
+            st.bind(2, r.attempt);
+            st.bind(3, context_text(r));
+            bind_optional(st, 4, r.inflight_seq);
+            st.bind(5, static_cast<int64_t>(r.next_seq));
+            st.bind(6, r.message_id);
+            st.bind(7, static_cast<int64_t>(r.updated_at));
+            st.bind(8, r.id);
+            st.exec();
+            st.reset();
+        }
         tx.commit();
+    }
+
+    static std::string context_text(const Run& r) {
+        return r.context_text.empty() ? r.context.dump() : r.context_text;
     }
 
     void write_runs(SQLite::Statement& st, const std::vector<Run>& runs) {
@@ -264,7 +281,7 @@ public:
             st.bind(1, to_string(r.status));
             st.bind(2, r.node);
             st.bind(3, r.attempt);
-            st.bind(4, r.context.dump());
+            st.bind(4, context_text(r));
             bind_optional(st, 5, r.due_at);
             st.bind(6, r.reason);
             bind_optional(st, 7, r.inflight_seq);
@@ -342,13 +359,13 @@ public:
     std::vector<SandboxEntry> list_sandbox(const std::string& plugin, const std::string& box,
                                            int limit) override {
         std::lock_guard g(m_);
-        std::string sql =
-            "SELECT id, plugin, box, recorded_at, entry FROM sandbox_records WHERE box=?";
+        std::string sql = "SELECT id, plugin, box, recorded_at, entry FROM sandbox_records WHERE 1=1";
+        if (!box.empty()) sql += " AND box=?";
         if (!plugin.empty()) sql += " AND plugin=?";
-        sql += " ORDER BY id LIMIT ?";
+        sql += " ORDER BY id DESC LIMIT ?";  // the newest `limit`, returned oldest first below
         SQLite::Statement st(db_, sql);
         int i = 1;
-        st.bind(i++, box);
+        if (!box.empty()) st.bind(i++, box);
         if (!plugin.empty()) st.bind(i++, plugin);
         st.bind(i, limit);
         std::vector<SandboxEntry> out;
@@ -361,6 +378,7 @@ public:
             e.entry = parse_json_column(st.getColumn(4));
             out.push_back(std::move(e));
         }
+        std::reverse(out.begin(), out.end());
         return out;
     }
 

@@ -78,6 +78,10 @@ struct HostConfig {
     std::function<std::optional<std::string>(const std::string&, const std::string&)> secrets;
     // Where sandbox_record() entries go: (plugin, box, entry). The store persists them.
     std::function<void(const std::string&, const std::string&, const json&)> sandbox_recorder;
+    // What a plugin's emulator recorded before (by earlier processes): {box: [entries]}. Given
+    // to the emulator as config "history", so that it remembers, after a crash, the messages it
+    // accepted, and reconcile() can find them.
+    std::function<json(const std::string&)> sandbox_history;
 };
 
 class LoadedPlugin {

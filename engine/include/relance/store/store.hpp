@@ -49,6 +49,8 @@ struct Run {
     int node = 0;        // position in the program (model::Program::nodes)
     int attempt = 1;     // attempt number of the current node's step
     json context;        // {"inputs":{},"steps":{},"vars":{}}
+    // When set, written instead of context.dump(): the executor serialises the context once.
+    std::string context_text;
     std::optional<std::int64_t> due_at;  // unix ms; set while ready or waiting
     std::string reason;                  // why it is paused, failed or exited
     // The step row of an action committed as started whose outcome is not recorded yet: found
@@ -90,7 +92,9 @@ struct Batch {
     std::vector<StepRecord> insert_steps;
     std::vector<StepRecord> update_steps;  // matched by (run_id, seq)
     std::vector<Run> update_runs;          // full state; releases the lease
-    std::vector<Run> checkpoint_runs;      // full state; the worker keeps the lease
+    // Progress of a run the worker keeps (lease kept, status and due_at untouched): node,
+    // attempt, context, inflight_seq, next_seq, message_id.
+    std::vector<Run> checkpoint_runs;
     bool empty() const {
         return insert_steps.empty() && update_steps.empty() && update_runs.empty() &&
                checkpoint_runs.empty();
@@ -149,6 +153,7 @@ public:
 
     virtual void record_sandbox(const std::string& plugin, const std::string& box,
                                 const json& entry, std::int64_t now) = 0;
+    // The newest `limit` entries, oldest first; empty plugin or box means any.
     virtual std::vector<SandboxEntry> list_sandbox(const std::string& plugin,
                                                    const std::string& box, int limit) = 0;
 };

@@ -1,0 +1,230 @@
+// End-to-end tests of the `relance` command line: the real binary in a temp directory, with the
+// real plugins; exit codes (engine/cli/cli_context.hpp), output shapes and --json.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "../support/process.hpp"
+
+namespace relance::test {
+namespace {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+class Cli : public ::testing::Test {
+protected:
+    std::vector<std::string> cmd(const std::vector<std::string>& rest) {
+        std::vector<std::string> args = {RELANCE_BIN, "--db", dir / "cli.db", "--plugin-path",
+                                         RELANCE_PLUGIN_DIR};
+        args.insert(args.end(), rest.begin(), rest.end());
+        return args;
+    }
+    ProcessResult relance(const std::vector<std::string>& rest) { return run_process(cmd(rest)); }
+
+    // Runs with --json and parses stdout; fails the test when it is not JSON.
+    json relance_json(std::vector<std::string> rest) {
+        rest.insert(rest.begin(), "--json");
+        auto r = relance(rest);
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        json j = json::parse(r.out, nullptr, false);
+        EXPECT_FALSE(j.is_discarded()) << "not JSON:\n" << r.out;
+        return j;
+    }
+
+    std::string write(const std::string& name, const std::string& text) {
+        std::ofstream(dir / name) << text;
+        return dir / name;
+    }
+
+    const std::string src = RELANCE_SOURCE_DIR;
+    const std::string prospecting = src + "/workflows/prospecting.yaml";
+    const std::string leads = src + "/workflows/data/leads.csv";
+    TempDir dir;
+};
+
+TEST_F(Cli, ValidateEveryExampleWorkflow) {
+    int n = 0;
+    for (const auto& e : fs::recursive_directory_iterator(src + "/workflows")) {
+        auto ext = e.path().extension();
+        if (!e.is_regular_file() || (ext != ".yaml" && ext != ".yml" && ext != ".lua")) continue;
+        auto r = relance({"validate", e.path().string()});
+        EXPECT_EQ(r.exit_code, 0) << e.path() << "\n" << r.err;
+        ++n;
+    }
+    EXPECT_GE(n, 1);
+}
+
+TEST_F(Cli, ValidateBrokenWorkflowNamesTheLine) {
+    std::string file = write("broken.yaml", R"(name: broken
+version: 1
+steps:
+  - id: first
+    set: {a: 1}
+  - id: second
+    uses: sendgrid.sned
+    with: {to: a@x.test}
+)");
+    auto r = relance({"validate", file});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    std::regex where(std::regex_replace(file, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") +
+                     R"(:7:\d+)");
+    EXPECT_TRUE(std::regex_search(r.err, where)) << r.err;
+
+    // A YAML syntax error, too.
+    std::string bad = write("syntax.yaml", "name: x\nsteps:\n  - id: [unclosed\n");
+    auto s = relance({"validate", bad});
+    EXPECT_EQ(s.exit_code, 2);
+    EXPECT_NE(s.err.find(bad + ":"), std::string::npos) << s.err;
+}
+
+TEST_F(Cli, RunIsIdempotent) {
+    auto first = relance({"run", prospecting, "--input", leads});
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    EXPECT_NE(first.out.find("50 run(s) started"), std::string::npos) << first.out;
+    auto second = relance({"run", prospecting, "--input", leads});
+    ASSERT_EQ(second.exit_code, 0) << second.err;
+    EXPECT_NE(second.out.find("0 run(s) started, 50 already started"), std::string::npos)
+        << second.out;
+    json j = relance_json({"run", prospecting, "--input", leads});
+    EXPECT_TRUE(j["started"].empty());
+    EXPECT_EQ(j["duplicates"], 50);
+}
+
+TEST_F(Cli, RunRejectsABadRecordAndStartsTheOthers) {
+    std::string csv = write("leads.csv", "id,email\nl1,a@x.test\nl2,\nl3,c@x.test\n");
+    auto r = relance({"run", prospecting, "--input", csv});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.out.find("2 run(s) started"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("leads.csv:3"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("email"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, JsonOutputsParse) {
+    ASSERT_EQ(relance({"run", prospecting, "--input", leads}).exit_code, 0);
+    auto worker = relance({"worker", "--until-idle"});
+    ASSERT_EQ(worker.exit_code, 0) << worker.err;
+
+    json list = relance_json({"runs", "list"});
+    ASSERT_TRUE(list.is_array());
+    ASSERT_EQ(list.size(), 50u);
+    EXPECT_EQ(list[0]["status"], "waiting");  // the intro went out, 3 days to wait
+    std::string id = list[0]["id"];
+
+    json show = relance_json({"runs", "show", id});
+    EXPECT_EQ(show["id"], id);
+    ASSERT_TRUE(show["timeline"].is_array());
+    bool intro = false;
+    for (const auto& t : show["timeline"])
+        intro |= t["step"] == "intro" && t["status"] == "succeeded";
+    EXPECT_TRUE(intro) << show.dump(2);
+
+    json plugins = relance_json({"plugins", "list"});
+    std::set<std::string> names;
+    for (const auto& p : plugins["plugins"]) names.insert(p["name"].get<std::string>());
+    EXPECT_TRUE(names.count("sendgrid") && names.count("noop") && names.count("http"));
+
+    json outbox = relance_json({"sandbox", "outbox"});
+    ASSERT_TRUE(outbox.is_array());
+    EXPECT_EQ(outbox.size(), 50u);
+    EXPECT_EQ(outbox[0]["plugin"], "sendgrid");
+    EXPECT_TRUE(outbox[0]["entry"].contains("engine_msg_id"));
+
+    json describe = relance_json({"plugins", "describe", "sendgrid"});
+    EXPECT_EQ(describe["name"], "sendgrid");
+
+    auto missing = relance({"runs", "show", "r_nope"});
+    EXPECT_EQ(missing.exit_code, 3);
+}
+
+std::int64_t parse_iso_ms(const std::string& s) {
+    std::tm tm{};
+    int ms = 0;
+    if (std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%d.%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
+        ADD_FAILURE() << "not an ISO time: " << s;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return static_cast<std::int64_t>(timegm(&tm)) * 1000 + ms;
+}
+
+TEST_F(Cli, SimulateProspecting) {
+    json report = relance_json({"simulate", prospecting, "--input", leads, "--days", "14",
+                                "--start", "2026-01-05T09:00:00Z"});
+    ASSERT_TRUE(report.is_object());
+    EXPECT_EQ(report["started"], 50);
+    ASSERT_EQ(report["leads"].size(), 50u);
+    std::int64_t start = parse_iso_ms(report["start"]);
+    int sends = 0;
+    for (const auto& lead : report["leads"]) {
+        EXPECT_EQ(lead["status"], "exited") << lead.dump();
+        std::vector<std::int64_t> days;
+        for (const auto& a : lead["actions"]) {
+            if (a["kind"] != "sendgrid.send" || a["status"] != "succeeded") continue;
+            std::int64_t at = parse_iso_ms(a["at"]);
+            days.push_back((at - start) / (24 * 3600 * 1000));
+            ++sends;
+        }
+        EXPECT_EQ(days, (std::vector<std::int64_t>{0, 3, 7})) << lead.dump();
+    }
+    EXPECT_EQ(sends, 150);
+    EXPECT_EQ(report["actions"], 150);
+
+    // Simulation works on its own database: nothing leaks into the one given with --db.
+    EXPECT_TRUE(relance_json({"runs", "list"}).empty());
+}
+
+TEST_F(Cli, PluginsDescribe) {
+    auto ok = relance({"plugins", "describe", "sendgrid"});
+    EXPECT_EQ(ok.exit_code, 0) << ok.err;
+    EXPECT_NE(ok.out.find("send"), std::string::npos);
+    auto nope = relance({"plugins", "describe", "nope"});
+    EXPECT_EQ(nope.exit_code, 3) << nope.out << nope.err;
+}
+
+TEST_F(Cli, EveryVerbAnswersHelp) {
+    const std::vector<std::vector<std::string>> verbs = {
+        {},
+        {"validate"},
+        {"run"},
+        {"worker"},
+        {"runs"},
+        {"runs", "list"},
+        {"runs", "show"},
+        {"runs", "resolve"},
+        {"plugins"},
+        {"plugins", "list"},
+        {"plugins", "describe"},
+        {"sandbox"},
+        {"sandbox", "outbox"},
+        {"simulate"},
+        {"bench"},
+    };
+    for (auto v : verbs) {
+        std::string name;
+        for (const auto& w : v) name += w + " ";
+        v.push_back("--help");
+        auto r = run_process([&] {
+            std::vector<std::string> a = {RELANCE_BIN};
+            a.insert(a.end(), v.begin(), v.end());
+            return a;
+        }());
+        EXPECT_EQ(r.exit_code, 0) << name << "--help\n" << r.err;
+        EXPECT_NE(r.out.find("Usage"), std::string::npos) << name << "--help\n" << r.out;
+    }
+}
+
+TEST_F(Cli, BadCommandLineIsAUsageError) {
+    EXPECT_EQ(relance({"frobnicate"}).exit_code, 64);
+    EXPECT_EQ(relance({"runs", "resolve", "r_x", "--as", "maybe"}).exit_code, 64);
+}
+
+}  // namespace
+}  // namespace relance::test
