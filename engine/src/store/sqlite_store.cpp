@@ -92,9 +92,10 @@ public:
         : db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
         db_.setBusyTimeout(10'000);
         if (path != ":memory:") db_.exec("PRAGMA journal_mode=WAL");
-        // NORMAL in WAL mode: a commit survives a process crash (kill -9); only a power loss can
-        // lose the last transactions, never corrupt the file.
-        db_.exec("PRAGMA synchronous=NORMAL");
+        // FULL: a commit is on disk before it returns, so a "started" record survives even a
+        // power loss and a send is never repeated from a lost record. Batching keeps the number
+        // of fsyncs per step low.
+        db_.exec("PRAGMA synchronous=FULL");
         db_.exec("PRAGMA foreign_keys=ON");
         migrate();
         insert_step_ = std::make_unique<SQLite::Statement>(
