@@ -10,6 +10,7 @@
 #include <relance/runtime/executor.hpp>
 #include <relance/runtime/runs.hpp>
 #include <relance/store/store.hpp>
+#include <spdlog/spdlog.h>
 
 #include <map>
 #include <memory>
@@ -29,6 +30,7 @@ public:
     explicit RuntimeEnv(std::map<std::string, json> sandbox_config = {},
                         std::map<std::string, json> plugin_config = {})
         : clock(from_unix_ms(kT0)) {
+        spdlog::set_level(spdlog::level::warn);  // plugin loading is logged at info
         db_path = dir / "relance.db";
         store = store::open_sqlite(db_path);
         host::HostConfig c;
