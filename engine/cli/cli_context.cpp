@@ -1,5 +1,7 @@
 #include "cli_context.hpp"
 
+#include <relance/model/validate.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <cctype>
@@ -111,6 +113,36 @@ std::unique_ptr<host::PluginHost> load_host(const Clock& clock, store::Store* re
         for (const auto& f : host->failures())
             std::cerr << "warning: plugin refused: " << f.str() << "\n";
     return host;
+}
+
+std::optional<model::Workflow> load_valid_workflow(const std::string& file,
+                                                   const host::PluginHost& host) {
+    model::Workflow wf;
+    try {
+        wf = model::load_workflow_file(file);
+    } catch (const model::LoadError& e) {
+        for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
+        return std::nullopt;
+    }
+    bool errors = false;
+    for (const auto& d : model::validate(wf, model::compile(wf), host)) {
+        std::cerr << d.str() << "\n";
+        errors |= d.severity == model::Diagnostic::Severity::error;
+    }
+    if (errors) {
+        std::cerr << "error: " << file << " does not validate; nothing was started\n";
+        return std::nullopt;
+    }
+    return wf;
+}
+
+std::optional<runtime::Records> read_records_or_report(const std::string& path) {
+    try {
+        return runtime::read_records(path);
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return std::nullopt;
+    }
 }
 
 int guarded(const std::function<int()>& body) {

@@ -3,10 +3,13 @@
 #pragma once
 
 #include <relance/host/plugin_host.hpp>
+#include <relance/model/workflow.hpp>
+#include <relance/runtime/records.hpp>
 #include <relance/store/store.hpp>
 
 #include <CLI/CLI.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +45,14 @@ std::unique_ptr<store::Store> open_store(const std::string& path);
 // Loads plugins (phase 1). Refusals are printed to stderr as warnings: the command goes on.
 std::unique_ptr<host::PluginHost> load_host(const Clock& clock, store::Store* recorder,
                                             bool quiet_failures = false);
+
+// Loads and validates a workflow file against the loaded plugins, printing every diagnostic
+// (file:line:col) to stderr; std::nullopt when it has errors.
+std::optional<model::Workflow> load_valid_workflow(const std::string& file,
+                                                   const host::PluginHost& host);
+
+// Reads input records; on malformed input prints the error (file and line) and returns nullopt.
+std::optional<runtime::Records> read_records_or_report(const std::string& path);
 
 // Runs `body`, turning exceptions into a message on stderr and kFailure.
 int guarded(const std::function<int()>& body);

@@ -20,31 +20,11 @@ int run_workflow(const RunArgs& args) {
     SystemClock clock;
     auto store = open_store();
     auto host = load_host(clock, nullptr);
-    model::Workflow wf;
-    try {
-        wf = model::load_workflow_file(args.file);
-    } catch (const model::LoadError& e) {
-        for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
-        return kInvalid;
-    }
-    auto program = model::compile(wf);
-    bool errors = false;
-    for (const auto& d : model::validate(wf, program, *host)) {
-        std::cerr << d.str() << "\n";
-        errors |= d.severity == model::Diagnostic::Severity::error;
-    }
-    if (errors) {
-        std::cerr << "error: " << args.file << " does not validate; no run started\n";
-        return kInvalid;
-    }
-    runtime::Records records;
-    try {
-        records = runtime::read_records(args.input);
-    } catch (const std::exception& e) {
-        std::cerr << "error: " << e.what() << "\n";  // names the file and line
-        return kInvalid;
-    }
-    auto result = runtime::start_runs(*store, wf, records.records, records.where, clock);
+    auto wf = load_valid_workflow(args.file, *host);
+    if (!wf) return kInvalid;
+    auto records = read_records_or_report(args.input);
+    if (!records) return kInvalid;
+    auto result = runtime::start_runs(*store, *wf, records->records, records->where, clock);
     if (global_options().json) {
         nlohmann::json rejected = nlohmann::json::array();
         for (const auto& r : result.rejected) {
@@ -53,8 +33,8 @@ int run_workflow(const RunArgs& args) {
                 problems.push_back({{"field", p.field}, {"message", p.message}});
             rejected.push_back({{"where", r.where}, {"problems", problems}});
         }
-        std::cout << nlohmann::json{{"workflow", wf.name},
-                                    {"version", wf.version},
+        std::cout << nlohmann::json{{"workflow", wf->name},
+                                    {"version", wf->version},
                                     {"started", result.started},
                                     {"duplicates", result.duplicates.size()},
                                     {"rejected", rejected}}
@@ -64,7 +44,7 @@ int run_workflow(const RunArgs& args) {
         for (const auto& r : result.rejected)
             for (const auto& p : r.problems)
                 std::cerr << r.where << ": field " << p.field << ": " << p.message << "\n";
-        std::cout << "workflow " << wf.name << " v" << wf.version << ": "
+        std::cout << "workflow " << wf->name << " v" << wf->version << ": "
                   << result.started.size() << " run(s) started, " << result.duplicates.size()
                   << " already started (same idempotency key), " << result.rejected.size()
                   << " record(s) rejected\n";

@@ -139,30 +139,14 @@ int simulate(const SimulateArgs& args) {
         return kUsage;
     }
     auto host = load_host(clock, store.get());
-    model::Workflow wf;
-    try {
-        wf = model::load_workflow_file(args.file);
-    } catch (const model::LoadError& e) {
-        for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
-        return kInvalid;
-    }
-    bool errors = false;
-    for (const auto& d : model::validate(wf, model::compile(wf), *host)) {
-        std::cerr << d.str() << "\n";
-        errors |= d.severity == model::Diagnostic::Severity::error;
-    }
-    if (errors) return kInvalid;
+    auto wf = load_valid_workflow(args.file, *host);
+    if (!wf) return kInvalid;
     host->activate();
-    runtime::Records records;
-    try {
-        records = runtime::read_records(args.input);
-    } catch (const std::exception& e) {
-        std::cerr << "error: " << e.what() << "\n";  // names the file and line
-        return kInvalid;
-    }
+    auto records = read_records_or_report(args.input);
+    if (!records) return kInvalid;
     runtime::SimulationOptions options;
     options.days = args.days;
-    auto report = runtime::simulate(*store, *host, clock, wf, records.records, records.where,
+    auto report = runtime::simulate(*store, *host, clock, *wf, records->records, records->where,
                                     options);
     if (global_options().json)
         std::cout << to_json(report).dump(2) << "\n";

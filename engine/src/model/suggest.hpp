@@ -8,6 +8,20 @@
 
 namespace relance::model::detail {
 
+// A key as a JSON Pointer token (RFC 6901): "~" -> "~0", "/" -> "~1".
+inline std::string pointer_escape(const std::string& key) {
+    std::string out;
+    for (char c : key) {
+        if (c == '~')
+            out += "~0";
+        else if (c == '/')
+            out += "~1";
+        else
+            out += c;
+    }
+    return out;
+}
+
 // Optimal string alignment distance: like Levenshtein, but a swap of two neighbours ("wiht")
 // counts as one edit, the most common typo in keys.
 inline std::size_t edit_distance(std::string_view a, std::string_view b) {

@@ -31,18 +31,7 @@ namespace {
 
 const std::vector<std::string> kRoots = {"inputs", "contact", "steps", "vars", "run"};
 
-std::string pointer_escape(const std::string& key) {
-    std::string out;
-    for (char c : key) {
-        if (c == '~')
-            out += "~0";
-        else if (c == '/')
-            out += "~1";
-        else
-            out += c;
-    }
-    return out;
-}
+using detail::pointer_escape;
 
 bool has_template(const json& v) {
     if (v.is_string()) return expr::is_template(v.get_ref<const std::string&>());

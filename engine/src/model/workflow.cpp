@@ -110,18 +110,7 @@ namespace {
 
 constexpr const char* kStepKinds[] = {"uses", "set", "if", "wait", "lua", "exit"};
 
-std::string pointer_escape(const std::string& key) {
-    std::string out;
-    for (char c : key) {
-        if (c == '~')
-            out += "~0";
-        else if (c == '/')
-            out += "~1";
-        else
-            out += c;
-    }
-    return out;
-}
+using detail::pointer_escape;
 
 struct Entry {
     std::string key;
