@@ -145,6 +145,13 @@ std::optional<runtime::Records> read_records_or_report(const std::string& path) 
     }
 }
 
+void activate_host(host::PluginHost& host) {
+    std::size_t reported = host.failures().size();  // load_host printed these already
+    host.activate();
+    for (std::size_t i = reported; i < host.failures().size(); ++i)
+        std::cerr << "warning: plugin refused: " << host.failures()[i].str() << "\n";
+}
+
 int guarded(const std::function<int()>& body) {
     try {
         return body();

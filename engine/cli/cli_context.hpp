@@ -54,6 +54,9 @@ std::optional<model::Workflow> load_valid_workflow(const std::string& file,
 // Reads input records; on malformed input prints the error (file and line) and returns nullopt.
 std::optional<runtime::Records> read_records_or_report(const std::string& path);
 
+// Starts sandbox emulators and plugin instances; prints plugins refused at this stage.
+void activate_host(host::PluginHost& host);
+
 // Runs `body`, turning exceptions into a message on stderr and kFailure.
 int guarded(const std::function<int()>& body);
 

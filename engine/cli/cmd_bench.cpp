@@ -79,7 +79,7 @@ int bench(const BenchArgs& args) {
     SystemClock clock;
     auto store = open_store(db.string());
     auto host = load_host(clock, store.get());
-    host->activate();
+    activate_host(*host);
     if (!host->find("noop")) {
         std::cerr << "error: the noop plugin is not on the plugin path\n";
         return kFailure;

@@ -141,7 +141,7 @@ int simulate(const SimulateArgs& args) {
     auto host = load_host(clock, store.get());
     auto wf = load_valid_workflow(args.file, *host);
     if (!wf) return kInvalid;
-    host->activate();
+    activate_host(*host);
     auto records = read_records_or_report(args.input);
     if (!records) return kInvalid;
     runtime::SimulationOptions options;

@@ -48,8 +48,7 @@ int work(const WorkerArgs& args) {
     // This process holds the lock: any lease left is from a worker that died.
     store->release_all_leases();
     auto host = load_host(clock, store.get());
-    host->activate();
-    for (const auto& f : host->failures()) std::cerr << "warning: plugin refused: " << f.str() << "\n";
+    activate_host(*host);
 
     runtime::ExecutorOptions options;
     options.concurrency = args.concurrency;

@@ -345,7 +345,8 @@ struct PluginHost::Impl {
 
     void refuse(const fs::path& file, const std::string& reason) {
         LoadFailure f{file.string(), redactor.apply(reason)};
-        spdlog::warn("plugin refused: {}", f.str());
+        // Debug only: callers report failures() to the user once, in their own words.
+        spdlog::debug("plugin refused: {}", f.str());
         failures.push_back(std::move(f));
     }
 

@@ -1,4 +1,5 @@
-// The SQLite store: one file, WAL, one connection guarded by a mutex. Hot-path statements are
+// The SQLite store: one file, WAL, one connection guarded by our own mutex (so SQLite's
+// per-call mutex is switched off: NOMUTEX). Hot-path statements are
 // prepared once. A partial index on due_at over ready and waiting runs is the due-time index:
 // finished and paused runs cost nothing to the scheduler.
 #include <relance/store/store.hpp>
@@ -89,7 +90,7 @@ StepRecord read_step(SQLite::Statement& st) {
 class SqliteStore final : public Store {
 public:
     explicit SqliteStore(const std::string& path)
-        : db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
+        : db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {
         db_.setBusyTimeout(10'000);
         if (path != ":memory:") db_.exec("PRAGMA journal_mode=WAL");
         // FULL: a commit is on disk before it returns, so a "started" record survives even a

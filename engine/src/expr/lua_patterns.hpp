@@ -1,0 +1,59 @@
+// Lua string patterns on a linear-time engine, for the sandbox (internal to relance_expr).
+//
+// Lua's own matcher (string.find/match/gmatch/gsub) backtracks in C, where the instruction count
+// hook never fires: a pattern like '.-.-.-b' on a few thousand bytes runs for minutes. The
+// sandbox replaces those four functions with these, which translate each Lua pattern to an RE2
+// regular expression (Latin-1, so one byte is one character, as in Lua) and keep Lua's results:
+// same positions, captures (including position captures), gmatch iteration and gsub
+// replacements. Not available: %b, %f and back-references (%1-%9 in a pattern); they raise
+// "pattern feature ... is not available in the sandbox". A malformed pattern is an error even
+// where Lua would have returned nil before reaching the malformed part.
+//
+// Cost: the bytes the matcher scans are charged to a per-evaluation budget (weighted by the
+// compiled pattern's size); exhausting it raises through the sandbox's instruction-limit path.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+struct lua_State;
+
+namespace relance::expr::detail {
+
+struct TranslatedPattern {
+    std::string regex;  // RE2 syntax, Latin-1
+    bool anchored = false;  // a leading '^' (never in gmatch, where it is a plain character)
+    int captures = 0;
+    unsigned position_captures = 0;  // bit i: capture i + 1 is a position capture "()"
+};
+
+// Translates a Lua pattern; returns an error message (Lua's wording where Lua has one), or empty.
+std::string translate_lua_pattern(std::string_view pattern, bool allow_anchor,
+                                  TranslatedPattern& out);
+
+class PatternEngine {
+public:
+    // Called, inside the running Lua function, when the budget runs out; must raise a Lua error.
+    using Exhausted = void (*)(lua_State*);
+
+    explicit PatternEngine(Exhausted on_exhausted);
+    ~PatternEngine();
+    PatternEngine(const PatternEngine&) = delete;
+    PatternEngine& operator=(const PatternEngine&) = delete;
+
+    // Replaces find, match, gmatch and gsub in the table at the top of the stack.
+    void install(lua_State* L);
+
+    // Starts an evaluation: `scan_budget` weighted bytes the matcher may scan (SIZE_MAX: no cap),
+    // `max_subject` the longest subject it accepts (SIZE_MAX: no cap).
+    void reset(std::size_t scan_budget, std::size_t max_subject);
+
+    struct State;  // internal
+
+private:
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace relance::expr::detail
