@@ -4,9 +4,9 @@
 set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config ccache ca-certificates
-  libboost-dev liblua5.4-dev libyaml-cpp-dev libcpp-httplib-dev libspdlog-dev
+  libboost-dev liblua5.4-dev libre2-dev libyaml-cpp-dev libcpp-httplib-dev libspdlog-dev
   libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libssl-dev libvalijson-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libhowardhinnant-date-dev tzdata
 )
 missing=()
 for p in "${packages[@]}"; do

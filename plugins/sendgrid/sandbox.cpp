@@ -200,6 +200,7 @@ struct Emulator::State {
     std::int64_t max_body = kDefaultMaxBody;
     SandboxFaults faults;
     std::vector<json> accepted;  // what this emulator instance accepted, oldest first
+    std::int64_t activity_lag_ms = 0;  // how long before GET /v3/messages shows a message
     std::mt19937_64 rng{std::random_device{}()};
     std::uint64_t counter = 0;
 
@@ -223,6 +224,8 @@ Emulator::Emulator(sdk::Host host, json config)
         state_->api_key = s->value("api_key", std::string{});
     if (auto m = c.find("max_body_bytes"); m != c.end() && m->is_number_integer())
         state_->max_body = m->get<std::int64_t>();
+    if (auto m = c.find("activity_lag_ms"); m != c.end() && m->is_number_integer())
+        state_->activity_lag_ms = m->get<std::int64_t>();
     state_->faults.configure(c);
     // Messages accepted by this emulator in earlier processes (the host keeps them): a worker
     // restarted after a crash must still be able to reconcile them.
@@ -278,8 +281,11 @@ sdk::SandboxResponse Emulator::handle(const sdk::SandboxRequest& req) {
         if (id.empty()) return errors_response(400, json::array({error("invalid query", "query")}));
         json messages = json::array();
         std::lock_guard lock(st.mutex);
+        std::int64_t visible_before = host().now_ms() - st.activity_lag_ms;
         for (const auto& m : st.accepted) {
             if (m.value("engine_msg_id", "") != id) continue;
+            // Like the real Activity API, a message shows up only some time after it was sent.
+            if (m.value("accepted_at_ms", std::int64_t{0}) > visible_before) continue;
             messages.push_back(
                 {{"msg_id", m["provider_message_id"].get<std::string>() + ".filterdrecv-sandbox-0"},
                  {"from_email", m["from"]},

@@ -92,6 +92,12 @@ SendGrid::SendGrid(sdk::Host host, json config) : sdk::Plugin(host, std::move(co
     // Activity access: in-doubt sends then pause for a human (used by the crash tests).
     if (auto r = this->config().find("reconcile"); r != this->config().end() && r->is_boolean())
         reconcile_enabled_ = r->get<bool>();
+    // Live: SendGrid indexes activity within seconds to minutes; wait 10 minutes before taking
+    // "no trace" as "not sent". The sandbox emulator indexes at once unless told otherwise.
+    settle_ = std::chrono::milliseconds{sandbox_mode() ? 0 : 10 * 60 * 1000};
+    if (auto t = this->config().find("reconcile_settle_ms");
+        t != this->config().end() && t->is_number_integer())
+        settle_ = std::chrono::milliseconds{t->get<std::int64_t>()};
 }
 
 std::string SendGrid::api_key() const {
@@ -215,6 +221,14 @@ sdk::Reconciled SendGrid::reconcile(const sdk::Call& call) {
     json j = json::parse(resp.body, nullptr, false);
     if (j.is_discarded() || !j.contains("messages") || !j["messages"].is_array()) return rec;
     if (j["messages"].empty()) {
+        if (call.started_at_ms <= 0) return rec;  // cannot tell how recent it is: unknown
+        std::int64_t age = host().now_ms() - call.started_at_ms;
+        if (age < settle_.count()) {
+            rec.outcome = sdk::Reconciled::Outcome::pending;
+            rec.retry_after = std::chrono::milliseconds{std::max<std::int64_t>(
+                1000, settle_.count() - age)};
+            return rec;
+        }
         rec.outcome = sdk::Reconciled::Outcome::not_done;
         return rec;
     }

@@ -23,6 +23,9 @@ class SendGrid final : public sdk::Plugin {
     std::string base_url_;
     std::chrono::milliseconds timeout_{30000};
     bool reconcile_enabled_ = true;
+    // How long after a send the Email Activity API may still not show it. Before that, "no
+    // trace" means "not yet", never "not sent".
+    std::chrono::milliseconds settle_{0};
 };
 
 class Emulator final : public sdk::Sandbox {

@@ -29,12 +29,15 @@ std::vector<json> outbox(SandboxedPlugin& sg) {
     return out;
 }
 
-ReconcileOutcome reconcile(SandboxedPlugin& sg, const std::string& message_id) {
+// Reconciles as the engine would, for a call committed as started at `started_at` (default: now).
+ReconcileOutcome reconcile(SandboxedPlugin& sg, const std::string& message_id,
+                           std::int64_t started_at = 0) {
     host::ActionRequest r;
     r.action = "send";
     r.input = message();
     r.message_id = message_id;
     r.run_id = "run-0001";
+    r.started_at_ms = started_at ? started_at : to_unix_ms(sg.clock.now());
     auto rec = sg.plugin->reconcile(r);
     EXPECT_TRUE(rec.has_value());
     return rec.value_or(ReconcileOutcome{});
@@ -190,6 +193,41 @@ TEST(SendGrid, ReconcileDoneAndNotDone) {
     EXPECT_EQ(done.output["provider_message_id"], out.output["provider_message_id"]);
     EXPECT_EQ(done.output["engine_msg_id"], "msg-42");
     EXPECT_EQ(reconcile(sg, "msg-never-sent").outcome, ReconcileOutcome::Outcome::not_done);
+}
+
+// The Activity API shows a message only some time after the send: until the settle time has
+// passed, "no trace" must mean "ask again later", never "not sent" (that would send twice).
+TEST(SendGrid, ReconcileIsPendingWhileTheProviderMayStillBeIndexing) {
+    SandboxedPlugin sg("sendgrid", {{"activity_lag_ms", 60'000}},
+                       {{"reconcile_settle_ms", 120'000}});
+    std::int64_t sent_at = to_unix_ms(sg.clock.now());
+    ASSERT_EQ(sg.invoke("send", message(), "msg-lag").status, ActionOutcome::Status::ok);
+
+    auto early = reconcile(sg, "msg-lag", sent_at);
+    EXPECT_EQ(early.outcome, ReconcileOutcome::Outcome::pending);
+    EXPECT_EQ(early.retry_after, Millis{120'000});
+    auto never = reconcile(sg, "msg-never-sent", sent_at);
+    EXPECT_EQ(never.outcome, ReconcileOutcome::Outcome::pending);
+
+    sg.clock.advance(Millis{61'000});  // indexed now, but still inside the settle time
+    EXPECT_EQ(reconcile(sg, "msg-lag", sent_at).outcome, ReconcileOutcome::Outcome::done);
+    EXPECT_EQ(reconcile(sg, "msg-never-sent", sent_at).outcome,
+              ReconcileOutcome::Outcome::pending);
+
+    sg.clock.advance(Millis{60'000});  // past the settle time: no trace now means not sent
+    EXPECT_EQ(reconcile(sg, "msg-never-sent", sent_at).outcome,
+              ReconcileOutcome::Outcome::not_done);
+}
+
+TEST(SendGrid, ReconcileUnknownWithoutAStartTime) {
+    SandboxedPlugin sg("sendgrid");
+    host::ActionRequest r;
+    r.action = "send";
+    r.message_id = "msg-x";
+    r.run_id = "run-0001";
+    auto rec = sg.plugin->reconcile(r);
+    ASSERT_TRUE(rec);
+    EXPECT_EQ(rec->outcome, ReconcileOutcome::Outcome::unknown);
 }
 
 TEST(SendGrid, ReconcileUnknownWhenProviderFails) {

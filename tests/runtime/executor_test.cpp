@@ -718,5 +718,61 @@ TEST(Recovery, LeaseHeldByAnotherWorkerIsRespected) {
     EXPECT_EQ(env.run(c.run_id).inflight_seq.has_value(), true);
 }
 
+
+// The provider's activity search lags behind sends: right after a crash, "no trace" must not
+// be taken as "not sent". The run waits, asks again, and never sends twice.
+TEST(Recovery, ProviderStillIndexingWaitsThenReconciles) {
+    RuntimeEnv env({{"sendgrid", json{{"activity_lag_ms", 60'000}}}},
+                   {{"sendgrid", json{{"reconcile_settle_ms", 120'000}}}});
+    auto c = crash_before_outcome(env, kOneMail, "send", json{{"email", "a@x.test"}});
+    host::ActionRequest req;
+    req.action = "send";
+    req.input = {{"to", "a@x.test"}, {"from", "sam@relance-demo.test"}, {"subject", "Hi"},
+                 {"text", "Hello"}};
+    req.message_id = c.message_id;
+    req.run_id = c.run_id;
+    ASSERT_EQ(env.host->find("sendgrid")->invoke(req).status, host::ActionOutcome::Status::ok);
+
+    restart(env);
+    env.executor->run_due();
+    auto run = env.run(c.run_id);
+    ASSERT_EQ(run.status, RunStatus::waiting) << run.reason;
+    EXPECT_TRUE(run.inflight_seq.has_value());  // still in flight: asked again on the next claim
+    EXPECT_EQ(statuses(env.steps(c.run_id)), "send:started send:reconciling");
+    EXPECT_EQ(env.outbox().size(), 1u);
+
+    env.drive();
+    EXPECT_EQ(env.run(c.run_id).status, RunStatus::completed);
+    EXPECT_EQ(statuses(env.steps(c.run_id)), "send:reconciled send:reconciling after:done");
+    EXPECT_EQ(env.outbox().size(), 1u);
+    EXPECT_EQ(env.executor->stats().actions, 0u);
+}
+
+TEST(Recovery, NeverSentWaitsForTheSettleTimeThenSendsOnce) {
+    RuntimeEnv env({{"sendgrid", json{{"activity_lag_ms", 60'000}}}},
+                   {{"sendgrid", json{{"reconcile_settle_ms", 120'000}}}});
+    auto c = crash_before_outcome(env, kOneMail, "send", json{{"email", "a@x.test"}});
+    std::int64_t crashed_at = env.now();
+    restart(env);
+    env.drive();
+    EXPECT_EQ(env.run(c.run_id).status, RunStatus::completed);
+    auto out = env.outbox();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].entry["engine_msg_id"], c.message_id);
+    EXPECT_GE(out[0].recorded_at, crashed_at + 120'000);  // not before the settle time
+}
+
+// A send that times out after the request went out is in doubt: the engine asks the provider
+// at once instead of pausing, and does not send it again.
+TEST(Sendgrid, TimeoutAfterSendingIsReconciledNotResent) {
+    RuntimeEnv env({{"sendgrid", json{{"latency_ms", 1500}}}},
+                   {{"sendgrid", json{{"timeout_ms", 300}}}});
+    auto id = env.start_one(kOneMail, json{{"email", "a@x.test"}});
+    env.drive();
+    auto run = env.run(id);
+    EXPECT_EQ(run.status, RunStatus::completed) << run.reason;
+    EXPECT_EQ(statuses(env.steps(id)), "send:reconciled after:done");
+    EXPECT_EQ(env.outbox().size(), 1u);
+}
 }  // namespace
 }  // namespace relance::test

@@ -23,11 +23,12 @@
 namespace relance::expr::detail {
 namespace {
 
-constexpr int kMaxCaptures = 32;            // Lua's LUA_MAXCAPTURES
+constexpr int kMaxCaptures = 32;  // Lua's LUA_MAXCAPTURES
 constexpr std::size_t kMaxPatternBytes = 4096;
-constexpr std::size_t kMaxCachedPatterns = 64;
-constexpr std::int64_t kMaxRegexMemory = 2 << 20;  // per compiled pattern (program + DFA cache)
-constexpr int kProgramSizePerWeight = 64;         // scan cost weight: 1 + program size / this
+constexpr std::size_t kMaxCachedPatterns = 32;
+constexpr std::int64_t kMaxRegexMemory = 1 << 20;  // per compiled pattern (program + DFA cache)
+constexpr int kProgramSizePerWeight = 32;          // scan cost weight: 1 + program size / this
+constexpr std::size_t kCallCost = 8;               // per matcher call, in scanned-byte units
 
 using ByteSet = std::bitset<256>;
 
@@ -290,7 +291,8 @@ namespace {
 struct Compiled {
     Compiled(TranslatedPattern t, const RE2::Options& options)
         : pattern(std::move(t)), re(pattern.regex, options) {
-        if (re.ok()) weight = 1 + static_cast<std::size_t>(re.ProgramSize()) / kProgramSizePerWeight;
+        if (re.ok())
+            weight = 1 + static_cast<std::size_t>(re.ProgramSize()) / kProgramSizePerWeight;
     }
     TranslatedPattern pattern;
     RE2 re;
@@ -353,11 +355,12 @@ std::shared_ptr<const Compiled> compile(lua_State* L, State& st, std::string_vie
 
 void charge(lua_State* L, State& st, std::size_t scanned, std::size_t weight) {
     if (st.budget == SIZE_MAX) return;
-    const std::size_t units = scanned + 1;
+    const std::size_t units = scanned + kCallCost;
     const std::size_t cost = units > SIZE_MAX / weight ? SIZE_MAX : units * weight;
     if (cost > st.budget) {
         st.budget = 0;
         st.on_exhausted(L);  // raises
+        luaL_error(L, "instruction limit exceeded");  // in case it did not
     }
     st.budget -= cost;
 }
@@ -372,12 +375,12 @@ void check_subject(lua_State* L, const State& st, std::size_t length) {
 bool search(lua_State* L, State& st, const Compiled& c, std::string_view text, std::size_t start,
             bool anchored, Groups& groups) {
     const re2::StringPiece subject(text.data(), text.size());
-    const bool found = c.re.Match(subject, start, text.size(),
-                                  anchored ? RE2::ANCHOR_START : RE2::UNANCHORED, groups.data(),
-                                  1 + c.pattern.captures);
-    const std::size_t end = found ? static_cast<std::size_t>(groups[0].data() - text.data()) +
-                                        groups[0].size()
-                                  : text.size();
+    const bool found =
+        c.re.Match(subject, start, text.size(), anchored ? RE2::ANCHOR_START : RE2::UNANCHORED,
+                   groups.data(), 1 + c.pattern.captures);
+    const std::size_t end =
+        found ? static_cast<std::size_t>(groups[0].data() - text.data()) + groups[0].size()
+              : text.size();
     charge(L, st, end - start, c.weight);
     return found;
 }
@@ -527,8 +530,8 @@ int str_gmatch(lua_State* L) {
 }
 
 // Appends the expansion of a replacement string ("%0"-"%9", "%%").
-void add_replacement_string(lua_State* L, luaL_Buffer& b, const Compiled& c,
-                            std::string_view text, const Groups& groups) {
+void add_replacement_string(lua_State* L, luaL_Buffer& b, const Compiled& c, std::string_view text,
+                            const Groups& groups) {
     std::size_t len = 0;
     const char* r = lua_tolstring(L, 3, &len);
     for (std::size_t i = 0; i < len; ++i) {

@@ -9,8 +9,9 @@
 // "pattern feature ... is not available in the sandbox". A malformed pattern is an error even
 // where Lua would have returned nil before reaching the malformed part.
 //
-// Cost: the bytes the matcher scans are charged to a per-evaluation budget (weighted by the
-// compiled pattern's size); exhausting it raises through the sandbox's instruction-limit path.
+// Cost: each matcher call is charged the bytes it scans plus a fixed overhead, weighted by the
+// compiled pattern's size, to a per-evaluation budget; exhausting it raises through the
+// sandbox's instruction-limit path (the sandbox allows 16 units per instruction).
 #pragma once
 
 #include <cstddef>
@@ -23,7 +24,7 @@ struct lua_State;
 namespace relance::expr::detail {
 
 struct TranslatedPattern {
-    std::string regex;  // RE2 syntax, Latin-1
+    std::string regex;      // RE2 syntax, Latin-1
     bool anchored = false;  // a leading '^' (never in gmatch, where it is a plain character)
     int captures = 0;
     unsigned position_captures = 0;  // bit i: capture i + 1 is a position capture "()"

@@ -13,10 +13,15 @@
 // - Caps: a count hook for instructions, the allocator for memory. Both are reset at the start
 //   of each evaluation; the hook becomes "fire on every instruction" once the cap is hit so a
 //   script's own pcall cannot swallow the error and keep going.
+// - string.find/match/gmatch/gsub run in C, out of the hook's sight, and Lua's own matcher
+//   backtracks exponentially: they are replaced by lua_patterns.cpp (Lua patterns on RE2, linear
+//   time), whose scanning is charged to the same instruction budget.
 //
 // Liblua5.4-c++ is Lua compiled as C++ (errors are C++ exceptions, so destructors run) but its
 // API symbols keep C linkage, hence the extern "C" in <lua.hpp> is right.
 #include "relance/expr/lua_sandbox.hpp"
+
+#include "lua_patterns.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -39,6 +44,10 @@ constexpr int kMaxCachedChunks = 256;
 constexpr int kMaxDepth = 100;  // JSON <-> Lua nesting; also catches cyclic Lua tables
 constexpr const char* kChunkName = "=lua";
 constexpr std::string_view kChunkPrefix = "lua:";
+// Pattern matching budget: bytes the matcher may scan (weighted by pattern size) per instruction.
+constexpr std::size_t kScanBytesPerInstruction = 16;
+
+void pattern_budget_exhausted(lua_State* L);
 
 // All sandbox state; LuaSandbox::Impl is this (the helpers below cannot name a private type).
 struct Sandbox {
@@ -52,6 +61,8 @@ struct Sandbox {
 
     bool instructions_exceeded = false;
     int instructions_line = 0;
+
+    detail::PatternEngine patterns{pattern_budget_exhausted};
 
     // The evaluation in progress; only valid inside evaluate().
     const json* scope = nullptr;
@@ -110,6 +121,21 @@ void count_hook(lua_State* L, lua_Debug* ar) {
             impl->instructions_line = ar->currentline;
         }
         // From now on every instruction raises, so pcall inside the script cannot absorb it.
+        lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+    }
+    lua_pushliteral(L, "instruction limit exceeded");
+    lua_error(L);
+}
+
+// The pattern functions ran out of scanning budget: the same error as the count hook's.
+void pattern_budget_exhausted(lua_State* L) {
+    auto* impl = impl_of(L);
+    if (!impl->instructions_exceeded) {
+        impl->instructions_exceeded = true;
+        lua_Debug ar;
+        if (lua_getstack(L, 1, &ar) != 0 && lua_getinfo(L, "l", &ar) != 0 && ar.currentline > 0) {
+            impl->instructions_line = ar.currentline;
+        }
         lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
     }
     lua_pushliteral(L, "instruction limit exceeded");
@@ -370,6 +396,7 @@ int setup(lua_State* L) {
         if (std::strcmp(lib.name, LUA_STRLIBNAME) == 0) {
             lua_pushnil(L);  // string.dump produces bytecode
             lua_setfield(L, -2, "dump");
+            impl->patterns.install(L);  // find, match, gmatch, gsub in linear time
         }
         make_proxy(L);
         lua_setfield(L, safe, lib.name);
@@ -546,6 +573,11 @@ void Sandbox::evaluate(std::string_view text, bool as_expression, const json& sc
     // The budget is relative to what the state already holds (libraries, cached chunks,
     // not-yet-collected garbage), so one evaluation cannot starve the next.
     limit = limits.max_memory_bytes == 0 ? SIZE_MAX : used + limits.max_memory_bytes;
+    patterns.reset(limits.max_instructions == 0 ||
+                           limits.max_instructions > SIZE_MAX / kScanBytesPerInstruction
+                       ? SIZE_MAX
+                       : limits.max_instructions * kScanBytesPerInstruction,
+                   limits.max_memory_bytes == 0 ? SIZE_MAX : limits.max_memory_bytes);
     if (limits.max_instructions == 0) {
         lua_sethook(L, nullptr, 0, 0);
     } else {

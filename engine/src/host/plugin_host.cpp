@@ -251,7 +251,7 @@ class Plugin final : public LoadedPlugin {
         }
         std::string input = request.input.is_null() ? "{}" : request.input.dump();
         rl_call call{request.action.c_str(), input.c_str(), request.message_id.c_str(),
-                     request.run_id.c_str(), request.attempt};
+                     request.run_id.c_str(), request.attempt, request.started_at_ms};
         Buffer output, error;
         rl_result result{&output, &error, 0};
         rl_status status;
@@ -271,6 +271,8 @@ class Plugin final : public LoadedPlugin {
         }
         out.status = from_rl(status);
         if (out.status == ActionOutcome::Status::ok) {
+            // Outputs are stored in run history: no secret may reach it (invariant 6).
+            output.text = redactor->apply(output.text);
             json parsed = json::parse(output.text.empty() ? "{}" : output.text, nullptr, false);
             if (parsed.is_discarded() || !parsed.is_object()) {
                 // The action took effect; keep what it said rather than fail the step.
@@ -293,7 +295,7 @@ class Plugin final : public LoadedPlugin {
         if (!table.reconcile || !instance) return std::nullopt;
         std::string input = request.input.is_null() ? "{}" : request.input.dump();
         rl_call call{request.action.c_str(), input.c_str(), request.message_id.c_str(),
-                     request.run_id.c_str(), request.attempt};
+                     request.run_id.c_str(), request.attempt, request.started_at_ms};
         Buffer output, error;
         rl_result result{&output, &error, 0};
         ReconcileOutcome rec;
@@ -309,7 +311,12 @@ class Plugin final : public LoadedPlugin {
             rec.outcome = ReconcileOutcome::Outcome::done;
         else if (outcome == "not_done")
             rec.outcome = ReconcileOutcome::Outcome::not_done;
-        if (auto it = j.find("output"); it != j.end() && it->is_object()) rec.output = *it;
+        else if (outcome == "pending") {
+            rec.outcome = ReconcileOutcome::Outcome::pending;
+            rec.retry_after = Millis{std::max<std::int64_t>(0, j.value("retry_after_ms", 0))};
+        }
+        if (auto it = j.find("output"); it != j.end() && it->is_object())
+            rec.output = json::parse(redactor->apply(it->dump()), nullptr, false);
         return rec;
     }
 };

@@ -253,8 +253,18 @@ struct Executor::Impl {
                 return;
             }
             case ActionOutcome::Status::in_doubt:
-                pause_in_doubt(a, batch, "the plugin could not tell whether it took effect: " +
-                                             out.error);
+                if (const auto* spec = host.find_action(step.plugin, step.action);
+                    spec && spec->safe_to_repeat) {
+                    // Repeating it is harmless: handle it like a temporary failure.
+                    out.status = ActionOutcome::Status::retryable;
+                    a.outcome = std::move(out);
+                    apply_outcome(a, batch);
+                    return;
+                }
+                reconcile_inflight(a, batch,
+                                   "the plugin could not tell whether it took effect (" +
+                                       out.error + ")",
+                                   a.request.started_at_ms);
                 return;
         }
     }
@@ -262,7 +272,7 @@ struct Executor::Impl {
     void pause_in_doubt(Active& a, store::Batch& batch, const std::string& why) {
         const model::Step& step = *node_of(a).step;
         std::string reason = "in doubt: step " + step.id + " (" + step.plugin + "." +
-                             step.action + ", message " + a.run.message_id + ") " + why +
+                             step.action + ", message " + a.run.message_id + "): " + why +
                              ". It was not repeated, to never send twice. Settle it with "
                              "`relance runs resolve " +
                              a.run.id + " --as sent|retry`.";
@@ -280,43 +290,65 @@ struct Executor::Impl {
         return r;
     }
 
-    // A run claimed with a started action and no outcome: the worker died mid-call.
-    // Invariant 2: repeat only what is safe to repeat; otherwise reconcile or pause.
-    // Returns true when the run may go on advancing.
+    // A run claimed with a started action and no outcome: the worker died mid-call, or an
+    // earlier reconciliation asked to look again later. Invariant 2: repeat only what is safe
+    // to repeat; otherwise reconcile or pause. Returns true when the run may go on advancing.
     bool recover(Active& a, store::Batch& batch) {
         const model::Step& step = *node_of(a).step;
         const model::ActionSpec* spec = host.find_action(step.plugin, step.action);
-        host::LoadedPlugin* plugin = host.find(step.plugin);
         if (spec && spec->safe_to_repeat) {
             update_inflight(a, batch, "abandoned",
                             "the worker stopped before the outcome was recorded; the action is "
                             "safe to repeat, so it runs again");
             return true;
         }
+        std::int64_t started_at = 0;
+        for (const auto& r : store.list_steps(a.run.id))  // rare path: only after a crash
+            if (r.seq == *a.run.inflight_seq) started_at = r.started_at;
+        return reconcile_inflight(a, batch,
+                                  "the worker stopped before the outcome was recorded",
+                                  started_at);
+    }
+
+    // Asks the plugin whether the in-flight call took effect, by its message id. Returns true
+    // when the run may go on advancing: past the step (done) or into it again (not done).
+    bool reconcile_inflight(Active& a, store::Batch& batch, const std::string& why,
+                            std::int64_t started_at) {
+        const model::Step& step = *node_of(a).step;
+        host::LoadedPlugin* plugin = host.find(step.plugin);
+        std::optional<host::ReconcileOutcome> rec;
         if (plugin) {
-            // The original input is not stored; reconcile needs only the message id.
-            auto rec = plugin->reconcile(request_for(a, json::object()));
-            if (rec && rec->outcome == host::ReconcileOutcome::Outcome::done) {
-                update_inflight(a, batch, "reconciled",
-                                "the worker stopped before the outcome was recorded; the "
-                                "provider confirms message " + a.run.message_id +
-                                    " was accepted, so it is not sent again",
-                                rec->output);
-                a.scope["steps"][step.id] = {{"status", "succeeded"}, {"output", rec->output}};
-                go_to(a, node_of(a).next);
-                return true;
-            }
-            if (rec && rec->outcome == host::ReconcileOutcome::Outcome::not_done) {
-                update_inflight(a, batch, "abandoned",
-                                "the worker stopped before the outcome was recorded; the "
-                                "provider has no trace of message " + a.run.message_id +
-                                    ", so it is sent now");
-                return true;
-            }
+            host::ActionRequest request = request_for(a, json::object());
+            request.started_at_ms = started_at;
+            rec = plugin->reconcile(request);
         }
-        pause_in_doubt(a, batch,
-                       "was started but its outcome was never recorded (the worker stopped "
-                       "mid-call) and the provider could not confirm it");
+        using Outcome = host::ReconcileOutcome::Outcome;
+        if (rec && rec->outcome == Outcome::done) {
+            update_inflight(a, batch, "reconciled",
+                            why + "; the provider confirms message " +
+                                a.run.message_id + " was accepted, so it is not sent again",
+                            rec->output);
+            a.scope["steps"][step.id] = {{"status", "succeeded"}, {"output", rec->output}};
+            go_to(a, node_of(a).next);
+            return true;
+        }
+        if (rec && rec->outcome == Outcome::not_done) {
+            update_inflight(a, batch, "abandoned",
+                            why + "; the provider has no trace of message " +
+                                a.run.message_id + ", so it is sent now");
+            return true;
+        }
+        if (rec && rec->outcome == Outcome::pending) {
+            // Keep the started record in flight: the next claim asks again.
+            std::int64_t due = now_ms() + std::max<std::int64_t>(1000, rec->retry_after.count());
+            record(a, batch, step, step.plugin + "." + step.action, "reconciling",
+                   why + "; the provider cannot confirm message " + a.run.message_id +
+                       " yet (it may still be indexing it); asking again at " +
+                       format_short(due));
+            stop(a, batch, RunStatus::waiting, due);
+            return false;
+        }
+        pause_in_doubt(a, batch, why + "; the provider could not confirm it");
         return false;
     }
 
@@ -427,6 +459,7 @@ struct Executor::Impl {
         a.run.inflight_seq = record(a, batch, step, kind, "started", "", nullptr, false);
         a.plugin = plugin;
         a.request = request_for(a, input);
+        a.request.started_at_ms = now_ms();
         a.calling = true;
         // Checkpoint: committed with the batch before the call, lease kept. The run stays due
         // (due_at <= now), so after a crash the next worker claims it at once and recovers.

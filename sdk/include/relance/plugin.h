@@ -103,7 +103,10 @@ typedef struct rl_call {
                                attempt and after a crash; carry it to the provider (e.g. SendGrid
                                custom_args) so an in-doubt call can be reconciled */
     const char* run_id;
-    uint32_t attempt; /* 1 for the first attempt */
+    uint32_t attempt;      /* 1 for the first attempt */
+    int64_t started_at_ms; /* when the engine committed this attempt as started (engine clock,
+                              unix ms): reconcile() uses it to tell "not sent" from "too recent
+                              for the provider to show yet" */
 } rl_call;
 
 /* Where a call puts its results. */
@@ -130,9 +133,11 @@ typedef struct rl_plugin {
     /* Run an action. */
     rl_status (*invoke)(void* instance, const rl_call* call, rl_result* result);
 
-    /* Optional (may be NULL). After a crash, say whether the call with call->message_id took
-     * effect: output {"outcome":"done","output":{...}} | {"outcome":"not_done"} |
-     * {"outcome":"unknown"}. */
+    /* Optional (may be NULL). After a crash or an in-doubt answer, say whether the call with
+     * call->message_id took effect: output {"outcome":"done","output":{...}} |
+     * {"outcome":"not_done"} | {"outcome":"pending","retry_after_ms":N} (cannot tell yet: the
+     * provider may still be indexing it; the engine asks again later) | {"outcome":"unknown"}
+     * (cannot tell: the run pauses for a human). Answer not_done only when certain. */
     rl_status (*reconcile)(void* instance, const rl_call* call, rl_result* result);
 
     /* Optional (may be NULL). Turn a provider's inbound webhook into events.

@@ -177,12 +177,16 @@ struct Call {
     std::string message_id;
     std::string run_id;
     unsigned attempt = 1;
+    std::int64_t started_at_ms = 0;  // when the engine committed this attempt as started
 };
 
 // What reconcile() learned about an in-doubt call.
 struct Reconciled {
-    enum class Outcome { done, not_done, unknown } outcome = Outcome::unknown;
+    // pending: cannot tell yet (too recent for the provider to show); asked again after
+    // retry_after. not_done only when certain: the engine then sends again.
+    enum class Outcome { done, not_done, unknown, pending } outcome = Outcome::unknown;
     json output = json::object();
+    std::chrono::milliseconds retry_after{0};
 };
 
 class Plugin {
@@ -363,6 +367,7 @@ inline Call to_call(const rl_call* c) {
     call.message_id = c->message_id ? c->message_id : "";
     call.run_id = c->run_id ? c->run_id : "";
     call.attempt = c->attempt;
+    call.started_at_ms = c->started_at_ms;
     return call;
 }
 
@@ -387,8 +392,10 @@ rl_status reconcile(void* p, const rl_call* c, rl_result* r) {
     auto* inst = static_cast<Instance<P>*>(p);
     try {
         Reconciled rec = inst->plugin.reconcile(to_call(c));
-        const char* names[] = {"done", "not_done", "unknown"};
-        json out = {{"outcome", names[static_cast<int>(rec.outcome)]}, {"output", rec.output}};
+        const char* names[] = {"done", "not_done", "unknown", "pending"};
+        json out = {{"outcome", names[static_cast<int>(rec.outcome)]},
+                    {"output", rec.output},
+                    {"retry_after_ms", rec.retry_after.count()}};
         put(r->output, out.dump());
         return RL_OK;
     } catch (const Error& e) {

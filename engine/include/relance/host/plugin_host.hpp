@@ -57,13 +57,15 @@ struct ActionRequest {
     std::string message_id;
     std::string run_id;
     unsigned attempt = 1;
+    std::int64_t started_at_ms = 0;  // when this attempt was committed as started
 };
 
 // After a crash: did an in-doubt call take effect?
 struct ReconcileOutcome {
-    enum class Outcome { done, not_done, unknown };
+    enum class Outcome { done, not_done, unknown, pending };
     Outcome outcome = Outcome::unknown;
     json output = json::object();
+    Millis retry_after{0};  // with pending: when to ask again
 };
 
 struct HostConfig {
