@@ -359,7 +359,7 @@ void charge(lua_State* L, State& st, std::size_t scanned, std::size_t weight) {
     const std::size_t cost = units > SIZE_MAX / weight ? SIZE_MAX : units * weight;
     if (cost > st.budget) {
         st.budget = 0;
-        st.on_exhausted(L);  // raises
+        st.on_exhausted(L);                           // raises
         luaL_error(L, "instruction limit exceeded");  // in case it did not
     }
     st.budget -= cost;

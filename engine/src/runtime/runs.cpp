@@ -88,8 +88,11 @@ void resolve_in_doubt(store::Store& store, const std::string& run_id, Resolution
                       const Clock& clock) {
     auto run = store.get_run(run_id);
     if (!run) throw std::runtime_error("no run " + run_id);
-    if (run->status != store::RunStatus::paused)
+    // Only a run paused *because* of an in-doubt step: an old in-doubt row must not be settled
+    // for a run paused for another reason.
+    if (run->status != store::RunStatus::paused || run->reason.rfind("in doubt:", 0) != 0)
         throw std::runtime_error("run " + run_id + " is " + store::to_string(run->status) +
+                                 (run->reason.empty() ? "" : " (" + run->reason + ")") +
                                  ", not paused on an in-doubt step");
     auto steps = store.list_steps(run_id);
     const store::StepRecord* doubt = nullptr;
