@@ -342,8 +342,25 @@ struct Instance {
     P plugin;
 };
 
+// The host's services table must be the ABI this plugin was built for and hold every member
+// the SDK calls: a host older than the plugin would otherwise be read past its end.
+inline bool host_api_usable(const rl_host_api* api, rl_buffer* error) {
+    if (!api || api->abi_version != RELANCE_ABI_VERSION) {
+        put(error, "host ABI version " + std::to_string(api ? api->abi_version : 0) +
+                       ", plugin built for " + std::to_string(RELANCE_ABI_VERSION));
+        return false;
+    }
+    if (api->struct_size < sizeof(rl_host_api)) {
+        put(error, "host services table too small (" + std::to_string(api->struct_size) +
+                       " bytes, plugin needs " + std::to_string(sizeof(rl_host_api)) + ")");
+        return false;
+    }
+    return true;
+}
+
 template <class P>
 void* create(const rl_host_api* api, rl_host_ctx* ctx, const char* config_json, rl_buffer* error) {
+    if (!host_api_usable(api, error)) return nullptr;
     try {
         json config = json::parse(config_json ? config_json : "{}");
         return new Instance<P>{api, P(Host(api, ctx), std::move(config))};
@@ -410,6 +427,7 @@ rl_status reconcile(void* p, const rl_call* c, rl_result* r) {
 template <class S>
 void* sandbox_create(const rl_host_api* api, rl_host_ctx* ctx, const char* config_json,
                      rl_buffer* error) {
+    if (!host_api_usable(api, error)) return nullptr;
     try {
         json config = json::parse(config_json ? config_json : "{}");
         return new Instance<S>{api, S(Host(api, ctx), std::move(config))};
