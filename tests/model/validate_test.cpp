@@ -228,3 +228,33 @@ TEST(Validate, MalformedPluginSchemaIsAWarningNotACrash) {
 }
 
 }  // namespace
+
+// "template_id, or subject with text": rules on which fields are present are judged at validate
+// time (a templated value counts as present), not discovered by the first run that fails.
+TEST(Validate, PresenceRulesOfTheWholeInputAreChecked) {
+    FakeCatalog c;
+    ActionSpec send;
+    send.plugin = "mail";
+    send.name = "send";
+    send.input_schema = json::parse(R"({
+        "type": "object",
+        "required": ["to"],
+        "anyOf": [{"required": ["template_id"]}, {"required": ["subject", "text"]}],
+        "properties": {"to": {"type": "string"}, "subject": {"type": "string"},
+                       "text": {"type": "string"}, "template_id": {"type": "string"}}
+    })");
+    c.add(send);
+    auto run = [&](const std::string& with) {
+        Workflow wf = load_workflow_text(std::string(kHeader) + "  - id: s\n    uses: mail.send\n"
+                                                                "    with: " + with + "\n",
+                                         "p.yaml");
+        return validate(wf, compile(wf), c);
+    };
+    auto bad = run(R"({to: "{{ inputs.email }}", text: hi})");
+    ASSERT_EQ(bad.size(), 1u);
+    EXPECT_EQ(bad[0].pos.line, 9);
+    EXPECT_NE(bad[0].message.find("template_id, or subject + text"), std::string::npos)
+        << bad[0].message;
+    EXPECT_TRUE(run(R"({to: a@b.test, subject: "{{ inputs.first_name }}", text: hi})").empty());
+    EXPECT_TRUE(run(R"({to: a@b.test, template_id: d-1})").empty());
+}

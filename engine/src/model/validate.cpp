@@ -198,6 +198,7 @@ class Checker {
                       "'" + uses + "' needs the field '" + r.get<std::string>() + "' in 'with'");
             }
         }
+        check_presence_rules(schema, with, uses, wpos);
         json addl = schema.value("additionalProperties", json(true));
         for (const auto& [key, value] : with.items()) {
             std::string ptr = "/" + pointer_escape(key);
@@ -216,6 +217,55 @@ class Checker {
             }
             if (!sub || has_template(value)) continue;  // templates are checked once rendered
             check_literal(key, value, *sub, spec, vpos);
+        }
+    }
+
+    // Whole-object rules that depend only on which fields are present ("template_id, or subject
+    // with text or html"): judged on the keys of `with`, a templated value counting as present.
+    // Branches with other kinds of rules are left to the run-time check after rendering.
+    static bool presence_only(const json& branch) {
+        if (!branch.is_object()) return false;
+        for (const auto& [k, v] : branch.items())
+            if (k != "required" && k != "anyOf" && k != "oneOf" && k != "allOf") return false;
+        return true;
+    }
+    static bool presence_holds(const json& branch, const json& with) {
+        if (auto r = branch.find("required"); r != branch.end() && r->is_array())
+            for (const auto& name : *r)
+                if (name.is_string() && !with.contains(name.get<std::string>())) return false;
+        if (auto all = branch.find("allOf"); all != branch.end() && all->is_array())
+            for (const auto& b : *all)
+                if (presence_only(b) && !presence_holds(b, with)) return false;
+        for (const char* k : {"anyOf", "oneOf"})
+            if (auto any = branch.find(k); any != branch.end() && any->is_array() && !any->empty()) {
+                bool judged = std::all_of(any->begin(), any->end(), presence_only);
+                if (judged && std::none_of(any->begin(), any->end(), [&](const json& b) {
+                        return presence_holds(b, with);
+                    }))
+                    return false;
+            }
+        return true;
+    }
+    static std::string describe_presence(const json& branch) {
+        std::vector<std::string> parts;
+        if (auto r = branch.find("required"); r != branch.end() && r->is_array())
+            for (const auto& name : *r)
+                if (name.is_string()) parts.push_back(name.get<std::string>());
+        return join(parts, " + ");
+    }
+    void check_presence_rules(const json& schema, const json& with, const std::string& uses,
+                              const SourcePos& wpos) {
+        for (const char* k : {"anyOf", "oneOf"}) {
+            auto any = schema.find(k);
+            if (any == schema.end() || !any->is_array() || any->empty()) continue;
+            if (!std::all_of(any->begin(), any->end(), presence_only)) continue;
+            if (std::any_of(any->begin(), any->end(),
+                            [&](const json& b) { return presence_holds(b, with); }))
+                continue;
+            std::vector<std::string> options;
+            for (const auto& b : *any) options.push_back(describe_presence(b));
+            error(wpos, "'" + uses + "' needs one of these sets of fields in 'with': " +
+                            join(options, ", or "));
         }
     }
 
