@@ -258,3 +258,23 @@ TEST(Validate, PresenceRulesOfTheWholeInputAreChecked) {
     EXPECT_TRUE(run(R"({to: a@b.test, subject: "{{ inputs.first_name }}", text: hi})").empty());
     EXPECT_TRUE(run(R"({to: a@b.test, template_id: d-1})").empty());
 }
+
+// Lua is dynamic, so references in conditions and blocks are warned about, not refused.
+TEST(Validate, LuaReferencesAreWarnedAbout) {
+    auto ds = check(std::string(kHeader) + R"(  - id: a
+    when: "inputs.nope == 1 and steps.zz.output == 2 and inputs.email ~= 'inputs.quoted'"
+    set: {x: 1}
+  - lua: |
+      -- vars.in_comment
+      return { v = vars.x, w = vars.never }
+)");
+    std::vector<std::string> warnings;
+    for (const auto& d : ds) {
+        EXPECT_EQ(d.severity, Diagnostic::Severity::warning) << d.str();
+        warnings.push_back(d.message);
+    }
+    ASSERT_EQ(warnings.size(), 3u) << dump(ds);
+    EXPECT_NE(warnings[0].find("'nope' is not a declared input"), std::string::npos);
+    EXPECT_NE(warnings[1].find("no step 'zz'"), std::string::npos);
+    EXPECT_NE(warnings[2].find("vars.never"), std::string::npos);
+}

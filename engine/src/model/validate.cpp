@@ -370,9 +370,17 @@ class Checker {
         for (const auto& ref : refs) check_ref(ref, column_of(here, text, ref.offset));
     }
 
-    void check_ref(const expr::VariableRef& ref, const SourcePos& p) {
+    // In Lua code a reference is only flagged as a warning: Lua is dynamic and may test for nil
+    // on purpose; in templates an unknown variable is an error.
+    void check_ref(const expr::VariableRef& ref, const SourcePos& p, bool in_lua = false) {
         const auto& path = ref.path;
         if (path.empty()) return;
+        auto error = [&](const SourcePos& at, const std::string& m) {
+            if (in_lua)
+                this->warn(at, "in Lua: " + m);
+            else
+                this->error(at, m);
+        };
         const std::string& root = path[0];
         std::string shown_ref = "{{ " + ref.text + " }}";
         if (root == "run") return;
@@ -439,12 +447,16 @@ class Checker {
                    const std::string& what) {
         if (!lua_ || code.empty()) return;
         std::string msg = lua_->check_syntax(code, expression);
-        if (msg.empty()) return;
+        if (msg.empty()) {
+            check_lua_refs(code, p);
+            return;
+        }
         // The sandbox reports "line N: message"; raw Lua says `[string "..."]:N: message`.
         int lua_line = 0;
         static const std::regex sandbox_re(R"(^line (\d+):\s*)");
         static const std::regex raw_re(R"(^.*?\]:(\d+):\s*)");
         std::smatch m;
+        if (msg.empty()) return;
         if (std::regex_search(msg, m, sandbox_re) || std::regex_search(msg, m, raw_re)) {
             lua_line = std::stoi(m[1]);
             msg = m.suffix();
@@ -454,6 +466,23 @@ class Checker {
                   (lua_line > 0 && !expression ? " (line " + std::to_string(lua_line) + ")"
                                                : std::string()) +
                   ": " + msg);
+    }
+
+    // References like inputs.x, steps.id, vars.name in Lua text (strings and comments removed)
+    // are checked with the template rules, as warnings.
+    void check_lua_refs(const std::string& code, const SourcePos& p) {
+        static const std::regex noise(R"("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|--[^\n]*)");
+        static const std::regex ref(R"((^|[^\w.:])(inputs|contact|steps|vars)\.([A-Za-z_]\w*))");
+        std::string text = std::regex_replace(code, noise, " ");
+        std::set<std::string> seen;
+        for (auto it = std::sregex_iterator(text.begin(), text.end(), ref);
+             it != std::sregex_iterator(); ++it) {
+            expr::VariableRef r;
+            r.path = {(*it)[2].str(), (*it)[3].str()};
+            r.text = r.path[0] + "." + r.path[1];
+            r.has_fallback = true;  // Lua can fall back with `or`
+            if (seen.insert(r.text).second) check_ref(r, p, true);
+        }
     }
 
     SourcePos lua_position(const SourcePos& p, int lua_line) const {
