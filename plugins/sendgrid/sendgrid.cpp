@@ -92,9 +92,10 @@ SendGrid::SendGrid(sdk::Host host, json config) : sdk::Plugin(host, std::move(co
     // Activity access: in-doubt sends then pause for a human (used by the crash tests).
     if (auto r = this->config().find("reconcile"); r != this->config().end() && r->is_boolean())
         reconcile_enabled_ = r->get<bool>();
-    // Live: SendGrid indexes activity within seconds to minutes; wait 10 minutes before taking
-    // "no trace" as "not sent". The sandbox emulator indexes at once unless told otherwise.
-    settle_ = std::chrono::milliseconds{sandbox_mode() ? 0 : 10 * 60 * 1000};
+    // SendGrid indexes activity within seconds to minutes: wait 10 minutes before taking "no
+    // trace" as "not sent". The same default in sandbox mode, where the emulator may be told to
+    // lag too (activity_lag_ms): a shorter settle time there would resend.
+    settle_ = std::chrono::milliseconds{10 * 60 * 1000};
     if (auto t = this->config().find("reconcile_settle_ms");
         t != this->config().end() && t->is_number_integer())
         settle_ = std::chrono::milliseconds{t->get<std::int64_t>()};

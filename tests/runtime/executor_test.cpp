@@ -654,13 +654,18 @@ TEST(Recovery, SentButUnacknowledgedIsReconciledNotResent) {
 TEST(Recovery, NeverSentIsSentOnceAfterReconcile) {
     RuntimeEnv env;
     auto c = crash_before_outcome(env, kOneMail, "send", json{{"email", "a@x.test"}});
+    std::int64_t crashed_at = env.now();
     restart(env);
     env.drive();
     EXPECT_EQ(env.run(c.run_id).status, RunStatus::completed);
-    EXPECT_EQ(statuses(env.steps(c.run_id)), "send:abandoned send:succeeded after:done");
+    // No trace at first could mean "not indexed yet": the engine waits out SendGrid's settle
+    // time (10 minutes by default) before it concludes "not sent" and sends.
+    EXPECT_EQ(statuses(env.steps(c.run_id)),
+              "send:abandoned send:reconciling send:succeeded after:done");
     auto out = env.outbox();
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].entry["engine_msg_id"], c.message_id);  // same message id as the lost call
+    EXPECT_GE(out[0].recorded_at, crashed_at + 10 * 60 * 1000);
 }
 
 TEST(Recovery, SafeToRepeatRunsAgain) {

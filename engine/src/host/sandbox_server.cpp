@@ -2,6 +2,8 @@
 // emulator as JSON; what it answers goes back as is.
 #include "sandbox_server.hpp"
 
+#include <sys/socket.h>
+
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
@@ -19,7 +21,10 @@ using json = nlohmann::json;
 
 // Larger than any emulator's own limit (SendGrid's is 30 MB) so emulators answer 413 themselves.
 constexpr size_t kMaxPayload = 64u * 1024 * 1024;
-constexpr size_t kWorkerThreads = 16;
+// Each kept-alive connection holds a worker: enough for the worker's 32 calls in flight plus
+// the client's idle pool.
+constexpr size_t kWorkerThreads = 64;
+constexpr int kListenBacklog = 1024;
 
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(),
@@ -101,8 +106,11 @@ void SandboxServer::start() {
     s.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
     s.set_payload_max_length(kMaxPayload);
     s.set_tcp_nodelay(true);
-    // A kept-alive idle connection holds stop() for up to this long (toolchain pitfall 6).
-    s.set_keep_alive_timeout(1);
+    // Far longer than the client keeps a connection idle (500 ms): a server closing an idle
+    // connection just as the client reuses it turns a send into an in-doubt one, and under CPU
+    // load a 1 s timeout was seen to race. The host closes its clients before stopping servers,
+    // so this does not delay stop() (toolchain pitfall 6).
+    s.set_keep_alive_timeout(5);
     s.set_keep_alive_max_count(1000);
     s.set_read_timeout(10);
     s.set_write_timeout(10);
@@ -124,8 +132,18 @@ void SandboxServer::start() {
     s.Delete(any, route);
     s.Options(any, route);
 
+    // Debian's compiled cpp-httplib listens with a backlog of 5: a burst of new connections
+    // (a worker starting 32 sends at once) overflows it, and Linux then resets connections the
+    // client already sent its request on, which makes the send in doubt. Remember the socket
+    // and widen the backlog once bound (listen() again on a listening socket only resizes it).
+    socket_t listening = INVALID_SOCKET;
+    s.set_socket_options([&listening](socket_t sock) {
+        httplib::default_socket_options(sock);
+        listening = sock;
+    });
     impl_->port = s.bind_to_any_port("127.0.0.1");
     if (impl_->port <= 0) throw std::runtime_error("cannot bind a port on 127.0.0.1");
+    if (listening != INVALID_SOCKET) ::listen(listening, kListenBacklog);
     impl_->thread = std::thread([this] {
         impl_->server.listen_after_bind();
         impl_->finished = true;

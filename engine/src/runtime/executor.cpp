@@ -303,10 +303,15 @@ struct Executor::Impl {
             return true;
         }
         std::int64_t started_at = 0;
-        for (const auto& r : store.list_steps(a.run.id))  // rare path: only after a crash
+        bool asked_before = false;  // an earlier reconciliation answered "pending"
+        for (const auto& r : store.list_steps(a.run.id)) {  // rare path: crash or pending
             if (r.seq == *a.run.inflight_seq) started_at = r.started_at;
+            if (r.seq > *a.run.inflight_seq && r.status == "reconciling") asked_before = true;
+        }
         return reconcile_inflight(a, batch,
-                                  "the worker stopped before the outcome was recorded",
+                                  asked_before
+                                      ? "asked again after the provider could not confirm it"
+                                      : "the worker stopped before the outcome was recorded",
                                   started_at);
     }
 
