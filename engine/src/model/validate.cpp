@@ -144,7 +144,7 @@ class Checker {
                 check_lua(s.lua, false, s.lua_pos, "'lua' block");
                 break;
             case StepKind::wait:
-                if (s.wait_for.count() <= 0) error(s.pos, "wait duration must be positive");
+                if (s.wait_for.count() <= 0 && s.wait_business_days <= 0) error(s.pos, "wait duration must be positive");
                 break;
             case StepKind::exit:
                 break;

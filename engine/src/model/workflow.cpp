@@ -9,6 +9,9 @@
 #include <fstream>
 #include <limits>
 #include <regex>
+#include <relance/calendar/holidays.hpp>
+#include <relance/calendar/send_window.hpp>
+#include <relance/calendar/zones.hpp>
 #include <relance/model/workflow.hpp>
 #include <set>
 #include <sstream>
@@ -256,7 +259,8 @@ class Loader {
         }
         SourcePos rootp = pos(root, SourcePos{file_, 1, 1});
         auto es = entries(root);
-        check_keys(es, {"name", "version", "description", "inputs", "steps"}, "workflow", rootp);
+        check_keys(es, {"name", "version", "description", "inputs", "schedule", "steps"}, "workflow",
+                   rootp);
         const Entry* steps = nullptr;
         bool have_name = false, have_version = false;
         for (const auto& e : es) {
@@ -280,6 +284,8 @@ class Loader {
                 if (auto s = scalar(e, rootp, "text")) wf.description = *s;
             } else if (e.key == "inputs") {
                 parse_inputs(e, wf);
+            } else if (e.key == "schedule") {
+                parse_schedule(e, wf.schedule, rootp);
             } else if (e.key == "steps") {
                 steps = &e;
             }
@@ -304,6 +310,88 @@ class Loader {
             throw LoadError(diags);
         }
         return wf;
+    }
+
+    // schedule: {timezone, window, calendar, blackout, timezone_input}. Each value is checked
+    // here with the calendar library, so a typo in a zone or a window fails at load, with its
+    // position, not on the first send.
+    void parse_schedule(const Entry& e, Schedule& sc, const SourcePos& rootp) {
+        sc.pos = pos(e.key_node, rootp);
+        if (!e.value.IsMap()) {
+            error(pos(e.value, sc.pos), "'schedule' must be a mapping, got " + kind_name(e.value));
+            return;
+        }
+        auto es = entries(e.value);
+        check_keys(es, {"timezone", "window", "calendar", "blackout", "timezone_input"},
+                   "schedule", sc.pos);
+        auto texts = [&](const Entry& x) {
+            std::vector<std::pair<std::string, SourcePos>> out;
+            SourcePos kp = pos(x.key_node, sc.pos);
+            if (x.value.IsScalar()) {
+                out.emplace_back(x.value.Scalar(), pos(x.value, kp));
+            } else if (x.value.IsSequence()) {
+                for (const auto& item : x.value) {
+                    if (item.IsScalar())
+                        out.emplace_back(item.Scalar(), pos(item, kp));
+                    else
+                        error(pos(item, kp), "'" + x.key + "' lists text values, got " +
+                                                 kind_name(item));
+                }
+            } else {
+                error(pos(x.value, kp), "'" + x.key + "' must be a value or a list, got " +
+                                            kind_name(x.value));
+            }
+            return out;
+        };
+        for (const auto& x : es) {
+            SourcePos vp = pos(x.value, pos(x.key_node, sc.pos));
+            if (x.key == "timezone") {
+                if (auto v = scalar(x, sc.pos, "an IANA time zone name")) {
+                    sc.timezone = *v;
+                    try {
+                        calendar::find_zone(*v);
+                    } catch (const std::exception& ex) {
+                        error(vp, std::string(ex.what()) + " (e.g. Europe/Paris, America/New_York)");
+                    }
+                }
+            } else if (x.key == "window") {
+                if (auto v = scalar(x, sc.pos, "a send window")) {
+                    sc.window = *v;
+                    try {
+                        calendar::SendWindow::parse(*v);
+                    } catch (const std::exception& ex) {
+                        error(vp, std::string("invalid send window: ") + ex.what() +
+                                      " (e.g. \"mon-fri 09:00-12:00,14:00-17:30\")");
+                    }
+                }
+            } else if (x.key == "calendar") {
+                for (auto& [code, p] : texts(x)) {
+                    try {
+                        sc.calendar.push_back(calendar::normalize_country(code));
+                    } catch (const std::exception& ex) {
+                        error(p, ex.what());
+                    }
+                }
+            } else if (x.key == "blackout") {
+                static const std::regex date_re(R"((\d{4})-(\d{2})-(\d{2}))");
+                for (auto& [d, p] : texts(x)) {
+                    std::smatch m;
+                    bool ok = std::regex_match(d, m, date_re);
+                    if (ok) {
+                        date::year_month_day ymd{date::year{std::stoi(m[1])},
+                                                 date::month{unsigned(std::stoi(m[2]))},
+                                                 date::day{unsigned(std::stoi(m[3]))}};
+                        ok = ymd.ok();
+                    }
+                    if (ok)
+                        sc.blackout.push_back(d);
+                    else
+                        error(p, "invalid blackout date '" + d + "': expected YYYY-MM-DD");
+                }
+            } else if (x.key == "timezone_input") {
+                if (auto v = scalar(x, sc.pos, "an input name")) sc.timezone_input = *v;
+            }
+        }
     }
 
     void parse_inputs(const Entry& e, Workflow& wf) {
@@ -418,7 +506,7 @@ class Loader {
     bool parse_step(const YAML::Node& item, Step& s) {
         static const std::vector<std::string> all_keys = {
             "id",  "name", "when", "retry", "on_error", "uses", "with",
-            "set", "if",   "then", "else",  "wait",     "lua",  "exit"};
+            "set", "if",   "then", "else",  "wait",     "lua",  "exit", "window"};
         auto es = entries(item);
         check_keys(es, all_keys, "step", s.pos);
 
@@ -455,6 +543,7 @@ class Loader {
             }
         };
         only_with("with", {"uses"});
+        only_with("window", {"uses"});
         only_with("then", {"if"});
         only_with("else", {"if"});
         only_with("retry", {"uses", "lua"});
@@ -483,6 +572,14 @@ class Loader {
                 parse_retry(e, s);
             } else if (e.key == "on_error") {
                 parse_on_error(e, s);
+            } else if (e.key == "window") {
+                json v = e.value.IsScalar() && e.value.Tag() == "?" ? plain_scalar(e.value.Scalar())
+                                                                   : json();
+                if (!v.is_boolean())
+                    error(pos(e.value, ep), "'window' must be true or false, got " +
+                                                kind_name(e.value));
+                else
+                    s.in_window = v.get<bool>();
             }
         }
 
@@ -547,11 +644,18 @@ class Loader {
         } else if (k == "wait") {
             s.kind = StepKind::wait;
             std::string v = kind->value.IsScalar() ? kind->value.Scalar() : std::string();
+            static const std::regex business_re("([0-9]{1,4})bd");
+            std::smatch bd;
             auto d = kind->value.IsScalar() ? parse_duration(v) : std::nullopt;
-            if (!d) {
+            if (std::regex_match(v, bd, business_re)) {
+                s.wait_business_days = std::stoi(bd[1]);
+                if (s.wait_business_days <= 0)
+                    error(vpos, "wait duration must be positive, got '" + v + "'");
+            } else if (!d) {
                 error(vpos, "invalid duration " + kind_name(kind->value) +
                                 ": expected a positive integer and unit s, m, h, d or w, "
-                                "largest unit first (e.g. 30m, 3d, 1h30m)");
+                                "largest unit first (e.g. 30m, 3d, 1h30m), or business days "
+                                "(e.g. 3bd)");
             } else if (d->count() <= 0) {
                 error(vpos, "wait duration must be positive, got '" + v + "'");
             } else {

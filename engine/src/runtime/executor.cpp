@@ -414,7 +414,16 @@ struct Executor::Impl {
             }
             case model::StepKind::wait: {
                 std::int64_t due = now_ms() + step.wait_for.count();
-                record(a, batch, step, "wait", "waiting", "until " + format_short(due));
+                std::string detail = "until " + format_short(due);
+                if (step.wait_business_days > 0) {
+                    // Counted from now in the contact's time zone: a run that was deferred
+                    // earlier shifts every later step instead of catching up.
+                    std::string how;
+                    due = to_unix_ms(a.wf->schedule->add_business_days(
+                        clock.now(), step.wait_business_days, a.scope["inputs"], &how));
+                    detail = "until " + format_short(due) + "Z (" + how + ")";
+                }
+                record(a, batch, step, "wait", "waiting", detail);
                 go_to(a, node.next);
                 stop(a, batch, RunStatus::waiting, due);
                 return true;
@@ -440,6 +449,16 @@ struct Executor::Impl {
     bool start_action(Active& a, store::Batch& batch, const model::Node& node) {
         const model::Step& step = *node.step;
         std::string kind = step.plugin + "." + step.action;
+        if (step.in_window) {
+            std::string why;
+            if (auto opens = a.wf->schedule->window_deferral(clock.now(), a.scope["inputs"], &why)) {
+                // Checked again when it comes due: the window may have other rules by then.
+                std::int64_t due = to_unix_ms(*opens);
+                record(a, batch, step, kind, "deferred", why);
+                stop(a, batch, RunStatus::waiting, due);
+                return true;
+            }
+        }
         host::LoadedPlugin* plugin = host.find(step.plugin);
         const model::ActionSpec* spec = host.find_action(step.plugin, step.action);
         if (!plugin || !spec) {

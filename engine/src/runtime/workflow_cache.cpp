@@ -15,6 +15,7 @@ const CompiledWorkflow& WorkflowCache::get(std::int64_t version_id) {
     auto compiled = std::make_unique<CompiledWorkflow>();
     compiled->workflow = model::load_workflow_text(version->source, version->file);
     compiled->program = model::compile(compiled->workflow);
+    compiled->schedule = std::make_unique<CompiledSchedule>(compiled->workflow.schedule);
     auto& ref = *compiled;
     cache_.emplace(version_id, std::move(compiled));
     return ref;

@@ -5,6 +5,8 @@
 #include <relance/model/workflow.hpp>
 #include <relance/store/store.hpp>
 
+#include "schedule.hpp"
+
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,6 +16,7 @@ namespace relance::runtime {
 struct CompiledWorkflow {
     model::Workflow workflow;
     model::Program program;  // points into workflow.steps: keep both together, never copy
+    std::unique_ptr<CompiledSchedule> schedule;  // always set; may have no window
 };
 
 class WorkflowCache {

@@ -104,8 +104,13 @@ struct Step {
     std::vector<Step> then_steps;
     std::vector<Step> else_steps;
 
-    // wait: a duration ("30m", "2h", "3d")
+    // wait: a duration ("30m", "2h", "3d"), or business days ("3bd": counted in the contact's
+    // time zone, skipping weekends, the schedule's holidays and blackout dates)
     std::chrono::milliseconds wait_for{0};
+    int wait_business_days = 0;
+
+    // action: false exempts it from the workflow's send window (`window: false`)
+    bool in_window = true;
 
     // lua: a sandboxed block whose returned table is the step output
     std::string lua;
@@ -115,7 +120,20 @@ struct Step {
     std::string exit_reason;
 };
 
+// When a workflow may act: `schedule:` in the file. Times are evaluated in the contact's time
+// zone: the input named by timezone_input, else `timezone`, else UTC.
+struct Schedule {
+    std::string timezone;                  // IANA name, e.g. "Europe/Paris"
+    std::string window;                    // send window, e.g. "mon-fri 09:00-12:00,14:00-17:30"
+    std::vector<std::string> calendar;     // country codes whose public holidays are skipped
+    std::vector<std::string> blackout;     // extra days off, "YYYY-MM-DD"
+    std::string timezone_input = "timezone";
+    SourcePos pos;
+    bool empty() const { return window.empty() && calendar.empty() && blackout.empty(); }
+};
+
 struct Workflow {
+    Schedule schedule;
     std::string name;
     std::string version;      // as written ("1", "2024-05-01", ...)
     std::string description;

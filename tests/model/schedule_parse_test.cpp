@@ -1,0 +1,57 @@
+// `schedule:` and business-day waits: parsed, and checked at load with positions.
+#include "helpers.hpp"
+
+using namespace relance::model;
+using namespace relance::model::testing;
+
+namespace {
+
+TEST(Schedule, ParsesEveryKey) {
+    Workflow wf = load_workflow_text(R"(name: s
+version: 1
+schedule:
+  timezone: Europe/Paris
+  window: "mon-fri 09:00-12:00,14:00-17:30"
+  calendar: [fr, BE]
+  blackout: [2026-12-24, 2026-12-31]
+  timezone_input: tz
+steps:
+  - wait: 3bd
+  - uses: mail.send
+    window: false
+)",
+                                     "s.yaml");
+    EXPECT_EQ(wf.schedule.timezone, "Europe/Paris");
+    EXPECT_EQ(wf.schedule.window, "mon-fri 09:00-12:00,14:00-17:30");
+    EXPECT_EQ(wf.schedule.calendar, (std::vector<std::string>{"FR", "BE"}));
+    EXPECT_EQ(wf.schedule.blackout.size(), 2u);
+    EXPECT_EQ(wf.schedule.timezone_input, "tz");
+    EXPECT_EQ(wf.steps[0].wait_business_days, 3);
+    EXPECT_FALSE(wf.steps[1].in_window);
+}
+
+TEST(Schedule, BadValuesAreReportedWhereTheyAre) {
+    auto ds = load_errors(R"(name: s
+version: 1
+schedule:
+  timezone: Europe/Pariss
+  window: "mon-fri 9-5"
+  calendar: [FR, XX]
+  blackout: [2026-02-30]
+steps:
+  - wait: 0bd
+  - uses: mail.send
+    window: maybe
+  - set: {a: 1}
+    window: false
+)");
+    EXPECT_TRUE(has_diag(ds, 4, 13, "unknown time zone 'Europe/Pariss'")) << dump(ds);
+    EXPECT_TRUE(has_diag(ds, 5, 11, "invalid send window")) << dump(ds);
+    EXPECT_TRUE(has_diag(ds, 6, 18, "unknown holiday country 'XX'")) << dump(ds);
+    EXPECT_TRUE(has_diag(ds, 7, 14, "invalid blackout date '2026-02-30'")) << dump(ds);
+    EXPECT_TRUE(has_diag(ds, 9, 11, "must be positive")) << dump(ds);
+    EXPECT_TRUE(has_diag(ds, 11, 13, "'window' must be true or false")) << dump(ds);
+    EXPECT_TRUE(has_diag(ds, 13, 5, "'window' is not allowed on a 'set' step")) << dump(ds);
+}
+
+}  // namespace
