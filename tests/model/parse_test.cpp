@@ -268,7 +268,7 @@ steps:
   - uses: a.b
     on_error: {goto: nowhere}
   - uses: a.b
-    retry: {attempts: 0, backoff: soon, factor: 0.5, jitter: 1}
+    retry: {attempts: 0, backoff: soon, factor: 0.5, jitter: 2}
   - set: {bad-name: 1}
   - exit: [1]
   - "just text"
@@ -281,7 +281,7 @@ steps:
     EXPECT_TRUE(has_diag(ds, 13, 23, "'attempts'")) << dump(ds);
     EXPECT_TRUE(has_diag(ds, 13, 35, "invalid duration 'soon'")) << dump(ds);
     EXPECT_TRUE(has_diag(ds, 13, 49, "'factor'")) << dump(ds);
-    EXPECT_TRUE(has_diag(ds, 13, 54, "unknown key 'jitter'")) << dump(ds);
+    EXPECT_TRUE(has_diag(ds, 13, 62, "'jitter' must be a number from 0")) << dump(ds);
     EXPECT_TRUE(has_diag(ds, 14, 11, "variable name 'bad-name'")) << dump(ds);
     EXPECT_TRUE(has_diag(ds, 15, 11, "'exit' takes")) << dump(ds);
     EXPECT_TRUE(has_diag(ds, 16, 5, "a step must be a mapping")) << dump(ds);

@@ -176,7 +176,7 @@ steps:
     uses: noop.fail
     with: {status: retryable, times: )" +
                     std::to_string(times) + R"(}
-    retry: {attempts: 3, backoff: 1m}
+    retry: {attempts: 3, backoff: 1m, jitter: 0}
 )";
     if (!on_error.empty()) y += "    on_error: " + on_error + "\n";
     y += R"(  - id: skipped_by_goto
@@ -546,18 +546,75 @@ TEST(Sendgrid, ServerErrorRetriedWithBackoff) {
     env.executor->run_due();
     auto run = env.run(id);
     ASSERT_EQ(run.status, RunStatus::waiting);
-    EXPECT_EQ(*run.due_at, t0 + kMinute);
+    // The default backoff (1m, factor 2) with the default jitter (20% of each delay is random).
+    std::int64_t first = *run.due_at - t0;
+    EXPECT_GE(first, kMinute * 8 / 10);
+    EXPECT_LE(first, kMinute);
     EXPECT_TRUE(env.outbox().empty());
     env.clock.set(from_unix_ms(*run.due_at));
     env.executor->run_due();
     run = env.run(id);
     ASSERT_EQ(run.status, RunStatus::waiting);
-    EXPECT_EQ(*run.due_at, t0 + 3 * kMinute);  // 1m, then 2m
+    std::int64_t second = *run.due_at - t0 - first;
+    EXPECT_GE(second, 2 * kMinute * 8 / 10);
+    EXPECT_LE(second, 2 * kMinute);
     env.clock.set(from_unix_ms(*run.due_at));
     env.executor->run_due();
     EXPECT_EQ(env.run(id).status, RunStatus::completed);
     EXPECT_EQ(statuses(env.steps_of(id, "send")), "send:retry send:retry send:succeeded");
     EXPECT_EQ(env.outbox().size(), 1u);
+}
+
+// Runs failing together must not retry at the same instant, yet a run's own delays are
+// reproducible (drawn from its message id).
+TEST(Sendgrid, JitterSpreadsRetriesOfDifferentRuns) {
+    RuntimeEnv env({{"sendgrid", json::parse(R"({"fail_every":1})")}});
+    std::vector<json> leads;
+    for (int i = 0; i < 20; ++i) leads.push_back({{"email", "l" + std::to_string(i) + "@x.test"}});
+    auto started = env.start(mail("Hello"), leads);
+    env.executor->run_due();
+    std::set<std::int64_t> due;
+    for (const auto& id : started.started) {
+        auto run = env.run(id);
+        ASSERT_EQ(run.status, RunStatus::waiting);
+        due.insert(*run.due_at);
+    }
+    EXPECT_GT(due.size(), 10u);  // spread, not one thundering herd
+}
+
+// A provider failing again and again opens its circuit: later calls wait for one probe instead
+// of each spending its own attempts; a rate limit would not count.
+TEST(Sendgrid, CircuitOpensAfterRepeatedFailuresAndClosesAfterAProbe) {
+    RuntimeEnv env({{"sendgrid", json::parse(R"({"fail_next":[{"status":503},{"status":503},
+        {"status":503},{"status":503},{"status":503}]})")}});
+    auto lead = [](int i) { return json{{"email", "l" + std::to_string(i) + "@x.test"}}; };
+    // Five calls answer 503: the breaker's threshold (5 failures in a row) is reached.
+    std::vector<json> first;
+    for (int i = 0; i < 5; ++i) first.push_back(lead(i));
+    auto failing = env.start(mail("Hello"), first);
+    env.executor->run_due();
+    for (const auto& id : failing.started)
+        EXPECT_EQ(statuses(env.steps_of(id, "send")), "send:retry");
+    ASSERT_EQ(env.executor->stats().actions, 5u);
+
+    // New runs now wait for the probe instead of calling (and are not charged an attempt).
+    std::vector<json> later;
+    for (int i = 5; i < 8; ++i) later.push_back(lead(i));
+    auto held = env.start(mail("Hello"), later);
+    env.executor->run_due();
+    EXPECT_EQ(env.executor->stats().actions, 5u);
+    for (const auto& id : held.started) {
+        auto s = env.steps_of(id, "send");
+        ASSERT_EQ(s.size(), 1u);
+        EXPECT_EQ(s[0].status, "deferred");
+        EXPECT_NE(s[0].detail.find("circuit open for sendgrid"), std::string::npos) << s[0].detail;
+        EXPECT_EQ(env.run(id).attempt, 1);
+    }
+
+    env.drive();  // the probe succeeds, the circuit closes, everything goes out once
+    for (const auto& id : failing.started) EXPECT_EQ(env.run(id).status, RunStatus::completed);
+    for (const auto& id : held.started) EXPECT_EQ(env.run(id).status, RunStatus::completed);
+    EXPECT_EQ(env.outbox().size(), 8u);
 }
 
 // ---------------------------------------------------------------------------------------------

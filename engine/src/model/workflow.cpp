@@ -703,7 +703,7 @@ class Loader {
             return;
         }
         auto rs = entries(e.value);
-        check_keys(rs, {"attempts", "backoff", "factor", "max_backoff"}, "retry", rp);
+        check_keys(rs, {"attempts", "backoff", "factor", "max_backoff", "jitter"}, "retry", rp);
         for (const auto& r : rs) {
             SourcePos vp = pos(r.value, pos(r.key_node, rp));
             if (r.key == "attempts") {
@@ -721,6 +721,12 @@ class Loader {
                     error(vp, "'factor' must be a number from 1 to 100");
                 else
                     s.retry.factor = v.get<double>();
+            } else if (r.key == "jitter") {
+                json v = to_json(r.value, "", rp, nullptr, nullptr);
+                if (!v.is_number() || v.get<double>() < 0.0 || v.get<double>() > 1.0)
+                    error(vp, "'jitter' must be a number from 0 (none) to 1 (the whole delay)");
+                else
+                    s.retry.jitter = v.get<double>();
             }
         }
     }

@@ -2,6 +2,8 @@
 
 #include <relance/expr/lua_sandbox.hpp>
 #include <relance/expr/template.hpp>
+#include <relance/policy/circuit_breaker.hpp>
+#include <relance/policy/retry.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -56,6 +58,7 @@ struct Executor::Impl {
     SchemaChecker schemas;
     expr::LuaSandbox lua;
     ThreadPool pool;
+    policy::BreakerBoard breakers;
     ExecutorStats stats;
     mutable std::mutex stats_m;
     std::mutex wake_m;
@@ -68,7 +71,8 @@ struct Executor::Impl {
           clock(c),
           options(std::move(o)),
           workflows(s),
-          pool(std::max(1, options.concurrency)) {
+          pool(std::max(1, options.concurrency)),
+          breakers(options.breaker_threshold, options.breaker_open_for) {
         if (options.owner.empty()) options.owner = generate_owner();
     }
 
@@ -195,10 +199,12 @@ struct Executor::Impl {
         }
     }
 
-    Millis backoff_for(const model::RetryPolicy& p, int attempt) const {
-        double ms = static_cast<double>(p.backoff.count()) * std::pow(p.factor, attempt - 1);
-        ms = std::min(ms, static_cast<double>(p.max_backoff.count()));
-        return Millis{static_cast<std::int64_t>(ms)};
+    // Exponential backoff with jitter, never shorter than the provider's Retry-After. The jitter
+    // is drawn from the message id: a replay computes the same delay.
+    Millis backoff_for(const model::RetryPolicy& p, int attempt, Millis retry_after,
+                       const std::string& message_id) const {
+        return policy::backoff(attempt, p.backoff, p.factor, p.max_backoff, retry_after, p.jitter,
+                               std::hash<std::string>{}(message_id));
     }
 
     // Applies the outcome of the action at the current node.
@@ -209,6 +215,20 @@ struct Executor::Impl {
         const model::Step& step = *node.step;
         const auto& policy = step.retry;
         std::int64_t now = now_ms();
+        // The provider's health: answers that reached it (even a refusal) close the breaker;
+        // transport and server failures count against it; a rate limit is neither.
+        switch (out.status) {
+            case ActionOutcome::Status::ok:
+            case ActionOutcome::Status::permanent:
+                breakers.on_success(step.plugin, clock.now());
+                break;
+            case ActionOutcome::Status::retryable:
+            case ActionOutcome::Status::in_doubt:
+                breakers.on_failure(step.plugin, clock.now());
+                break;
+            case ActionOutcome::Status::rate_limited:
+                break;
+        }
         switch (out.status) {
             case ActionOutcome::Status::ok:
                 update_inflight(a, batch, "succeeded", "", out.output);
@@ -226,7 +246,8 @@ struct Executor::Impl {
             }
             case ActionOutcome::Status::retryable:
                 if (a.run.attempt < policy.attempts) {
-                    Millis wait = std::max(backoff_for(policy, a.run.attempt), out.retry_after);
+                    Millis wait = backoff_for(policy, a.run.attempt, out.retry_after,
+                                              a.run.message_id);
                     std::int64_t due = now + wait.count();
                     update_inflight(a, batch, "retry",
                                     "attempt " + std::to_string(a.run.attempt) + " of " +
@@ -468,6 +489,17 @@ struct Executor::Impl {
                    "plugin " + step.plugin + (plugin ? " has no action " + step.action
                                                      : " is not loaded") +
                        "; trying again at " + format_short(due));
+            stop(a, batch, RunStatus::waiting, due);
+            return true;
+        }
+        if (!breakers.allow(step.plugin, clock.now())) {
+            // The provider failed repeatedly: hold calls until the next probe instead of
+            // spending every run's attempts on it. Not counted as an attempt.
+            std::int64_t due =
+                std::max(to_unix_ms(breakers.retry_at(step.plugin)), now_ms() + 1000);
+            record(a, batch, step, kind, "deferred",
+                   "circuit open for " + step.plugin + " after repeated failures; next probe at " +
+                       format_short(due));
             stop(a, batch, RunStatus::waiting, due);
             return true;
         }

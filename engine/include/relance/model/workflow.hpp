@@ -60,6 +60,9 @@ struct RetryPolicy {
     std::chrono::milliseconds backoff{30'000};     // delay before the 2nd attempt
     double factor = 2.0;                           // each later delay is multiplied by this
     std::chrono::milliseconds max_backoff{3'600'000};
+    // Fraction of each delay that is random, so that runs failing together do not all retry at
+    // the same instant: a delay d becomes d*(1-jitter) + U[0, d*jitter].
+    double jitter = 0.2;
 };
 
 struct OnError {

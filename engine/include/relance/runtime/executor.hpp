@@ -28,6 +28,9 @@ struct ExecutorOptions {
     Millis idle_poll{1000};       // longest sleep while idle (other processes may add runs)
     std::string owner;            // worker id; generated when empty
     int max_steps_per_claim = 1000;  // guards against goto loops that never wait
+    // Per plugin: this many failures in a row open its circuit; calls wait this long for a probe.
+    int breaker_threshold = 5;
+    Millis breaker_open_for{60'000};
 };
 
 struct ExecutorStats {
