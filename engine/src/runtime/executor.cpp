@@ -37,6 +37,7 @@ struct Active {
     host::ActionRequest request;
     std::optional<ActionOutcome> outcome;
     int steps = 0;            // steps executed in this claim (loop guard)
+    std::string last_note;    // the latest timeline line: why a waiting run waits
 };
 
 std::string generate_owner() {
@@ -95,6 +96,7 @@ struct Executor::Impl {
         r.message_id = step.kind == model::StepKind::action ? a.run.message_id : "";
         r.detail = std::move(detail);
         r.output = std::move(output);
+        a.last_note = r.step_id + " (" + r.status + ")" + (r.detail.empty() ? "" : ": " + r.detail);
         batch.insert_steps.push_back(std::move(r));
         return batch.insert_steps.back().seq;
     }
@@ -108,6 +110,8 @@ struct Executor::Impl {
         r.finished_at = now_ms();
         r.detail = std::move(detail);
         r.output = std::move(output);
+        a.last_note = node_of(a).step->id + " (" + r.status + ")" +
+                      (r.detail.empty() ? "" : ": " + r.detail);
         batch.update_steps.push_back(std::move(r));
         a.run.inflight_seq.reset();
     }
@@ -140,8 +144,9 @@ struct Executor::Impl {
               std::string reason = {}) {
         a.run.status = status;
         a.run.due_at = due;
-        if (!reason.empty() || store::is_terminal(status) || status == RunStatus::paused)
-            a.run.reason = std::move(reason);
+        // A waiting run says why it waits (`runs list`): the timeline line that made it wait.
+        if (reason.empty() && status == RunStatus::waiting) reason = a.last_note;
+        a.run.reason = std::move(reason);
         a.run.updated_at = now_ms();
         save_scope(a);
         batch.update_runs.push_back(a.run);
