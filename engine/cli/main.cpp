@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
     register_plugins(app);
     register_sandbox(app);
     register_simulate(app);
+    register_event(app);
+    register_suppress(app);
     register_bench(app);
     app.parse_complete_callback(apply_logging);
     try {

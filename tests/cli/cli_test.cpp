@@ -206,6 +206,13 @@ TEST_F(Cli, EveryVerbAnswersHelp) {
         {"sandbox", "outbox"},
         {"simulate"},
         {"bench"},
+        {"event"},
+        {"event", "add"},
+        {"suppress"},
+        {"suppress", "add"},
+        {"suppress", "remove"},
+        {"suppress", "list"},
+        {"suppress", "import"},
     };
     for (auto v : verbs) {
         std::string name;
@@ -224,6 +231,48 @@ TEST_F(Cli, EveryVerbAnswersHelp) {
 TEST_F(Cli, BadCommandLineIsAUsageError) {
     EXPECT_EQ(relance({"frobnicate"}).exit_code, 64);
     EXPECT_EQ(relance({"runs", "resolve", "r_x", "--as", "maybe"}).exit_code, 64);
+}
+
+TEST_F(Cli, EventsAndSuppressionsStopSends) {
+    ASSERT_EQ(relance({"run", prospecting, "--input", leads}).exit_code, 0);
+    ASSERT_EQ(relance({"worker", "--until-idle"}).exit_code, 0);  // 50 intros out
+
+    json reply = relance_json({"event", "add", "--contact", "alice.martin@acme-logistics.test",
+                               "--type", "replied", "--id", "evt-1"});
+    EXPECT_EQ(reply["recorded"], true);
+    EXPECT_EQ(reply["stopped"].size(), 1u);
+    json again = relance_json({"event", "add", "--contact", "alice.martin@acme-logistics.test",
+                               "--type", "replied", "--id", "evt-1"});
+    EXPECT_EQ(again["recorded"], false);
+
+    json unsub = relance_json({"event", "add", "--contact", "bruno.bernard@brightpath.test",
+                               "--type", "unsubscribed"});
+    EXPECT_EQ(unsub["suppressed"]["locked"], true);
+    auto refused = relance({"suppress", "remove", "bruno.bernard@brightpath.test"});
+    EXPECT_EQ(refused.exit_code, 2);
+    EXPECT_NE(refused.err.find("cannot lift"), std::string::npos) << refused.err;
+
+    std::string list = write("block.txt", "@cobalt-bank.test\nnot an entry\n");
+    auto imported = relance({"suppress", "import", list});
+    EXPECT_EQ(imported.exit_code, 2);  // one line rejected, named with its line number
+    EXPECT_NE(imported.err.find("block.txt:2"), std::string::npos) << imported.err;
+    EXPECT_EQ(relance_json({"suppress", "list"}).size(), 2u);
+
+    auto bad = relance({"event", "add", "--contact", "nobody", "--type", "replied"});
+    EXPECT_EQ(bad.exit_code, 2);
+
+    ASSERT_EQ(relance({"worker", "--fast-forward"}).exit_code, 0);
+    json outbox = relance_json({"sandbox", "outbox"});
+    // 150 sends, less the follow-ups of Alice (2), Bruno (2) and four cobalt-bank leads (8).
+    EXPECT_EQ(outbox.size(), 138u);
+    for (const auto& e : outbox) {
+        std::string to = e["entry"]["to"].dump();
+        if (to.find("cobalt-bank") != std::string::npos ||
+            to.find("alice.martin@") != std::string::npos) {
+            EXPECT_EQ(e["entry"]["subject"].get<std::string>().rfind("Quick question", 0), 0u)
+                << "only the intro went out: " << e.dump();
+        }
+    }
 }
 
 }  // namespace

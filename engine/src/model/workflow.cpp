@@ -259,8 +259,8 @@ class Loader {
         }
         SourcePos rootp = pos(root, SourcePos{file_, 1, 1});
         auto es = entries(root);
-        check_keys(es, {"name", "version", "description", "inputs", "schedule", "steps"}, "workflow",
-                   rootp);
+        check_keys(es, {"name", "version", "description", "inputs", "schedule", "stop_on", "steps"},
+                   "workflow", rootp);
         const Entry* steps = nullptr;
         bool have_name = false, have_version = false;
         for (const auto& e : es) {
@@ -286,6 +286,8 @@ class Loader {
                 parse_inputs(e, wf);
             } else if (e.key == "schedule") {
                 parse_schedule(e, wf.schedule, rootp);
+            } else if (e.key == "stop_on") {
+                parse_stop_on(e, wf, rootp);
             } else if (e.key == "steps") {
                 steps = &e;
             }
@@ -391,6 +393,26 @@ class Loader {
             } else if (x.key == "timezone_input") {
                 if (auto v = scalar(x, sc.pos, "an input name")) sc.timezone_input = *v;
             }
+        }
+    }
+
+    void parse_stop_on(const Entry& e, Workflow& wf, const SourcePos& rootp) {
+        SourcePos kp = pos(e.key_node, rootp);
+        wf.stop_on.clear();
+        if (e.value.IsNull()) return;
+        if (!e.value.IsSequence()) {
+            error(pos(e.value, kp), "'stop_on' must be a list of event types, e.g. [replied, "
+                                    "bounced, unsubscribed], got " + kind_name(e.value));
+            return;
+        }
+        static const std::regex type_re("[a-z][a-z0-9_.-]*");
+        for (const auto& item : e.value) {
+            std::string v = item.IsScalar() ? item.Scalar() : std::string();
+            if (!item.IsScalar() || !std::regex_match(v, type_re))
+                error(pos(item, kp), "event type must be a lowercase name (replied, bounced, "
+                                     "unsubscribed, or your own), got " + kind_name(item));
+            else
+                wf.stop_on.push_back(v);
         }
     }
 

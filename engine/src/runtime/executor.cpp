@@ -1,12 +1,16 @@
 #include <relance/runtime/executor.hpp>
 
 #include <relance/expr/lua_sandbox.hpp>
+#include <relance/contacts/identity.hpp>
+#include <relance/contacts/suppression.hpp>
 #include <relance/expr/template.hpp>
 #include <relance/policy/circuit_breaker.hpp>
 #include <relance/policy/retry.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
+#include <map>
 #include <cmath>
 #include <random>
 #include <thread>
@@ -60,6 +64,8 @@ struct Executor::Impl {
     expr::LuaSandbox lua;
     ThreadPool pool;
     policy::BreakerBoard breakers;
+    contacts::SuppressionList suppressions;
+    std::int64_t suppression_generation = -1;
     ExecutorStats stats;
     mutable std::mutex stats_m;
     std::mutex wake_m;
@@ -530,6 +536,75 @@ struct Executor::Impl {
         return true;
     }
 
+    // --- the last check before calling ------------------------------------------------------
+
+    // Right before the calls, after the batch was committed: a contact who replied, bounced or
+    // unsubscribed (the workflow's stop_on), or who is on the suppression list now, is not
+    // called, even if the event arrived after this run was claimed. Removes those runs from
+    // `calling` and commits their end.
+    void screen(std::vector<Active*>& calling) {
+        std::vector<std::string> keys;
+        std::int64_t since = std::numeric_limits<std::int64_t>::max();
+        for (Active* a : calling)
+            if (!a->run.contact_key.empty()) {
+                keys.push_back(a->run.contact_key);
+                since = std::min(since, a->run.created_at);
+            }
+        std::sort(keys.begin(), keys.end());
+        keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+        std::map<std::string, std::vector<store::Event>> events;
+        if (!keys.empty())
+            for (auto& e : store.events_for(keys, since)) events[e.contact_key].push_back(e);
+        refresh_suppressions();
+
+        store::Batch batch;
+        std::vector<Active*> go;
+        for (Active* a : calling) {
+            std::string why = stop_reason(*a, events);
+            if (why.empty()) {
+                go.push_back(a);
+                continue;
+            }
+            update_inflight(*a, batch, "cancelled", "not called: " + why);
+            stop(*a, batch, RunStatus::exited, std::nullopt, "stopped: " + why);
+        }
+        if (!batch.empty()) store.commit(batch);
+        calling.swap(go);
+    }
+
+    std::string stop_reason(const Active& a,
+                            const std::map<std::string, std::vector<store::Event>>& events) {
+        const auto& stop_on = a.wf->workflow.stop_on;
+        if (auto it = events.find(a.run.contact_key); it != events.end())
+            for (const auto& e : it->second)
+                if (e.occurred_at >= a.run.created_at &&
+                    std::find(stop_on.begin(), stop_on.end(), e.type) != stop_on.end())
+                    return "contact " + e.type + " (event " + e.event_id + " at " +
+                           format_short(e.occurred_at) + "Z)";
+        if (suppressions.size() == 0) return {};
+        std::map<std::string, std::string> fields;
+        const json& inputs = a.scope["inputs"];
+        for (const auto& [k, v] : inputs.items())
+            if (v.is_string()) fields[k] = v.get<std::string>();
+        if (auto hit = suppressions.match(contacts::identify(fields, "")))
+            return "suppressed " + std::string(contacts::to_string(hit->kind)) + " " +
+                   hit->value + " (" + hit->source + ")";
+        return {};
+    }
+
+    // The worker keeps the suppression list in memory and reloads it when it changed.
+    void refresh_suppressions() {
+        std::int64_t generation = store.suppression_generation();
+        if (generation == suppression_generation) return;
+        contacts::SuppressionList fresh;
+        for (const auto& s : store.list_suppressions()) {
+            auto kind = contacts::parse_kind(s.kind);
+            if (kind) fresh.add({*kind, s.value, s.source, s.locked});
+        }
+        suppressions = std::move(fresh);
+        suppression_generation = generation;
+    }
+
     // --- batches ----------------------------------------------------------------------------
 
     void process(std::vector<Active>& actives) {
@@ -549,9 +624,15 @@ struct Executor::Impl {
                 std::lock_guard g(stats_m);
                 stats.steps += written;
                 ++stats.commits;
-                stats.actions += calling.size();
             }
             if (calling.empty()) return;
+            if (options.before_send_check) options.before_send_check();
+            screen(calling);
+            if (calling.empty()) continue;
+            {
+                std::lock_guard g(stats_m);
+                stats.actions += calling.size();
+            }
             pool.parallel_for(calling.size(), [&](std::size_t i) {
                 Active& a = *calling[i];
                 try {

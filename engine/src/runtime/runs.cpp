@@ -1,3 +1,4 @@
+#include <relance/runtime/contact_events.hpp>
 #include <relance/runtime/runs.hpp>
 
 #include <openssl/evp.h>
@@ -69,6 +70,7 @@ StartResult start_runs(store::Store& store, const model::Workflow& wf,
         r.workflow_version_id = version_id;
         r.workflow_name = wf.name;
         r.idempotency_key = idempotency_key(records[i]);
+        r.contact_key = contact_key_from_inputs(inputs);
         r.context = {{"inputs", std::move(inputs)}, {"steps", json::object()},
                      {"vars", json::object()}};
         r.due_at = now;

@@ -3,7 +3,7 @@
 
 namespace relance::store {
 
-inline constexpr int kSqliteSchemaVersion = 1;
+inline constexpr int kSqliteSchemaVersion = 2;
 
 inline constexpr const char* kSqliteSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS workflow_versions (
@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS runs (
   inflight_seq        INTEGER,
   next_seq            INTEGER NOT NULL DEFAULT 1,
   message_id          TEXT NOT NULL DEFAULT '',
+  contact_key         TEXT NOT NULL DEFAULT '',
   lease_owner         TEXT,
   lease_until         INTEGER,
   created_at          INTEGER NOT NULL,
@@ -40,6 +41,7 @@ CREATE TABLE IF NOT EXISTS runs (
 -- The due-time index: only runs that can become due are in it.
 CREATE INDEX IF NOT EXISTS runs_due ON runs (due_at) WHERE status IN ('ready', 'waiting');
 CREATE INDEX IF NOT EXISTS runs_status ON runs (status, created_at);
+CREATE INDEX IF NOT EXISTS runs_contact ON runs (contact_key) WHERE contact_key <> '';
 
 CREATE TABLE IF NOT EXISTS steps (
   run_id      TEXT NOT NULL REFERENCES runs(id),
@@ -56,6 +58,35 @@ CREATE TABLE IF NOT EXISTS steps (
   PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
 
+CREATE TABLE IF NOT EXISTS events (
+  seq         INTEGER PRIMARY KEY,
+  event_id    TEXT NOT NULL UNIQUE,
+  contact_key TEXT NOT NULL,
+  type        TEXT NOT NULL,
+  run_id      TEXT NOT NULL DEFAULT '',
+  message_id  TEXT NOT NULL DEFAULT '',
+  occurred_at INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  data        TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS events_contact ON events (contact_key, occurred_at);
+
+CREATE TABLE IF NOT EXISTS suppressions (
+  kind        TEXT NOT NULL,
+  value       TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  locked      INTEGER NOT NULL,
+  reason      TEXT NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (kind, value)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta (key, value) VALUES ('suppression_generation', 0);
+
 CREATE TABLE IF NOT EXISTS sandbox_records (
   id          INTEGER PRIMARY KEY,
   plugin      TEXT NOT NULL,
@@ -65,5 +96,13 @@ CREATE TABLE IF NOT EXISTS sandbox_records (
 );
 CREATE INDEX IF NOT EXISTS sandbox_records_box ON sandbox_records (box, plugin, id);
 )SQL";
+
+// Upgrades from each older version, in order: kSqliteMigrations[v] takes version v+1 to v+2.
+// Creating the tables above is idempotent, so a migration only adds what CREATE IF NOT EXISTS
+// cannot (columns of existing tables).
+inline constexpr const char* kSqliteMigrations[] = {
+    // 1 -> 2: contacts (events, suppressions) and the contact of each run.
+    "ALTER TABLE runs ADD COLUMN contact_key TEXT NOT NULL DEFAULT ''",
+};
 
 }  // namespace relance::store

@@ -49,7 +49,7 @@ json parse_json_column(const SQLite::Column& c) {
 
 constexpr const char* kRunColumns =
     "id, workflow_version_id, workflow_name, idempotency_key, status, node, attempt, context, "
-    "due_at, reason, inflight_seq, next_seq, message_id, created_at, updated_at";
+    "due_at, reason, inflight_seq, next_seq, message_id, created_at, updated_at, contact_key";
 
 Run read_run(SQLite::Statement& st) {
     Run r;
@@ -68,6 +68,7 @@ Run read_run(SQLite::Statement& st) {
     r.message_id = st.getColumn(12).getString();
     r.created_at = st.getColumn(13).getInt64();
     r.updated_at = st.getColumn(14).getInt64();
+    r.contact_key = st.getColumn(15).getString();
     return r;
 }
 
@@ -167,7 +168,7 @@ public:
             db_,
             "INSERT INTO runs (id, workflow_version_id, workflow_name, idempotency_key, status, "
             "node, attempt, context, due_at, reason, next_seq, message_id, created_at, "
-            "updated_at) VALUES (?,?,?,?,'ready',0,1,?,?,'',1,'',?,?) "
+            "updated_at, contact_key) VALUES (?,?,?,?,'ready',0,1,?,?,'',1,'',?,?,?) "
             "ON CONFLICT (workflow_name, idempotency_key) DO NOTHING");
         for (const auto& r : runs) {
             ins.bind(1, r.id);
@@ -178,6 +179,7 @@ public:
             ins.bind(6, static_cast<int64_t>(r.due_at));
             ins.bind(7, static_cast<int64_t>(now));
             ins.bind(8, static_cast<int64_t>(now));
+            ins.bind(9, r.contact_key);
             created.push_back(ins.exec() == 1);
             ins.reset();
         }
@@ -345,6 +347,159 @@ public:
         return c;
     }
 
+    bool record_event(const Event& e) override {
+        std::lock_guard g(m_);
+        SQLite::Statement st(db_,
+                             "INSERT INTO events (event_id, contact_key, type, run_id, message_id, "
+                             "occurred_at, recorded_at, data) VALUES (?,?,?,?,?,?,?,?) "
+                             "ON CONFLICT (event_id) DO NOTHING");
+        st.bind(1, e.event_id);
+        st.bind(2, e.contact_key);
+        st.bind(3, e.type);
+        st.bind(4, e.run_id);
+        st.bind(5, e.message_id);
+        st.bind(6, static_cast<int64_t>(e.occurred_at));
+        st.bind(7, static_cast<int64_t>(e.recorded_at));
+        st.bind(8, e.data.dump());
+        return st.exec() == 1;
+    }
+
+    std::vector<Event> events_for(const std::vector<std::string>& keys,
+                                  std::int64_t since) override {
+        std::vector<Event> out;
+        if (keys.empty()) return out;
+        std::lock_guard g(m_);
+        std::string sql =
+            "SELECT seq, event_id, contact_key, type, run_id, message_id, occurred_at, "
+            "recorded_at, data FROM events WHERE occurred_at >= ? AND contact_key IN (";
+        for (std::size_t i = 0; i < keys.size(); ++i) sql += i ? ",?" : "?";
+        sql += ") ORDER BY occurred_at, seq";
+        SQLite::Statement st(db_, sql);
+        st.bind(1, static_cast<int64_t>(since));
+        for (std::size_t i = 0; i < keys.size(); ++i) st.bind(static_cast<int>(i) + 2, keys[i]);
+        while (st.executeStep()) {
+            Event e;
+            e.seq = st.getColumn(0).getInt64();
+            e.event_id = st.getColumn(1).getString();
+            e.contact_key = st.getColumn(2).getString();
+            e.type = st.getColumn(3).getString();
+            e.run_id = st.getColumn(4).getString();
+            e.message_id = st.getColumn(5).getString();
+            e.occurred_at = st.getColumn(6).getInt64();
+            e.recorded_at = st.getColumn(7).getInt64();
+            e.data = parse_json_column(st.getColumn(8));
+            out.push_back(std::move(e));
+        }
+        return out;
+    }
+
+    std::vector<Run> active_runs_for(const std::string& contact_key) override {
+        std::lock_guard g(m_);
+        SQLite::Statement st(db_, std::string("SELECT ") + kRunColumns +
+                                      " FROM runs WHERE contact_key=? AND status IN "
+                                      "('ready','waiting','paused') ORDER BY created_at");
+        st.bind(1, contact_key);
+        std::vector<Run> out;
+        while (st.executeStep()) out.push_back(read_run(st));
+        return out;
+    }
+
+    bool exit_idle_run(const std::string& run_id, const std::string& reason,
+                       const StepRecord& note, std::int64_t now) override {
+        std::lock_guard g(m_);
+        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement up(db_,
+                             "UPDATE runs SET status='exited', due_at=NULL, reason=?, "
+                             "updated_at=?, next_seq=next_seq+1 WHERE id=? AND status IN "
+                             "('ready','waiting','paused') AND (lease_until IS NULL OR "
+                             "lease_until < ?) RETURNING next_seq - 1");
+        up.bind(1, reason);
+        up.bind(2, static_cast<int64_t>(now));
+        up.bind(3, run_id);
+        up.bind(4, static_cast<int64_t>(now));
+        if (!up.executeStep()) return false;
+        std::int64_t seq = up.getColumn(0).getInt64();
+        up.reset();
+        auto& ins = *insert_step_;
+        ins.bind(1, run_id);
+        ins.bind(2, static_cast<int64_t>(seq));
+        ins.bind(3, note.step_id);
+        ins.bind(4, note.kind);
+        ins.bind(5, note.status);
+        ins.bind(6, note.attempt);
+        ins.bind(7, static_cast<int64_t>(now));
+        ins.bind(8, static_cast<int64_t>(now));
+        ins.bind(9, note.message_id);
+        ins.bind(10, note.detail);
+        ins.bind(11);
+        ins.exec();
+        ins.reset();
+        tx.commit();
+        return true;
+    }
+
+    bool put_suppression(const Suppression& e) override {
+        std::lock_guard g(m_);
+        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        // A locked entry (the person's own unsubscribe) replaces an unlocked one, never the
+        // other way round.
+        SQLite::Statement st(db_,
+                             "INSERT INTO suppressions (kind, value, source, locked, reason, "
+                             "created_at) VALUES (?,?,?,?,?,?) ON CONFLICT (kind, value) DO UPDATE "
+                             "SET source=excluded.source, locked=1, reason=excluded.reason "
+                             "WHERE excluded.locked=1 AND suppressions.locked=0");
+        st.bind(1, e.kind);
+        st.bind(2, e.value);
+        st.bind(3, e.source);
+        st.bind(4, e.locked ? 1 : 0);
+        st.bind(5, e.reason);
+        st.bind(6, static_cast<int64_t>(e.created_at));
+        bool changed = st.exec() == 1;
+        if (changed) bump_suppression_generation();
+        tx.commit();
+        return changed;
+    }
+
+    std::optional<Suppression> get_suppression(const std::string& kind,
+                                               const std::string& value) override {
+        std::lock_guard g(m_);
+        SQLite::Statement st(db_,
+                             "SELECT kind, value, source, locked, reason, created_at FROM "
+                             "suppressions WHERE kind=? AND value=?");
+        st.bind(1, kind);
+        st.bind(2, value);
+        if (!st.executeStep()) return std::nullopt;
+        return read_suppression(st);
+    }
+
+    bool delete_suppression(const std::string& kind, const std::string& value) override {
+        std::lock_guard g(m_);
+        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement st(db_, "DELETE FROM suppressions WHERE kind=? AND value=?");
+        st.bind(1, kind);
+        st.bind(2, value);
+        bool changed = st.exec() == 1;
+        if (changed) bump_suppression_generation();
+        tx.commit();
+        return changed;
+    }
+
+    std::vector<Suppression> list_suppressions() override {
+        std::lock_guard g(m_);
+        SQLite::Statement st(db_,
+                             "SELECT kind, value, source, locked, reason, created_at FROM "
+                             "suppressions ORDER BY kind, value");
+        std::vector<Suppression> out;
+        while (st.executeStep()) out.push_back(read_suppression(st));
+        return out;
+    }
+
+    std::int64_t suppression_generation() override {
+        std::lock_guard g(m_);
+        return db_.execAndGet("SELECT value FROM meta WHERE key='suppression_generation'")
+            .getInt64();
+    }
+
     void record_sandbox(const std::string& plugin, const std::string& box, const json& entry,
                         std::int64_t now) override {
         std::lock_guard g(m_);
@@ -385,6 +540,21 @@ public:
     }
 
 private:
+    static Suppression read_suppression(SQLite::Statement& st) {
+        Suppression s;
+        s.kind = st.getColumn(0).getString();
+        s.value = st.getColumn(1).getString();
+        s.source = st.getColumn(2).getString();
+        s.locked = st.getColumn(3).getInt() != 0;
+        s.reason = st.getColumn(4).getString();
+        s.created_at = st.getColumn(5).getInt64();
+        return s;
+    }
+
+    void bump_suppression_generation() {
+        db_.exec("UPDATE meta SET value = value + 1 WHERE key='suppression_generation'");
+    }
+
     void migrate() {
         int version = db_.execAndGet("PRAGMA user_version").getInt();
         if (version > kSqliteSchemaVersion)
@@ -392,6 +562,10 @@ private:
                                      std::to_string(version) + ")");
         if (version == kSqliteSchemaVersion) return;
         SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        // An existing database first gets the columns its tables lack, then whatever tables and
+        // indexes are new; a fresh one gets the whole schema.
+        if (version >= 1)
+            for (int v = version; v < kSqliteSchemaVersion; ++v) db_.exec(kSqliteMigrations[v - 1]);
         db_.exec(kSqliteSchema);
         db_.exec("PRAGMA user_version=" + std::to_string(kSqliteSchemaVersion));
         tx.commit();

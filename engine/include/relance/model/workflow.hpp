@@ -137,6 +137,9 @@ struct Schedule {
 
 struct Workflow {
     Schedule schedule;
+    // Contact events that end the contact's runs of this workflow, checked when the event
+    // arrives and again right before every action call. `stop_on: []` turns it off.
+    std::vector<std::string> stop_on = {"replied", "bounced", "unsubscribed"};
     std::string name;
     std::string version;      // as written ("1", "2024-05-01", ...)
     std::string description;

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stop_token>
@@ -31,6 +32,9 @@ struct ExecutorOptions {
     // Per plugin: this many failures in a row open its circuit; calls wait this long for a probe.
     int breaker_threshold = 5;
     Millis breaker_open_for{60'000};
+    // Test seam: called after the batch's actions are committed as started and before the
+    // check that runs right before the calls (a reply arriving in between must still win).
+    std::function<void()> before_send_check;
 };
 
 struct ExecutorStats {

@@ -58,6 +58,7 @@ struct Run {
     std::optional<std::int64_t> inflight_seq;
     std::int64_t next_seq = 1;  // next step row number
     std::string message_id;     // the engine message id of the current node's action
+    std::string contact_key;    // "email:a@b.test" (or phone:, linkedin:), "" when unknown
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;
 };
@@ -79,6 +80,7 @@ struct StepRecord {
 };
 
 struct NewRun {
+    std::string contact_key;
     std::string id;
     std::int64_t workflow_version_id = 0;
     std::string workflow_name;
@@ -113,6 +115,29 @@ struct SandboxEntry {
     std::string box;
     std::int64_t recorded_at = 0;
     json entry;
+};
+
+// Something that happened to a contact (delivered, opened, replied, bounced, unsubscribed, or a
+// custom name). Recorded once per event_id: providers retry their webhooks.
+struct Event {
+    std::int64_t seq = 0;
+    std::string event_id;
+    std::string contact_key;
+    std::string type;
+    std::string run_id;      // optional: the run it is about
+    std::string message_id;  // optional: the message it is about
+    std::int64_t occurred_at = 0;
+    std::int64_t recorded_at = 0;
+    json data = json::object();
+};
+
+struct Suppression {
+    std::string kind;   // email, domain, phone, linkedin
+    std::string value;  // normalised
+    std::string source; // unsubscribe, bounce, operator, import
+    bool locked = false;  // came from the person: an operator cannot remove it
+    std::string reason;
+    std::int64_t created_at = 0;
 };
 
 struct RunCounts {
@@ -150,6 +175,31 @@ public:
     virtual std::vector<Run> list_runs(const RunFilter& filter) = 0;
     virtual std::vector<StepRecord> list_steps(const std::string& run_id) = 0;
     virtual RunCounts count_runs() = 0;
+
+    // --- contacts: events and suppressions ---
+
+    // Records an event; false (and nothing written) when its event_id was recorded before.
+    virtual bool record_event(const Event& event) = 0;
+    // Events of the given contacts that occurred at or after `since`, oldest first.
+    virtual std::vector<Event> events_for(const std::vector<std::string>& contact_keys,
+                                          std::int64_t since) = 0;
+    // Runs of a contact that are not finished (ready, waiting, paused).
+    virtual std::vector<Run> active_runs_for(const std::string& contact_key) = 0;
+    // Ends a run that no worker holds (no live lease at `now`) with status exited, appending a
+    // timeline line; false when the run is leased or already finished (the worker's own check
+    // before each call then stops it).
+    virtual bool exit_idle_run(const std::string& run_id, const std::string& reason,
+                               const StepRecord& note, std::int64_t now) = 0;
+
+    // Adds or updates (a locked entry replaces an unlocked one; an unlocked one never replaces a
+    // locked one). Returns false when nothing changed.
+    virtual bool put_suppression(const Suppression& entry) = 0;
+    virtual std::optional<Suppression> get_suppression(const std::string& kind,
+                                                       const std::string& value) = 0;
+    virtual bool delete_suppression(const std::string& kind, const std::string& value) = 0;
+    virtual std::vector<Suppression> list_suppressions() = 0;
+    // Changes whenever the suppression list changes: workers reload their copy when it moves.
+    virtual std::int64_t suppression_generation() = 0;
 
     virtual void record_sandbox(const std::string& plugin, const std::string& box,
                                 const json& entry, std::int64_t now) = 0;

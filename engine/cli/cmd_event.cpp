@@ -1,0 +1,90 @@
+// relance event add: record something that happened to a contact (a reply, a bounce...).
+#include <relance/runtime/contact_events.hpp>
+#include <relance/runtime/time_text.hpp>
+
+#include <iostream>
+
+#include "cli_context.hpp"
+
+namespace relance::cli {
+
+namespace {
+
+struct EventArgs {
+    std::string contact;
+    std::string type;
+    std::string id;
+    std::string at;
+    std::string data = "{}";
+};
+
+int add_event(const EventArgs& args) {
+    SystemClock clock;
+    auto store = open_store();
+    nlohmann::json data = nlohmann::json::parse(args.data, nullptr, false);
+    if (data.is_discarded() || !data.is_object()) {
+        std::cerr << "error: --data: not a JSON object\n";
+        return kInvalid;
+    }
+    std::int64_t at = args.at.empty() ? 0 : runtime::parse_iso(args.at);
+    runtime::EventOutcome out;
+    try {
+        out = runtime::record_contact_event(*store, args.contact, args.type, args.id, at, data,
+                                            clock);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return kInvalid;
+    }
+    if (global_options().json) {
+        nlohmann::json j = {{"event_id", out.event_id},
+                            {"contact", out.contact_key},
+                            {"recorded", out.recorded},
+                            {"stopped", out.stopped},
+                            {"in_flight", out.in_flight}};
+        if (out.suppressed)
+            j["suppressed"] = {{"kind", out.suppressed->kind},
+                               {"value", out.suppressed->value},
+                               {"locked", out.suppressed->locked}};
+        std::cout << j.dump(2) << "\n";
+        return kOk;
+    }
+    if (!out.recorded) {
+        std::cout << "event " << out.event_id << " was already recorded: nothing changed\n";
+        return kOk;
+    }
+    std::cout << "recorded " << args.type << " for " << out.contact_key << " (event "
+              << out.event_id << "); " << out.stopped.size() << " run(s) stopped";
+    if (!out.in_flight.empty())
+        std::cout << ", " << out.in_flight.size()
+                  << " held by a worker right now (stopped before their next call)";
+    std::cout << "\n";
+    if (out.suppressed)
+        std::cout << "suppressed " << out.suppressed->kind << " " << out.suppressed->value
+                  << (out.suppressed->locked ? " (the person's own: operators cannot lift it)"
+                                             : "")
+                  << "\n";
+    return kOk;
+}
+
+}  // namespace
+
+void register_event(CLI::App& app) {
+    auto* event = app.add_subcommand("event", "record contact events (replied, bounced...)");
+    event->require_subcommand(1);
+    static EventArgs args;
+    auto* add = event->add_subcommand(
+        "add", "record an event once (by id): runs whose workflow stops on it end, unsubscribes "
+               "and hard bounces are suppressed");
+    add->add_option("--contact", args.contact, "email, phone (+33...), LinkedIn URL or key")
+        ->required();
+    add->add_option("--type", args.type,
+                    "delivered, opened, clicked, replied, bounced, unsubscribed, or your own")
+        ->required();
+    add->add_option("--id", args.id, "the provider's event id (dedupe); derived when absent");
+    add->add_option("--at", args.at, "when it happened, e.g. 2026-11-21T09:30:00Z (default: now)");
+    add->add_option("--data", args.data, "JSON object kept with the event ({\"soft\":true} for "
+                                         "a soft bounce)");
+    add->callback([] { set_exit(guarded([] { return add_event(args); })); });
+}
+
+}  // namespace relance::cli

@@ -1,0 +1,127 @@
+// relance suppress add | remove | list | import: the global suppression list.
+#include <relance/runtime/contact_events.hpp>
+#include <relance/runtime/time_text.hpp>
+
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+
+#include "cli_context.hpp"
+
+namespace relance::cli {
+
+namespace {
+
+struct SuppressArgs {
+    std::vector<std::string> values;
+    std::string reason;
+    std::string file;
+};
+
+int add_values(const std::vector<std::string>& values, const std::string& source,
+               const std::string& reason, const std::string& where) {
+    SystemClock clock;
+    auto store = open_store();
+    int added = 0, bad = 0, line = 0;
+    for (const auto& raw : values) {
+        ++line;
+        std::string v = raw.substr(0, raw.find(','));  // CSV: the first column
+        while (!v.empty() && (v.back() == '\r' || v.back() == ' ')) v.pop_back();
+        if (v.empty() || v[0] == '#') continue;
+        std::string why;
+        auto s = runtime::suppress(*store, v, source, reason, clock, &why);
+        if (!s) {
+            ++bad;
+            std::cerr << (where.empty() ? "" : where + ":" + std::to_string(line) + ": ") << "'"
+                      << v << "': " << why << "\n";
+            continue;
+        }
+        ++added;
+        if (!global_options().json && where.empty())
+            std::cout << "suppressed " << s->kind << " " << s->value << "\n";
+    }
+    if (global_options().json)
+        std::cout << nlohmann::json{{"suppressed", added}, {"rejected", bad}}.dump() << "\n";
+    else if (!where.empty())
+        std::cout << added << " entr" << (added == 1 ? "y" : "ies") << " suppressed, " << bad
+                  << " rejected\n";
+    return bad ? kInvalid : kOk;
+}
+
+int remove_values(const std::vector<std::string>& values) {
+    auto store = open_store();
+    int refused = 0;
+    for (const auto& v : values) {
+        std::string why;
+        if (runtime::unsuppress(*store, v, &why)) {
+            std::cout << "removed " << v << "\n";
+        } else {
+            ++refused;
+            std::cerr << "error: " << why << "\n";
+        }
+    }
+    return refused ? kInvalid : kOk;
+}
+
+int list_entries() {
+    auto store = open_store();
+    auto entries = store->list_suppressions();
+    if (global_options().json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& s : entries)
+            out.push_back({{"kind", s.kind},
+                           {"value", s.value},
+                           {"source", s.source},
+                           {"locked", s.locked},
+                           {"reason", s.reason},
+                           {"created_at", runtime::format_iso(s.created_at)}});
+        std::cout << out.dump(2) << "\n";
+        return kOk;
+    }
+    for (const auto& s : entries)
+        std::cout << std::left << std::setw(9) << s.kind << std::setw(40) << s.value
+                  << std::setw(12) << s.source << (s.locked ? "locked  " : "        ") << s.reason
+                  << "\n";
+    std::cout << entries.size() << " entr" << (entries.size() == 1 ? "y" : "ies") << "\n";
+    return kOk;
+}
+
+int import_file(const std::string& file, const std::string& reason) {
+    std::ifstream in(file);
+    if (!in) {
+        std::cerr << "error: " << file << ": cannot open\n";
+        return kFailure;
+    }
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    return add_values(lines, "import", reason, file);
+}
+
+}  // namespace
+
+void register_suppress(CLI::App& app) {
+    auto* sup = app.add_subcommand(
+        "suppress", "the global suppression list (emails, domains, phones, LinkedIn URLs): "
+                    "checked right before every call, for queued runs too");
+    sup->require_subcommand(1);
+    static SuppressArgs args;
+    auto* add = sup->add_subcommand("add", "suppress emails, @domains, phones, LinkedIn URLs");
+    add->add_option("values", args.values, "a@b.test, @acme.com, +33612345678, ...")->required();
+    add->add_option("--reason", args.reason, "why, kept with the entry");
+    add->callback([] {
+        set_exit(guarded([] { return add_values(args.values, "operator", args.reason, ""); }));
+    });
+    auto* remove = sup->add_subcommand(
+        "remove", "lift entries (never one that came from the person: an unsubscribe)");
+    remove->add_option("values", args.values, "entries to lift")->required();
+    remove->callback([] { set_exit(guarded([] { return remove_values(args.values); })); });
+    auto* list = sup->add_subcommand("list", "every entry, with its source");
+    list->callback([] { set_exit(guarded(list_entries)); });
+    auto* import = sup->add_subcommand("import", "one entry per line (or the first CSV column)");
+    import->add_option("file", args.file, "file to read")->required()->check(CLI::ExistingFile);
+    import->add_option("--reason", args.reason, "why, kept with each entry");
+    import->callback(
+        [] { set_exit(guarded([] { return import_file(args.file, args.reason); })); });
+}
+
+}  // namespace relance::cli

@@ -1,0 +1,51 @@
+// What happens to contacts, through the engine: events that stop runs (stop_on), and the global
+// suppression list. Used by `relance event add`, `relance suppress`, and (later) webhooks.
+#pragma once
+
+#include <relance/runtime/clock.hpp>
+#include <relance/store/store.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace relance::runtime {
+
+using json = nlohmann::json;
+
+// The store key of a contact written as an email, a phone number (E.164), a LinkedIn profile
+// URL, or a key ("email:a@b.test"). std::nullopt, with the reason, when it is none of those.
+std::optional<std::string> contact_key_of(const std::string& text, std::string* why);
+
+// The key a run's contact is known by, from its inputs (email first, then phone, LinkedIn).
+std::string contact_key_from_inputs(const json& inputs);
+
+struct EventOutcome {
+    bool recorded = false;               // false: this event id was recorded before
+    std::string event_id;
+    std::string contact_key;
+    std::vector<std::string> stopped;    // runs ended by their workflow's stop_on
+    std::vector<std::string> in_flight;  // runs a worker holds now: its check before the next
+                                         // call stops them
+    std::optional<store::Suppression> suppressed;  // added to the suppression list
+};
+
+// Records an event for a contact once (by event_id; generated from the content when empty),
+// ends the contact's runs whose workflow stops on this type, and puts unsubscribes (locked: an
+// operator cannot lift them) and hard bounces on the suppression list.
+EventOutcome record_contact_event(store::Store& store, const std::string& contact,
+                                  const std::string& type, std::string event_id,
+                                  std::int64_t occurred_at, const json& data,
+                                  const Clock& clock);
+
+// Adds `text` (an email, "@domain" or a domain, a phone, a LinkedIn URL) to the suppression
+// list. Returns the entry as stored, or std::nullopt with the reason in `why`.
+std::optional<store::Suppression> suppress(store::Store& store, const std::string& text,
+                                           const std::string& source, const std::string& reason,
+                                           const Clock& clock, std::string* why);
+
+// Removes an entry as an operator: refused (false, reason in `why`) for entries that came from
+// the person (an unsubscribe) or that are not on the list.
+bool unsuppress(store::Store& store, const std::string& text, std::string* why);
+
+}  // namespace relance::runtime

@@ -1,0 +1,179 @@
+#include <relance/contacts/identity.hpp>
+#include <relance/contacts/suppression.hpp>
+#include <relance/model/workflow.hpp>
+#include <relance/runtime/contact_events.hpp>
+#include <relance/runtime/time_text.hpp>
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+namespace relance::runtime {
+
+namespace {
+
+std::string kind_of_key(const std::string& key) { return key.substr(0, key.find(':')); }
+std::string value_of_key(const std::string& key) { return key.substr(key.find(':') + 1); }
+
+std::string content_id(const std::string& text) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+    static const char* hex = "0123456789abcdef";
+    std::string out = "evt_";
+    for (unsigned i = 0; i < 12; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 15];
+    }
+    return out;
+}
+
+// stop_on of each workflow version, loaded once per call.
+class StopRules {
+public:
+    explicit StopRules(store::Store& store) : store_(store) {}
+    const std::vector<std::string>& of(std::int64_t version_id) {
+        auto it = cache_.find(version_id);
+        if (it != cache_.end()) return it->second;
+        std::vector<std::string> rules;
+        if (auto v = store_.get_workflow_version(version_id)) {
+            try {
+                rules = model::load_workflow_text(v->source, v->file).stop_on;
+            } catch (const std::exception&) {
+                rules = model::Workflow{}.stop_on;  // the defaults: never less safe
+            }
+        }
+        return cache_.emplace(version_id, std::move(rules)).first->second;
+    }
+
+private:
+    store::Store& store_;
+    std::map<std::int64_t, std::vector<std::string>> cache_;
+};
+
+}  // namespace
+
+std::optional<std::string> contact_key_of(const std::string& text, std::string* why) {
+    for (const char* prefix : {"email:", "phone:", "linkedin:"}) {
+        if (text.rfind(prefix, 0) == 0) {
+            auto entry = contacts::parse_entry(text, why);
+            if (!entry) return std::nullopt;
+            return std::string(prefix) + entry->value;
+        }
+    }
+    auto entry = contacts::parse_entry(text, why);
+    if (!entry) return std::nullopt;
+    if (entry->kind == contacts::Kind::domain) {
+        if (why) *why = "'" + text + "' is a domain, not a contact";
+        return std::nullopt;
+    }
+    return std::string(contacts::to_string(entry->kind)) + ":" + entry->value;
+}
+
+std::string contact_key_from_inputs(const json& inputs) {
+    std::map<std::string, std::string> fields;
+    if (inputs.is_object())
+        for (const auto& [k, v] : inputs.items())
+            if (v.is_string()) fields[k] = v.get<std::string>();
+    auto keys = contacts::identity_keys(contacts::identify(fields, ""));
+    return keys.empty() ? std::string{} : keys.front();
+}
+
+EventOutcome record_contact_event(store::Store& store, const std::string& contact,
+                                  const std::string& type, std::string event_id,
+                                  std::int64_t occurred_at, const json& data,
+                                  const Clock& clock) {
+    std::string why;
+    auto key = contact_key_of(contact, &why);
+    if (!key) throw std::invalid_argument("contact: " + why);
+    if (type.empty()) throw std::invalid_argument("type: an event needs a type");
+    std::int64_t now = to_unix_ms(clock.now());
+    if (occurred_at <= 0) occurred_at = now;
+    if (event_id.empty())
+        event_id = content_id(*key + "|" + type + "|" + std::to_string(occurred_at) + "|" +
+                              data.dump());
+
+    EventOutcome out;
+    out.event_id = event_id;
+    out.contact_key = *key;
+    store::Event e;
+    e.event_id = event_id;
+    e.contact_key = *key;
+    e.type = type;
+    e.occurred_at = occurred_at;
+    e.recorded_at = now;
+    e.data = data.is_object() ? data : json::object();
+    out.recorded = store.record_event(e);
+    if (!out.recorded) return out;  // a provider's retry: everything below happened already
+
+    StopRules rules(store);
+    for (const auto& run : store.active_runs_for(*key)) {
+        if (run.created_at > occurred_at) continue;  // older news than the run itself
+        const auto& stop_on = rules.of(run.workflow_version_id);
+        if (std::find(stop_on.begin(), stop_on.end(), type) == stop_on.end()) continue;
+        store::StepRecord note;
+        note.step_id = "stop_on";
+        note.kind = "event";
+        note.status = "stopped";
+        note.detail = "contact " + type + " (event " + event_id + " at " +
+                      format_short(occurred_at) + "Z): the workflow stops on " + type;
+        std::string reason = "stopped: contact " + type + " (event " + event_id + ")";
+        if (store.exit_idle_run(run.id, reason, note, now))
+            out.stopped.push_back(run.id);
+        else
+            out.in_flight.push_back(run.id);
+    }
+
+    bool hard_bounce = type == "bounced" && !data.value("soft", false);
+    if (type == "unsubscribed" || hard_bounce) {
+        store::Suppression s;
+        s.kind = kind_of_key(*key);
+        s.value = value_of_key(*key);
+        s.source = type == "unsubscribed" ? "unsubscribe" : "bounce";
+        s.locked = type == "unsubscribed";
+        s.reason = type + " (event " + event_id + ")";
+        s.created_at = now;
+        store.put_suppression(s);
+        out.suppressed = store.get_suppression(s.kind, s.value);
+    }
+    return out;
+}
+
+std::optional<store::Suppression> suppress(store::Store& store, const std::string& text,
+                                           const std::string& source, const std::string& reason,
+                                           const Clock& clock, std::string* why) {
+    auto entry = contacts::parse_entry(text, why);
+    if (!entry) return std::nullopt;
+    store::Suppression s;
+    s.kind = std::string(contacts::to_string(entry->kind));
+    s.value = entry->value;
+    s.source = source;
+    s.locked = source == "unsubscribe";
+    s.reason = reason;
+    s.created_at = to_unix_ms(clock.now());
+    store.put_suppression(s);
+    return store.get_suppression(s.kind, s.value);
+}
+
+bool unsuppress(store::Store& store, const std::string& text, std::string* why) {
+    auto entry = contacts::parse_entry(text, why);
+    if (!entry) return false;
+    std::string kind(contacts::to_string(entry->kind));
+    auto current = store.get_suppression(kind, entry->value);
+    if (!current) {
+        if (why) *why = kind + " " + entry->value + " is not on the suppression list";
+        return false;
+    }
+    if (current->locked) {
+        if (why)
+            *why = kind + " " + entry->value + " was suppressed by the person (" +
+                   current->source + ": " + current->reason +
+                   "); an operator cannot lift it";
+        return false;
+    }
+    return store.delete_suppression(kind, entry->value);
+}
+
+}  // namespace relance::runtime

@@ -1,0 +1,170 @@
+// Stop rules and suppression: events end a contact's runs; the check right before each call
+// stops a send even when the reply arrives after the run was claimed; unsubscribes and bounces
+// are suppressed; suppression applies to sends already queued.
+#include <relance/runtime/contact_events.hpp>
+
+#include "runtime_env.hpp"
+
+namespace relance::test {
+namespace {
+
+using store::RunStatus;
+
+const char* const kTwoMails = R"(
+name: two_mails
+version: 1
+inputs:
+  email: {type: string, required: true}
+steps:
+  - id: intro
+    uses: sendgrid.send
+    with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: intro, text: hi}
+  - wait: 3d
+  - id: follow_up
+    uses: sendgrid.send
+    with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: follow_up, text: hi}
+)";
+
+std::vector<std::string> subjects_to(RuntimeEnv& env, const std::string& email) {
+    std::vector<std::string> out;
+    for (const auto& e : env.outbox())
+        if (e.entry["to"].dump().find(email) != std::string::npos)
+            out.push_back(e.entry["subject"].get<std::string>());
+    return out;
+}
+
+runtime::EventOutcome event(RuntimeEnv& env, const std::string& contact, const std::string& type,
+                            const std::string& id = "", json data = json::object()) {
+    return runtime::record_contact_event(*env.store, contact, type, id, 0, data, env.clock);
+}
+
+TEST(StopRules, AReplyEndsTheRunAndTheFollowUpNeverGoesOut) {
+    RuntimeEnv env;
+    auto id = env.start_one(kTwoMails, json{{"email", "Ana@Acme.test"}});
+    env.executor->run_due();
+    ASSERT_EQ(env.run(id).status, RunStatus::waiting);
+    EXPECT_EQ(env.run(id).contact_key, "email:ana@acme.test");
+
+    auto out = event(env, "ana@acme.test", "replied", "evt-1");
+    EXPECT_TRUE(out.recorded);
+    EXPECT_EQ(out.stopped, std::vector<std::string>{id});
+    auto run = env.run(id);
+    EXPECT_EQ(run.status, RunStatus::exited);
+    EXPECT_NE(run.reason.find("stopped: contact replied (event evt-1)"), std::string::npos)
+        << run.reason;
+    EXPECT_EQ(statuses(env.steps(id)), "intro:succeeded wait:waiting stop_on:stopped");
+
+    env.drive();
+    EXPECT_EQ(subjects_to(env, "Ana@Acme.test"), std::vector<std::string>{"intro"});
+}
+
+TEST(StopRules, EventsAreRecordedOncePerId) {
+    RuntimeEnv env;
+    env.start_one(kTwoMails, json{{"email", "ana@acme.test"}});
+    EXPECT_TRUE(event(env, "ana@acme.test", "opened", "evt-9").recorded);
+    EXPECT_FALSE(event(env, "ana@acme.test", "opened", "evt-9").recorded);
+    EXPECT_EQ(env.store->events_for({"email:ana@acme.test"}, 0).size(), 1u);
+}
+
+TEST(StopRules, EventsNotInStopOnDoNotStop) {
+    RuntimeEnv env;
+    auto id = env.start_one(kTwoMails, json{{"email", "ana@acme.test"}});
+    env.executor->run_due();
+    EXPECT_TRUE(event(env, "ana@acme.test", "opened").stopped.empty());
+    std::string no_stop = std::string(kTwoMails);
+    no_stop.replace(no_stop.find("name: two_mails"), 15, "name: no_stop\nstop_on: []");
+    auto other = env.start_one(no_stop, json{{"email", "bo@acme.test"}});
+    env.executor->run_due();
+    EXPECT_TRUE(event(env, "bo@acme.test", "replied").stopped.empty());
+    env.drive();
+    EXPECT_EQ(env.run(id).status, RunStatus::completed);
+    EXPECT_EQ(env.run(other).status, RunStatus::completed);
+}
+
+// The race the engine must win: the follow-up is due and claimed, and the reply lands between
+// the claim and the send. The check right before the call sees it; nothing goes out.
+TEST(StopRules, AReplyBetweenTheClaimAndTheSendWins) {
+    RuntimeEnv env;
+    auto id = env.start_one(kTwoMails, json{{"email", "ana@acme.test"}});
+    env.executor->run_due();  // intro sent, waiting 3 days
+    env.clock.advance(Millis{3 * 24 * 3600 * 1000});
+
+    runtime::ExecutorOptions options;
+    bool delivered = false;
+    options.before_send_check = [&] {
+        if (delivered) return;
+        delivered = true;
+        auto out = event(env, "ana@acme.test", "replied", "evt-race");
+        // The worker holds the run: the event cannot end it from outside...
+        EXPECT_TRUE(out.stopped.empty());
+        EXPECT_EQ(out.in_flight, std::vector<std::string>{id});
+    };
+    env.executor = std::make_unique<runtime::Executor>(*env.store, *env.host, env.clock, options);
+    env.executor->run_due();
+    EXPECT_TRUE(delivered);
+    // ...but the worker's own check before the call does.
+    auto run = env.run(id);
+    EXPECT_EQ(run.status, RunStatus::exited);
+    EXPECT_NE(run.reason.find("contact replied (event evt-race"), std::string::npos) << run.reason;
+    auto follow = env.steps_of(id, "follow_up");
+    ASSERT_EQ(follow.size(), 1u);
+    EXPECT_EQ(follow[0].status, "cancelled");
+    EXPECT_EQ(subjects_to(env, "ana@acme.test"), std::vector<std::string>{"intro"});
+    EXPECT_EQ(env.executor->stats().actions, 0u);
+}
+
+TEST(Suppression, UnsubscribeIsSuppressedLockedAndStopsOtherWorkflowsToo) {
+    RuntimeEnv env;
+    auto first = env.start_one(kTwoMails, json{{"email", "ana@acme.test"}});
+    std::string other_wf = std::string(kTwoMails);
+    other_wf.replace(other_wf.find("name: two_mails"), 15, "name: other\nstop_on: []");
+    auto second = env.start_one(other_wf, json{{"email", "ana@acme.test"}});
+    env.executor->run_due();
+
+    auto out = event(env, "ana@acme.test", "unsubscribed");
+    ASSERT_TRUE(out.suppressed.has_value());
+    EXPECT_TRUE(out.suppressed->locked);
+    EXPECT_EQ(out.stopped, std::vector<std::string>{first});  // `other` does not stop on it...
+    std::string why;
+    EXPECT_FALSE(runtime::unsuppress(*env.store, "ana@acme.test", &why));
+    EXPECT_NE(why.find("cannot lift"), std::string::npos) << why;
+
+    env.drive();  // ...but the suppression list stops its follow-up before the call
+    auto run = env.run(second);
+    EXPECT_EQ(run.status, RunStatus::exited);
+    EXPECT_NE(run.reason.find("suppressed email ana@acme.test (unsubscribe)"), std::string::npos)
+        << run.reason;
+    EXPECT_EQ(subjects_to(env, "ana@acme.test"), (std::vector<std::string>{"intro", "intro"}));
+}
+
+TEST(Suppression, ADomainSuppressedWhileSendsAreQueued) {
+    RuntimeEnv env;
+    std::vector<json> leads = {{{"email", "a@acme.test"}}, {{"email", "b@eu.acme.test"}},
+                               {{"email", "c@notacme.test"}}};
+    auto started = env.start(kTwoMails, leads);
+    env.executor->run_due();  // three intros out, three follow-ups queued
+    std::string why;
+    ASSERT_TRUE(runtime::suppress(*env.store, "@acme.test", "operator", "asked by their legal",
+                                  env.clock, &why))
+        << why;
+    env.drive();
+    EXPECT_EQ(subjects_to(env, "a@acme.test"), std::vector<std::string>{"intro"});
+    EXPECT_EQ(subjects_to(env, "b@eu.acme.test"), std::vector<std::string>{"intro"});
+    EXPECT_EQ(subjects_to(env, "c@notacme.test"),
+              (std::vector<std::string>{"intro", "follow_up"}));
+    // An operator's entry can be lifted.
+    EXPECT_TRUE(runtime::unsuppress(*env.store, "acme.test", &why)) << why;
+}
+
+TEST(Suppression, HardBouncesAreSuppressedSoftOnesAreNot) {
+    RuntimeEnv env;
+    EXPECT_TRUE(event(env, "x@acme.test", "bounced", "", {{"soft", true}}).suppressed ==
+                std::nullopt);
+    auto hard = event(env, "y@acme.test", "bounced");
+    ASSERT_TRUE(hard.suppressed.has_value());
+    EXPECT_EQ(hard.suppressed->source, "bounce");
+    EXPECT_FALSE(hard.suppressed->locked);
+}
+
+}  // namespace
+}  // namespace relance::test
