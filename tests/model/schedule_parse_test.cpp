@@ -55,3 +55,46 @@ steps:
 }
 
 }  // namespace
+
+namespace {
+
+TEST(WaitFor, ParsesAndCompilesLikeABranch) {
+    Workflow wf = load_workflow_text(R"(name: w
+version: 1
+steps:
+  - id: await
+    wait_for: [opened, clicked]
+    timeout: 2d
+    then:
+      - exit: engaged
+    else:
+      - wait: 1d
+  - exit: done
+)",
+                                     "w.yaml");
+    const Step& s = wf.steps[0];
+    EXPECT_EQ(s.kind, StepKind::wait_for);
+    EXPECT_EQ(s.wait_events, (std::vector<std::string>{"opened", "clicked"}));
+    EXPECT_EQ(s.timeout, std::chrono::hours(48));
+    Program p = compile(wf);
+    const Node& n = p.nodes[p.index_of.at("await")];
+    EXPECT_EQ(n.then_first, p.index_of.at("exit"));
+    EXPECT_EQ(n.else_first, p.index_of.at("wait"));
+    EXPECT_EQ(p.nodes[p.index_of.at("wait")].next, p.index_of.at("exit_2"));
+    EXPECT_TRUE(p.unreachable.empty());
+}
+
+TEST(WaitFor, NeedsATimeoutAndEventNames) {
+    auto ds = load_errors(R"(name: w
+version: 1
+steps:
+  - wait_for: Replied!
+  - wait_for: opened
+    timeout: soon
+)");
+    EXPECT_TRUE(has_diag(ds, 4, 5, "'wait_for' needs a 'timeout'")) << dump(ds);
+    EXPECT_TRUE(has_diag(ds, 4, 15, "'wait_for' takes event types")) << dump(ds);
+    EXPECT_TRUE(has_diag(ds, 6, 14, "invalid timeout 'soon'")) << dump(ds);
+}
+
+}  // namespace

@@ -168,3 +168,79 @@ TEST(Suppression, HardBouncesAreSuppressedSoftOnesAreNot) {
 
 }  // namespace
 }  // namespace relance::test
+
+namespace relance::test {
+namespace {
+
+const char* const kWaitForOpen = R"yaml(
+name: wait_open
+version: 1
+inputs:
+  email: {type: string, required: true}
+steps:
+  - id: intro
+    uses: sendgrid.send
+    with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: intro, text: hi}
+  - id: await_open
+    wait_for: [opened, clicked]
+    timeout: 3d
+    then:
+      - id: hot
+        uses: sendgrid.send
+        with: {to: "{{ contact.email }}", from: sam@relance-demo.test,
+               subject: "saw you opened ({{ steps.await_open.output.type }})", text: hi}
+    else:
+      - id: cold
+        uses: sendgrid.send
+        with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: cold, text: hi}
+)yaml";
+
+TEST(WaitFor, AnEventWithinTheTimeoutTakesThenAtOnce) {
+    RuntimeEnv env;
+    auto id = env.start_one(kWaitForOpen, json{{"email", "ana@acme.test"}});
+    env.executor->run_due();
+    auto run = env.run(id);
+    ASSERT_EQ(run.status, RunStatus::waiting);
+    EXPECT_EQ(*run.due_at, env.now() + 3 * 24 * 3600 * 1000);
+
+    env.clock.advance(Millis{3600 * 1000});
+    auto out = event(env, "ana@acme.test", "opened", "evt-open");
+    EXPECT_EQ(out.woken, std::vector<std::string>{id});
+    EXPECT_EQ(*env.run(id).due_at, env.now());  // due now, not in three days
+    env.executor->run_due();
+    EXPECT_EQ(env.run(id).status, RunStatus::completed);
+    EXPECT_EQ(subjects_to(env, "ana@acme.test"),
+              (std::vector<std::string>{"intro", "saw you opened (opened)"}));
+    EXPECT_EQ(statuses(env.steps(id)),
+              "intro:succeeded await_open:waiting await_open:done hot:succeeded");
+}
+
+TEST(WaitFor, NoEventTakesElseAtTheTimeout) {
+    RuntimeEnv env;
+    auto id = env.start_one(kWaitForOpen, json{{"email", "ana@acme.test"}});
+    env.executor->run_due();
+    std::int64_t deadline = *env.run(id).due_at;
+    event(env, "ana@acme.test", "delivered");  // not what it waits for: no wake-up
+    EXPECT_EQ(*env.run(id).due_at, deadline);
+    env.drive();
+    EXPECT_EQ(env.run(id).status, RunStatus::completed);
+    auto sent = env.outbox();
+    ASSERT_EQ(sent.size(), 2u);
+    EXPECT_EQ(sent[1].entry["subject"], "cold");
+    EXPECT_EQ(sent[1].recorded_at, deadline);
+}
+
+TEST(WaitFor, EventsBeforeTheWaitBeganDoNotCount) {
+    RuntimeEnv env;
+    auto id = env.start_one(kWaitForOpen, json{{"email", "ana@acme.test"}});
+    // Opened before the wait began (e.g. an earlier campaign): it must not count.
+    runtime::record_contact_event(*env.store, "ana@acme.test", "opened", "evt-old",
+                                  env.now() - 1000, json::object(), env.clock);
+    env.executor->run_due();
+    env.drive();
+    EXPECT_EQ(env.outbox().back().entry["subject"], "cold");
+    (void)id;
+}
+
+}  // namespace
+}  // namespace relance::test

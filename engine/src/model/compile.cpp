@@ -27,7 +27,7 @@ void link(const std::vector<Step>& steps, int cont, Program& p) {
         Node& n = p.nodes[p.index_of.at(s.id)];
         n.next = k + 1 < steps.size() ? p.index_of.at(steps[k + 1].id) : cont;
         if (s.kind == StepKind::exit) n.next = -1;
-        if (s.kind == StepKind::if_) {
+        if (s.kind == StepKind::if_ || s.kind == StepKind::wait_for) {
             n.then_first = s.then_steps.empty() ? -1 : p.index_of.at(s.then_steps[0].id);
             n.else_first = s.else_steps.empty() ? -1 : p.index_of.at(s.else_steps[0].id);
             int after = n.next;

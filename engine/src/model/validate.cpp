@@ -147,6 +147,7 @@ class Checker {
                 if (s.wait_for.count() <= 0 && s.wait_business_days <= 0) error(s.pos, "wait duration must be positive");
                 break;
             case StepKind::exit:
+            case StepKind::wait_for:
                 break;
         }
     }

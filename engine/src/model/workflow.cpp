@@ -77,6 +77,8 @@ const char* to_string(StepKind k) {
             return "lua";
         case StepKind::exit:
             return "exit";
+        case StepKind::wait_for:
+            return "wait_for";
     }
     return "?";
 }
@@ -111,7 +113,7 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
 
 namespace {
 
-constexpr const char* kStepKinds[] = {"uses", "set", "if", "wait", "lua", "exit"};
+constexpr const char* kStepKinds[] = {"uses", "set", "if", "wait", "lua", "exit", "wait_for"};
 
 using detail::pointer_escape;
 
@@ -396,6 +398,37 @@ class Loader {
         }
     }
 
+    // wait_for: replied | [opened, clicked], with timeout: 3d
+    void parse_wait_for(const Entry& kind, const std::vector<Entry>& es, Step& s,
+                        const SourcePos& kpos) {
+        static const std::regex type_re("[a-z][a-z0-9_.-]*");
+        auto add = [&](const YAML::Node& n) {
+            std::string v = n.IsScalar() ? n.Scalar() : std::string();
+            if (!n.IsScalar() || !std::regex_match(v, type_re))
+                error(pos(n, kpos), "'wait_for' takes event types (opened, clicked, replied, or "
+                                    "your own), got " + kind_name(n));
+            else
+                s.wait_events.push_back(v);
+        };
+        if (kind.value.IsSequence())
+            for (const auto& item : kind.value) add(item);
+        else
+            add(kind.value);
+        bool have_timeout = false;
+        for (const auto& e : es) {
+            if (e.key != "timeout") continue;
+            have_timeout = true;
+            SourcePos vp = pos(e.value, pos(e.key_node, s.pos));
+            auto d = e.value.IsScalar() ? parse_duration(e.value.Scalar()) : std::nullopt;
+            if (!d || d->count() <= 0)
+                error(vp, "invalid timeout " + kind_name(e.value) + " (e.g. 3d, 12h)");
+            else
+                s.timeout = *d;
+        }
+        if (!have_timeout)
+            error(kpos, "'wait_for' needs a 'timeout' (how long to wait, e.g. 3d)");
+    }
+
     void parse_stop_on(const Entry& e, Workflow& wf, const SourcePos& rootp) {
         SourcePos kp = pos(e.key_node, rootp);
         wf.stop_on.clear();
@@ -528,7 +561,8 @@ class Loader {
     bool parse_step(const YAML::Node& item, Step& s) {
         static const std::vector<std::string> all_keys = {
             "id",  "name", "when", "retry", "on_error", "uses", "with",
-            "set", "if",   "then", "else",  "wait",     "lua",  "exit", "window"};
+            "set", "if",   "then", "else",  "wait",     "lua",  "exit", "window",
+            "wait_for", "timeout"};
         auto es = entries(item);
         check_keys(es, all_keys, "step", s.pos);
 
@@ -566,8 +600,9 @@ class Loader {
         };
         only_with("with", {"uses"});
         only_with("window", {"uses"});
-        only_with("then", {"if"});
-        only_with("else", {"if"});
+        only_with("then", {"if", "wait_for"});
+        only_with("else", {"if", "wait_for"});
+        only_with("timeout", {"wait_for"});
         only_with("retry", {"uses", "lua"});
         only_with("on_error", {"uses", "lua", "set"});
 
@@ -643,14 +678,20 @@ class Loader {
                               "variable name '" + name +
                                   "' must be an identifier ([A-Za-z_][A-Za-z0-9_]*)");
             }
-        } else if (k == "if") {
-            s.kind = StepKind::if_;
-            if (auto v = scalar(*kind, s.pos, "a Lua expression")) {
-                s.condition = *v;
-                s.condition_pos = vpos;
-                if (v->empty()) error(vpos, "'if' condition is empty");
-            }
+        } else if (k == "if" || k == "wait_for") {
             bool have_then = false;
+            if (k == "if") {
+                s.kind = StepKind::if_;
+                if (auto v = scalar(*kind, s.pos, "a Lua expression")) {
+                    s.condition = *v;
+                    s.condition_pos = vpos;
+                    if (v->empty()) error(vpos, "'if' condition is empty");
+                }
+            } else {
+                s.kind = StepKind::wait_for;
+                have_then = true;  // both branches are optional: the run goes on after them
+                parse_wait_for(*kind, es, s, kpos);
+            }
             for (const auto& e : es) {
                 if (e.key != "then" && e.key != "else") continue;
                 SourcePos bp = pos(e.key_node, s.pos);

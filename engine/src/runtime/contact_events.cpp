@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <stdexcept>
 
 namespace relance::runtime {
@@ -30,28 +31,39 @@ std::string content_id(const std::string& text) {
     return out;
 }
 
-// stop_on of each workflow version, loaded once per call.
-class StopRules {
+// Each workflow version a contact's runs are on, loaded once per call.
+class Versions {
 public:
-    explicit StopRules(store::Store& store) : store_(store) {}
-    const std::vector<std::string>& of(std::int64_t version_id) {
+    explicit Versions(store::Store& store) : store_(store) {}
+    struct Loaded {
+        model::Workflow workflow;
+        model::Program program;  // points into workflow
+    };
+    // nullptr when the version is missing or no longer loads.
+    const Loaded* of(std::int64_t version_id) {
         auto it = cache_.find(version_id);
-        if (it != cache_.end()) return it->second;
-        std::vector<std::string> rules;
+        if (it != cache_.end()) return it->second.get();
+        std::unique_ptr<Loaded> loaded;
         if (auto v = store_.get_workflow_version(version_id)) {
             try {
-                rules = model::load_workflow_text(v->source, v->file).stop_on;
+                loaded = std::make_unique<Loaded>();
+                loaded->workflow = model::load_workflow_text(v->source, v->file);
+                loaded->program = model::compile(loaded->workflow);
             } catch (const std::exception&) {
-                rules = model::Workflow{}.stop_on;  // the defaults: never less safe
+                loaded.reset();
             }
         }
-        return cache_.emplace(version_id, std::move(rules)).first->second;
+        return cache_.emplace(version_id, std::move(loaded)).first->second.get();
     }
 
 private:
     store::Store& store_;
-    std::map<std::int64_t, std::vector<std::string>> cache_;
+    std::map<std::int64_t, std::unique_ptr<Loaded>> cache_;
 };
+
+bool contains(const std::vector<std::string>& list, const std::string& item) {
+    return std::find(list.begin(), list.end(), item) != list.end();
+}
 
 }  // namespace
 
@@ -108,11 +120,24 @@ EventOutcome record_contact_event(store::Store& store, const std::string& contac
     out.recorded = store.record_event(e);
     if (!out.recorded) return out;  // a provider's retry: everything below happened already
 
-    StopRules rules(store);
+    Versions versions(store);
+    static const std::vector<std::string> kDefaultStopOn = model::Workflow{}.stop_on;
     for (const auto& run : store.active_runs_for(*key)) {
         if (run.created_at > occurred_at) continue;  // older news than the run itself
-        const auto& stop_on = rules.of(run.workflow_version_id);
-        if (std::find(stop_on.begin(), stop_on.end(), type) == stop_on.end()) continue;
+        const auto* v = versions.of(run.workflow_version_id);
+        // A version that no longer loads keeps the default rules: never less safe.
+        const auto& stop_on = v ? v->workflow.stop_on : kDefaultStopOn;
+        if (!contains(stop_on, type)) {
+            // Not a stop: wake the run if it waits for this event (wait_for).
+            if (v && run.status == store::RunStatus::waiting && run.node >= 0 &&
+                run.node < static_cast<int>(v->program.nodes.size())) {
+                const auto& step = *v->program.nodes[static_cast<std::size_t>(run.node)].step;
+                if (step.kind == model::StepKind::wait_for && contains(step.wait_events, type) &&
+                    store.wake_idle_run(run.id, now))
+                    out.woken.push_back(run.id);
+            }
+            continue;
+        }
         store::StepRecord note;
         note.step_id = "stop_on";
         note.kind = "event";

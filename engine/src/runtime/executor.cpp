@@ -467,6 +467,8 @@ struct Executor::Impl {
                 go_to(a, node.next);
                 return false;
             }
+            case model::StepKind::wait_for:
+                return wait_for(a, batch, node);
             case model::StepKind::exit:
                 record(a, batch, step, "exit", "done", step.exit_reason);
                 stop(a, batch, RunStatus::exited, std::nullopt,
@@ -475,6 +477,53 @@ struct Executor::Impl {
             case model::StepKind::action:
                 return start_action(a, batch, node);
         }
+        return false;
+    }
+
+    // wait_for: the first visit starts waiting (until the timeout; an event for the contact
+    // wakes the run early); later visits look for a matching event since the wait began.
+    // Returns true when the run must leave the advance loop (it keeps waiting).
+    bool wait_for(Active& a, store::Batch& batch, const model::Node& node) {
+        const model::Step& step = *node.step;
+        json& state = a.scope["steps"][step.id];
+        std::int64_t now = now_ms();
+        if (!state.is_object() || state.value("status", "") != "waiting") {
+            std::int64_t deadline = now + step.timeout.count();
+            state = {{"status", "waiting"}, {"since", now}, {"deadline", deadline}};
+            std::string types;
+            for (const auto& t : step.wait_events) types += (types.empty() ? "" : " or ") + t;
+            record(a, batch, step, "wait_for", "waiting",
+                   "for " + types + " until " + format_short(deadline) +
+                       (a.run.contact_key.empty() ? " (no contact: only the timeout can end it)"
+                                                  : ""));
+            stop(a, batch, RunStatus::waiting, deadline);
+            return true;
+        }
+        std::int64_t since = state.value("since", std::int64_t{0});
+        std::int64_t deadline = state.value("deadline", now);
+        if (!a.run.contact_key.empty())
+            for (const auto& e : store.events_for({a.run.contact_key}, since))
+                if (std::find(step.wait_events.begin(), step.wait_events.end(), e.type) !=
+                    step.wait_events.end()) {
+                    json event = {{"type", e.type},
+                                  {"event_id", e.event_id},
+                                  {"occurred_at", format_iso(e.occurred_at)},
+                                  {"data", e.data}};
+                    record(a, batch, step, "wait_for", "done",
+                           e.type + " (event " + e.event_id + " at " +
+                               format_short(e.occurred_at) + "Z): then",
+                           event);
+                    state = {{"status", "succeeded"}, {"output", event}};
+                    go_to(a, node.then_first >= 0 ? node.then_first : node.next);
+                    return false;
+                }
+        if (now < deadline) {  // woken for another event: keep waiting
+            stop(a, batch, RunStatus::waiting, deadline, a.run.reason);
+            return true;
+        }
+        record(a, batch, step, "wait_for", "done", "timed out: else");
+        state = {{"status", "timed_out"}};
+        go_to(a, node.else_first >= 0 ? node.else_first : node.next);
         return false;
     }
 

@@ -438,6 +438,17 @@ public:
         return true;
     }
 
+    bool wake_idle_run(const std::string& run_id, std::int64_t now) override {
+        std::lock_guard g(m_);
+        SQLite::Statement st(db_,
+                             "UPDATE runs SET due_at=? WHERE id=? AND status='waiting' AND "
+                             "(lease_until IS NULL OR lease_until < ?)");
+        st.bind(1, static_cast<int64_t>(now));
+        st.bind(2, run_id);
+        st.bind(3, static_cast<int64_t>(now));
+        return st.exec() == 1;
+    }
+
     bool put_suppression(const Suppression& e) override {
         std::lock_guard g(m_);
         SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);

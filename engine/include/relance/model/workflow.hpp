@@ -72,7 +72,7 @@ struct OnError {
     SourcePos pos;
 };
 
-enum class StepKind { action, set, if_, wait, lua, exit };
+enum class StepKind { action, set, if_, wait, lua, exit, wait_for };
 const char* to_string(StepKind k);
 
 struct Step {
@@ -111,6 +111,11 @@ struct Step {
     // time zone, skipping weekends, the schedule's holidays and blackout dates)
     std::chrono::milliseconds wait_for{0};
     int wait_business_days = 0;
+
+    // wait_for: contact events to wait for (any of them), up to `timeout`; `then` runs when one
+    // arrives (steps.<id>.output is the event), `else` on timeout
+    std::vector<std::string> wait_events;
+    std::chrono::milliseconds timeout{0};
 
     // action: false exempts it from the workflow's send window (`window: false`)
     bool in_window = true;

@@ -27,6 +27,7 @@ struct EventOutcome {
     std::vector<std::string> stopped;    // runs ended by their workflow's stop_on
     std::vector<std::string> in_flight;  // runs a worker holds now: its check before the next
                                          // call stops them
+    std::vector<std::string> woken;      // runs waiting for this event (wait_for), now due
     std::optional<store::Suppression> suppressed;  // added to the suppression list
 };
 

@@ -191,6 +191,10 @@ public:
     virtual bool exit_idle_run(const std::string& run_id, const std::string& reason,
                                const StepRecord& note, std::int64_t now) = 0;
 
+    // Makes a waiting run that no worker holds due at `now` (an event it waits for arrived);
+    // false when it is not waiting or is leased.
+    virtual bool wake_idle_run(const std::string& run_id, std::int64_t now) = 0;
+
     // Adds or updates (a locked entry replaces an unlocked one; an unlocked one never replaces a
     // locked one). Returns false when nothing changed.
     virtual bool put_suppression(const Suppression& entry) = 0;
