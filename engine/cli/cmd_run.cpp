@@ -26,6 +26,9 @@ int run_workflow(const RunArgs& args) {
     if (!records) return kInvalid;
     auto result = runtime::start_runs(*store, *wf, records->records, records->where, clock);
     if (global_options().json) {
+        nlohmann::json skipped = nlohmann::json::array();
+        for (const auto& k : result.skipped)
+            skipped.push_back({{"where", k.where}, {"contact", k.contact}, {"reason", k.reason}});
         nlohmann::json rejected = nlohmann::json::array();
         for (const auto& r : result.rejected) {
             nlohmann::json problems = nlohmann::json::array();
@@ -37,6 +40,7 @@ int run_workflow(const RunArgs& args) {
                                     {"version", wf->version},
                                     {"started", result.started},
                                     {"duplicates", result.duplicates.size()},
+                                    {"skipped", skipped},
                                     {"rejected", rejected}}
                          .dump(2)
                   << "\n";
@@ -44,9 +48,12 @@ int run_workflow(const RunArgs& args) {
         for (const auto& r : result.rejected)
             for (const auto& p : r.problems)
                 std::cerr << r.where << ": field " << p.field << ": " << p.message << "\n";
+        for (const auto& k : result.skipped)
+            std::cerr << k.where << ": skipped " << k.contact << ": " << k.reason << "\n";
         std::cout << "workflow " << wf->name << " v" << wf->version << ": "
                   << result.started.size() << " run(s) started, " << result.duplicates.size()
-                  << " already started (same idempotency key), " << result.rejected.size()
+                  << " already started (same idempotency key), " << result.skipped.size()
+                  << " skipped by the enrollment policy, " << result.rejected.size()
                   << " record(s) rejected\n";
         if (!result.started.empty()) std::cout << "run `relance worker` to execute them\n";
     }

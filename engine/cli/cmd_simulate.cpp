@@ -36,6 +36,8 @@ void print_text(const runtime::SimulationReport& r, int show) {
     if (!r.started.rejected.empty()) std::cout << ", " << r.started.rejected.size() << " rejected";
     if (!r.started.duplicates.empty())
         std::cout << ", " << r.started.duplicates.size() << " duplicate(s) skipped";
+    if (!r.started.skipped.empty())
+        std::cout << ", " << r.started.skipped.size() << " skipped by the enrollment policy";
     std::cout << "\n\n";
     for (const auto& rej : r.started.rejected)
         for (const auto& p : rej.problems)

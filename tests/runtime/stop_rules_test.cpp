@@ -244,3 +244,55 @@ TEST(WaitFor, EventsBeforeTheWaitBeganDoNotCount) {
 
 }  // namespace
 }  // namespace relance::test
+
+namespace relance::test {
+namespace {
+
+std::string enrolling(const std::string& name, const std::string& policy) {
+    return "name: " + name + "\nversion: 1\n" + policy +
+           "inputs:\n  email: {type: string, required: true}\n  id: string\nsteps:\n"
+           "  - wait: 3d\n";
+}
+
+TEST(Enrollment, AContactActiveInTheWorkflowIsNotEnrolledTwice) {
+    RuntimeEnv env;
+    auto first = env.start(enrolling("seq", ""), {json{{"id", "1"}, {"email", "ana@acme.test"}}});
+    ASSERT_EQ(first.started.size(), 1u);
+    // Another row for the same person (another id, other spelling): skipped, with the reason.
+    auto second = env.start(enrolling("seq", ""),
+                            {json{{"id", "2"}, {"email", "ANA@acme.test"}},
+                             json{{"id", "3"}, {"email", "bo@acme.test"}},
+                             json{{"id", "4"}, {"email", "bo@acme.test"}}});
+    EXPECT_EQ(second.started.size(), 1u);  // bo, once
+    ASSERT_EQ(second.skipped.size(), 2u);
+    EXPECT_EQ(second.skipped[0].contact, "email:ana@acme.test");
+    EXPECT_NE(second.skipped[0].reason.find("already active in this workflow"), std::string::npos);
+    EXPECT_EQ(second.skipped[1].reason, "appears twice in this input");
+    // The same record again is a duplicate (idempotency), not a policy skip.
+    auto again = env.start(enrolling("seq", ""), {json{{"id", "1"}, {"email", "ana@acme.test"}}});
+    EXPECT_EQ(again.duplicates.size(), 1u);
+    EXPECT_TRUE(again.skipped.empty());
+    // Another workflow may enroll her: the default policy looks at this workflow only.
+    EXPECT_EQ(env.start(enrolling("other", ""), {json{{"email", "ana@acme.test"}}}).started.size(),
+              1u);
+}
+
+TEST(Enrollment, ActiveAnywhereAndCooldown) {
+    RuntimeEnv env;
+    env.start(enrolling("seq", ""), {json{{"email", "ana@acme.test"}}});
+    auto anywhere = env.start(enrolling("strict", "enrollment: {skip_if: active_anywhere}\n"),
+                              {json{{"email", "ana@acme.test"}}});
+    ASSERT_EQ(anywhere.skipped.size(), 1u);
+    EXPECT_NE(anywhere.skipped[0].reason.find("in workflow seq"), std::string::npos);
+
+    env.drive();  // every run finished
+    std::string cool = enrolling("cool", "enrollment: {skip_if: never, cooldown: 30d}\n");
+    auto soon = env.start(cool, {json{{"email", "ana@acme.test"}}});
+    ASSERT_EQ(soon.skipped.size(), 1u);
+    EXPECT_NE(soon.skipped[0].reason.find("cooldown"), std::string::npos);
+    env.clock.advance(Millis{31LL * 24 * 3600 * 1000});
+    EXPECT_EQ(env.start(cool, {json{{"email", "ana@acme.test"}}}).started.size(), 1u);
+}
+
+}  // namespace
+}  // namespace relance::test

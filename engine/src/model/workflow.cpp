@@ -261,7 +261,9 @@ class Loader {
         }
         SourcePos rootp = pos(root, SourcePos{file_, 1, 1});
         auto es = entries(root);
-        check_keys(es, {"name", "version", "description", "inputs", "schedule", "stop_on", "steps"},
+        check_keys(es,
+                   {"name", "version", "description", "inputs", "schedule", "stop_on",
+                    "enrollment", "steps"},
                    "workflow", rootp);
         const Entry* steps = nullptr;
         bool have_name = false, have_version = false;
@@ -290,6 +292,8 @@ class Loader {
                 parse_schedule(e, wf.schedule, rootp);
             } else if (e.key == "stop_on") {
                 parse_stop_on(e, wf, rootp);
+            } else if (e.key == "enrollment") {
+                parse_enrollment(e, wf.enrollment, rootp);
             } else if (e.key == "steps") {
                 steps = &e;
             }
@@ -427,6 +431,38 @@ class Loader {
         }
         if (!have_timeout)
             error(kpos, "'wait_for' needs a 'timeout' (how long to wait, e.g. 3d)");
+    }
+
+    // enrollment: {skip_if: active_in_workflow | active_anywhere | never, cooldown: 30d}
+    void parse_enrollment(const Entry& e, Enrollment& en, const SourcePos& rootp) {
+        SourcePos kp = pos(e.key_node, rootp);
+        if (!e.value.IsMap()) {
+            error(pos(e.value, kp), "'enrollment' must be a mapping, got " + kind_name(e.value));
+            return;
+        }
+        auto es = entries(e.value);
+        check_keys(es, {"skip_if", "cooldown"}, "enrollment", kp);
+        for (const auto& x : es) {
+            SourcePos vp = pos(x.value, pos(x.key_node, kp));
+            std::string v = x.value.IsScalar() ? x.value.Scalar() : std::string();
+            if (x.key == "skip_if") {
+                if (v == "active_in_workflow")
+                    en.skip_if = Enrollment::Skip::active_here;
+                else if (v == "active_anywhere")
+                    en.skip_if = Enrollment::Skip::active_anywhere;
+                else if (v == "never")
+                    en.skip_if = Enrollment::Skip::never;
+                else
+                    error(vp, "'skip_if' must be active_in_workflow, active_anywhere or never, "
+                              "got " + kind_name(x.value));
+            } else if (x.key == "cooldown") {
+                auto d = x.value.IsScalar() ? parse_duration(v) : std::nullopt;
+                if (!d)
+                    error(vp, "invalid cooldown " + kind_name(x.value) + " (e.g. 30d, 12w)");
+                else
+                    en.cooldown = *d;
+            }
+        }
     }
 
     void parse_stop_on(const Entry& e, Workflow& wf, const SourcePos& rootp) {

@@ -1,9 +1,11 @@
 #include <relance/runtime/contact_events.hpp>
 #include <relance/runtime/runs.hpp>
+#include <relance/runtime/time_text.hpp>
 
 #include <openssl/evp.h>
 
 #include <random>
+#include <set>
 #include <stdexcept>
 
 namespace relance::runtime {
@@ -31,6 +33,31 @@ std::string new_run_id() {
     return "r_" + hex(bytes, 8);
 }
 
+// Why the workflow's enrollment policy refuses this contact now; empty when it may start.
+// Contacts without any identifier cannot be matched and are always enrolled.
+std::string enrollment_refusal(store::Store& store, const model::Workflow& wf,
+                               const std::string& contact, std::int64_t now,
+                               const std::set<std::string>& enrolled_now) {
+    using Skip = model::Enrollment::Skip;
+    const auto& policy = wf.enrollment;
+    if (contact.empty()) return {};
+    if (policy.skip_if != Skip::never) {
+        if (enrolled_now.count(contact)) return "appears twice in this input";
+        for (const auto& run : store.active_runs_for(contact)) {
+            if (policy.skip_if == Skip::active_here && run.workflow_name != wf.name) continue;
+            return std::string("already active ") +
+                   (run.workflow_name == wf.name ? "in this workflow"
+                                                 : "in workflow " + run.workflow_name) +
+                   " (run " + run.id + ")";
+        }
+    }
+    if (policy.cooldown.count() > 0) {
+        if (auto last = store.last_enrolled(contact); last && now - *last < policy.cooldown.count())
+            return "enrolled less than the cooldown ago (last on " + format_short(*last) + "Z)";
+    }
+    return {};
+}
+
 }  // namespace
 
 std::string idempotency_key(const json& record) {
@@ -56,6 +83,7 @@ StartResult start_runs(store::Store& store, const model::Workflow& wf,
                                                          now);
     std::vector<store::NewRun> fresh;
     fresh.reserve(records.size());
+    std::set<std::string> enrolled_now;  // contacts started by this call (two rows, one person)
     for (std::size_t i = 0; i < records.size(); ++i) {
         std::vector<model::InputProblem> problems;
         json inputs = model::coerce_inputs(wf, records[i], problems);
@@ -65,12 +93,26 @@ StartResult start_runs(store::Store& store, const model::Workflow& wf,
                  std::move(problems)});
             continue;
         }
+        std::string key = idempotency_key(records[i]);
+        // A record started before is a duplicate (a retried webhook), whatever the policy says.
+        if (store.has_run(wf.name, key)) {
+            result.duplicates.push_back(key);
+            continue;
+        }
+        std::string contact = contact_key_from_inputs(inputs);
+        std::string place = i < where.size() && !where[i].empty() ? where[i]
+                                                                  : "record " + std::to_string(i + 1);
+        if (auto why = enrollment_refusal(store, wf, contact, now, enrolled_now); !why.empty()) {
+            result.skipped.push_back({place, contact, why});
+            continue;
+        }
+        if (!contact.empty()) enrolled_now.insert(contact);
         store::NewRun r;
         r.id = new_run_id();
         r.workflow_version_id = version_id;
         r.workflow_name = wf.name;
-        r.idempotency_key = idempotency_key(records[i]);
-        r.contact_key = contact_key_from_inputs(inputs);
+        r.idempotency_key = key;
+        r.contact_key = contact;
         r.context = {{"inputs", std::move(inputs)}, {"steps", json::object()},
                      {"vars", json::object()}};
         r.due_at = now;

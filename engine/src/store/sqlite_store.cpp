@@ -404,6 +404,23 @@ public:
         return out;
     }
 
+    bool has_run(const std::string& workflow_name, const std::string& key) override {
+        std::lock_guard g(m_);
+        SQLite::Statement st(db_,
+                             "SELECT 1 FROM runs WHERE workflow_name=? AND idempotency_key=?");
+        st.bind(1, workflow_name);
+        st.bind(2, key);
+        return st.executeStep();
+    }
+
+    std::optional<std::int64_t> last_enrolled(const std::string& contact_key) override {
+        std::lock_guard g(m_);
+        SQLite::Statement st(db_, "SELECT MAX(created_at) FROM runs WHERE contact_key=?");
+        st.bind(1, contact_key);
+        if (st.executeStep()) return optional_int(st.getColumn(0));
+        return std::nullopt;
+    }
+
     bool exit_idle_run(const std::string& run_id, const std::string& reason,
                        const StepRecord& note, std::int64_t now) override {
         std::lock_guard g(m_);

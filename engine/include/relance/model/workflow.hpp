@@ -140,7 +140,18 @@ struct Schedule {
     bool empty() const { return window.empty() && calendar.empty() && blackout.empty(); }
 };
 
+// Who may be enrolled: `enrollment:` in the file. Checked when runs start, per contact.
+struct Enrollment {
+    // Skip a contact who has an unfinished run: in this workflow (the default), in any
+    // workflow, or never.
+    enum class Skip { active_here, active_anywhere, never };
+    Skip skip_if = Skip::active_here;
+    // Skip a contact enrolled in any workflow within this long (0: no cooldown).
+    std::chrono::milliseconds cooldown{0};
+};
+
 struct Workflow {
+    Enrollment enrollment;
     Schedule schedule;
     // Contact events that end the contact's runs of this workflow, checked when the event
     // arrives and again right before every action call. `stop_on: []` turns it off.

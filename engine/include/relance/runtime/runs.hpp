@@ -19,10 +19,17 @@ struct RejectedRecord {
     std::vector<model::InputProblem> problems;
 };
 
+struct SkippedRecord {
+    std::string where;   // "leads.csv:12"
+    std::string contact; // "email:ana@acme.test"
+    std::string reason;  // "already active in this workflow (run r_...)"
+};
+
 struct StartResult {
     std::vector<std::string> started;     // run ids created
     std::vector<std::string> duplicates;  // idempotency keys that already had a run
     std::vector<RejectedRecord> rejected;
+    std::vector<SkippedRecord> skipped;   // valid, but the enrollment policy said no
 };
 
 // The idempotency key of a record: its own "id" field when present and non-empty, else a hash

@@ -185,6 +185,10 @@ public:
                                           std::int64_t since) = 0;
     // Runs of a contact that are not finished (ready, waiting, paused).
     virtual std::vector<Run> active_runs_for(const std::string& contact_key) = 0;
+    // Whether a run with this idempotency key exists in this workflow.
+    virtual bool has_run(const std::string& workflow_name, const std::string& idempotency_key) = 0;
+    // When the contact's latest run (any workflow, any status) was created; nullopt if none.
+    virtual std::optional<std::int64_t> last_enrolled(const std::string& contact_key) = 0;
     // Ends a run that no worker holds (no live lease at `now`) with status exited, appending a
     // timeline line; false when the run is leased or already finished (the worker's own check
     // before each call then stops it).
