@@ -16,6 +16,7 @@ struct EventArgs {
     std::string id;
     std::string at;
     std::string data = "{}";
+    std::string message;
 };
 
 int add_event(const EventArgs& args) {
@@ -30,7 +31,7 @@ int add_event(const EventArgs& args) {
     runtime::EventOutcome out;
     try {
         out = runtime::record_contact_event(*store, args.contact, args.type, args.id, at, data,
-                                            clock);
+                                            clock, args.message);
     } catch (const std::invalid_argument& e) {
         std::cerr << "error: " << e.what() << "\n";
         return kInvalid;
@@ -82,6 +83,9 @@ void register_event(CLI::App& app) {
         ->required();
     add->add_option("--id", args.id, "the provider's event id (dedupe); derived when absent");
     add->add_option("--at", args.at, "when it happened, e.g. 2026-11-21T09:30:00Z (default: now)");
+    add->add_option("--message", args.message,
+                    "the engine message id it is about (custom_args.engine_msg_id): attributes "
+                    "it to that step in `relance stats`");
     add->add_option("--data", args.data, "JSON object kept with the event ({\"soft\":true} for "
                                          "a soft bounce)");
     add->callback([] { set_exit(guarded([] { return add_event(args); })); });

@@ -213,6 +213,7 @@ TEST_F(Cli, EveryVerbAnswersHelp) {
         {"suppress", "remove"},
         {"suppress", "list"},
         {"suppress", "import"},
+        {"stats"},
     };
     for (auto v : verbs) {
         std::string name;

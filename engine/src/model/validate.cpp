@@ -133,6 +133,7 @@ class Checker {
             case StepKind::action:
                 check_action(s);
                 check_templates(s.with, "", s.with_pos, s.pos);
+                for (const auto& v : s.variants) check_templates(v.with, "", v.with_pos, v.pos);
                 break;
             case StepKind::set:
                 check_templates(s.set, "", s.set_pos, s.pos);
@@ -173,7 +174,19 @@ class Checker {
                                   (names.empty() ? "" : " (actions: " + join(names) + ")"));
             return;
         }
-        check_with(s, *spec, uses);
+        if (s.variants.empty()) {
+            check_with(s, *spec, uses);
+            return;
+        }
+        // Each variant's `with` merged over the step's is what a run will send: check each.
+        for (const auto& v : s.variants) {
+            Step merged = s;
+            merged.variants.clear();
+            for (const auto& [k, val] : v.with.items()) merged.with[k] = val;
+            for (const auto& [ptr, p] : v.with_pos) merged.with_pos[ptr] = p;
+            if (!s.with_pos.count("")) merged.with_pos[""] = v.pos;
+            check_with(merged, *spec, uses + " (variant " + v.name + ")");
+        }
     }
 
     SourcePos at(const std::map<std::string, SourcePos>& m, const std::string& key,

@@ -402,6 +402,51 @@ class Loader {
         }
     }
 
+    // variants: [{name: a, weight: 50, with: {subject: ...}}, ...]
+    void parse_variants(const Entry& e, Step& s, const SourcePos& kp) {
+        if (!e.value.IsSequence() || e.value.size() < 2) {
+            error(pos(e.value, kp), "'variants' must be a list of at least two variants");
+            return;
+        }
+        static const std::regex name_re("[A-Za-z0-9_-]+");
+        std::set<std::string> names;
+        for (const auto& item : e.value) {
+            Step::Variant v;
+            v.pos = pos(item, kp);
+            if (!item.IsMap()) {
+                error(v.pos, "a variant is a mapping: {name, weight, with}");
+                continue;
+            }
+            auto vs = entries(item);
+            check_keys(vs, {"name", "weight", "with"}, "variant", v.pos);
+            for (const auto& x : vs) {
+                SourcePos vp = pos(x.value, pos(x.key_node, v.pos));
+                if (x.key == "name") {
+                    if (auto n = scalar(x, v.pos, "a name")) {
+                        v.name = *n;
+                        if (!std::regex_match(*n, name_re))
+                            error(vp, "variant name '" + *n + "' must use letters, digits, _ or -");
+                        else if (!names.insert(*n).second)
+                            error(vp, "variant name '" + *n + "' is used twice");
+                    }
+                } else if (x.key == "weight") {
+                    json w = to_json(x.value, "", vp, nullptr, nullptr);
+                    if (!w.is_number() || w.get<double>() <= 0)
+                        error(vp, "'weight' must be a positive number");
+                    else
+                        v.weight = w.get<double>();
+                } else if (x.key == "with") {
+                    if (!x.value.IsMap())
+                        error(vp, "a variant's 'with' must be a mapping");
+                    else
+                        v.with = to_json(x.value, "", vp, &v.with_pos, nullptr);
+                }
+            }
+            if (v.name.empty()) error(v.pos, "a variant needs a 'name'");
+            s.variants.push_back(std::move(v));
+        }
+    }
+
     // wait_for: replied | [opened, clicked], with timeout: 3d
     void parse_wait_for(const Entry& kind, const std::vector<Entry>& es, Step& s,
                         const SourcePos& kpos) {
@@ -598,7 +643,7 @@ class Loader {
         static const std::vector<std::string> all_keys = {
             "id",  "name", "when", "retry", "on_error", "uses", "with",
             "set", "if",   "then", "else",  "wait",     "lua",  "exit", "window",
-            "wait_for", "timeout"};
+            "wait_for", "timeout", "variants", "sticky"};
         auto es = entries(item);
         check_keys(es, all_keys, "step", s.pos);
 
@@ -636,6 +681,8 @@ class Loader {
         };
         only_with("with", {"uses"});
         only_with("window", {"uses"});
+        only_with("variants", {"uses"});
+        only_with("sticky", {"uses"});
         only_with("then", {"if", "wait_for"});
         only_with("else", {"if", "wait_for"});
         only_with("timeout", {"wait_for"});
@@ -673,6 +720,16 @@ class Loader {
                                                 kind_name(e.value));
                 else
                     s.in_window = v.get<bool>();
+            } else if (e.key == "sticky") {
+                json v = e.value.IsScalar() && e.value.Tag() == "?" ? plain_scalar(e.value.Scalar())
+                                                                   : json();
+                if (!v.is_boolean())
+                    error(pos(e.value, ep), "'sticky' must be true or false, got " +
+                                                kind_name(e.value));
+                else
+                    s.sticky_variant = v.get<bool>();
+            } else if (e.key == "variants") {
+                parse_variants(e, s, ep);
             }
         }
 

@@ -96,7 +96,7 @@ std::string contact_key_from_inputs(const json& inputs) {
 EventOutcome record_contact_event(store::Store& store, const std::string& contact,
                                   const std::string& type, std::string event_id,
                                   std::int64_t occurred_at, const json& data,
-                                  const Clock& clock) {
+                                  const Clock& clock, const std::string& message_id) {
     std::string why;
     auto key = contact_key_of(contact, &why);
     if (!key) throw std::invalid_argument("contact: " + why);
@@ -114,6 +114,7 @@ EventOutcome record_contact_event(store::Store& store, const std::string& contac
     e.event_id = event_id;
     e.contact_key = *key;
     e.type = type;
+    e.message_id = message_id;
     e.occurred_at = occurred_at;
     e.recorded_at = now;
     e.data = data.is_object() ? data : json::object();

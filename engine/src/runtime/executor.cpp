@@ -44,6 +44,17 @@ struct Active {
     std::string last_note;    // the latest timeline line: why a waiting run waits
 };
 
+// FNV-1a: the same on every platform and build, so draws made from it (variants, jitter) are
+// reproducible when a run is replayed or simulated again.
+std::uint64_t stable_hash(const std::string& text) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : text) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
 std::string generate_owner() {
     std::random_device rd;
     std::uniform_int_distribution<unsigned> d;
@@ -215,7 +226,7 @@ struct Executor::Impl {
     Millis backoff_for(const model::RetryPolicy& p, int attempt, Millis retry_after,
                        const std::string& message_id) const {
         return policy::backoff(attempt, p.backoff, p.factor, p.max_backoff, retry_after, p.jitter,
-                               std::hash<std::string>{}(message_id));
+                               stable_hash(message_id));
     }
 
     // Applies the outcome of the action at the current node.
@@ -241,11 +252,16 @@ struct Executor::Impl {
                 break;
         }
         switch (out.status) {
-            case ActionOutcome::Status::ok:
-                update_inflight(a, batch, "succeeded", "", out.output);
-                a.scope["steps"][step.id] = {{"status", "succeeded"}, {"output", out.output}};
+            case ActionOutcome::Status::ok: {
+                json& state = a.scope["steps"][step.id];
+                std::string variant = state.is_object() ? state.value("variant", "") : "";
+                update_inflight(a, batch, "succeeded", variant.empty() ? "" : "variant " + variant,
+                                out.output);
+                state = {{"status", "succeeded"}, {"output", out.output}};
+                if (!variant.empty()) state["variant"] = variant;
                 go_to(a, node.next);
                 return;
+            }
             case ActionOutcome::Status::rate_limited: {
                 Millis wait = out.retry_after > Millis{0} ? out.retry_after : Millis{60'000};
                 std::int64_t due = now + wait.count();
@@ -480,6 +496,34 @@ struct Executor::Impl {
         return false;
     }
 
+    // The variant this run gets at this step: sticky steps reuse the name an earlier step gave
+    // the run; otherwise a weighted draw from the run id and step id (the same on every attempt
+    // and replay, so a retry never switches variant).
+    const model::Step::Variant* choose_variant(const Active& a, const model::Node& node) const {
+        const model::Step& step = *node.step;
+        if (step.variants.empty()) return nullptr;
+        if (step.sticky_variant) {
+            const json& steps = a.scope["steps"];
+            for (const auto& other : a.wf->program.nodes) {
+                if (other.step == &step) break;
+                auto it = steps.find(other.step->id);
+                if (it == steps.end() || !it->is_object() || !it->contains("variant")) continue;
+                std::string name = (*it)["variant"];
+                for (const auto& v : step.variants)
+                    if (v.name == name) return &v;
+            }
+        }
+        double total = 0;
+        for (const auto& v : step.variants) total += v.weight;
+        std::uint64_t h = stable_hash(a.run.id + "/" + step.id);
+        double x = static_cast<double>(h % 1'000'000) / 1'000'000.0 * total;
+        for (const auto& v : step.variants) {
+            if (x < v.weight) return &v;
+            x -= v.weight;
+        }
+        return &step.variants.back();
+    }
+
     // wait_for: the first visit starts waiting (until the timeout; an event for the contact
     // wakes the run early); later visits look for a matching event since the wait began.
     // Returns true when the run must leave the advance loop (it keeps waiting).
@@ -563,7 +607,14 @@ struct Executor::Impl {
             stop(a, batch, RunStatus::waiting, due);
             return true;
         }
-        json input = expr::render_value(step.with, a.scope);
+        json with = step.with;
+        std::string variant;
+        if (const model::Step::Variant* v = choose_variant(a, node)) {
+            variant = v->name;
+            for (const auto& [k, val] : v->with.items()) with[k] = val;
+            a.scope["steps"][step.id]["variant"] = variant;
+        }
+        json input = expr::render_value(with, a.scope);
         auto problems = schemas.check(kind, spec->input_schema, input);
         if (!problems.empty()) {
             std::string msg = "invalid input for " + kind + ": " + problems.front();
@@ -572,7 +623,8 @@ struct Executor::Impl {
         }
         if (a.run.message_id.empty())
             a.run.message_id = a.run.id + "." + step.id + "." + std::to_string(a.run.next_seq);
-        a.run.inflight_seq = record(a, batch, step, kind, "started", "", nullptr, false);
+        a.run.inflight_seq = record(a, batch, step, kind, "started",
+                                    variant.empty() ? "" : "variant " + variant, nullptr, false);
         a.plugin = plugin;
         a.request = request_for(a, input);
         a.request.started_at_ms = now_ms();

@@ -117,6 +117,18 @@ struct Step {
     std::vector<std::string> wait_events;
     std::chrono::milliseconds timeout{0};
 
+    // action: A/B/n variants. Each run gets one, by weight, recorded with the step; its `with`
+    // is merged over the step's. sticky: reuse the variant name an earlier step gave this run.
+    struct Variant {
+        std::string name;
+        double weight = 1;
+        json with = json::object();
+        std::map<std::string, SourcePos> with_pos;
+        SourcePos pos;
+    };
+    std::vector<Variant> variants;
+    bool sticky_variant = false;
+
     // action: false exempts it from the workflow's send window (`window: false`)
     bool in_window = true;
 

@@ -37,7 +37,7 @@ struct EventOutcome {
 EventOutcome record_contact_event(store::Store& store, const std::string& contact,
                                   const std::string& type, std::string event_id,
                                   std::int64_t occurred_at, const json& data,
-                                  const Clock& clock);
+                                  const Clock& clock, const std::string& message_id = {});
 
 // Adds `text` (an email, "@domain" or a domain, a phone, a LinkedIn URL) to the suppression
 // list. Returns the entry as stored, or std::nullopt with the reason in `why`.
