@@ -590,6 +590,13 @@ const model::ActionSpec* PluginHost::find_action(const std::string& plugin,
     return p ? p->action(action) : nullptr;
 }
 
+std::vector<std::string> PluginHost::action_names(const std::string& plugin) const {
+    std::vector<std::string> out;
+    if (auto* p = find(plugin))
+        for (const auto& a : p->manifest().actions) out.push_back(a.name);
+    return out;
+}
+
 std::vector<std::string> PluginHost::plugin_names() const {
     std::vector<std::string> out;
     for (const auto& p : impl_->plugins) out.push_back(p->man.name);

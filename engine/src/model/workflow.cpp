@@ -124,6 +124,9 @@ struct Entry {
 };
 
 class Loader {
+    bool sequence_keys_ = false;  // parsing a `sequence:` item: `day` keys belong to it
+    std::set<std::string> used_sequence_ids_;
+
   public:
     Loader(std::string file) : file_(std::move(file)) {}
 
@@ -263,9 +266,10 @@ class Loader {
         auto es = entries(root);
         check_keys(es,
                    {"name", "version", "description", "inputs", "schedule", "stop_on",
-                    "enrollment", "steps"},
+                    "enrollment", "steps", "sequence"},
                    "workflow", rootp);
         const Entry* steps = nullptr;
+        const Entry* sequence = nullptr;
         bool have_name = false, have_version = false;
         for (const auto& e : es) {
             if (e.key == "name") {
@@ -296,12 +300,20 @@ class Loader {
                 parse_enrollment(e, wf.enrollment, rootp);
             } else if (e.key == "steps") {
                 steps = &e;
+            } else if (e.key == "sequence") {
+                sequence = &e;
             }
         }
         if (!have_name) error(rootp, "missing required key 'name'");
         if (!have_version) error(rootp, "missing required key 'version'");
-        if (!steps) {
-            error(rootp, "missing required key 'steps'");
+        if (sequence && steps) {
+            error(pos(sequence->key_node, rootp),
+                  "a workflow has either 'steps' or 'sequence', not both");
+        } else if (sequence) {
+            parse_sequence(*sequence, wf, rootp);
+            assign_ids(wf);
+        } else if (!steps) {
+            error(rootp, "missing required key 'steps' (or 'sequence')");
         } else if (!steps->value.IsSequence()) {
             error(pos(steps->value, pos(steps->key_node)),
                   "'steps' must be a list of steps, got " + kind_name(steps->value));
@@ -621,6 +633,92 @@ class Loader {
         return (n[0] == 'a' || n[0] == 'i' || n[0] == 'o' ? "an " : "a ") + n;
     }
 
+    // The sequence form, for ops teams: channel steps at day offsets.
+    //   sequence:
+    //     - day: 0
+    //       uses: sendgrid.send
+    //       with: {...}
+    //     - day: 3            (or business_day: 3)
+    //       uses: ...
+    // compiles into core steps: each step, preceded by a wait for the days since the previous
+    // one. Stop rules keep their defaults (replied, bounced, unsubscribed).
+    void parse_sequence(const Entry& e, Workflow& wf, const SourcePos& rootp) {
+        SourcePos kp = pos(e.key_node, rootp);
+        if (!e.value.IsSequence() || e.value.size() == 0) {
+            error(pos(e.value, kp), "'sequence' must be a non-empty list of steps with a 'day'");
+            return;
+        }
+        int previous = -1;
+        bool business = false, calendar = false;
+        for (const auto& item : e.value) {
+            SourcePos ip = pos(item, kp);
+            if (!item.IsMap()) {
+                error(ip, "a sequence step is a mapping with 'day' and 'uses', got " +
+                              kind_name(item));
+                continue;
+            }
+            // The day offset, then the step itself (read in place, so positions stay exact;
+            // the day keys are allowed there through sequence_keys_).
+            int day = -1;
+            SourcePos dp = ip;
+            for (const char* key : {"day", "business_day"}) {
+                if (!item[key]) continue;
+                dp = pos(item[key], ip);
+                json v = item[key].IsScalar() ? plain_scalar(item[key].Scalar()) : json();
+                if (!v.is_number_integer() || v.get<long long>() < 0 || v.get<long long>() > 3650)
+                    error(dp, std::string("'") + key + "' must be a whole number of days from 0");
+                else
+                    day = v.get<int>();
+                (std::string(key) == "day" ? calendar : business) = true;
+            }
+            if (business && calendar) {
+                error(dp, "use either 'day' or 'business_day' in one sequence, not both");
+                business = false;
+            }
+            if (day < 0) {
+                if (!item["day"] && !item["business_day"])
+                    error(ip, "a sequence step needs a 'day' (0 for the first)");
+                continue;
+            }
+            if (day < previous) {
+                error(dp, "days must not go back: " + std::to_string(day) + " after " +
+                              std::to_string(previous));
+                continue;
+            }
+            if (previous >= 0 && day > previous) {
+                Step w;
+                w.kind = StepKind::wait;
+                w.pos = dp;
+                if (business)
+                    w.wait_business_days = day - previous;
+                else
+                    w.wait_for = std::chrono::hours(24 * (day - previous));
+                wf.steps.push_back(std::move(w));
+            }
+            previous = day;
+            Step st;
+            st.pos = ip;
+            sequence_keys_ = true;
+            bool parsed = parse_step(item, st);
+            sequence_keys_ = false;
+            if (parsed) {
+                if (!st.id_given) {  // "day3" reads better than "sendgrid_send_2" in timelines
+                    std::string base = (business ? "business_day" : "day") + std::to_string(day);
+                    std::string id = base;
+                    for (int n = 2; used_sequence_ids_.count(id); ++n)
+                        id = base + "_" + std::to_string(n);
+                    used_sequence_ids_.insert(id);
+                    st.id = id;
+                    st.id_given = true;
+                }
+                if (st.kind != StepKind::action)
+                    error(ip, "a sequence step is a channel step ('uses'); use 'steps' for " +
+                                  std::string(to_string(st.kind)) + " steps");
+                wf.steps.push_back(std::move(st));
+            }
+        }
+    }
+
     void parse_steps(const YAML::Node& seq, std::vector<Step>& out, const SourcePos& ctx) {
         for (const auto& item : seq) {
             Step s;
@@ -645,7 +743,14 @@ class Loader {
             "set", "if",   "then", "else",  "wait",     "lua",  "exit", "window",
             "wait_for", "timeout", "variants", "sticky"};
         auto es = entries(item);
-        check_keys(es, all_keys, "step", s.pos);
+        if (sequence_keys_) {
+            std::vector<std::string> keys = all_keys;
+            keys.push_back("day");
+            keys.push_back("business_day");
+            check_keys(es, keys, "sequence step", s.pos);
+        } else {
+            check_keys(es, all_keys, "step", s.pos);
+        }
 
         const Entry* kind = nullptr;
         for (const auto& e : es) {

@@ -125,6 +125,7 @@ public:
     const model::ActionSpec* find_action(const std::string& plugin,
                                          const std::string& action) const override;
     std::vector<std::string> plugin_names() const override;
+    std::vector<std::string> action_names(const std::string& plugin) const override;
 
     // The default plugin path: $RELANCE_PLUGIN_PATH (colon-separated) if set, else the
     // "plugins" directory next to the running executable and <prefix>/lib/relance/plugins.
