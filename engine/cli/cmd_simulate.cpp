@@ -20,6 +20,7 @@ struct SimulateArgs {
     int days = 14;
     std::string start;
     int show = 1000;
+    std::string scenario;
 };
 
 // "d3 09:00": day offset from the start and time of day (UTC).
@@ -66,7 +67,8 @@ void print_text(const runtime::SimulationReport& r, int show) {
         std::cout << std::left << std::setw(static_cast<int>(width)) << l.lead << line.str()
                   << "  -> " << store::to_string(l.status);
         if (l.finished_at) std::cout << " " << when(*l.finished_at, r.start);
-        if (l.status == store::RunStatus::paused || l.status == store::RunStatus::failed)
+        if (l.status == store::RunStatus::paused || l.status == store::RunStatus::failed ||
+            l.reason.rfind("stopped", 0) == 0)
             std::cout << ": " << l.reason;
         std::cout << "\n";
     }
@@ -87,6 +89,28 @@ void print_text(const runtime::SimulationReport& r, int show) {
             first = false;
         }
     std::cout << (first ? "none" : "") << "; " << r.stats.actions << " action call(s)\n";
+    bool variants = false;
+    for (const auto& v : r.variants) variants |= !v.variant.empty();
+    if (variants) {
+        std::cout << "\n" << std::left << std::setw(24) << "STEP" << std::setw(12) << "VARIANT"
+                  << std::right << std::setw(7) << "SENT" << "  EVENTS\n";
+        for (const auto& v : r.variants) {
+            if (v.variant.empty()) continue;
+            std::cout << std::left << std::setw(24) << v.step_id << std::setw(12) << v.variant
+                      << std::right << std::setw(7) << v.sent << " ";
+            for (const auto& [type, n] : v.events) std::cout << " " << type << " " << n;
+            std::cout << "\n";
+        }
+    }
+    if (!r.deferrals.empty()) {
+        std::cout << "\ndeferrals:\n";
+        for (const auto& [why, n] : r.deferrals) std::cout << "  " << n << "  " << why << "\n";
+    }
+    if (!r.events.empty()) {
+        std::cout << "\nscenario events:";
+        for (const auto& [type, n] : r.events) std::cout << " " << type << " " << n;
+        std::cout << "\n";
+    }
 }
 
 nlohmann::json to_json(const runtime::SimulationReport& r) {
@@ -122,7 +146,9 @@ nlohmann::json to_json(const runtime::SimulationReport& r) {
             {"rejected", r.started.rejected.size()},
             {"leads", leads},
             {"steps", steps},
-            {"actions", r.stats.actions}};
+            {"actions", r.stats.actions},
+            {"deferrals", r.deferrals},
+            {"events", r.events}};
 }
 
 int simulate(const SimulateArgs& args) {
@@ -148,6 +174,14 @@ int simulate(const SimulateArgs& args) {
     if (!records) return kInvalid;
     runtime::SimulationOptions options;
     options.days = args.days;
+    if (!args.scenario.empty()) {
+        try {
+            options.scenario = runtime::Scenario::load(args.scenario);
+        } catch (const std::invalid_argument& e) {
+            std::cerr << "error: scenario " << e.what() << "\n";
+            return kInvalid;
+        }
+    }
     auto report = runtime::simulate(*store, *host, clock, *wf, records->records, records->where,
                                     options);
     if (global_options().json)
@@ -172,6 +206,10 @@ void register_simulate(CLI::App& app) {
     cmd->add_option("--start", args.start, "virtual start time, e.g. 2026-01-05T09:00:00Z "
                                            "(default: today 09:00 UTC)");
     cmd->add_option("--show", args.show, "print at most this many leads")->capture_default_str();
+    cmd->add_option("--scenario", args.scenario,
+                    "how contacts react (YAML): probabilities and delays of delivered, opened, "
+                    "replied, bounced... per step, with a seed")
+        ->check(CLI::ExistingFile);
     cmd->callback([] { set_exit(guarded([] { return simulate(args); })); });
 }
 

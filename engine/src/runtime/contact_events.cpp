@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 
 namespace relance::runtime {
@@ -31,7 +32,8 @@ std::string content_id(const std::string& text) {
     return out;
 }
 
-// Each workflow version a contact's runs are on, loaded once per call.
+// Workflow versions a contact's runs are on, parsed once per process: versions are immutable and
+// known by the hash of their text, so the cache is keyed by that hash (safe across stores).
 class Versions {
 public:
     explicit Versions(store::Store& store) : store_(store) {}
@@ -41,24 +43,31 @@ public:
     };
     // nullptr when the version is missing or no longer loads.
     const Loaded* of(std::int64_t version_id) {
-        auto it = cache_.find(version_id);
-        if (it != cache_.end()) return it->second.get();
-        std::unique_ptr<Loaded> loaded;
-        if (auto v = store_.get_workflow_version(version_id)) {
+        auto v = store_.get_workflow_version(version_id);
+        if (!v) return nullptr;
+        static std::mutex m;
+        static std::map<std::string, std::shared_ptr<const Loaded>> cache;
+        std::lock_guard g(m);
+        auto it = cache.find(v->sha256);
+        if (it == cache.end()) {
+            std::shared_ptr<Loaded> loaded;
             try {
-                loaded = std::make_unique<Loaded>();
+                loaded = std::make_shared<Loaded>();
                 loaded->workflow = model::load_workflow_text(v->source, v->file);
                 loaded->program = model::compile(loaded->workflow);
             } catch (const std::exception&) {
                 loaded.reset();
             }
+            if (cache.size() > 1000) cache.clear();  // bounded; refilled on demand
+            it = cache.emplace(v->sha256, std::move(loaded)).first;
         }
-        return cache_.emplace(version_id, std::move(loaded)).first->second.get();
+        held_.push_back(it->second);  // keeps it alive for this call even if the cache clears
+        return it->second.get();
     }
 
 private:
     store::Store& store_;
-    std::map<std::int64_t, std::unique_ptr<Loaded>> cache_;
+    std::vector<std::shared_ptr<const Loaded>> held_;
 };
 
 bool contains(const std::vector<std::string>& list, const std::string& item) {

@@ -1,3 +1,4 @@
+#include <relance/runtime/contact_events.hpp>
 #include <relance/runtime/simulate.hpp>
 
 #include <algorithm>
@@ -16,11 +17,57 @@ SimulationReport simulate(store::Store& store, host::PluginHost& host, VirtualCl
     report.started = start_runs(store, wf, records, where, clock);
 
     Executor executor(store, host, clock, options.executor);
+    // Scenario events waiting for their time, and how far the outbox has been read.
+    std::multimap<std::int64_t, std::pair<std::string, std::string>> pending;  // at -> (type, msg)
+    std::map<std::string, std::string> contact_of_run;
+    std::int64_t outbox_seen = 0;
     for (;;) {
         executor.run_due();
-        auto next = store.next_due();
-        if (!next || *next > report.end) break;
-        clock.set(from_unix_ms(*next));
+        if (options.scenario) {
+            for (const auto& sent : store.sandbox_since("outbox", outbox_seen, 1 << 30)) {
+                outbox_seen = sent.id;
+                std::string msg = sent.entry.value("engine_msg_id", "");
+                std::string run = sent.entry.value("engine_run_id", "");
+                auto first = msg.find('.'), last = msg.rfind('.');
+                if (msg.empty() || first == last) continue;
+                std::string step = msg.substr(first + 1, last - first - 1);
+                for (const auto& [type, after] : options.scenario->draw(step, msg))
+                    pending.emplace(sent.recorded_at + after.count(), std::make_pair(type, msg));
+            }
+        }
+        // Deliver scenario events in time order until a run comes due; only then run the
+        // executor again (a claim per event would cost more than the event itself).
+        bool run_now = false;
+        for (;;) {
+            auto next_run = store.next_due();
+            bool event_first =
+                !pending.empty() && (!next_run || pending.begin()->first <= *next_run);
+            if (!event_first) {
+                if (!next_run || *next_run > report.end) break;
+                clock.set(from_unix_ms(*next_run));
+                run_now = true;
+                break;
+            }
+            auto [at, what] = *pending.begin();
+            if (at > report.end) break;
+            pending.erase(pending.begin());
+            clock.set(from_unix_ms(at));
+            const std::string& msg = what.second;
+            std::string run = msg.substr(0, msg.find('.'));
+            auto& contact = contact_of_run[run];
+            if (contact.empty())
+                if (auto r = store.get_run(run)) contact = r->contact_key;
+            if (contact.empty()) continue;
+            auto out = record_contact_event(store, contact, what.first,
+                                            "sim:" + what.first + ":" + msg, at,
+                                            nlohmann::json::object(), clock, msg);
+            ++report.events[what.first];
+            if (!out.woken.empty()) {
+                run_now = true;
+                break;
+            }
+        }
+        if (!run_now) break;
     }
     report.stats = executor.stats();
     report.counts = store.count_runs();
@@ -56,6 +103,12 @@ SimulationReport simulate(store::Store& store, host::PluginHost& host, VirtualCl
         lead.reason = run.reason;
         if (store::is_terminal(run.status)) lead.finished_at = run.updated_at;
         for (const auto& s : store.list_steps(run.id)) {
+            if (s.status == "deferred") {
+                // The reason, without the times: "outside the send window", "circuit open..."
+                std::string why = s.detail.substr(0, s.detail.find_first_of(":;'"));
+                while (!why.empty() && why.back() == ' ') why.pop_back();
+                ++report.deferrals[why];
+            }
             auto it = index.find(s.step_id);
             if (it != index.end()) {
                 auto& t = report.steps[it->second];
@@ -76,6 +129,7 @@ SimulationReport simulate(store::Store& store, host::PluginHost& host, VirtualCl
         }
         report.leads.push_back(std::move(lead));
     }
+    report.variants = workflow_stats(store, wf.name);
     // Leads in input order (run ids are random).
     std::map<std::string, std::size_t> order;
     for (std::size_t i = 0; i < report.started.started.size(); ++i)

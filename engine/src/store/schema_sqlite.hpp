@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS runs (
 -- The due-time index: only runs that can become due are in it.
 CREATE INDEX IF NOT EXISTS runs_due ON runs (due_at) WHERE status IN ('ready', 'waiting');
 CREATE INDEX IF NOT EXISTS runs_status ON runs (status, created_at);
-CREATE INDEX IF NOT EXISTS runs_contact ON runs (contact_key) WHERE contact_key <> '';
+CREATE INDEX IF NOT EXISTS runs_contact ON runs (contact_key, status);
 
 CREATE TABLE IF NOT EXISTS steps (
   run_id      TEXT NOT NULL REFERENCES runs(id),

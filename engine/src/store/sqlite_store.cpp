@@ -72,6 +72,16 @@ Run read_run(SQLite::Statement& st) {
     return r;
 }
 
+SandboxEntry read_sandbox(SQLite::Statement& st) {
+    SandboxEntry e;
+    e.id = st.getColumn(0).getInt64();
+    e.plugin = st.getColumn(1).getString();
+    e.box = st.getColumn(2).getString();
+    e.recorded_at = st.getColumn(3).getInt64();
+    e.entry = parse_json_column(st.getColumn(4));
+    return e;
+}
+
 StepRecord read_step(SQLite::Statement& st) {
     StepRecord s;
     s.run_id = st.getColumn(0).getString();
@@ -193,8 +203,11 @@ public:
         std::vector<Run> out;
         SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
         SQLite::Statement st(
+            // INDEXED BY: the planner otherwise prefers runs_status and scans every waiting run;
+            // the due-time index makes a claim cost the claimed rows only.
             db_, std::string("UPDATE runs SET lease_owner=?, lease_until=? WHERE id IN ("
-                             "SELECT id FROM runs WHERE status IN ('ready','waiting') AND "
+                             "SELECT id FROM runs INDEXED BY runs_due WHERE status IN "
+                             "('ready','waiting') AND "
                              "due_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
                              "ORDER BY due_at LIMIT ?) RETURNING ") +
                      kRunColumns);
@@ -210,8 +223,9 @@ public:
 
     std::optional<std::int64_t> next_due() override {
         std::lock_guard g(m_);
-        SQLite::Statement st(
-            db_, "SELECT MIN(due_at) FROM runs WHERE status IN ('ready','waiting')");
+        SQLite::Statement st(db_,
+                             "SELECT due_at FROM runs INDEXED BY runs_due WHERE status IN "
+                             "('ready','waiting') ORDER BY due_at LIMIT 1");
         if (st.executeStep()) return optional_int(st.getColumn(0));
         return std::nullopt;
     }
@@ -541,6 +555,20 @@ public:
         st.exec();
     }
 
+    std::vector<SandboxEntry> sandbox_since(const std::string& box, std::int64_t after_id,
+                                            int limit) override {
+        std::lock_guard g(m_);
+        SQLite::Statement st(db_,
+                             "SELECT id, plugin, box, recorded_at, entry FROM sandbox_records "
+                             "WHERE box=? AND id>? ORDER BY id LIMIT ?");
+        st.bind(1, box);
+        st.bind(2, static_cast<int64_t>(after_id));
+        st.bind(3, limit);
+        std::vector<SandboxEntry> out;
+        while (st.executeStep()) out.push_back(read_sandbox(st));
+        return out;
+    }
+
     std::vector<SandboxEntry> list_sandbox(const std::string& plugin, const std::string& box,
                                            int limit) override {
         std::lock_guard g(m_);
@@ -554,15 +582,7 @@ public:
         if (!plugin.empty()) st.bind(i++, plugin);
         st.bind(i, limit);
         std::vector<SandboxEntry> out;
-        while (st.executeStep()) {
-            SandboxEntry e;
-            e.id = st.getColumn(0).getInt64();
-            e.plugin = st.getColumn(1).getString();
-            e.box = st.getColumn(2).getString();
-            e.recorded_at = st.getColumn(3).getInt64();
-            e.entry = parse_json_column(st.getColumn(4));
-            out.push_back(std::move(e));
-        }
+        while (st.executeStep()) out.push_back(read_sandbox(st));
         std::reverse(out.begin(), out.end());
         return out;
     }

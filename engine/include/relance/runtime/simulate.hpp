@@ -8,8 +8,12 @@
 #include <relance/runtime/clock.hpp>
 #include <relance/runtime/executor.hpp>
 #include <relance/runtime/runs.hpp>
+#include <relance/runtime/scenario.hpp>
+#include <relance/runtime/stats.hpp>
 #include <relance/store/store.hpp>
 
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +22,7 @@ namespace relance::runtime {
 struct SimulationOptions {
     int days = 14;
     ExecutorOptions executor;
+    std::optional<Scenario> scenario;  // how contacts react; none: nobody reacts
 };
 
 struct SimulatedStep {
@@ -52,6 +57,9 @@ struct SimulationReport {
     std::vector<StepTotals> steps;  // in program order
     store::RunCounts counts;
     ExecutorStats stats;
+    std::vector<StepStats> variants;               // per step and variant (relance stats)
+    std::map<std::string, std::int64_t> deferrals;  // timeline "deferred" lines, by reason
+    std::map<std::string, std::int64_t> events;     // scenario events recorded, by type
 };
 
 // Starts one run per record at clock.now() and executes until `days` have passed or nothing is

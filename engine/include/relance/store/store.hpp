@@ -211,6 +211,9 @@ public:
 
     virtual void record_sandbox(const std::string& plugin, const std::string& box,
                                 const json& entry, std::int64_t now) = 0;
+    // Entries of `box` recorded after entry id `after_id`, oldest first, at most `limit`.
+    virtual std::vector<SandboxEntry> sandbox_since(const std::string& box, std::int64_t after_id,
+                                                    int limit) = 0;
     // The newest `limit` entries, oldest first; empty plugin or box means any.
     virtual std::vector<SandboxEntry> list_sandbox(const std::string& plugin,
                                                    const std::string& box, int limit) = 0;

@@ -1,0 +1,38 @@
+// Simulation scenarios: how contacts react to each message (delivered, opened, replied,
+// bounced...), with probabilities and delays, per step or by default, drawn from a seed so the
+// same scenario gives the same simulation every time.
+#pragma once
+
+#include <relance/runtime/clock.hpp>
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace relance::runtime {
+
+struct Reaction {
+    double p = 0;       // probability, 0..1
+    Millis after{0};    // delay after the send
+};
+
+struct Scenario {
+    std::uint64_t seed = 1;
+    std::map<std::string, Reaction> defaults;                         // by event type
+    std::map<std::string, std::map<std::string, Reaction>> by_step;  // step id -> type -> ...
+
+    // {"seed": 42, "default": {"opened": {"p": 0.5, "after": "6h"}}, "steps": {"intro": {...}}}
+    // Throws std::invalid_argument naming the field ("steps.intro.replied.p: ...").
+    static Scenario parse(const nlohmann::json& spec);
+    // YAML or JSON file.
+    static Scenario load(const std::string& path);
+
+    // The events a message causes: a bounce excludes everything else; other types are drawn
+    // independently. Deterministic in (seed, message id).
+    std::vector<std::pair<std::string, Millis>> draw(const std::string& step_id,
+                                                     const std::string& message_id) const;
+};
+
+}  // namespace relance::runtime

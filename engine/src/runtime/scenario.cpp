@@ -1,0 +1,135 @@
+#include <relance/model/workflow.hpp>
+#include <relance/runtime/scenario.hpp>
+
+#include <yaml-cpp/yaml.h>
+
+#include <stdexcept>
+
+namespace relance::runtime {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::uint64_t mix(std::uint64_t x) {  // splitmix64
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+std::uint64_t fnv(const std::string& s) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+std::map<std::string, Reaction> parse_reactions(const json& spec, const std::string& where) {
+    std::map<std::string, Reaction> out;
+    if (!spec.is_object()) throw std::invalid_argument(where + ": expected a mapping of event types");
+    for (const auto& [type, r] : spec.items()) {
+        std::string at = where + "." + type;
+        Reaction reaction;
+        if (r.is_number()) {
+            reaction.p = r.get<double>();
+        } else if (r.is_object()) {
+            if (!r.contains("p") || !r["p"].is_number())
+                throw std::invalid_argument(at + ".p: a probability from 0 to 1 is required");
+            reaction.p = r["p"].get<double>();
+            if (r.contains("after")) {
+                auto d = r["after"].is_string()
+                             ? model::parse_duration(r["after"].get<std::string>())
+                             : std::nullopt;
+                if (!d) throw std::invalid_argument(at + ".after: a duration like 30m, 6h, 2d");
+                reaction.after = *d;
+            }
+        } else {
+            throw std::invalid_argument(at + ": expected {p, after} or a probability");
+        }
+        if (reaction.p < 0 || reaction.p > 1)
+            throw std::invalid_argument(at + ".p: must be between 0 and 1");
+        out[type] = reaction;
+    }
+    return out;
+}
+
+json yaml_to_json(const YAML::Node& n) {
+    if (n.IsMap()) {
+        json o = json::object();
+        for (const auto& kv : n) o[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+        return o;
+    }
+    if (n.IsSequence()) {
+        json a = json::array();
+        for (const auto& x : n) a.push_back(yaml_to_json(x));
+        return a;
+    }
+    if (!n.IsDefined() || n.IsNull()) return nullptr;
+    if (n.Tag() == "?") {
+        json v = json::parse(n.Scalar(), nullptr, false);
+        if (!v.is_discarded() && (v.is_number() || v.is_boolean())) return v;
+    }
+    return n.Scalar();
+}
+
+}  // namespace
+
+Scenario Scenario::parse(const json& spec) {
+    if (!spec.is_object()) throw std::invalid_argument("scenario: expected a mapping");
+    Scenario s;
+    for (const auto& [key, value] : spec.items()) {
+        if (key == "seed") {
+            if (!value.is_number_integer()) throw std::invalid_argument("seed: a whole number");
+            s.seed = value.get<std::uint64_t>();
+        } else if (key == "default") {
+            s.defaults = parse_reactions(value, "default");
+        } else if (key == "steps") {
+            if (!value.is_object()) throw std::invalid_argument("steps: a mapping of step ids");
+            for (const auto& [step, r] : value.items())
+                s.by_step[step] = parse_reactions(r, "steps." + step);
+        } else {
+            throw std::invalid_argument(key + ": unknown key (seed, default, steps)");
+        }
+    }
+    return s;
+}
+
+Scenario Scenario::load(const std::string& path) {
+    YAML::Node doc;
+    try {
+        doc = YAML::LoadFile(path);
+    } catch (const YAML::Exception& e) {
+        throw std::invalid_argument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                    std::to_string(e.mark.column + 1) + ": " + e.msg);
+    }
+    try {
+        return parse(yaml_to_json(doc));
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(path + ": " + e.what());
+    }
+}
+
+std::vector<std::pair<std::string, Millis>> Scenario::draw(const std::string& step_id,
+                                                           const std::string& message_id) const {
+    std::map<std::string, Reaction> reactions = defaults;
+    if (auto it = by_step.find(step_id); it != by_step.end())
+        for (const auto& [type, r] : it->second) reactions[type] = r;
+    std::vector<std::pair<std::string, Millis>> out;
+    std::uint64_t state = mix(seed ^ fnv(message_id));
+    auto roll = [&](const std::string& type) {
+        state = mix(state ^ fnv(type));
+        return static_cast<double>(state >> 11) / static_cast<double>(1ull << 53);
+    };
+    if (auto b = reactions.find("bounced"); b != reactions.end() && roll("bounced") < b->second.p) {
+        out.emplace_back("bounced", b->second.after);
+        return out;
+    }
+    for (const auto& [type, r] : reactions)
+        if (type != "bounced" && roll(type) < r.p) out.emplace_back(type, r.after);
+    return out;
+}
+
+}  // namespace relance::runtime
