@@ -4,16 +4,15 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
+#include <map>
+#include <memory>
 #include <relance/host/plugin_host.hpp>
 #include <relance/model/workflow.hpp>
 #include <relance/runtime/executor.hpp>
 #include <relance/runtime/runs.hpp>
 #include <relance/store/store.hpp>
-#include <spdlog/spdlog.h>
-
-#include <map>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,7 +25,7 @@ using json = nlohmann::json;
 inline constexpr std::int64_t kT0 = 1'700'000'000'000;  // virtual start, unix ms
 
 class RuntimeEnv {
-public:
+  public:
     explicit RuntimeEnv(std::map<std::string, json> sandbox_config = {},
                         std::map<std::string, json> plugin_config = {})
         : clock(from_unix_ms(kT0)) {
@@ -107,6 +106,22 @@ public:
     std::unique_ptr<host::PluginHost> host;
     std::unique_ptr<runtime::Executor> executor;
 };
+
+// Two emails three days apart, to one contact: the shape most contact tests need.
+inline const char* const kTwoMails = R"(
+name: two_mails
+version: 1
+inputs:
+  email: {type: string, required: true}
+steps:
+  - id: intro
+    uses: sendgrid.send
+    with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: intro, text: hi}
+  - wait: 3d
+  - id: follow_up
+    uses: sendgrid.send
+    with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: follow_up, text: hi}
+)";
 
 // "status1 status2 ..." of a timeline, for readable assertions.
 inline std::string statuses(const std::vector<store::StepRecord>& steps) {

@@ -34,8 +34,8 @@ TEST(Scenario, ParsesAndNamesBadFields) {
 }
 
 TEST(Scenario, DrawsAreDeterministicAndABounceExcludesTheRest) {
-    auto s = Scenario::parse(json::parse(
-        R"({"seed": 1, "default": {"bounced": 0.3, "opened": 0.5, "replied": 0.1}})"));
+    auto s = Scenario::parse(
+        json::parse(R"({"seed": 1, "default": {"bounced": 0.3, "opened": 0.5, "replied": 0.1}})"));
     int bounced = 0, opened = 0;
     for (int i = 0; i < 2000; ++i) {
         std::string msg = "r_" + std::to_string(i) + ".intro.3";
@@ -54,28 +54,14 @@ TEST(Scenario, DrawsAreDeterministicAndABounceExcludesTheRest) {
 
 TEST(Scenario, RepliesStopTheSequenceInSimulate) {
     RuntimeEnv env;
-    const char* yaml = R"(
-name: sim
-version: 1
-inputs:
-  email: {type: string, required: true}
-steps:
-  - id: intro
-    uses: sendgrid.send
-    with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: intro, text: hi}
-  - wait: 3d
-  - id: follow_up
-    uses: sendgrid.send
-    with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: again, text: hi}
-)";
     runtime::SimulationOptions options;
     options.days = 10;
-    options.scenario = Scenario::parse(json::parse(
-        R"({"seed": 3, "steps": {"intro": {"replied": {"p": 1, "after": "1d"}}}})"));
+    options.scenario = Scenario::parse(
+        json::parse(R"({"seed": 3, "steps": {"intro": {"replied": {"p": 1, "after": "1d"}}}})"));
     std::vector<json> leads;
     for (int i = 0; i < 20; ++i) leads.push_back({{"email", "l" + std::to_string(i) + "@x.test"}});
-    auto report = runtime::simulate(*env.store, *env.host, env.clock, env.load(yaml), leads, {},
-                                    options);
+    auto report = runtime::simulate(*env.store, *env.host, env.clock, env.load(kTwoMails), leads,
+                                    {}, options);
     EXPECT_EQ(report.events["replied"], 20);
     EXPECT_EQ(report.counts.by_status[static_cast<int>(store::RunStatus::exited)], 20);
     EXPECT_EQ(env.outbox().size(), 20u);  // intros only: every reply stopped the follow-up

@@ -10,20 +10,6 @@ namespace {
 
 using store::RunStatus;
 
-const char* const kTwoMails = R"(
-name: two_mails
-version: 1
-inputs:
-  email: {type: string, required: true}
-steps:
-  - id: intro
-    uses: sendgrid.send
-    with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: intro, text: hi}
-  - wait: 3d
-  - id: follow_up
-    uses: sendgrid.send
-    with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: follow_up, text: hi}
-)";
 
 std::vector<std::string> subjects_to(RuntimeEnv& env, const std::string& email) {
     std::vector<std::string> out;
