@@ -69,3 +69,34 @@ TEST(Scenario, RepliesStopTheSequenceInSimulate) {
 
 }  // namespace
 }  // namespace relance::test
+
+namespace relance::test {
+namespace {
+
+// The same input and scenario give the same simulation: run ids come from the input, and the
+// scenario is drawn from its seed and the message ids.
+TEST(Scenario, ASimulationIsReproducible) {
+    auto once = [] {
+        RuntimeEnv env;
+        runtime::SimulationOptions options;
+        options.days = 10;
+        options.scenario = Scenario::parse(json::parse(
+            R"({"seed": 9, "default": {"opened": 0.5, "replied": {"p": 0.3, "after": "1d"}}})"));
+        std::vector<json> leads;
+        for (int i = 0; i < 30; ++i)
+            leads.push_back({{"email", "l" + std::to_string(i) + "@x.test"}});
+        auto report = runtime::simulate(*env.store, *env.host, env.clock, env.load(kTwoMails),
+                                        leads, {}, options);
+        std::vector<std::string> out;
+        for (const auto& l : report.leads)
+            out.push_back(l.run_id + ":" + store::to_string(l.status));
+        out.push_back("replied:" + std::to_string(report.events["replied"]));
+        return out;
+    };
+    auto first = once();
+    EXPECT_EQ(first, once());
+    EXPECT_NE(first.back(), "replied:0");
+}
+
+}  // namespace
+}  // namespace relance::test

@@ -4,7 +4,6 @@
 
 #include <openssl/evp.h>
 
-#include <random>
 #include <set>
 #include <stdexcept>
 
@@ -23,14 +22,15 @@ std::string hex(const unsigned char* data, std::size_t n) {
     return out;
 }
 
-// Run ids are random, not derived from the record, so that a record started again after its
-// run finished (a later issue's re-enrollment) gets a distinct id.
-std::string new_run_id() {
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    unsigned char bytes[8];
-    std::uint64_t v = rng();
-    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<unsigned char>(v >> (i * 8));
-    return "r_" + hex(bytes, 8);
+// A run's id is derived from its workflow and idempotency key, which are unique together: the
+// same input gets the same id in every database, so a simulation (whose scenario draws are
+// seeded by message ids, which contain run ids) gives the same result every time.
+std::string run_id_for(const std::string& workflow, const std::string& key) {
+    std::string text = workflow + "\n" + key;
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+    return "r_" + hex(digest, 8);
 }
 
 // Why the workflow's enrollment policy refuses this contact now; empty when it may start.
@@ -108,7 +108,7 @@ StartResult start_runs(store::Store& store, const model::Workflow& wf,
         }
         if (!contact.empty()) enrolled_now.insert(contact);
         store::NewRun r;
-        r.id = new_run_id();
+        r.id = run_id_for(wf.name, key);
         r.workflow_version_id = version_id;
         r.workflow_name = wf.name;
         r.idempotency_key = key;

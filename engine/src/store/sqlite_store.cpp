@@ -179,7 +179,9 @@ public:
             "INSERT INTO runs (id, workflow_version_id, workflow_name, idempotency_key, status, "
             "node, attempt, context, due_at, reason, next_seq, message_id, created_at, "
             "updated_at, contact_key) VALUES (?,?,?,?,'ready',0,1,?,?,'',1,'',?,?,?) "
-            "ON CONFLICT (workflow_name, idempotency_key) DO NOTHING");
+            // Any conflict (the idempotency key, or the id derived from it) means "started
+            // before": nothing is written.
+            "ON CONFLICT DO NOTHING");
         for (const auto& r : runs) {
             ins.bind(1, r.id);
             ins.bind(2, static_cast<int64_t>(r.workflow_version_id));
