@@ -282,3 +282,48 @@ TEST(Enrollment, ActiveAnywhereAndCooldown) {
 
 }  // namespace
 }  // namespace relance::test
+
+namespace relance::test {
+namespace {
+
+// Conditions on history: "opened the intro within 2 days".
+TEST(History, ConditionsSeeWhatTheContactDidAfterEachMessage) {
+    RuntimeEnv env;
+    const char* yaml = R"yaml(
+name: hist
+version: 1
+inputs:
+  email: {type: string, required: true}
+steps:
+  - id: intro
+    uses: sendgrid.send
+    with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: intro, text: hi}
+  - wait: 3d
+  - if: "history.intro ~= nil and history.intro.opened ~= nil and history.intro.opened.first_after_hours <= 48"
+    then:
+      - id: hot
+        uses: sendgrid.send
+        with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: hot, text: hi}
+    else:
+      - id: cold
+        uses: sendgrid.send
+        with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: cold, text: hi}
+)yaml";
+    auto started = env.start(yaml, {json{{"email", "quick@x.test"}}, json{{"email", "late@x.test"}},
+                                    json{{"email", "never@x.test"}}});
+    env.executor->run_due();
+    std::int64_t sent = env.now();
+    auto open = [&](const std::string& who, int hours) {
+        runtime::record_contact_event(*env.store, who, "opened", "", sent + hours * 3'600'000LL,
+                                      json::object(), env.clock);
+    };
+    open("quick@x.test", 10);  // within two days
+    open("late@x.test", 60);   // after two days
+    env.drive();
+    EXPECT_EQ(subjects_to(env, "quick@x.test"), (std::vector<std::string>{"intro", "hot"}));
+    EXPECT_EQ(subjects_to(env, "late@x.test"), (std::vector<std::string>{"intro", "cold"}));
+    EXPECT_EQ(subjects_to(env, "never@x.test"), (std::vector<std::string>{"intro", "cold"}));
+}
+
+}  // namespace
+}  // namespace relance::test

@@ -145,6 +145,39 @@ struct Executor::Impl {
         a.scope["run"] = {{"id", a.run.id},
                           {"workflow", a.wf->workflow.name},
                           {"version", a.wf->workflow.version}};
+        if (a.wf->uses_history) a.scope["history"] = history_of(a.run);
+    }
+
+    // What the contact did after each message of this run, for conditions such as
+    // `history.intro.opened and history.intro.opened.first_after_hours <= 48`:
+    // history.<step>.<event type> = {count, first_after_hours}. An event counts for the step
+    // whose message it names, else for the run's last step sent before it.
+    json history_of(const store::Run& run) {
+        json history = json::object();
+        if (run.contact_key.empty()) return history;
+        struct Sent {
+            std::string step, message_id;
+            std::int64_t at;
+        };
+        std::vector<Sent> sent;
+        for (const auto& s : store.list_steps(run.id))
+            if ((s.status == "succeeded" || s.status == "reconciled") && !s.message_id.empty())
+                sent.push_back({s.step_id, s.message_id, s.finished_at.value_or(s.started_at)});
+        if (sent.empty()) return history;
+        for (const auto& e : store.events_for({run.contact_key}, run.created_at)) {
+            const Sent* to = nullptr;
+            for (const auto& m : sent) {
+                if (!e.message_id.empty() ? m.message_id == e.message_id : m.at <= e.occurred_at)
+                    to = &m;
+            }
+            if (!to) continue;
+            json& h = history[to->step][e.type];
+            double hours = static_cast<double>(e.occurred_at - to->at) / 3'600'000.0;
+            if (!h.is_object()) h = {{"count", 0}, {"first_after_hours", hours}};
+            h["count"] = h["count"].get<int>() + 1;
+            h["first_after_hours"] = std::min(h["first_after_hours"].get<double>(), hours);
+        }
+        return history;
     }
 
     // Serialises the persistent part of the scope without copying it (moves out and back).

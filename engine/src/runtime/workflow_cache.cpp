@@ -16,6 +16,8 @@ const CompiledWorkflow& WorkflowCache::get(std::int64_t version_id) {
     compiled->workflow = model::load_workflow_text(version->source, version->file);
     compiled->program = model::compile(compiled->workflow);
     compiled->schedule = std::make_unique<CompiledSchedule>(compiled->workflow.schedule);
+    // Only workflows that read it pay for loading a contact's history on each claim.
+    compiled->uses_history = version->source.find("history.") != std::string::npos;
     auto& ref = *compiled;
     cache_.emplace(version_id, std::move(compiled));
     return ref;

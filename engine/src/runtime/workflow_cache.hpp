@@ -17,6 +17,7 @@ struct CompiledWorkflow {
     model::Workflow workflow;
     model::Program program;  // points into workflow.steps: keep both together, never copy
     std::unique_ptr<CompiledSchedule> schedule;  // always set; may have no window
+    bool uses_history = false;  // conditions or templates read `history.`: load it per claim
 };
 
 class WorkflowCache {
