@@ -40,6 +40,8 @@ void print_text(const runtime::SimulationReport& r, int show) {
     if (!r.started.skipped.empty())
         std::cout << ", " << r.started.skipped.size() << " skipped by the enrollment policy";
     std::cout << "\n\n";
+    for (const auto& k : r.started.skipped)
+        std::cout << "skipped " << k.where << ": " << k.contact << ": " << k.reason << "\n";
     for (const auto& rej : r.started.rejected)
         for (const auto& p : rej.problems)
             std::cout << "rejected " << rej.where << ": field " << p.field << ": " << p.message

@@ -28,6 +28,13 @@ int add_values(const std::vector<std::string>& values, const std::string& source
         std::string v = raw.substr(0, raw.find(','));  // CSV: the first column
         while (!v.empty() && (v.back() == '\r' || v.back() == ' ')) v.pop_back();
         if (v.empty() || v[0] == '#') continue;
+        if (line == 1 && !where.empty()) {  // a CSV header line names the column: skip it
+            std::string h = v;
+            for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            if (h == "email" || h == "value" || h == "entry" || h == "domain" || h == "phone" ||
+                h == "linkedin" || h == "contact")
+                continue;
+        }
         std::string why;
         auto s = runtime::suppress(*store, v, source, reason, clock, &why);
         if (!s) {

@@ -254,10 +254,12 @@ TEST_F(Cli, EventsAndSuppressionsStopSends) {
     EXPECT_EQ(refused.exit_code, 2);
     EXPECT_NE(refused.err.find("cannot lift"), std::string::npos) << refused.err;
 
-    std::string list = write("block.txt", "@cobalt-bank.test\nnot an entry\n");
+    // A CSV header is skipped; a bad line is named with its line number, the others imported.
+    std::string list = write("block.txt", "email\n@cobalt-bank.test\nnot an entry\n");
     auto imported = relance({"suppress", "import", list});
-    EXPECT_EQ(imported.exit_code, 2);  // one line rejected, named with its line number
-    EXPECT_NE(imported.err.find("block.txt:2"), std::string::npos) << imported.err;
+    EXPECT_EQ(imported.exit_code, 2);
+    EXPECT_NE(imported.err.find("block.txt:3"), std::string::npos) << imported.err;
+    EXPECT_EQ(imported.err.find("block.txt:1"), std::string::npos) << imported.err;
     EXPECT_EQ(relance_json({"suppress", "list"}).size(), 2u);
 
     auto bad = relance({"event", "add", "--contact", "nobody", "--type", "replied"});

@@ -82,3 +82,11 @@ TEST(Sequence, NotTogetherWithSteps) {
 }
 
 }  // namespace
+
+namespace {
+TEST(Sequence, AMisspeltDayKeyIsNamed) {
+    auto ds = load_errors("name: s\nversion: 1\nsequence:\n  - busines_day: 3\n"
+                          "    uses: mail.send\n");
+    EXPECT_TRUE(has_diag(ds, 4, 5, "did you mean 'business_day'")) << dump(ds);
+}
+}  // namespace

@@ -327,3 +327,18 @@ steps:
 
 }  // namespace
 }  // namespace relance::test
+
+namespace relance::test {
+namespace {
+TEST(Enrollment, AnAddressThatCannotBeOneIsRejectedAtStart) {
+    RuntimeEnv env;
+    auto r = env.start(kTwoMails, {json{{"email", "marco@"}}, json{{"email", "ok@x.test"}}});
+    EXPECT_EQ(r.started.size(), 1u);
+    ASSERT_EQ(r.rejected.size(), 1u);
+    ASSERT_EQ(r.rejected[0].problems.size(), 1u);
+    EXPECT_EQ(r.rejected[0].problems[0].field, "email");
+    EXPECT_NE(r.rejected[0].problems[0].message.find("not a valid email"), std::string::npos)
+        << r.rejected[0].problems[0].message;
+}
+}  // namespace
+}  // namespace relance::test

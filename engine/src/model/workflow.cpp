@@ -678,6 +678,11 @@ class Loader {
             if (day < 0) {
                 if (!item["day"] && !item["business_day"])
                     error(ip, "a sequence step needs a 'day' (0 for the first)");
+                Step scratch;  // still read it, for its own mistakes (a misspelt `busines_day`)
+                scratch.pos = ip;
+                sequence_keys_ = true;
+                parse_step(item, scratch);
+                sequence_keys_ = false;
                 continue;
             }
             if (day < previous) {

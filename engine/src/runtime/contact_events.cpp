@@ -93,12 +93,12 @@ std::optional<std::string> contact_key_of(const std::string& text, std::string* 
     return std::string(contacts::to_string(entry->kind)) + ":" + entry->value;
 }
 
-std::string contact_key_from_inputs(const json& inputs) {
+std::string contact_key_from_inputs(const json& inputs, std::vector<std::string>* problems) {
     std::map<std::string, std::string> fields;
     if (inputs.is_object())
         for (const auto& [k, v] : inputs.items())
             if (v.is_string()) fields[k] = v.get<std::string>();
-    auto keys = contacts::identity_keys(contacts::identify(fields, ""));
+    auto keys = contacts::identity_keys(contacts::identify(fields, "", problems));
     return keys.empty() ? std::string{} : keys.front();
 }
 

@@ -99,9 +99,19 @@ StartResult start_runs(store::Store& store, const model::Workflow& wf,
             result.duplicates.push_back(key);
             continue;
         }
-        std::string contact = contact_key_from_inputs(inputs);
         std::string place = i < where.size() && !where[i].empty() ? where[i]
                                                                   : "record " + std::to_string(i + 1);
+        // An address that cannot be one (a@, +33 12) is refused now, naming the column, rather
+        // than failing at the first send.
+        std::vector<std::string> identity_problems;
+        std::string contact = contact_key_from_inputs(inputs, &identity_problems);
+        if (!identity_problems.empty()) {
+            std::vector<model::InputProblem> problems;
+            for (const auto& p : identity_problems)
+                problems.push_back({p.substr(0, p.find(':')), p.substr(p.find(':') + 2)});
+            result.rejected.push_back({i + 1, place, std::move(problems)});
+            continue;
+        }
         if (auto why = enrollment_refusal(store, wf, contact, now, enrolled_now); !why.empty()) {
             result.skipped.push_back({place, contact, why});
             continue;

@@ -18,7 +18,9 @@ using json = nlohmann::json;
 std::optional<std::string> contact_key_of(const std::string& text, std::string* why);
 
 // The key a run's contact is known by, from its inputs (email first, then phone, LinkedIn).
-std::string contact_key_from_inputs(const json& inputs);
+// `problems` receives one line per identifier column holding an invalid value.
+std::string contact_key_from_inputs(const json& inputs,
+                                    std::vector<std::string>* problems = nullptr);
 
 struct EventOutcome {
     bool recorded = false;               // false: this event id was recorded before
