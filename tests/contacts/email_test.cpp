@@ -114,7 +114,7 @@ TEST(NormalizeDomain, Forms) {
     std::string why;
     EXPECT_FALSE(normalize_domain("com", &why));
     EXPECT_NE(why.find("no dot"), std::string::npos) << why;
-    EXPECT_FALSE(normalize_domain("https://acme.com/", &why));
+    EXPECT_FALSE(normalize_domain("https://acme.test/", &why));
     EXPECT_NE(why.find("URL"), std::string::npos) << why;
     EXPECT_FALSE(normalize_domain("bob@acme.com", &why));
     EXPECT_NE(why.find("@"), std::string::npos) << why;

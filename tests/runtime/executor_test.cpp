@@ -303,22 +303,20 @@ steps:
     EXPECT_EQ(s[1].started_at, t0 + 90'000);
 }
 
+// A `call` step that fails once with `status` (then would succeed), with `attempts` allowed,
+// followed by an `after` step.
+std::string failing_call(const std::string& status, int attempts) {
+    return "name: " + status + "\nversion: 1\nsteps:\n  - id: call\n    uses: noop.fail\n"
+           "    with: {status: " + status + ", times: 1}\n    retry: {attempts: " +
+           std::to_string(attempts) + ", backoff: 1m}\n  - id: after\n    set: {ok: true}\n";
+}
+
 // ---------------------------------------------------------------------------------------------
 // 5. Permanent errors are not retried.
 
 TEST(Executor, PermanentErrorAppliesOnErrorAtOnce) {
     RuntimeEnv env;
-    std::string yaml = R"(
-name: permanent
-version: 1
-steps:
-  - id: call
-    uses: noop.fail
-    with: {status: permanent, times: 1}
-    retry: {attempts: 5, backoff: 1m}
-  - id: after
-    set: {ok: true}
-)";
+    std::string yaml = failing_call("permanent", 5);
     auto id = env.start_one(yaml);
     env.executor->run_due();
     auto run = env.run(id);
@@ -343,17 +341,7 @@ steps:
 // ---------------------------------------------------------------------------------------------
 // 6. In doubt: paused for a human, settled with resolve.
 
-const char* const kInDoubt = R"(
-name: doubtful
-version: 1
-steps:
-  - id: call
-    uses: noop.fail
-    with: {status: in_doubt, times: 1}
-    retry: {attempts: 3, backoff: 1m}
-  - id: after
-    set: {ok: true}
-)";
+const std::string kInDoubt = failing_call("in_doubt", 3);
 
 TEST(Executor, InDoubtPausesAndResolveSentMovesOn) {
     RuntimeEnv env;
