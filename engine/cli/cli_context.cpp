@@ -51,7 +51,11 @@ int exit_code() { return g_exit; }
 void add_global_options(CLI::App& app) {
     auto& o = global_options();
     if (const char* db = std::getenv("RELANCE_DB")) o.db = db;
+    if (const char* config = std::getenv("RELANCE_CONFIG")) o.config = config;
     app.add_option("--db", o.db, "SQLite database file (env RELANCE_DB)")->capture_default_str();
+    app.add_option("--config", o.config,
+                   "workspace config file: sender accounts, their limits and pools "
+                   "(env RELANCE_CONFIG)");
     app.add_option("--plugin-path", o.plugin_path,
                    "plugin directory or file; repeatable (env RELANCE_PLUGIN_PATH)");
     app.add_flag("--live", o.live,
@@ -115,6 +119,21 @@ std::unique_ptr<host::PluginHost> load_host(const Clock& clock, store::Store* re
     return host;
 }
 
+std::shared_ptr<const model::Config> workspace_config() {
+    static std::shared_ptr<const model::Config> loaded;
+    static bool done = false;
+    if (done || global_options().config.empty()) return loaded;
+    try {
+        loaded = std::make_shared<const model::Config>(
+            model::load_config_file(global_options().config));
+    } catch (const model::LoadError& e) {
+        for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
+        throw ConfigError("the config file " + global_options().config + " is not valid");
+    }
+    done = true;
+    return loaded;
+}
+
 std::optional<model::Workflow> load_valid_workflow(const std::string& file,
                                                    const host::PluginHost& host) {
     model::Workflow wf;
@@ -125,7 +144,8 @@ std::optional<model::Workflow> load_valid_workflow(const std::string& file,
         return std::nullopt;
     }
     bool errors = false;
-    for (const auto& d : model::validate(wf, model::compile(wf), host)) {
+    auto config = workspace_config();
+    for (const auto& d : model::validate(wf, model::compile(wf), host, config.get())) {
         std::cerr << d.str() << "\n";
         errors |= d.severity == model::Diagnostic::Severity::error;
     }
@@ -155,6 +175,9 @@ void activate_host(host::PluginHost& host) {
 int guarded(const std::function<int()>& body) {
     try {
         return body();
+    } catch (const ConfigError& e) {  // bad input: its diagnostics are printed already
+        std::cerr << "error: " << e.what() << "\n";
+        return kInvalid;
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << "\n";
         return kFailure;

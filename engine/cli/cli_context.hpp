@@ -3,6 +3,7 @@
 #pragma once
 
 #include <relance/host/plugin_host.hpp>
+#include <relance/model/config.hpp>
 #include <relance/model/workflow.hpp>
 #include <relance/runtime/records.hpp>
 #include <relance/store/store.hpp>
@@ -10,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,7 @@ enum Exit : int {
 
 struct GlobalOptions {
     std::string db = "relance.db";
+    std::string config;  // workspace config file (sender accounts); "" = none
     std::vector<std::string> plugin_path;
     bool live = false;
     bool json = false;
@@ -46,8 +49,16 @@ std::unique_ptr<store::Store> open_store(const std::string& path);
 std::unique_ptr<host::PluginHost> load_host(const Clock& clock, store::Store* recorder,
                                             bool quiet_failures = false);
 
-// Loads and validates a workflow file against the loaded plugins, printing every diagnostic
-// (file:line:col) to stderr; std::nullopt when it has errors.
+// The workspace config named by --config (or RELANCE_CONFIG): nullptr when none is named.
+// Loaded once per process. Throws ConfigError (its diagnostics already printed) when the file
+// is unreadable or invalid.
+std::shared_ptr<const model::Config> workspace_config();
+struct ConfigError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Loads and validates a workflow file against the loaded plugins and the workspace config,
+// printing every diagnostic (file:line:col) to stderr; std::nullopt when it has errors.
 std::optional<model::Workflow> load_valid_workflow(const std::string& file,
                                                    const host::PluginHost& host);
 
@@ -72,6 +83,7 @@ void register_bench(CLI::App& app);
 void register_event(CLI::App& app);
 void register_suppress(CLI::App& app);
 void register_stats(CLI::App& app);
+void register_senders(CLI::App& app);
 
 // Sets the exit code a verb's callback produced (CLI11 callbacks return void).
 void set_exit(int code);

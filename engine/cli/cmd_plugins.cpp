@@ -15,6 +15,7 @@ nlohmann::json describe_json(const host::LoadedPlugin& p) {
         actions.push_back({{"name", a.name},
                            {"description", a.description},
                            {"safe_to_repeat", a.safe_to_repeat},
+                           {"channel", a.channel},
                            {"input_schema", a.input_schema},
                            {"output_schema", a.output_schema}});
     return {{"name", m.name},
@@ -87,7 +88,8 @@ int describe_plugin(const std::string& name) {
     if (!m.limits.empty()) std::cout << "limits   " << m.limits.dump() << "\n";
     for (const auto& a : m.actions) {
         std::cout << "\naction " << m.name << "." << a.name
-                  << (a.safe_to_repeat ? "  (safe to repeat)" : "  (not safe to repeat)") << "\n  "
+                  << (a.safe_to_repeat ? "  (safe to repeat)" : "  (not safe to repeat)")
+                  << (a.channel.empty() ? "" : "  channel " + a.channel) << "\n  "
                   << a.description << "\n  input schema:\n"
                   << a.input_schema.dump(2) << "\n";
         if (!a.output_schema.empty()) std::cout << "  output schema:\n" << a.output_schema.dump(2) << "\n";

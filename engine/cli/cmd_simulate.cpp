@@ -176,6 +176,7 @@ int simulate(const SimulateArgs& args) {
     if (!records) return kInvalid;
     runtime::SimulationOptions options;
     options.days = args.days;
+    options.executor.config = workspace_config();
     if (!args.scenario.empty()) {
         try {
             options.scenario = runtime::Scenario::load(args.scenario);

@@ -20,6 +20,7 @@ nlohmann::json to_json(const model::Diagnostic& d) {
 int validate_files(const std::vector<std::string>& files) {
     SystemClock clock;
     auto host = load_host(clock, nullptr);
+    auto config = workspace_config();
     bool failed = false;
     nlohmann::json report = nlohmann::json::array();
     for (const auto& file : files) {
@@ -27,7 +28,7 @@ int validate_files(const std::vector<std::string>& files) {
         try {
             model::Workflow wf = model::load_workflow_file(file);
             model::Program program = model::compile(wf);
-            diags = model::validate(wf, program, *host);
+            diags = model::validate(wf, program, *host, config.get());
         } catch (const model::LoadError& e) {
             diags = e.diagnostics();
         }
@@ -52,7 +53,7 @@ void register_validate(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "validate",
         "check workflow files: syntax, plugin actions and their inputs, template variables, "
-        "unreachable steps; errors name file:line:col");
+        "unreachable steps, senders (with --config); errors name file:line:col");
     static std::vector<std::string> files;
     cmd->add_option("files", files, "workflow files")->required()->check(CLI::ExistingFile);
     cmd->callback([] { set_exit(guarded([] { return validate_files(files); })); });

@@ -53,6 +53,7 @@ int work(const WorkerArgs& args) {
     activate_host(*host);
 
     runtime::ExecutorOptions options;
+    options.config = workspace_config();
     options.concurrency = args.concurrency;
     options.batch_size = args.batch;
     runtime::Executor executor(*store, *host, clock, options);

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     register_event(app);
     register_suppress(app);
     register_stats(app);
+    register_senders(app);
     register_bench(app);
     app.parse_complete_callback(apply_logging);
     try {

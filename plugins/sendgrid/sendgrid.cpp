@@ -22,6 +22,7 @@ const char* const kManifest = R"json({
       "name": "send",
       "description": "Send one email. Not safe to repeat; reconciled through the Email Activity API.",
       "safe_to_repeat": false,
+      "channel": "email",
       "input_schema": {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "type": "object",

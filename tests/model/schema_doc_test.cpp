@@ -45,9 +45,10 @@ json to_json(const YAML::Node& n) {
 
 class SchemaDoc : public ::testing::Test {
 protected:
+    virtual const char* schema_file() const { return "workflow.schema.json"; }
     void SetUp() override {
-        std::ifstream in(kRoot / "docs" / "workflow.schema.json");
-        ASSERT_TRUE(in) << "docs/workflow.schema.json is missing";
+        std::ifstream in(kRoot / "docs" / schema_file());
+        ASSERT_TRUE(in) << "docs/" << schema_file() << " is missing";
         schema_json = json::parse(in);
         valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
         valijson::adapters::NlohmannJsonAdapter adapter(schema_json);
@@ -88,3 +89,21 @@ TEST_F(SchemaDoc, RejectsWhatTheLoaderRejects) {
 }
 
 }  // namespace
+
+// docs/config.schema.json, for the workspace config file.
+class ConfigSchemaDoc : public SchemaDoc {
+protected:
+    const char* schema_file() const override { return "config.schema.json"; }
+};
+
+TEST_F(ConfigSchemaDoc, AcceptsTheShippedConfigAndRejectsTypos) {
+    std::string why;
+    json shipped = to_json(YAML::LoadFile((kRoot / "workflows/config/relance.yaml").string()));
+    EXPECT_TRUE(accepts(shipped, &why)) << why;
+    const char* base = "senders:\n  - {id: a@x.test, channel: email, limits: ";
+    EXPECT_TRUE(accepts(to_json(YAML::Load(std::string(base) + "{daily_cap: 5, min_gap: 90s}}\n"))));
+    EXPECT_FALSE(accepts(to_json(YAML::Load(std::string(base) + "{dialy_cap: 5}}\n"))));
+    EXPECT_FALSE(accepts(to_json(YAML::Load(std::string(base) + "{min_gap: 90 seconds}}\n"))));
+    EXPECT_FALSE(accepts(to_json(YAML::Load("senders:\n  - {id: a@x.test}\n"))));  // no channel
+}
+

@@ -46,6 +46,21 @@ TEST(PickSender, TiesGoToPoolOrder) {
     EXPECT_EQ(pick_sender(pool, all_now, std::nullopt), "a@x.com");
 }
 
+TEST(PickSender, TiesGoToTheLeastLoadedThenPoolOrder) {
+    std::map<std::string, Decision> all_now{
+        {"a@x.com", {t0(), ""}}, {"b@x.com", {t0(), ""}}, {"c@x.com", {t0(), ""}}};
+    std::map<std::string, std::size_t> load{{"a@x.com", 3}, {"b@x.com", 1}, {"c@x.com", 1}};
+    EXPECT_EQ(pick_sender(pool, all_now, std::nullopt, load), "b@x.com");
+    load["b@x.com"] = 2;
+    EXPECT_EQ(pick_sender(pool, all_now, std::nullopt, load), "c@x.com");
+    // Load only breaks ties: an earlier time wins over a lighter load.
+    std::map<std::string, Decision> d{{"a@x.com", {t0(), ""}}, {"b@x.com", {t0() + 1h, "r"}},
+                                      {"c@x.com", {t0() + 1h, "r"}}};
+    EXPECT_EQ(pick_sender(pool, d, std::nullopt, {{"a@x.com", 50}}), "a@x.com");
+    // And the sticky sender wins over both.
+    EXPECT_EQ(pick_sender(pool, all_now, "a@x.com", load), "a@x.com");
+}
+
 TEST(PickSender, SenderWithoutDecisionRanksLast) {
     std::map<std::string, Decision> d{{"c@x.com", {t0() + 9h, "r"}}};
     EXPECT_EQ(pick_sender(pool, d, std::nullopt), "c@x.com");

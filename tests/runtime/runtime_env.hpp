@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <relance/host/plugin_host.hpp>
+#include <relance/model/config.hpp>
 #include <relance/model/workflow.hpp>
 #include <relance/runtime/executor.hpp>
 #include <relance/runtime/runs.hpp>
@@ -47,6 +48,14 @@ class RuntimeEnv {
         host->activate();
         for (const auto& f : host->failures()) ADD_FAILURE() << "plugin refused: " << f.str();
         executor = std::make_unique<runtime::Executor>(*store, *host, clock);
+    }
+
+    // Runs the executor with this workspace config (sender accounts and pools) from now on.
+    void use_config(const std::string& yaml, runtime::ExecutorOptions options = {}) {
+        config = std::make_shared<const model::Config>(
+            model::load_config_text(yaml, "relance.yaml"));
+        options.config = config;
+        executor = std::make_unique<runtime::Executor>(*store, *host, clock, options);
     }
 
     model::Workflow load(const std::string& yaml) {
@@ -105,6 +114,7 @@ class RuntimeEnv {
     std::unique_ptr<store::Store> store;
     std::unique_ptr<host::PluginHost> host;
     std::unique_ptr<runtime::Executor> executor;
+    std::shared_ptr<const model::Config> config;
 };
 
 // Two emails three days apart, to one contact: the shape most contact tests need.

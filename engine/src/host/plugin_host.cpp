@@ -129,6 +129,12 @@ PluginManifest parse_manifest(const char* text) {
                               "\"safe_to_repeat\" must be a boolean");
             spec.safe_to_repeat = it->get<bool>();
         }
+        if (auto it = a.find("channel"); it != a.end()) {
+            if (!it->is_string() || !std::regex_match(it->get<std::string>(), name_pattern()))
+                throw Refused("invalid manifest: " + where +
+                              "\"channel\" must be a lowercase name such as \"email\"");
+            spec.channel = it->get<std::string>();
+        }
         auto in = a.find("input_schema");
         if (in == a.end()) throw Refused("invalid manifest: " + where + "missing \"input_schema\"");
         if (!in->is_object())

@@ -8,6 +8,7 @@
 #ifndef VALIJSON_USE_EXCEPTIONS
 #define VALIJSON_USE_EXCEPTIONS 1
 #endif
+#include <iterator>
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -29,7 +30,8 @@ using detail::join;
 
 namespace {
 
-const std::vector<std::string> kRoots = {"inputs", "contact", "steps", "vars", "run", "history"};
+const std::vector<std::string> kRoots = {"inputs", "contact", "steps", "vars",
+                                         "run",    "history", "sender"};
 
 using detail::pointer_escape;
 
@@ -68,8 +70,9 @@ std::string shown(const json& v) {
 
 class Checker {
   public:
-    Checker(const Workflow& wf, const Program& program, const ActionCatalog& catalog)
-        : wf_(wf), program_(program), catalog_(catalog) {
+    Checker(const Workflow& wf, const Program& program, const ActionCatalog& catalog,
+            const Config* config)
+        : wf_(wf), program_(program), catalog_(catalog), config_(config) {
         std::istringstream in(wf.source);
         for (std::string line; std::getline(in, line);) lines_.push_back(line);
         for (const auto& f : wf.inputs) input_names_.push_back(f.name);
@@ -91,6 +94,9 @@ class Checker {
             warn(SourcePos{wf_.file, 0, 0},
                  "Lua checks skipped: sandbox unavailable (" + lua_init_error_ + ")");
         check_steps(wf_.steps);
+        if (!wf_.senders.empty() && !channel_steps_)
+            warn(wf_.senders_pos, "'senders' has no effect: no step uses an action with a "
+                                  "channel (such as sendgrid.send)");
         for (const auto& id : program_.unreachable) {
             auto it = program_.index_of.find(id);
             if (it == program_.index_of.end()) continue;
@@ -129,6 +135,8 @@ class Checker {
             error(s.on_error.pos, "on_error goto target '" + s.on_error.target +
                                       "' is not a step id" +
                                       did_you_mean(s.on_error.target, step_ids_));
+        sends_from_accounts_ =
+            s.kind == StepKind::action && !(s.senders ? *s.senders : wf_.senders).empty();
         switch (s.kind) {
             case StepKind::action:
                 check_action(s);
@@ -174,8 +182,10 @@ class Checker {
                                   (names.empty() ? "" : " (actions: " + join(names) + ")"));
             return;
         }
+        std::set<std::string> supplied;
+        if (!check_senders(s, *spec, uses, supplied)) return;
         if (s.variants.empty()) {
-            check_with(s, *spec, uses);
+            check_with(s, *spec, uses, supplied);
             return;
         }
         // Each variant's `with` merged over the step's is what a run will send: check each.
@@ -185,8 +195,59 @@ class Checker {
             for (const auto& [k, val] : v.with.items()) merged.with[k] = val;
             for (const auto& [ptr, p] : v.with_pos) merged.with_pos[ptr] = p;
             if (!s.with_pos.count("")) merged.with_pos[""] = v.pos;
-            check_with(merged, *spec, uses + " (variant " + v.name + ")");
+            check_with(merged, *spec, uses + " (variant " + v.name + ")", supplied);
         }
+    }
+
+    // The sender accounts of a channel step: the step's `senders`, else the workflow's. Fills
+    // `supplied` with the input fields every one of them provides (their `with`). Returns false
+    // when the fields cannot be judged (senders named, no config to look them up).
+    bool check_senders(const Step& s, const ActionSpec& spec, const std::string& uses,
+                       std::set<std::string>& supplied) {
+        const std::vector<std::string>& names = s.senders ? *s.senders : wf_.senders;
+        const SourcePos& where = s.senders ? s.senders_pos : wf_.senders_pos;
+        if (spec.channel.empty()) {
+            if (s.senders && !s.senders->empty())
+                error(s.senders_pos, "'" + uses + "' reaches no one (its plugin declares no "
+                                     "channel), so it has no senders");
+            return true;
+        }
+        ++channel_steps_;
+        if (names.empty()) return true;
+        if (!config_) {
+            if (!warned_no_config_)
+                warn(where, "senders are not checked (no config file: pass --config or set "
+                            "RELANCE_CONFIG); fields they fill in are not checked either");
+            warned_no_config_ = true;
+            return false;
+        }
+        std::vector<std::string> unknown;
+        auto ids = config_->expand(names, &unknown);
+        for (const auto& n : unknown)
+            error(where, "unknown sender or pool '" + n + "' (config " + config_->file + ")" +
+                             did_you_mean(n, config_->names()));
+        bool first = true;
+        int matching = 0;
+        for (const auto& id : ids) {
+            const SenderAccount* a = config_->find_sender(id);
+            if (a->channel != spec.channel) continue;
+            ++matching;
+            std::set<std::string> keys;
+            for (const auto& [k, v] : a->with.items()) keys.insert(k);
+            if (first) {
+                supplied = keys;
+            } else {
+                std::set<std::string> both;
+                std::set_intersection(supplied.begin(), supplied.end(), keys.begin(), keys.end(),
+                                      std::inserter(both, both.end()));
+                supplied = both;
+            }
+            first = false;
+        }
+        if (unknown.empty() && matching == 0)
+            error(where, "'" + uses + "' sends by " + spec.channel + ", but none of " +
+                             join(names) + " is a " + spec.channel + " sender");
+        return true;
     }
 
     SourcePos at(const std::map<std::string, SourcePos>& m, const std::string& key,
@@ -195,11 +256,14 @@ class Checker {
         return it == m.end() ? fallback : it->second;
     }
 
-    void check_with(const Step& s, const ActionSpec& spec, const std::string& uses) {
+    void check_with(const Step& s, const ActionSpec& spec, const std::string& uses,
+                    const std::set<std::string>& supplied) {
         const json& schema = spec.input_schema;
         if (!schema.is_object() || schema.empty()) return;
         SourcePos wpos = at(s.with_pos, "", s.pos);
         const json& with = s.with.is_object() ? s.with : json::object();
+        json present = with;  // what the call will hold: the step's fields and the sender's
+        for (const auto& k : supplied) present[k] = true;
         json props = schema.value("properties", json::object());
         if (!props.is_object()) props = json::object();
         std::vector<std::string> prop_names;
@@ -207,12 +271,12 @@ class Checker {
 
         if (auto req = schema.find("required"); req != schema.end() && req->is_array()) {
             for (const auto& r : *req) {
-                if (!r.is_string() || with.contains(r.get<std::string>())) continue;
+                if (!r.is_string() || present.contains(r.get<std::string>())) continue;
                 error(wpos,
                       "'" + uses + "' needs the field '" + r.get<std::string>() + "' in 'with'");
             }
         }
-        check_presence_rules(schema, with, uses, wpos);
+        check_presence_rules(schema, present, uses, wpos);
         json addl = schema.value("additionalProperties", json(true));
         for (const auto& [key, value] : with.items()) {
             std::string ptr = "/" + pointer_escape(key);
@@ -398,6 +462,17 @@ class Checker {
         const std::string& root = path[0];
         std::string shown_ref = "{{ " + ref.text + " }}";
         if (root == "run" || root == "history") return;  // history: whatever the contact did
+        if (root == "sender") {
+            static const std::vector<std::string> fields = {"id", "channel", "vars"};
+            if (!sends_from_accounts_)
+                error(p, "'" + ref.text + "': 'sender' is only known in a channel step that "
+                         "sends from sender accounts ('senders:')");
+            else if (path.size() >= 2 &&
+                     std::find(fields.begin(), fields.end(), path[1]) == fields.end())
+                error(p, "'" + ref.text + "': a sender has " + join(fields) +
+                             did_you_mean(path[1], fields));
+            return;
+        }
         if (root == "inputs") {
             if (path.size() < 2) return;
             if (std::find(input_names_.begin(), input_names_.end(), path[1]) == input_names_.end())
@@ -518,6 +593,10 @@ class Checker {
     const Workflow& wf_;
     const Program& program_;
     const ActionCatalog& catalog_;
+    const Config* config_;
+    int channel_steps_ = 0;
+    bool warned_no_config_ = false;
+    bool sends_from_accounts_ = false;  // the step being checked names sender accounts
     std::vector<std::string> lines_;
     std::vector<std::string> input_names_;
     std::vector<std::string> step_ids_;
@@ -532,8 +611,8 @@ class Checker {
 }  // namespace
 
 std::vector<Diagnostic> validate(const Workflow& wf, const Program& program,
-                                 const ActionCatalog& catalog) {
-    return Checker(wf, program, catalog).run();
+                                 const ActionCatalog& catalog, const Config* config) {
+    return Checker(wf, program, catalog, config).run();
 }
 
 }  // namespace relance::model

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "suggest.hpp"
+#include "yaml_reader.hpp"
 
 namespace relance::model {
 
@@ -116,157 +117,31 @@ namespace {
 constexpr const char* kStepKinds[] = {"uses", "set", "if", "wait", "lua", "exit", "wait_for"};
 
 using detail::pointer_escape;
+using detail::Entry;
+using detail::YamlReader;
 
-struct Entry {
-    std::string key;
-    YAML::Node key_node;
-    YAML::Node value;
-};
-
-class Loader {
+class Loader : public YamlReader {
     bool sequence_keys_ = false;  // parsing a `sequence:` item: `day` keys belong to it
     std::set<std::string> used_sequence_ids_;
 
   public:
-    Loader(std::string file) : file_(std::move(file)) {}
-
-    std::vector<Diagnostic> diags;
-
-    SourcePos pos(const YAML::Node& n, const SourcePos& fallback = {}) const {
-        YAML::Mark m = n.Mark();
-        if (m.is_null() || m.line < 0) {
-            SourcePos p = fallback;
-            if (p.file.empty()) p.file = file_;
-            return p;
-        }
-        return SourcePos{file_, m.line + 1, m.column + 1};
-    }
-    SourcePos file_pos() const { return SourcePos{file_, 0, 0}; }
-
-    void error(const SourcePos& p, std::string msg) {
-        diags.push_back({Diagnostic::Severity::error, p, std::move(msg)});
-    }
-
-    // A mapping's entries in document order; reports duplicate and non-scalar keys.
-    std::vector<Entry> entries(const YAML::Node& map) {
-        std::vector<Entry> out;
-        std::set<std::string> seen;
-        for (auto it = map.begin(); it != map.end(); ++it) {
-            if (!it->first.IsScalar()) {
-                error(pos(it->first, pos(map)), "mapping keys must be plain text");
-                continue;
-            }
-            std::string k = it->first.Scalar();
-            if (!seen.insert(k).second) {
-                error(pos(it->first, pos(map)), "duplicate key '" + k + "'");
-                continue;
-            }
-            out.push_back({k, it->first, it->second});
-        }
-        return out;
-    }
-
-    // Reports keys outside `allowed`, with a suggestion.
-    void check_keys(const std::vector<Entry>& es, const std::vector<std::string>& allowed,
-                    const std::string& where, const SourcePos& fallback) {
-        for (const auto& e : es) {
-            if (std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) continue;
-            error(pos(e.key_node, fallback), "unknown key '" + e.key + "' in " + where +
-                                                 did_you_mean(e.key, allowed) +
-                                                 " (allowed: " + join(allowed) + ")");
-        }
-    }
-
-    // A scalar as text, or an error naming what was expected.
-    std::optional<std::string> scalar(const Entry& e, const SourcePos& fallback, const char* what) {
-        if (e.value.IsScalar()) return e.value.Scalar();
-        error(pos(e.value, pos(e.key_node, fallback)),
-              "'" + e.key + "' must be " + what + ", got " + kind_name(e.value));
-        return std::nullopt;
-    }
-
-    static std::string kind_name(const YAML::Node& n) {
-        if (n.IsMap()) return "a mapping";
-        if (n.IsSequence()) return "a list";
-        if (n.IsNull()) return "nothing";
-        return "'" + n.Scalar() + "'";
-    }
-
-    // YAML to JSON with the YAML 1.2 core schema for plain scalars; quoted and block scalars
-    // stay strings, so `zip: "01234"` is text while `count: 3` is a number.
-    json to_json(const YAML::Node& n, const std::string& ptr, const SourcePos& fallback,
-                 std::map<std::string, SourcePos>* positions,
-                 std::map<std::string, SourcePos>* key_positions) {
-        SourcePos here = pos(n, fallback);
-        if (positions) (*positions)[ptr] = here;
-        if (n.IsMap()) {
-            json obj = json::object();
-            for (const auto& e : entries(n)) {
-                std::string child = ptr + "/" + pointer_escape(e.key);
-                SourcePos kp = pos(e.key_node, here);
-                if (key_positions) (*key_positions)[child] = kp;
-                obj[e.key] = to_json(e.value, child, kp, positions, key_positions);
-            }
-            return obj;
-        }
-        if (n.IsSequence()) {
-            json arr = json::array();
-            std::size_t i = 0;
-            for (const auto& item : n) {
-                arr.push_back(
-                    to_json(item, ptr + "/" + std::to_string(i++), here, positions, key_positions));
-            }
-            return arr;
-        }
-        if (!n.IsDefined() || n.IsNull()) return nullptr;
-        const std::string& s = n.Scalar();
-        if (n.Tag() != "?") return s;  // quoted, block or explicitly tagged: text
-        return plain_scalar(s);
-    }
-
-    static json plain_scalar(const std::string& s) {
-        static const std::regex int_re("[-+]?[0-9]+");
-        static const std::regex float_re("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
-        if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
-        if (s == "true" || s == "True" || s == "TRUE") return true;
-        if (s == "false" || s == "False" || s == "FALSE") return false;
-        if (std::regex_match(s, int_re)) {
-            errno = 0;
-            char* end = nullptr;
-            long long v = std::strtoll(s.c_str(), &end, 10);
-            if (errno == 0) return v;
-            return std::strtod(s.c_str(), nullptr);
-        }
-        if (std::regex_match(s, float_re)) return std::strtod(s.c_str(), nullptr);
-        return s;
-    }
+    explicit Loader(std::string file) : YamlReader(std::move(file)) {}
 
     Workflow load(const std::string& text) {
         Workflow wf;
-        wf.file = file_;
+        wf.file = file();
         wf.source = text;
-        YAML::Node root;
-        try {
-            root = YAML::Load(text);
-        } catch (const YAML::ParserException& e) {
-            SourcePos p{file_, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                        e.mark.column >= 0 ? e.mark.column + 1 : 0};
-            error(p, "YAML syntax error: " + e.msg);
-            throw LoadError(diags);
-        } catch (const YAML::Exception& e) {
-            error(file_pos(), std::string("YAML error: ") + e.what());
-            throw LoadError(diags);
-        }
+        YAML::Node root = parse_document(text);
         if (!root.IsMap()) {
             error(root.IsDefined() && !root.IsNull() ? pos(root, file_pos()) : file_pos(),
                   "a workflow must be a mapping with at least 'name', 'version' and 'steps'");
             throw LoadError(diags);
         }
-        SourcePos rootp = pos(root, SourcePos{file_, 1, 1});
+        SourcePos rootp = pos(root, SourcePos{file(), 1, 1});
         auto es = entries(root);
         check_keys(es,
                    {"name", "version", "description", "inputs", "schedule", "stop_on",
-                    "enrollment", "steps", "sequence"},
+                    "enrollment", "senders", "steps", "sequence"},
                    "workflow", rootp);
         const Entry* steps = nullptr;
         const Entry* sequence = nullptr;
@@ -298,6 +173,9 @@ class Loader {
                 parse_stop_on(e, wf, rootp);
             } else if (e.key == "enrollment") {
                 parse_enrollment(e, wf.enrollment, rootp);
+            } else if (e.key == "senders") {
+                wf.senders_pos = pos(e.value, pos(e.key_node, rootp));
+                wf.senders = parse_senders(e, wf.senders_pos);
             } else if (e.key == "steps") {
                 steps = &e;
             } else if (e.key == "sequence") {
@@ -323,12 +201,7 @@ class Loader {
             parse_steps(steps->value, wf.steps, pos(steps->key_node, rootp));
             assign_ids(wf);
         }
-        if (!diags.empty()) {
-            std::stable_sort(diags.begin(), diags.end(), [](const auto& a, const auto& b) {
-                return std::tie(a.pos.line, a.pos.column) < std::tie(b.pos.line, b.pos.column);
-            });
-            throw LoadError(diags);
-        }
+        if (!diags.empty()) finish();
         return wf;
     }
 
@@ -342,7 +215,9 @@ class Loader {
             return;
         }
         auto es = entries(e.value);
-        check_keys(es, {"timezone", "window", "calendar", "blackout", "timezone_input"},
+        check_keys(es,
+                   {"timezone", "window", "calendar", "blackout", "timezone_input",
+                    "country_input"},
                    "schedule", sc.pos);
         auto texts = [&](const Entry& x) {
             std::vector<std::pair<std::string, SourcePos>> out;
@@ -410,6 +285,11 @@ class Loader {
                 }
             } else if (x.key == "timezone_input") {
                 if (auto v = scalar(x, sc.pos, "an input name")) sc.timezone_input = *v;
+            } else if (x.key == "country_input") {
+                if (x.value.IsNull())
+                    sc.country_input.clear();
+                else if (auto v = scalar(x, sc.pos, "an input name"))
+                    sc.country_input = *v;
             }
         }
     }
@@ -488,6 +368,24 @@ class Loader {
         }
         if (!have_timeout)
             error(kpos, "'wait_for' needs a 'timeout' (how long to wait, e.g. 3d)");
+    }
+
+    // senders: sdr-team | [alice@acme.test, bob@acme.test] | none
+    std::vector<std::string> parse_senders(const Entry& e, const SourcePos& vp) {
+        std::vector<std::string> out;
+        auto add = [&](const YAML::Node& n) {
+            if (!n.IsScalar() || n.Scalar().empty())
+                error(pos(n, vp), "'senders' names pools or sender ids of the config file, got " +
+                                      kind_name(n));
+            else
+                out.push_back(n.Scalar());
+        };
+        if (e.value.IsScalar() && e.value.Scalar() == "none") return out;
+        if (e.value.IsSequence())
+            for (const auto& item : e.value) add(item);
+        else
+            add(e.value);
+        return out;
     }
 
     // enrollment: {skip_if: active_in_workflow | active_anywhere | never, cooldown: 30d}
@@ -746,7 +644,7 @@ class Loader {
         static const std::vector<std::string> all_keys = {
             "id",  "name", "when", "retry", "on_error", "uses", "with",
             "set", "if",   "then", "else",  "wait",     "lua",  "exit", "window",
-            "wait_for", "timeout", "variants", "sticky"};
+            "wait_for", "timeout", "variants", "sticky", "senders"};
         auto es = entries(item);
         if (sequence_keys_) {
             std::vector<std::string> keys = all_keys;
@@ -793,6 +691,7 @@ class Loader {
         only_with("window", {"uses"});
         only_with("variants", {"uses"});
         only_with("sticky", {"uses"});
+        only_with("senders", {"uses"});
         only_with("then", {"if", "wait_for"});
         only_with("else", {"if", "wait_for"});
         only_with("timeout", {"wait_for"});
@@ -840,6 +739,9 @@ class Loader {
                     s.sticky_variant = v.get<bool>();
             } else if (e.key == "variants") {
                 parse_variants(e, s, ep);
+            } else if (e.key == "senders") {
+                s.senders_pos = pos(e.value, ep);
+                s.senders = parse_senders(e, s.senders_pos);
             }
         }
 
@@ -1083,8 +985,6 @@ class Loader {
         });
     }
 
-  private:
-    std::string file_;
 };
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <relance/runtime/time_text.hpp>
 
 #include "schema_check.hpp"
+#include "sender_desk.hpp"
 #include "thread_pool.hpp"
 #include "timeline_text.hpp"
 #include "workflow_cache.hpp"
@@ -77,6 +78,7 @@ struct Executor::Impl {
     policy::BreakerBoard breakers;
     contacts::SuppressionList suppressions;
     std::int64_t suppression_generation = -1;
+    SenderDesk senders;
     ExecutorStats stats;
     mutable std::mutex stats_m;
     std::mutex wake_m;
@@ -90,7 +92,8 @@ struct Executor::Impl {
           options(std::move(o)),
           workflows(s),
           pool(std::max(1, options.concurrency)),
-          breakers(options.breaker_threshold, options.breaker_open_for) {
+          breakers(options.breaker_threshold, options.breaker_open_for),
+          senders(s, options.config) {
         if (options.owner.empty()) options.owner = generate_owner();
     }
 
@@ -118,8 +121,18 @@ struct Executor::Impl {
         return batch.insert_steps.back().seq;
     }
 
+    // A send that was counted against its sender account (store::Send) but did not go out no
+    // longer counts. Harmless for steps that sent from no account.
+    void release_send(Active& a, store::Batch& batch, std::int64_t seq) {
+        batch.delete_sends.emplace_back(a.run.id, seq);
+        senders.release(a.run.id, seq);
+    }
+
     void update_inflight(Active& a, store::Batch& batch, const std::string& status,
                          std::string detail, json output = nullptr) {
+        // Only these may have reached the person; every other end of a call frees its slot.
+        if (status != "succeeded" && status != "reconciled" && status != "in_doubt")
+            release_send(a, batch, *a.run.inflight_seq);
         store::StepRecord r;
         r.run_id = a.run.id;
         r.seq = *a.run.inflight_seq;
@@ -139,7 +152,7 @@ struct Executor::Impl {
     void load_scope(Active& a) {
         a.scope = a.run.context.is_object() ? std::move(a.run.context) : json::object();
         a.run.context = nullptr;
-        for (const char* k : {"inputs", "steps", "vars"})
+        for (const char* k : {"inputs", "steps", "vars", "senders"})
             if (!a.scope.contains(k)) a.scope[k] = json::object();
         a.scope["contact"] = a.scope["inputs"];
         a.scope["run"] = {{"id", a.run.id},
@@ -182,7 +195,8 @@ struct Executor::Impl {
 
     // Serialises the persistent part of the scope without copying it (moves out and back).
     void save_scope(Active& a) {
-        static constexpr const char* kPersistent[] = {"inputs", "steps", "vars"};
+        // senders: channel -> the account this run sends from (a lead keeps its sender)
+        static constexpr const char* kPersistent[] = {"inputs", "steps", "vars", "senders"};
         json context = json::object();
         for (const char* k : kPersistent) context[k] = std::move(a.scope[k]);
         a.run.context_text = context.dump();
@@ -225,6 +239,7 @@ struct Executor::Impl {
         std::string kind = step_kind_label(step);
         auto mark = [&](const std::string& detail) {
             if (failed_seq) {
+                release_send(a, batch, *failed_seq);
                 store::StepRecord r;
                 r.run_id = a.run.id;
                 r.seq = *failed_seq;
@@ -501,7 +516,8 @@ struct Executor::Impl {
                     // earlier shifts every later step instead of catching up.
                     std::string how;
                     due = to_unix_ms(a.wf->schedule->add_business_days(
-                        clock.now(), step.wait_business_days, a.scope["inputs"], &how));
+                        clock.now(), step.wait_business_days, a.scope["inputs"], &how,
+                        run_sender_zone(a)));
                     detail = "until " + format_short(due) + "Z (" + how + ")";
                 }
                 record(a, batch, step, "wait", "waiting", detail);
@@ -604,41 +620,79 @@ struct Executor::Impl {
         return false;
     }
 
+    // The zone of the account this run last sent from ("" when none): the last fallback of
+    // the contact's time zone.
+    std::string run_sender_zone(const Active& a) const {
+        if (!options.config) return {};
+        for (const auto& [channel, id] : a.scope["senders"].items())
+            if (const auto* account = options.config->find_sender(id.get<std::string>()))
+                if (!account->timezone.empty()) return account->timezone;
+        return {};
+    }
+
+    // Ends the claim with the step deferred to `due`, saying why in the timeline.
+    bool defer(Active& a, store::Batch& batch, const model::Step& step, std::int64_t due,
+               std::string why) {
+        record(a, batch, step, step.plugin + "." + step.action, "deferred", std::move(why));
+        stop(a, batch, RunStatus::waiting, due);
+        return true;
+    }
+
     bool start_action(Active& a, store::Batch& batch, const model::Node& node) {
         const model::Step& step = *node.step;
         std::string kind = step.plugin + "." + step.action;
-        if (step.in_window) {
-            std::string why;
-            if (auto opens = a.wf->schedule->window_deferral(clock.now(), a.scope["inputs"], &why)) {
-                // Checked again when it comes due: the window may have other rules by then.
-                std::int64_t due = to_unix_ms(*opens);
-                record(a, batch, step, kind, "deferred", why);
-                stop(a, batch, RunStatus::waiting, due);
-                return true;
-            }
-        }
         host::LoadedPlugin* plugin = host.find(step.plugin);
         const model::ActionSpec* spec = host.find_action(step.plugin, step.action);
         if (!plugin || !spec) {
             // Not the run's fault: wait for the plugin to come back rather than fail.
             std::int64_t due = now_ms() + 5 * 60 * 1000;
-            record(a, batch, step, kind, "deferred",
-                   "plugin " + step.plugin + (plugin ? " has no action " + step.action
-                                                     : " is not loaded") +
-                       "; trying again at " + format_short(due));
-            stop(a, batch, RunStatus::waiting, due);
-            return true;
+            return defer(a, batch, step, due,
+                         "plugin " + step.plugin +
+                             (plugin ? " has no action " + step.action : " is not loaded") +
+                             "; trying again at " + format_short(due));
+        }
+        // The sender account, first: its zone is the window's last fallback.
+        std::optional<SenderDesk::Choice> sender;
+        const auto& names = step.senders ? *step.senders : a.wf->workflow.senders;
+        if (!spec->channel.empty() && !names.empty()) {
+            std::string run_sender = a.scope["senders"].value(spec->channel, "");
+            sender = senders.choose(names, spec->channel, run_sender, a.run.contact_key,
+                                    clock.now(), stable_hash(a.run.id + "/" + step.id));
+            if (!sender->account) {
+                // A config problem, not the lead's: hold the send until the config is fixed.
+                std::int64_t due = now_ms() + 5 * 60 * 1000;
+                return defer(a, batch, step, due,
+                             sender->problem + "; trying again at " + format_short(due));
+            }
+        }
+        if (step.in_window) {
+            std::string why;
+            if (auto opens = a.wf->schedule->window_deferral(
+                    clock.now(), a.scope["inputs"], &why,
+                    sender ? sender->account->timezone : run_sender_zone(a)))
+                // Checked again when it comes due: the window may have other rules by then.
+                return defer(a, batch, step, to_unix_ms(*opens), why);
         }
         if (!breakers.allow(step.plugin, clock.now())) {
             // The provider failed repeatedly: hold calls until the next probe instead of
             // spending every run's attempts on it. Not counted as an attempt.
             std::int64_t due =
                 std::max(to_unix_ms(breakers.retry_at(step.plugin)), now_ms() + 1000);
-            record(a, batch, step, kind, "deferred",
-                   "circuit open for " + step.plugin + " after repeated failures; next probe at " +
-                       format_short(due));
-            stop(a, batch, RunStatus::waiting, due);
-            return true;
+            return defer(a, batch, step, due,
+                         "circuit open for " + step.plugin +
+                             " after repeated failures; next probe at " + format_short(due));
+        }
+        if (sender && !sender->decision.allowed_now(clock.now())) {
+            // Over a limit of the account: deferred to the earliest time every limit allows,
+            // never dropped. Checked again then (the window may have closed meanwhile).
+            const auto& d = sender->decision;
+            bool never = d.earliest == TimePoint::max();
+            std::int64_t due = never ? now_ms() + policy::kDay.count() : to_unix_ms(d.earliest);
+            return defer(a, batch, step, due,
+                         d.reason + " of " + sender->account->id +
+                             (never ? ": it may not send at all; looking again at "
+                                    : "; next send allowed at ") +
+                             format_short(due));
         }
         json with = step.with;
         std::string variant;
@@ -647,7 +701,15 @@ struct Executor::Impl {
             for (const auto& [k, val] : v->with.items()) with[k] = val;
             a.scope["steps"][step.id]["variant"] = variant;
         }
+        if (sender) {
+            // The account's own fields (its address, its name) are what it sends with.
+            for (const auto& [k, val] : sender->account->with.items()) with[k] = val;
+            a.scope["sender"] = {{"id", sender->account->id},
+                                 {"channel", sender->account->channel},
+                                 {"vars", sender->account->vars}};
+        }
         json input = expr::render_value(with, a.scope);
+        a.scope.erase("sender");
         auto problems = schemas.check(kind, spec->input_schema, input);
         if (!problems.empty()) {
             std::string msg = "invalid input for " + kind + ": " + problems.front();
@@ -656,8 +718,17 @@ struct Executor::Impl {
         }
         if (a.run.message_id.empty())
             a.run.message_id = a.run.id + "." + step.id + "." + std::to_string(a.run.next_seq);
-        a.run.inflight_seq = record(a, batch, step, kind, "started",
-                                    variant.empty() ? "" : "variant " + variant, nullptr, false);
+        std::string detail = variant.empty() ? "" : "variant " + variant;
+        if (sender)
+            detail += (detail.empty() ? "from " : ", from ") + sender->account->id +
+                      (sender->kept ? " (the contact's sender)" : "");
+        a.run.inflight_seq = record(a, batch, step, kind, "started", detail, nullptr, false);
+        if (sender) {
+            batch.insert_sends.push_back(senders.reserve(*sender->account, a.run.contact_key,
+                                                         a.run.id, *a.run.inflight_seq,
+                                                         clock.now()));
+            a.scope["senders"][spec->channel] = sender->account->id;
+        }
         a.plugin = plugin;
         a.request = request_for(a, input);
         a.request.started_at_ms = now_ms();
@@ -746,6 +817,7 @@ struct Executor::Impl {
         for (;;) {
             store::Batch batch;
             calling.clear();
+            senders.new_round();
             for (auto& a : actives) {
                 if (a.stopped) continue;
                 a.calling = false;

@@ -187,6 +187,9 @@ void resolve_in_doubt(store::Store& store, const std::string& run_id, Resolution
         run->node = program.nodes.at(static_cast<std::size_t>(run->node)).next;
         run->attempt = 1;
         run->message_id.clear();
+    } else {
+        // Not sent: it no longer counts against its sender account's limits.
+        batch.delete_sends.emplace_back(run_id, doubt->seq);
     }
     run->status = store::RunStatus::ready;
     run->due_at = now;

@@ -104,8 +104,15 @@ SimulationReport simulate(store::Store& store, host::PluginHost& host, VirtualCl
         if (store::is_terminal(run.status)) lead.finished_at = run.updated_at;
         for (const auto& s : store.list_steps(run.id)) {
             if (s.status == "deferred") {
-                // The reason, without the times: "outside the send window", "circuit open..."
+                // The reason, without the times and figures: "outside the send window",
+                // "mailbox daily cap of alice@acme.test", "circuit open..."
                 std::string why = s.detail.substr(0, s.detail.find_first_of(":;'"));
+                for (auto open = why.find(" ("); open != std::string::npos;
+                     open = why.find(" (")) {
+                    auto close = why.find(')', open);
+                    if (close == std::string::npos) break;
+                    why.erase(open, close - open + 1);
+                }
                 while (!why.empty() && why.back() == ' ') why.pop_back();
                 ++report.deferrals[why];
             }

@@ -3,7 +3,7 @@
 
 namespace relance::store {
 
-inline constexpr int kSqliteSchemaVersion = 2;
+inline constexpr int kSqliteSchemaVersion = 3;
 
 inline constexpr const char* kSqliteSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS workflow_versions (
@@ -87,6 +87,25 @@ CREATE TABLE IF NOT EXISTS meta (
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta (key, value) VALUES ('suppression_generation', 0);
 
+-- What sender limits count (store.hpp, Send).
+CREATE TABLE IF NOT EXISTS sends (
+  run_id           TEXT NOT NULL,
+  seq              INTEGER NOT NULL,
+  sender           TEXT NOT NULL,
+  channel          TEXT NOT NULL,
+  contact_key      TEXT NOT NULL,
+  recipient_domain TEXT NOT NULL,
+  at               INTEGER NOT NULL,
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sends_sender ON sends (sender, at);
+CREATE INDEX IF NOT EXISTS sends_contact ON sends (contact_key, channel, at);
+
+CREATE TABLE IF NOT EXISTS senders (
+  id           TEXT PRIMARY KEY,
+  first_use_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS sandbox_records (
   id          INTEGER PRIMARY KEY,
   plugin      TEXT NOT NULL,
@@ -103,6 +122,8 @@ CREATE INDEX IF NOT EXISTS sandbox_records_box ON sandbox_records (box, plugin, 
 inline constexpr const char* kSqliteMigrations[] = {
     // 1 -> 2: contacts (events, suppressions) and the contact of each run.
     "ALTER TABLE runs ADD COLUMN contact_key TEXT NOT NULL DEFAULT ''",
+    // 2 -> 3: sender accounts (the sends and senders tables are new: nothing to alter).
+    "SELECT 1",
 };
 
 }  // namespace relance::store

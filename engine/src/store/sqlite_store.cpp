@@ -127,6 +127,12 @@ public:
             db_,
             "UPDATE runs SET node=?, attempt=?, context=?, inflight_seq=?, next_seq=?, "
             "message_id=?, updated_at=? WHERE id=?");
+        insert_send_ = std::make_unique<SQLite::Statement>(
+            db_,
+            "INSERT OR REPLACE INTO sends (run_id, seq, sender, channel, contact_key, "
+            "recipient_domain, at) VALUES (?,?,?,?,?,?,?)");
+        delete_send_ =
+            std::make_unique<SQLite::Statement>(db_, "DELETE FROM sends WHERE run_id=? AND seq=?");
     }
 
     std::int64_t put_workflow_version(const std::string& name, const std::string& version,
@@ -289,7 +295,72 @@ public:
             st.exec();
             st.reset();
         }
+        for (const auto& x : batch.insert_sends) {
+            auto& st = *insert_send_;
+            st.bind(1, x.run_id);
+            st.bind(2, static_cast<int64_t>(x.seq));
+            st.bind(3, x.sender);
+            st.bind(4, x.channel);
+            st.bind(5, x.contact_key);
+            st.bind(6, x.recipient_domain);
+            st.bind(7, static_cast<int64_t>(x.at));
+            st.exec();
+            st.reset();
+        }
+        for (const auto& [run_id, seq] : batch.delete_sends) {
+            auto& st = *delete_send_;
+            st.bind(1, run_id);
+            st.bind(2, static_cast<int64_t>(seq));
+            st.exec();
+            st.reset();
+        }
         tx.commit();
+    }
+
+    std::vector<Send> sends_of(const std::string& sender, std::int64_t since) override {
+        std::lock_guard g(m_);
+        SQLite::Statement st(db_,
+                             "SELECT run_id, seq, sender, channel, contact_key, recipient_domain, "
+                             "at FROM sends WHERE sender=? AND at>=? ORDER BY at");
+        st.bind(1, sender);
+        st.bind(2, static_cast<int64_t>(since));
+        std::vector<Send> out;
+        while (st.executeStep()) {
+            Send x;
+            x.run_id = st.getColumn(0).getString();
+            x.seq = st.getColumn(1).getInt64();
+            x.sender = st.getColumn(2).getString();
+            x.channel = st.getColumn(3).getString();
+            x.contact_key = st.getColumn(4).getString();
+            x.recipient_domain = st.getColumn(5).getString();
+            x.at = st.getColumn(6).getInt64();
+            out.push_back(std::move(x));
+        }
+        return out;
+    }
+
+    std::optional<std::string> first_sender(const std::string& contact_key,
+                                            const std::string& channel) override {
+        std::lock_guard g(m_);
+        SQLite::Statement st(db_,
+                             "SELECT sender FROM sends WHERE contact_key=? AND channel=? "
+                             "ORDER BY at LIMIT 1");
+        st.bind(1, contact_key);
+        st.bind(2, channel);
+        if (!st.executeStep()) return std::nullopt;
+        return st.getColumn(0).getString();
+    }
+
+    std::int64_t sender_first_use(const std::string& sender, std::int64_t now) override {
+        std::lock_guard g(m_);
+        SQLite::Statement ins(db_, "INSERT OR IGNORE INTO senders (id, first_use_at) VALUES (?,?)");
+        ins.bind(1, sender);
+        ins.bind(2, static_cast<int64_t>(now));
+        ins.exec();
+        SQLite::Statement st(db_, "SELECT first_use_at FROM senders WHERE id=?");
+        st.bind(1, sender);
+        st.executeStep();
+        return st.getColumn(0).getInt64();
     }
 
     static std::string context_text(const Run& r) {
@@ -623,7 +694,8 @@ private:
 
     std::mutex m_;
     SQLite::Database db_;
-    std::unique_ptr<SQLite::Statement> insert_step_, update_step_, update_run_, checkpoint_run_;
+    std::unique_ptr<SQLite::Statement> insert_step_, update_step_, update_run_, checkpoint_run_,
+        insert_send_, delete_send_;
 };
 
 }  // namespace

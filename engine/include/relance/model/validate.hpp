@@ -2,6 +2,7 @@
 // any run starts.
 #pragma once
 
+#include <relance/model/config.hpp>
 #include <relance/model/workflow.hpp>
 
 #include <string>
@@ -15,6 +16,10 @@ struct ActionSpec {
     std::string name;
     std::string description;
     bool safe_to_repeat = false;
+    // The channel through which the action reaches a person ("email", "sms", "linkedin"...);
+    // "" for actions that reach no one (lookups, webhooks). A step of a channel action sends
+    // from the workflow's sender accounts of that channel, within their limits.
+    std::string channel;
     json input_schema = json::object();   // JSON Schema (draft 7)
     json output_schema = json::object();  // JSON Schema; may be empty
 };
@@ -43,8 +48,10 @@ public:
 //  - a template naming an unknown variable (an input not declared, a step not before this one,
 //    a var never set);
 //  - steps no path reaches; `on_error` targets that do not exist;
-//  - Lua conditions and blocks that do not compile.
+//  - Lua conditions and blocks that do not compile;
+//  - `senders` naming pools or accounts the config does not have, or none of the step's
+//    channel (without a config, a warning: fields the senders fill in are then not checked).
 std::vector<Diagnostic> validate(const Workflow& wf, const Program& program,
-                                 const ActionCatalog& catalog);
+                                 const ActionCatalog& catalog, const Config* config = nullptr);
 
 }  // namespace relance::model

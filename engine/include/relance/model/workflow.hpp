@@ -132,6 +132,11 @@ struct Step {
     // action: false exempts it from the workflow's send window (`window: false`)
     bool in_window = true;
 
+    // action: the sender accounts it sends from (pool names or sender ids of the config file),
+    // overriding the workflow's `senders`; an empty list (`senders: none`) sends from none.
+    std::optional<std::vector<std::string>> senders;
+    SourcePos senders_pos;
+
     // lua: a sandboxed block whose returned table is the step output
     std::string lua;
     SourcePos lua_pos;
@@ -141,13 +146,16 @@ struct Step {
 };
 
 // When a workflow may act: `schedule:` in the file. Times are evaluated in the contact's time
-// zone: the input named by timezone_input, else `timezone`, else UTC.
+// zone: the input named by timezone_input, else `timezone`, else the sender account's, else UTC.
 struct Schedule {
     std::string timezone;                  // IANA name, e.g. "Europe/Paris"
     std::string window;                    // send window, e.g. "mon-fri 09:00-12:00,14:00-17:30"
     std::vector<std::string> calendar;     // country codes whose public holidays are skipped
     std::vector<std::string> blackout;     // extra days off, "YYYY-MM-DD"
     std::string timezone_input = "timezone";
+    // The input naming the contact's country (ISO code or name): its public holidays are
+    // skipped too, when relance ships its calendar. "" turns it off.
+    std::string country_input = "country";
     SourcePos pos;
     bool empty() const { return window.empty() && calendar.empty() && blackout.empty(); }
 };
@@ -168,6 +176,10 @@ struct Workflow {
     // Contact events that end the contact's runs of this workflow, checked when the event
     // arrives and again right before every action call. `stop_on: []` turns it off.
     std::vector<std::string> stop_on = {"replied", "bounced", "unsubscribed"};
+    // Sender accounts (pool names or sender ids of the config file) that the workflow's channel
+    // steps send from: their limits pace the sends, a lead keeps the one that first wrote to it.
+    std::vector<std::string> senders;
+    SourcePos senders_pos;
     std::string name;
     std::string version;      // as written ("1", "2024-05-01", ...)
     std::string description;

@@ -3,6 +3,7 @@
 
 #include "relance/policy/sender_limits.hpp"
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -15,12 +16,14 @@ namespace relance::policy {
 //    even if another sender could send sooner: a lead keeps its sender, and a thread its
 //    mailbox. Its own Decision then says when it may send.
 //  - otherwise the sender of `pool` whose decision has the earliest `earliest`; ties go to the
-//    one listed first in `pool`. A sender without an entry in `decisions` ranks last (treated
-//    as TimePoint::max()).
+//    one with the smallest `load` (e.g. its sends in the last 24 h, so new leads spread over
+//    the pool), then to the one listed first in `pool`. A sender without an entry in
+//    `decisions` ranks last (treated as TimePoint::max()); one without a load counts 0.
 // Returns "" for an empty pool. Health gating (auth failures, bounce rate, a paused mailbox) is
 // the caller's: leave unhealthy senders out of `pool`.
 std::string pick_sender(const std::vector<std::string>& pool,
                         const std::map<std::string, Decision>& decisions,
-                        std::optional<std::string> sticky);
+                        std::optional<std::string> sticky,
+                        const std::map<std::string, std::size_t>& load = {});
 
 }  // namespace relance::policy

@@ -20,6 +20,10 @@
 #include <stop_token>
 #include <string>
 
+namespace relance::model {
+struct Config;
+}
+
 namespace relance::runtime {
 
 struct ExecutorOptions {
@@ -32,6 +36,9 @@ struct ExecutorOptions {
     // Per plugin: this many failures in a row open its circuit; calls wait this long for a probe.
     int breaker_threshold = 5;
     Millis breaker_open_for{60'000};
+    // The workspace config: sender accounts and pools (nullptr: none). Sends of steps whose
+    // workflow names senders wait, with a reason, until one is given.
+    std::shared_ptr<const model::Config> config;
     // Test seam: called after the batch's actions are committed as started and before the
     // check that runs right before the calls (a reply arriving in between must still win).
     std::function<void()> before_send_check;

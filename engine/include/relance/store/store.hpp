@@ -89,6 +89,20 @@ struct NewRun {
     std::int64_t due_at = 0;
 };
 
+// One message sent from a sender account: what the account's limits count. Written with the
+// "started" record of the send (so a send in flight counts), removed when the provider did not
+// take it (failed, retry, rate limited, cancelled). Kept after 24 h: the first sender of a
+// contact is the one its later messages come from.
+struct Send {
+    std::string run_id;
+    std::int64_t seq = 0;  // the step record of the send
+    std::string sender;
+    std::string channel;
+    std::string contact_key;
+    std::string recipient_domain;  // lower case; "" when the channel has none
+    std::int64_t at = 0;
+};
+
 // Everything one step of the hot path writes, committed in one transaction.
 struct Batch {
     std::vector<StepRecord> insert_steps;
@@ -97,9 +111,11 @@ struct Batch {
     // Progress of a run the worker keeps (lease kept, status and due_at untouched): node,
     // attempt, context, inflight_seq, next_seq, message_id.
     std::vector<Run> checkpoint_runs;
+    std::vector<Send> insert_sends;
+    std::vector<std::pair<std::string, std::int64_t>> delete_sends;  // (run_id, seq)
     bool empty() const {
         return insert_steps.empty() && update_steps.empty() && update_runs.empty() &&
-               checkpoint_runs.empty();
+               checkpoint_runs.empty() && insert_sends.empty() && delete_sends.empty();
     }
 };
 
@@ -208,6 +224,16 @@ public:
     virtual std::vector<Suppression> list_suppressions() = 0;
     // Changes whenever the suppression list changes: workers reload their copy when it moves.
     virtual std::int64_t suppression_generation() = 0;
+
+    // --- sender accounts ---
+
+    // Sends of `sender` at or after `since`, oldest first.
+    virtual std::vector<Send> sends_of(const std::string& sender, std::int64_t since) = 0;
+    // The sender of the contact's first message on `channel`, if any.
+    virtual std::optional<std::string> first_sender(const std::string& contact_key,
+                                                    const std::string& channel) = 0;
+    // When the account was first used (its ramp-up day 0): recorded as `now` the first time.
+    virtual std::int64_t sender_first_use(const std::string& sender, std::int64_t now) = 0;
 
     virtual void record_sandbox(const std::string& plugin, const std::string& box,
                                 const json& entry, std::int64_t now) = 0;

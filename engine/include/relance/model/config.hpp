@@ -1,0 +1,64 @@
+// The workspace config file (`relance --config relance.yaml`): what is shared by every workflow
+// of a workspace rather than written in each. Today: sender accounts and their pools.
+//
+//   senders:
+//     - id: alice@acme.test            # a mailbox, a phone number, a LinkedIn seat
+//       channel: email                 # matches the `channel` of the actions it sends through
+//       timezone: Europe/Paris         # last fallback for send windows
+//       with: {from: alice@acme.test, from_name: Alice Martin}   # merged into each send
+//       vars: {first_name: Alice}      # for templates: {{ sender.vars.first_name }}
+//       limits: {daily_cap: 40, per_minute: 2, min_gap: 90s, gap_jitter: 60s,
+//                per_domain_daily_cap: 5, ramp_up: {start: 10, step_per_day: 5, max: 40}}
+//   pools:
+//     sdr-team: [alice@acme.test, bob@acme.test]
+//
+// docs/limits.md is the reference.
+#pragma once
+
+#include <optional>
+#include <relance/model/workflow.hpp>
+#include <relance/policy/sender_limits.hpp>
+#include <string>
+#include <vector>
+
+namespace relance::model {
+
+struct SenderAccount {
+    std::string id;
+    std::string channel;
+    std::string timezone;        // IANA name; "" = none
+    json with = json::object();  // merged over the `with:` of every step sent from this account
+    json vars = json::object();  // free values, visible to templates as sender.vars
+    policy::SenderLimits limits;
+    // ramp_up.since was written in the file; otherwise day 0 of the ramp is the account's first
+    // use, recorded in the store.
+    bool ramp_since_given = false;
+    SourcePos pos;
+};
+
+struct SenderPool {
+    std::string name;
+    std::vector<std::string> members;  // sender ids, in the order written
+    SourcePos pos;
+};
+
+struct Config {
+    std::string file;
+    std::vector<SenderAccount> senders;
+    std::vector<SenderPool> pools;
+
+    const SenderAccount* find_sender(const std::string& id) const;
+    const SenderPool* find_pool(const std::string& name) const;
+    // Sender ids named by `names` (pool names or sender ids), in order, each once. Names that
+    // are neither go to `unknown` when given.
+    std::vector<std::string> expand(const std::vector<std::string>& names,
+                                    std::vector<std::string>* unknown = nullptr) const;
+    // Every pool name and sender id, for "did you mean" hints.
+    std::vector<std::string> names() const;
+};
+
+// Loads a config file. Throws LoadError with every problem (file:line:col).
+Config load_config_file(const std::string& path);
+Config load_config_text(const std::string& text, const std::string& file_name);
+
+}  // namespace relance::model

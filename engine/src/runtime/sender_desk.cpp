@@ -1,0 +1,150 @@
+#include "sender_desk.hpp"
+
+#include <algorithm>
+#include <relance/policy/rotation.hpp>
+
+namespace relance::runtime {
+
+SenderDesk::SenderDesk(store::Store& store, std::shared_ptr<const model::Config> config)
+    : store_(store), config_(std::move(config)) {}
+
+void SenderDesk::new_round() {
+    round_.clear();
+}
+
+std::string SenderDesk::recipient_domain(const std::string& contact_key) {
+    if (contact_key.rfind("email:", 0) != 0) return {};
+    auto at = contact_key.rfind('@');
+    if (at == std::string::npos) return {};
+    std::string domain = contact_key.substr(at + 1);
+    std::transform(domain.begin(), domain.end(), domain.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return domain;
+}
+
+std::vector<store::Send>& SenderDesk::history(const std::string& sender, TimePoint now) {
+    auto it = round_.find(sender);
+    if (it == round_.end()) {
+        // Sends dated after `now` count too (a clock that went back must not free capacity).
+        auto rows = store_.sends_of(sender, to_unix_ms(now - policy::kDay) + 1);
+        it = round_.emplace(sender, std::move(rows)).first;
+    }
+    return it->second;
+}
+
+policy::SenderLimits SenderDesk::limits_of(const model::SenderAccount& account, TimePoint now) {
+    policy::SenderLimits limits = account.limits;
+    if (limits.ramp_up && !account.ramp_since_given) {
+        auto it = first_use_.find(account.id);
+        if (it == first_use_.end())
+            it = first_use_
+                     .emplace(account.id,
+                              from_unix_ms(store_.sender_first_use(account.id, to_unix_ms(now))))
+                     .first;
+        limits.ramp_up->since = it->second;
+    }
+    return limits;
+}
+
+policy::Decision SenderDesk::decide(const model::SenderAccount& account, const std::string& domain,
+                                    TimePoint now, std::uint64_t seed) {
+    std::vector<policy::SendRecord> past;
+    for (const auto& s : history(account.id, now))
+        past.push_back({from_unix_ms(s.at), s.recipient_domain});
+    return policy::next_allowed(limits_of(account, now), past, domain, now, seed);
+}
+
+SenderDesk::Choice SenderDesk::choose(const std::vector<std::string>& names,
+                                      const std::string& channel, const std::string& run_sender,
+                                      const std::string& contact_key, TimePoint now,
+                                      std::uint64_t seed) {
+    Choice c;
+    if (!config_) {
+        c.problem = "no config file names the senders " + names.front() +
+                    (names.size() > 1 ? ", ..." : "") + " (start the worker with --config)";
+        return c;
+    }
+    std::vector<std::string> unknown;
+    std::vector<std::string> pool;
+    for (const auto& id : config_->expand(names, &unknown))
+        if (config_->find_sender(id)->channel == channel) pool.push_back(id);
+    if (!unknown.empty()) {
+        c.problem = "unknown sender or pool '" + unknown.front() + "' in " + config_->file;
+        return c;
+    }
+    if (pool.empty()) {
+        c.problem = "no " + channel + " sender among the workflow's senders";
+        return c;
+    }
+    std::optional<std::string> sticky;
+    if (!run_sender.empty())
+        sticky = run_sender;
+    else if (!contact_key.empty())
+        sticky = store_.first_sender(contact_key, channel);
+    std::string domain = recipient_domain(contact_key);
+    std::map<std::string, policy::Decision> decisions;
+    std::map<std::string, std::size_t> load;
+    bool keep = sticky && std::find(pool.begin(), pool.end(), *sticky) != pool.end();
+    for (const auto& id : pool) {
+        if (keep && id != *sticky) continue;  // a kept sender is not compared
+        decisions[id] = decide(*config_->find_sender(id), domain, now, seed);
+        load[id] = history(id, now).size();
+    }
+    std::string pick = policy::pick_sender(pool, decisions, sticky, load);
+    c.account = config_->find_sender(pick);
+    c.decision = decisions[pick];
+    c.kept = keep;
+    if (!c.decision.allowed_now(now) && c.decision.earliest != TimePoint::max()) {
+        TimePoint& end = queue_end_[pick];
+        if (end > c.decision.earliest) c.decision.earliest = end;
+        end = c.decision.earliest + pace(c.account->limits);
+    }
+    return c;
+}
+
+Millis SenderDesk::pace(const policy::SenderLimits& limits) {
+    // Daily caps are left out: a rolling day allows bursts, and the day's sends free their
+    // slots one by one, at the pace they were made.
+    Millis p = limits.min_gap;
+    auto per = [&](std::optional<int> cap, Millis window) {
+        if (cap && *cap > 0) p = std::max(p, window / *cap);
+    };
+    per(limits.per_minute, policy::kMinute);
+    per(limits.per_hour, policy::kHour);
+    return p;
+}
+
+store::Send SenderDesk::reserve(const model::SenderAccount& account, const std::string& contact_key,
+                                const std::string& run_id, std::int64_t seq, TimePoint now) {
+    store::Send s;
+    s.run_id = run_id;
+    s.seq = seq;
+    s.sender = account.id;
+    s.channel = account.channel;
+    s.contact_key = contact_key;
+    s.recipient_domain = recipient_domain(contact_key);
+    s.at = to_unix_ms(now);
+    history(account.id, now).push_back(s);
+    return s;
+}
+
+SenderDesk::Usage SenderDesk::usage(const model::SenderAccount& account, TimePoint now) {
+    Usage u;
+    u.sent_last_day = history(account.id, now).size();
+    policy::SenderLimits limits = limits_of(account, now);
+    u.cap_today = limits.daily_cap;
+    if (limits.ramp_up) {
+        int ramp = policy::ramp_up_cap(*limits.ramp_up, now);
+        u.cap_today = u.cap_today ? std::min(*u.cap_today, ramp) : ramp;
+    }
+    u.next = decide(account, "", now, 0);
+    return u;
+}
+
+void SenderDesk::release(const std::string& run_id, std::int64_t seq) {
+    for (auto& [sender, sends] : round_)
+        std::erase_if(sends,
+                      [&](const store::Send& s) { return s.run_id == run_id && s.seq == seq; });
+}
+
+}  // namespace relance::runtime
