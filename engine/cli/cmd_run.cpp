@@ -36,12 +36,16 @@ int run_workflow(const RunArgs& args) {
                 problems.push_back({{"field", p.field}, {"message", p.message}});
             rejected.push_back({{"where", r.where}, {"problems", problems}});
         }
+        nlohmann::json warnings = nlohmann::json::array();
+        for (const auto& w : result.warnings)
+            warnings.push_back({{"where", w.where}, {"field", w.field}, {"message", w.message}});
         std::cout << nlohmann::json{{"workflow", wf->name},
                                     {"version", wf->version},
                                     {"started", result.started},
                                     {"duplicates", result.duplicates.size()},
                                     {"skipped", skipped},
-                                    {"rejected", rejected}}
+                                    {"rejected", rejected},
+                                    {"warnings", warnings}}
                          .dump(2)
                   << "\n";
     } else {
@@ -50,6 +54,8 @@ int run_workflow(const RunArgs& args) {
                 std::cerr << r.where << ": field " << p.field << ": " << p.message << "\n";
         for (const auto& k : result.skipped)
             std::cerr << k.where << ": skipped " << k.contact << ": " << k.reason << "\n";
+        for (const auto& w : result.warnings)
+            std::cerr << w.where << ": warning: field " << w.field << ": " << w.message << "\n";
         std::cout << "workflow " << wf->name << " v" << wf->version << ": "
                   << result.started.size() << " run(s) started, " << result.duplicates.size()
                   << " already started (same idempotency key), " << result.skipped.size()

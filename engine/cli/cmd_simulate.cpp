@@ -42,6 +42,8 @@ void print_text(const runtime::SimulationReport& r, int show) {
     std::cout << "\n\n";
     for (const auto& k : r.started.skipped)
         std::cout << "skipped " << k.where << ": " << k.contact << ": " << k.reason << "\n";
+    for (const auto& w : r.started.warnings)
+        std::cout << "warning " << w.where << ": field " << w.field << ": " << w.message << "\n";
     for (const auto& rej : r.started.rejected)
         for (const auto& p : rej.problems)
             std::cout << "rejected " << rej.where << ": field " << p.field << ": " << p.message

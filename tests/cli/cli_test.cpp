@@ -2,12 +2,11 @@
 // real plugins; exit codes (engine/cli/cli_context.hpp), output shapes and --json.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 
@@ -20,7 +19,7 @@ using json = nlohmann::json;
 namespace fs = std::filesystem;
 
 class Cli : public ::testing::Test {
-protected:
+  protected:
     std::vector<std::string> cmd(const std::vector<std::string>& rest) {
         std::vector<std::string> args = {RELANCE_BIN, "--db", dir / "cli.db", "--plugin-path",
                                          RELANCE_PLUGIN_DIR};
@@ -58,8 +57,8 @@ TEST_F(Cli, ValidateEveryExampleWorkflow) {
         auto dir = e.path().parent_path().filename();
         if (dir == "data" || dir == "config") continue;  // sample leads, scenarios, config
         // With the example config, every sender is checked too: no warning may remain.
-        auto r = relance({"--config", src + "/workflows/config/relance.yaml", "validate",
-                          e.path().string()});
+        auto r = relance(
+            {"--config", src + "/workflows/config/relance.yaml", "validate", e.path().string()});
         EXPECT_EQ(r.exit_code, 0) << e.path() << "\n" << r.err;
         EXPECT_EQ(r.err.find("warning"), std::string::npos) << e.path() << "\n" << r.err;
         ++n;
@@ -251,8 +250,8 @@ TEST_F(Cli, EventsAndSuppressionsStopSends) {
                                "--type", "replied", "--id", "evt-1"});
     EXPECT_EQ(again["recorded"], false);
 
-    json unsub = relance_json({"event", "add", "--contact", "bruno.bernard@brightpath.test",
-                               "--type", "unsubscribed"});
+    json unsub = relance_json(
+        {"event", "add", "--contact", "bruno.bernard@brightpath.test", "--type", "unsubscribed"});
     EXPECT_EQ(unsub["suppressed"]["locked"], true);
     auto refused = relance({"suppress", "remove", "bruno.bernard@brightpath.test"});
     EXPECT_EQ(refused.exit_code, 2);
@@ -281,6 +280,83 @@ TEST_F(Cli, EventsAndSuppressionsStopSends) {
                 << "only the intro went out: " << e.dump();
         }
     }
+}
+
+// Sender accounts from the command line: a config with a mistake names its line; `run` warns
+// about a time zone it cannot use; the worker honours the cap and `senders` shows where each
+// account stands.
+TEST_F(Cli, SendersConfigCapsAndStatus) {
+    std::string bad = write("bad.yaml",
+                            "senders:\n  - id: a@x.test\n    channel: email\n"
+                            "    limits: {daily_cap: lots}\n");
+    auto r = relance({"--config", bad, "senders"});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("bad.yaml:4:25: error: 'daily_cap' must be a whole number"),
+              std::string::npos)
+        << r.err;
+    r = relance({"senders"});
+    EXPECT_EQ(r.exit_code, 64) << r.err;
+    EXPECT_NE(r.err.find("--config"), std::string::npos) << r.err;
+
+    std::string config = write("relance.yaml", R"(senders:
+  - id: ann@acme.test
+    channel: email
+    with: {from: ann@acme.test}
+    limits: {daily_cap: 3}
+pools:
+  team: [ann@acme.test]
+)");
+    std::string wf = write("capped.yaml", R"(name: capped
+version: 1
+inputs:
+  email: {type: string, required: true}
+  timezone: string
+senders: team
+steps:
+  - uses: sendgrid.send
+    with: {to: "{{ contact.email }}", subject: hi, text: hello}
+)");
+    std::string csv = write("five.csv",
+                            "email,timezone\na@one.test,Paris\nb@two.test,\n"
+                            "c@three.test,\nd@four.test,\ne@five.test,\n");
+    auto v = relance({"--config", config, "validate", wf});
+    EXPECT_EQ(v.exit_code, 0) << v.err;
+    EXPECT_EQ(v.err, "");
+
+    // simulate: two days, the cap defers the last two to the next day, and says why.
+    auto sim = relance({"--config", config, "simulate", wf, "--input", csv, "--days", "2",
+                        "--start", "2026-01-05T09:00:00Z"});
+    EXPECT_EQ(sim.exit_code, 0) << sim.err;
+    EXPECT_NE(sim.out.find("five.csv:2: field timezone: 'Paris' is not an IANA time zone"),
+              std::string::npos)
+        << sim.out;
+    EXPECT_NE(sim.out.find("2  mailbox daily cap of ann@acme.test"), std::string::npos) << sim.out;
+
+    // A real worker on the wall clock: three go out now, two wait for tomorrow.
+    auto started = relance({"--config", config, "run", wf, "--input", csv});
+    EXPECT_EQ(started.exit_code, 0) << started.err;
+    EXPECT_NE(started.err.find("five.csv:2: warning: field timezone"), std::string::npos)
+        << started.err;
+    auto worked = relance({"--config", config, "worker", "--until-idle"});
+    EXPECT_EQ(worked.exit_code, 0) << worked.err;
+    json status = relance_json({"--config", config, "senders"});
+    ASSERT_TRUE(status.is_array() && status.size() == 1) << status.dump();
+    EXPECT_EQ(status[0]["id"], "ann@acme.test");
+    EXPECT_EQ(status[0]["pools"], json::array({"team"}));
+    EXPECT_EQ(status[0]["sent_last_day"], 3);
+    EXPECT_EQ(status[0]["cap_today"], 3);
+    EXPECT_TRUE(status[0]["next_send_at"].is_string()) << status.dump();
+    EXPECT_NE(status[0]["limited_by"].get<std::string>().find("mailbox daily cap"),
+              std::string::npos);
+    auto waiting = relance_json({"runs", "list", "--status", "waiting"});
+    ASSERT_EQ(waiting.size(), 2u) << waiting.dump();
+    EXPECT_NE(waiting[0]["reason"].get<std::string>().find("mailbox daily cap (3 in 24 h) of "
+                                                           "ann@acme.test"),
+              std::string::npos)
+        << waiting.dump();
+    auto text = relance({"--config", config, "senders"});
+    EXPECT_NE(text.out.find("ann@acme.test"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("SENT 24H"), std::string::npos) << text.out;
 }
 
 }  // namespace

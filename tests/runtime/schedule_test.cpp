@@ -24,7 +24,8 @@ inputs:
   email: {type: string, required: true}
   timezone: string
 schedule:
-)" + schedule + "steps:\n" + steps;
+)" + schedule +
+           "steps:\n" + steps;
 }
 
 std::string send(const std::string& id, const std::string& extra = "") {
@@ -63,9 +64,9 @@ TEST(Schedule, WeekendStartWaitsForMondayAcrossTheParisDstChange) {
 TEST(Schedule, FridayEveningBeforeTheChangeOpensMondayInWinterTime) {
     RuntimeEnv env;
     env.clock.set(from_unix_ms(utc("2026-03-20T16:30")));  // Fri 17:30 in Paris (CET)
-    env.start_one(sequence("  timezone: Europe/Paris\n  window: mon-fri 09:00-17:00\n",
-                           send("intro")),
-                  json{{"email", "a@x.test"}});
+    env.start_one(
+        sequence("  timezone: Europe/Paris\n  window: mon-fri 09:00-17:00\n", send("intro")),
+        json{{"email", "a@x.test"}});
     env.drive();
     EXPECT_EQ(sent_at(env)["intro"], utc("2026-03-23T08:00"));  // 09:00 CET
 }
@@ -74,9 +75,9 @@ TEST(Schedule, TheContactsZoneWinsOverTheWorkflowDefault) {
     RuntimeEnv env;
     // Saturday 2026-03-07; New York moves to daylight time on Sunday the 8th.
     env.clock.set(from_unix_ms(utc("2026-03-07T15:00")));
-    env.start_one(sequence("  timezone: Europe/Paris\n  window: mon-fri 09:00-17:00\n",
-                           send("intro")),
-                  json{{"email", "a@x.test"}, {"timezone", "America/New_York"}});
+    env.start_one(
+        sequence("  timezone: Europe/Paris\n  window: mon-fri 09:00-17:00\n", send("intro")),
+        json{{"email", "a@x.test"}, {"timezone", "America/New_York"}});
     env.drive();
     EXPECT_EQ(sent_at(env)["intro"], utc("2026-03-09T13:00"));  // 09:00 EDT
 }
@@ -97,10 +98,9 @@ TEST(Schedule, BusinessDayWaitSkipsAHoliday) {
     RuntimeEnv env;
     // Wednesday 2026-05-13, 10:00 in Paris; Thursday the 14th is Ascension Day (a FR holiday).
     env.clock.set(from_unix_ms(utc("2026-05-13T08:00")));
-    auto id = env.start_one(
-        sequence("  timezone: Europe/Paris\n  calendar: [FR]\n",
-                 send("intro") + "  - wait: 1bd\n" + send("follow_up")),
-        json{{"email", "a@x.test"}});
+    auto id = env.start_one(sequence("  timezone: Europe/Paris\n  calendar: [FR]\n",
+                                     send("intro") + "  - wait: 1bd\n" + send("follow_up")),
+                            json{{"email", "a@x.test"}});
     env.drive();
     auto at = sent_at(env);
     EXPECT_EQ(at["intro"], utc("2026-05-13T08:00"));
@@ -108,6 +108,68 @@ TEST(Schedule, BusinessDayWaitSkipsAHoliday) {
     auto waits = env.steps_of(id, "wait");
     ASSERT_EQ(waits.size(), 1u);
     EXPECT_NE(waits[0].detail.find("skipping FR holidays"), std::string::npos) << waits[0].detail;
+}
+
+// The workflow lists FR; a lead in New York (country US) also skips Thanksgiving, and a lead
+// without a country only the workflow's holidays.
+TEST(Schedule, TheLeadsCountryHolidaysAreSkippedToo) {
+    RuntimeEnv env;
+    env.clock.set(from_unix_ms(utc("2026-11-25T15:00")));  // Wed, 10:00 in New York
+    const std::string wf = R"(name: by_country
+version: 1
+inputs:
+  email: {type: string, required: true}
+  timezone: string
+  country: string
+schedule:
+  timezone: Europe/Paris
+  calendar: [FR]
+steps:
+)" + send("intro") + "  - wait: 1bd\n" +
+                           send("follow_up");
+    auto us = env.start_one(
+        wf, json{{"email", "ny@x.test"}, {"timezone", "America/New_York"}, {"country", "US"}});
+    auto plain = env.start_one(wf, json{{"email", "ny2@x.test"}, {"timezone", "America/New_York"}});
+    env.drive();
+    std::map<std::string, std::int64_t> follow_up;
+    for (const auto& e : env.outbox())
+        if (e.entry["subject"] == "follow_up")
+            follow_up[e.entry["to"][0].get<std::string>()] = e.recorded_at;
+    EXPECT_EQ(follow_up["ny@x.test"], utc("2026-11-27T15:00"));   // Friday: Thursday is off
+    EXPECT_EQ(follow_up["ny2@x.test"], utc("2026-11-26T15:00"));  // Thursday
+    auto waits = env.steps_of(us, "wait");
+    ASSERT_EQ(waits.size(), 1u);
+    EXPECT_NE(waits[0].detail.find("skipping FR/US holidays"), std::string::npos)
+        << waits[0].detail;
+    (void)plain;
+}
+
+// A time zone or country relance cannot use is passed over, and the start says so.
+TEST(Schedule, AnUnknownZoneOrCountryWarnsAtStart) {
+    RuntimeEnv env;
+    const std::string wf = R"(name: warn
+version: 1
+inputs:
+  email: {type: string, required: true}
+  timezone: string
+  country: string
+schedule:
+  timezone: Europe/Paris
+steps:
+)" + send("intro");
+    auto r = env.start(
+        wf, {json{{"email", "a@x.test"}, {"timezone", "Paris"}, {"country", "Atlantis"}},
+             json{{"email", "b@x.test"}, {"timezone", "Europe/Berlin"}, {"country", "de"}}});
+    EXPECT_EQ(r.started.size(), 2u);
+    ASSERT_EQ(r.warnings.size(), 2u);
+    EXPECT_EQ(r.warnings[0].field, "timezone");
+    EXPECT_NE(r.warnings[0].message.find("'Paris' is not an IANA time zone"), std::string::npos)
+        << r.warnings[0].message;
+    EXPECT_NE(r.warnings[0].message.find("Europe/Paris is used"), std::string::npos);
+    EXPECT_EQ(r.warnings[1].field, "country");
+    EXPECT_NE(r.warnings[1].message.find("no holiday calendar for 'Atlantis'"), std::string::npos)
+        << r.warnings[1].message;
+    EXPECT_EQ(r.warnings[0].where, "record 1");
 }
 
 TEST(Schedule, BlackoutDatesAreNotBusinessDays) {

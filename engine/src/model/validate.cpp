@@ -246,7 +246,7 @@ class Checker {
         }
         if (unknown.empty() && matching == 0)
             error(where, "'" + uses + "' sends by " + spec.channel + ", but none of " +
-                             join(names) + " is a " + spec.channel + " sender");
+                             join(names) + " sends by " + spec.channel);
         return true;
     }
 

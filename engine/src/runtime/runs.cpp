@@ -1,3 +1,5 @@
+#include <relance/calendar/holidays.hpp>
+#include <relance/calendar/zones.hpp>
 #include <relance/runtime/contact_events.hpp>
 #include <relance/runtime/runs.hpp>
 #include <relance/runtime/time_text.hpp>
@@ -56,6 +58,42 @@ std::string enrollment_refusal(store::Store& store, const model::Workflow& wf,
             return "enrolled less than the cooldown ago (last on " + format_short(*last) + "Z)";
     }
     return {};
+}
+
+// The contact's time zone and country feed the send window and the holidays. A value relance
+// cannot use is passed over (the workflow's setting applies): say so when the run starts, not
+// silently at the first send.
+void check_zone_and_country(const model::Workflow& wf, const json& inputs,
+                            const std::string& place, std::vector<RecordWarning>& out) {
+    auto text = [&](const std::string& name) -> std::string {
+        if (name.empty()) return {};
+        auto it = inputs.find(name);
+        return it != inputs.end() && it->is_string() ? it->get<std::string>() : std::string{};
+    };
+    const auto& sc = wf.schedule;
+    if (std::string zone = text(sc.timezone_input); !zone.empty()) {
+        try {
+            calendar::find_zone(zone);
+        } catch (const std::exception&) {
+            std::string instead = !sc.timezone.empty() ? "the workflow's zone " + sc.timezone
+                                                       : "the workflow's or sender's zone (else UTC)";
+            out.push_back({place, sc.timezone_input,
+                           "'" + zone + "' is not an IANA time zone (e.g. Europe/Paris); " +
+                               instead + " is used for this contact"});
+        }
+    }
+    if (std::string country = text(sc.country_input); !country.empty()) {
+        try {
+            calendar::normalize_country(country);
+        } catch (const std::exception&) {
+            std::string shipped;
+            for (const auto& c : calendar::supported_countries())
+                shipped += (shipped.empty() ? "" : ", ") + c;
+            out.push_back({place, sc.country_input,
+                           "no holiday calendar for '" + country + "' (relance has " + shipped +
+                               "); only the workflow's calendars apply to this contact"});
+        }
+    }
 }
 
 }  // namespace
@@ -117,6 +155,7 @@ StartResult start_runs(store::Store& store, const model::Workflow& wf,
             continue;
         }
         if (!contact.empty()) enrolled_now.insert(contact);
+        check_zone_and_country(wf, inputs, place, result.warnings);
         store::NewRun r;
         r.id = run_id_for(wf.name, key);
         r.workflow_version_id = version_id;

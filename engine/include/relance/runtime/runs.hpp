@@ -25,11 +25,20 @@ struct SkippedRecord {
     std::string reason;  // "already active in this workflow (run r_...)"
 };
 
+// A record that started, but with a value relance passes over (a time zone or country it does
+// not know): the run uses the workflow's setting instead.
+struct RecordWarning {
+    std::string where;    // "leads.csv:12"
+    std::string field;    // "timezone"
+    std::string message;  // "'Paris' is not an IANA time zone: ..."
+};
+
 struct StartResult {
     std::vector<std::string> started;     // run ids created
     std::vector<std::string> duplicates;  // idempotency keys that already had a run
     std::vector<RejectedRecord> rejected;
     std::vector<SkippedRecord> skipped;   // valid, but the enrollment policy said no
+    std::vector<RecordWarning> warnings;  // started, with a value passed over
 };
 
 // The idempotency key of a record: its own "id" field when present and non-empty, else a hash
