@@ -43,7 +43,7 @@ void print_text(const runtime::SimulationReport& r, int show) {
     for (const auto& k : r.started.skipped)
         std::cout << "skipped " << k.where << ": " << k.contact << ": " << k.reason << "\n";
     for (const auto& w : r.started.warnings)
-        std::cout << "warning " << w.where << ": field " << w.field << ": " << w.message << "\n";
+        std::cout << w.where << ": warning: field " << w.field << ": " << w.message << "\n";
     for (const auto& rej : r.started.rejected)
         for (const auto& p : rej.problems)
             std::cout << "rejected " << rej.where << ": field " << p.field << ": " << p.message

@@ -88,6 +88,8 @@ TEST(Senders, DailyCapHoldsAcrossTwoWorkflowsSharingOneMailbox) {
     ASSERT_TRUE(env.store->next_due().has_value());
     EXPECT_EQ(*env.store->next_due(), kT0 + kDayMs) << "the oldest send leaves the 24 h window";
 
+    EXPECT_EQ(detail_of(env, a.started[0], "succeeded"), "from alice@acme.test")
+        << "the timeline names the mailbox";
     env.drive();
     auto all_sent = sent(env);
     ASSERT_EQ(all_sent.size(), 4u);
@@ -135,6 +137,58 @@ TEST(Senders, RampUpGrowsTheDailyCapDayByDay) {
     for (const auto& id : r.started)
         ramp_reason |= detail_of(env, id, "deferred").rfind("ramp-up day 0: cap 2", 0) == 0;
     EXPECT_TRUE(ramp_reason);
+}
+
+TEST(Senders, RampUpDayZeroIsTheFirstSendNotTheFirstLook) {
+    RuntimeEnv env;
+    env.clock.set(from_unix_ms(1'780'740'000'000));  // Sat 2026-06-06 10:00 UTC
+    env.use_config("senders:\n" +
+                   mailbox("new@acme.test", "{ramp_up: {start: 1, step_per_day: 1, max: 5}}"));
+    std::vector<json> leads;
+    for (int i = 0; i < 3; ++i)
+        leads.push_back(lead("p" + std::to_string(i) + "@y" + std::to_string(i) + ".test"));
+    env.start(one_mail("weekdays", "new@acme.test",
+                       "schedule:\n  timezone: UTC\n  window: \"mon-fri 09:00-17:00\"\n"),
+              leads);
+    env.drive(100);
+    auto s = sent(env);
+    ASSERT_EQ(s.size(), 3u);
+    const std::int64_t monday = 1'780'909'200'000;  // Mon 2026-06-08 09:00 UTC
+    EXPECT_EQ(s[0].at, monday);
+    EXPECT_EQ(s[1].at, monday + kDayMs) << "Monday was day 0 (cap 1), not day 2";
+    EXPECT_EQ(s[2].at, monday + kDayMs) << "Tuesday is day 1 (cap 2)";
+}
+
+TEST(Senders, DeferredSendsSpreadOverThePoolInsteadOfQueueingOnOneMailbox) {
+    RuntimeEnv env;
+    env.use_config("senders:\n" + mailbox("ann@acme.test", "{min_gap: 60s}") +
+                   mailbox("bob@acme.test", "{min_gap: 60s}") +
+                   "pools:\n  team: [ann@acme.test, bob@acme.test]\n");
+    std::vector<json> leads;
+    for (int i = 0; i < 6; ++i)
+        leads.push_back(lead("p" + std::to_string(i) + "@z" + std::to_string(i) + ".test"));
+    env.start(one_mail("spread", "team"), leads);
+    env.drive(100);
+    auto s = sent(env);
+    ASSERT_EQ(s.size(), 6u);
+    std::map<std::string, int> per_sender;
+    for (const auto& x : s) ++per_sender[x.from];
+    EXPECT_EQ(per_sender["ann@acme.test"], 3);
+    EXPECT_EQ(per_sender["bob@acme.test"], 3);
+    EXPECT_EQ(s.back().at, kT0 + 120'000) << "two mailboxes send six in two minutes";
+}
+
+TEST(Senders, AStoppedContactTakesNoSlot) {
+    RuntimeEnv env;
+    env.use_config("senders:\n" + mailbox("alice@acme.test", "{daily_cap: 1}"));
+    env.store->put_suppression({"email", "gone@one.test", "operator", false, "", kT0});
+    auto r = env.start(one_mail("stopped", "alice@acme.test"),
+                       {lead("gone@one.test"), lead("here@two.test")});
+    env.executor->run_due();
+    EXPECT_EQ(env.run(r.started[0]).status, RunStatus::exited);
+    EXPECT_EQ(env.run(r.started[1]).status, RunStatus::completed)
+        << "the suppressed contact held the only slot: " << env.run(r.started[1]).reason;
+    EXPECT_EQ(sent(env).size(), 1u);
 }
 
 TEST(Senders, RecipientDomainCapDefersOnlyThatDomain) {

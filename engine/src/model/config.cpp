@@ -310,14 +310,7 @@ Config load_config_text(const std::string& text, const std::string& file_name) {
 }
 
 Config load_config_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw LoadError(
-            {Diagnostic{Diagnostic::Severity::error, SourcePos{path, 0, 0},
-                        std::string("cannot read config file: ") + std::strerror(errno)}});
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return load_config_text(ss.str(), path);
+    return load_config_text(detail::read_source_file(path, "config file"), path);
 }
 
 }  // namespace relance::model

@@ -223,9 +223,11 @@ class Checker {
         }
         std::vector<std::string> unknown;
         auto ids = config_->expand(names, &unknown);
-        for (const auto& n : unknown)
-            error(where, "unknown sender or pool '" + n + "' (config " + config_->file + ")" +
-                             did_you_mean(n, config_->names()));
+        for (const auto& n : unknown)  // once per place, not once per step
+            if (reported_senders_.insert(where.str() + "\n" + n).second)
+                error(where, "unknown sender or pool '" + n + "' (config " + config_->file +
+                                 ")" + did_you_mean(n, config_->names()));
+        if (!unknown.empty()) return false;  // what they would fill in is unknown
         bool first = true;
         int matching = 0;
         for (const auto& id : ids) {
@@ -244,7 +246,7 @@ class Checker {
             }
             first = false;
         }
-        if (unknown.empty() && matching == 0)
+        if (matching == 0)
             error(where, "'" + uses + "' sends by " + spec.channel + ", but none of " +
                              join(names) + " sends by " + spec.channel);
         return true;
@@ -596,6 +598,7 @@ class Checker {
     const Config* config_;
     int channel_steps_ = 0;
     bool warned_no_config_ = false;
+    std::set<std::string> reported_senders_;  // "place\nname" of unknown senders reported
     bool sends_from_accounts_ = false;  // the step being checked names sender accounts
     std::vector<std::string> lines_;
     std::vector<std::string> input_names_;

@@ -995,15 +995,7 @@ Workflow load_workflow_text(const std::string& text, const std::string& file_nam
 }
 
 Workflow load_workflow_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw LoadError(
-            {Diagnostic{Diagnostic::Severity::error, SourcePos{path, 0, 0},
-                        std::string("cannot read workflow file: ") + std::strerror(errno)}});
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return load_workflow_text(ss.str(), path);
+    return load_workflow_text(detail::read_source_file(path, "workflow file"), path);
 }
 
 }  // namespace relance::model

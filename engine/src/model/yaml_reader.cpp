@@ -1,6 +1,9 @@
 #include "yaml_reader.hpp"
 
 #include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <cstdlib>
 #include <regex>
 #include <set>
@@ -9,6 +12,17 @@
 #include "suggest.hpp"
 
 namespace relance::model::detail {
+
+std::string read_source_file(const std::string& path, const char* what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw LoadError({Diagnostic{Diagnostic::Severity::error, SourcePos{path, 0, 0},
+                                    std::string("cannot read ") + what + ": " +
+                                        std::strerror(errno)}});
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
 
 SourcePos YamlReader::pos(const YAML::Node& n, const SourcePos& fallback) const {
     YAML::Mark m = n.Mark();

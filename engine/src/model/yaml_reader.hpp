@@ -19,6 +19,10 @@ struct Entry {
     YAML::Node value;
 };
 
+// The whole text of a file; LoadError "PATH: error: cannot read <what>: <reason>" when it
+// cannot be read.
+std::string read_source_file(const std::string& path, const char* what);
+
 class YamlReader {
   public:
     explicit YamlReader(std::string file) : file_(std::move(file)) {}

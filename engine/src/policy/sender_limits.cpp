@@ -1,7 +1,6 @@
 #include "relance/policy/sender_limits.hpp"
 
 #include "relance/policy/jitter.hpp"
-#include "relance/policy/sender_ledger.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -189,109 +188,6 @@ Decision next_allowed(const SenderLimits& limits, const std::vector<SendRecord>&
     std::sort(dom.begin(), dom.end());
     return decide_sorted(limits, all.cbegin(), all.cend(), dom.cbegin(), dom.cend(),
                          recipient_domain, now, jitter_seed);
-}
-
-// --- SenderLedger ---
-
-TimePoint SenderLedger::advance_locked(TimePoint now) {
-    if (!horizon_ || now > *horizon_) horizon_ = now;
-    return *horizon_ - kDay;
-}
-
-void SenderLedger::prune_history(History& h, TimePoint cutoff) {
-    while (!h.times.empty() && h.times.front() <= cutoff) {
-        const std::string& d = h.domains.front();
-        if (!d.empty()) {
-            // The domain's oldest send is this one (both deques are sorted and pruned together).
-            auto it = h.by_domain.find(d);
-            if (it != h.by_domain.end()) {
-                it->second.pop_front();
-                if (it->second.empty()) h.by_domain.erase(it);
-            }
-        }
-        h.times.pop_front();
-        h.domains.pop_front();
-    }
-}
-
-void SenderLedger::record(const std::string& sender, const std::string& recipient_domain,
-                          TimePoint at) {
-    std::lock_guard g(m_);
-    TimePoint cutoff = advance_locked(at);
-    if (at <= cutoff) return;  // already outside every window
-    History& h = senders_[sender];
-    prune_history(h, cutoff);
-    std::string domain = lower(recipient_domain);
-    auto pos = std::upper_bound(h.times.begin(), h.times.end(), at);
-    auto index = pos - h.times.begin();
-    h.times.insert(pos, at);
-    h.domains.insert(h.domains.begin() + index, domain);
-    if (!domain.empty()) {
-        auto& d = h.by_domain[domain];
-        d.insert(std::upper_bound(d.begin(), d.end(), at), at);
-    }
-}
-
-Decision SenderLedger::decide(const std::string& sender, const SenderLimits& limits,
-                              const std::string& recipient_domain, TimePoint now,
-                              std::uint64_t jitter_seed) {
-    static const std::deque<TimePoint> none;
-    std::lock_guard g(m_);
-    TimePoint cutoff = advance_locked(now);
-    auto it = senders_.find(sender);
-    if (it == senders_.end())
-        return decide_sorted(limits, none.cbegin(), none.cend(), none.cbegin(), none.cend(),
-                             recipient_domain, now, jitter_seed);
-    History& h = it->second;
-    prune_history(h, cutoff);
-    const std::deque<TimePoint>* dom = &none;
-    if (std::string domain = lower(recipient_domain); !domain.empty()) {
-        if (auto d = h.by_domain.find(domain); d != h.by_domain.end()) dom = &d->second;
-    }
-    return decide_sorted(limits, h.times.cbegin(), h.times.cend(), dom->cbegin(), dom->cend(),
-                         recipient_domain, now, jitter_seed);
-}
-
-std::size_t SenderLedger::sent_in_last_day(const std::string& sender, TimePoint now) {
-    std::lock_guard g(m_);
-    TimePoint cutoff = advance_locked(now);
-    auto it = senders_.find(sender);
-    if (it == senders_.end()) return 0;
-    prune_history(it->second, cutoff);
-    return static_cast<std::size_t>(
-        count_after(it->second.times.cbegin(), it->second.times.cend(), now - kDay));
-}
-
-std::size_t SenderLedger::sent_in_last_day(const std::string& sender,
-                                           const std::string& recipient_domain, TimePoint now) {
-    std::lock_guard g(m_);
-    TimePoint cutoff = advance_locked(now);
-    auto it = senders_.find(sender);
-    if (it == senders_.end()) return 0;
-    prune_history(it->second, cutoff);
-    auto d = it->second.by_domain.find(lower(recipient_domain));
-    if (d == it->second.by_domain.end()) return 0;
-    return static_cast<std::size_t>(count_after(d->second.cbegin(), d->second.cend(), now - kDay));
-}
-
-void SenderLedger::prune(TimePoint now) {
-    std::lock_guard g(m_);
-    TimePoint cutoff = advance_locked(now);
-    for (auto it = senders_.begin(); it != senders_.end();) {
-        prune_history(it->second, cutoff);
-        it = it->second.times.empty() ? senders_.erase(it) : std::next(it);
-    }
-}
-
-void SenderLedger::forget(const std::string& sender) {
-    std::lock_guard g(m_);
-    senders_.erase(sender);
-}
-
-void SenderLedger::clear() {
-    std::lock_guard g(m_);
-    senders_.clear();
-    horizon_.reset();
 }
 
 }  // namespace relance::policy

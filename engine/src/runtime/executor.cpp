@@ -303,10 +303,13 @@ struct Executor::Impl {
             case ActionOutcome::Status::ok: {
                 json& state = a.scope["steps"][step.id];
                 std::string variant = state.is_object() ? state.value("variant", "") : "";
-                update_inflight(a, batch, "succeeded", variant.empty() ? "" : "variant " + variant,
-                                out.output);
+                std::string sender = state.is_object() ? state.value("sender", "") : "";
+                std::string detail = variant.empty() ? "" : "variant " + variant;
+                if (!sender.empty()) detail += (detail.empty() ? "from " : ", from ") + sender;
+                update_inflight(a, batch, "succeeded", detail, out.output);
                 state = {{"status", "succeeded"}, {"output", out.output}};
                 if (!variant.empty()) state["variant"] = variant;
+                if (!sender.empty()) state["sender"] = sender;
                 go_to(a, node.next);
                 return;
             }
@@ -655,6 +658,13 @@ struct Executor::Impl {
         std::optional<SenderDesk::Choice> sender;
         const auto& names = step.senders ? *step.senders : a.wf->workflow.senders;
         if (!spec->channel.empty() && !names.empty()) {
+            // A contact who replied or is suppressed is stopped here already, before the send
+            // takes a slot of an account (the check right before the call still stands).
+            if (std::string why = early_stop_reason(a); !why.empty()) {
+                record(a, batch, step, kind, "cancelled", "not called: " + why);
+                stop(a, batch, RunStatus::exited, std::nullopt, "stopped: " + why);
+                return true;
+            }
             std::string run_sender = a.scope["senders"].value(spec->channel, "");
             sender = senders.choose(names, spec->channel, run_sender, a.run.contact_key,
                                     clock.now(), stable_hash(a.run.id + "/" + step.id));
@@ -728,6 +738,7 @@ struct Executor::Impl {
                                                          a.run.id, *a.run.inflight_seq,
                                                          clock.now()));
             a.scope["senders"][spec->channel] = sender->account->id;
+            a.scope["steps"][step.id]["sender"] = sender->account->id;
         }
         a.plugin = plugin;
         a.request = request_for(a, input);
@@ -777,6 +788,14 @@ struct Executor::Impl {
         calling.swap(go);
     }
 
+    // stop_reason for one run, read now (before the batch is committed).
+    std::string early_stop_reason(const Active& a) {
+        std::map<std::string, std::vector<store::Event>> events;
+        if (!a.run.contact_key.empty())
+            events[a.run.contact_key] = store.events_for({a.run.contact_key}, a.run.created_at);
+        return stop_reason(a, events);
+    }
+
     std::string stop_reason(const Active& a,
                             const std::map<std::string, std::vector<store::Event>>& events) {
         const auto& stop_on = a.wf->workflow.stop_on;
@@ -818,6 +837,7 @@ struct Executor::Impl {
             store::Batch batch;
             calling.clear();
             senders.new_round();
+            refresh_suppressions();
             for (auto& a : actives) {
                 if (a.stopped) continue;
                 a.calling = false;

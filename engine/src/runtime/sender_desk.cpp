@@ -35,12 +35,16 @@ std::vector<store::Send>& SenderDesk::history(const std::string& sender, TimePoi
 policy::SenderLimits SenderDesk::limits_of(const model::SenderAccount& account, TimePoint now) {
     policy::SenderLimits limits = account.limits;
     if (limits.ramp_up && !account.ramp_since_given) {
+        // Day 0 is the account's first send; an account that never sent is on day 0 now.
         auto it = first_use_.find(account.id);
-        if (it == first_use_.end())
-            it = first_use_
-                     .emplace(account.id,
-                              from_unix_ms(store_.sender_first_use(account.id, to_unix_ms(now))))
-                     .first;
+        if (it == first_use_.end()) {
+            auto first = store_.sender_first_use(account.id);
+            if (!first) {
+                limits.ramp_up->since = now;
+                return limits;
+            }
+            it = first_use_.emplace(account.id, from_unix_ms(*first)).first;
+        }
         limits.ramp_up->since = it->second;
     }
     return limits;
@@ -87,18 +91,22 @@ SenderDesk::Choice SenderDesk::choose(const std::vector<std::string>& names,
     bool keep = sticky && std::find(pool.begin(), pool.end(), *sticky) != pool.end();
     for (const auto& id : pool) {
         if (keep && id != *sticky) continue;  // a kept sender is not compared
-        decisions[id] = decide(*config_->find_sender(id), domain, now, seed);
+        policy::Decision d = decide(*config_->find_sender(id), domain, now, seed);
+        // A send that must wait goes behind the sends already waiting for this account.
+        if (!d.allowed_now(now) && d.earliest != TimePoint::max())
+            if (auto q = queue_end_.find(id); q != queue_end_.end() && q->second > d.earliest) {
+                d.earliest = q->second;
+                d.reason += ", then behind the sends already waiting for it";
+            }
+        decisions[id] = d;
         load[id] = history(id, now).size();
     }
     std::string pick = policy::pick_sender(pool, decisions, sticky, load);
     c.account = config_->find_sender(pick);
     c.decision = decisions[pick];
     c.kept = keep;
-    if (!c.decision.allowed_now(now) && c.decision.earliest != TimePoint::max()) {
-        TimePoint& end = queue_end_[pick];
-        if (end > c.decision.earliest) c.decision.earliest = end;
-        end = c.decision.earliest + pace(c.account->limits);
-    }
+    if (!c.decision.allowed_now(now) && c.decision.earliest != TimePoint::max())
+        queue_end_[pick] = c.decision.earliest + pace(c.account->limits);
     return c;
 }
 

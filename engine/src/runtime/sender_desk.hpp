@@ -77,7 +77,7 @@ class SenderDesk {
     // would be deferred again.
     std::map<std::string, TimePoint> queue_end_;
     std::map<std::string, std::vector<store::Send>> round_;  // sender -> sends of the last 24 h
-    std::map<std::string, TimePoint> first_use_;             // ramp-up day 0 per sender
+    std::map<std::string, TimePoint> first_use_;  // ramp-up day 0: the first send, once known
 };
 
 }  // namespace relance::runtime

@@ -105,14 +105,20 @@ SimulationReport simulate(store::Store& store, host::PluginHost& host, VirtualCl
         for (const auto& s : store.list_steps(run.id)) {
             if (s.status == "deferred") {
                 // The reason, without the times and figures: "outside the send window",
-                // "mailbox daily cap of alice@acme.test", "circuit open..."
-                std::string why = s.detail.substr(0, s.detail.find_first_of(":;'"));
+                // "mailbox daily cap of alice@acme.test", "ramp-up day 0 of ...".
+                std::string why = s.detail.substr(0, s.detail.find_first_of(";'"));
                 for (auto open = why.find(" ("); open != std::string::npos;
                      open = why.find(" (")) {
                     auto close = why.find(')', open);
                     if (close == std::string::npos) break;
                     why.erase(open, close - open + 1);
                 }
+                if (auto colon = why.find(": "); colon != std::string::npos) {
+                    auto of = why.find(" of ", colon);
+                    why.erase(colon, of == std::string::npos ? std::string::npos : of - colon);
+                }
+                if (auto comma = why.find(", then behind"); comma != std::string::npos)
+                    why.erase(comma);
                 while (!why.empty() && why.back() == ' ') why.pop_back();
                 ++report.deferrals[why];
             }

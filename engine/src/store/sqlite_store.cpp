@@ -133,6 +133,9 @@ public:
             "recipient_domain, at) VALUES (?,?,?,?,?,?,?)");
         delete_send_ =
             std::make_unique<SQLite::Statement>(db_, "DELETE FROM sends WHERE run_id=? AND seq=?");
+        // An account's first send is its ramp-up day 0 (kept if that send is later undone).
+        first_use_ = std::make_unique<SQLite::Statement>(
+            db_, "INSERT OR IGNORE INTO senders (id, first_use_at) VALUES (?,?)");
     }
 
     std::int64_t put_workflow_version(const std::string& name, const std::string& version,
@@ -296,6 +299,11 @@ public:
             st.reset();
         }
         for (const auto& x : batch.insert_sends) {
+            auto& first = *first_use_;
+            first.bind(1, x.sender);
+            first.bind(2, static_cast<int64_t>(x.at));
+            first.exec();
+            first.reset();
             auto& st = *insert_send_;
             st.bind(1, x.run_id);
             st.bind(2, static_cast<int64_t>(x.seq));
@@ -351,15 +359,11 @@ public:
         return st.getColumn(0).getString();
     }
 
-    std::int64_t sender_first_use(const std::string& sender, std::int64_t now) override {
+    std::optional<std::int64_t> sender_first_use(const std::string& sender) override {
         std::lock_guard g(m_);
-        SQLite::Statement ins(db_, "INSERT OR IGNORE INTO senders (id, first_use_at) VALUES (?,?)");
-        ins.bind(1, sender);
-        ins.bind(2, static_cast<int64_t>(now));
-        ins.exec();
         SQLite::Statement st(db_, "SELECT first_use_at FROM senders WHERE id=?");
         st.bind(1, sender);
-        st.executeStep();
+        if (!st.executeStep()) return std::nullopt;
         return st.getColumn(0).getInt64();
     }
 
@@ -695,7 +699,7 @@ private:
     std::mutex m_;
     SQLite::Database db_;
     std::unique_ptr<SQLite::Statement> insert_step_, update_step_, update_run_, checkpoint_run_,
-        insert_send_, delete_send_;
+        insert_send_, delete_send_, first_use_;
 };
 
 }  // namespace

@@ -1,8 +1,8 @@
 // Sending limits of one sender account (a mailbox), and when it may send next.
 //
-// Engine building blocks for sender accounts (outbound.md §6 rows 19, 21, 23): pure functions of
-// the limits, the send history and an injected `now`. No store, no clock, no I/O. The sequences
-// issue wires them into workflows; docs/limits.md describes the rules.
+// Sender accounts' limits (outbound.md §6 rows 19, 21, 23): pure functions of the limits, the
+// send history and an injected `now`. No store, no clock, no I/O. The runtime's sender desk
+// feeds them the history kept in the store; docs/limits.md describes the rules.
 //
 // Every window is rolling and half-open: a send at `a` counts for a candidate time `t` while
 // a > t - window. So with a daily cap reached, the next send is allowed at exactly

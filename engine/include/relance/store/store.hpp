@@ -232,8 +232,8 @@ public:
     // The sender of the contact's first message on `channel`, if any.
     virtual std::optional<std::string> first_sender(const std::string& contact_key,
                                                     const std::string& channel) = 0;
-    // When the account was first used (its ramp-up day 0): recorded as `now` the first time.
-    virtual std::int64_t sender_first_use(const std::string& sender, std::int64_t now) = 0;
+    // When the account first sent (its ramp-up day 0), if it ever did.
+    virtual std::optional<std::int64_t> sender_first_use(const std::string& sender) = 0;
 
     virtual void record_sandbox(const std::string& plugin, const std::string& box,
                                 const json& entry, std::int64_t now) = 0;
