@@ -1,21 +1,19 @@
-#include <relance/runtime/executor.hpp>
-
-#include <relance/expr/lua_sandbox.hpp>
-#include <relance/contacts/identity.hpp>
-#include <relance/contacts/suppression.hpp>
-#include <relance/expr/template.hpp>
-#include <relance/policy/circuit_breaker.hpp>
-#include <relance/policy/retry.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
-#include <cmath>
 #include <random>
-#include <thread>
-
+#include <relance/contacts/identity.hpp>
+#include <relance/contacts/suppression.hpp>
+#include <relance/expr/lua_sandbox.hpp>
+#include <relance/expr/template.hpp>
+#include <relance/policy/circuit_breaker.hpp>
+#include <relance/policy/retry.hpp>
+#include <relance/runtime/executor.hpp>
 #include <relance/runtime/time_text.hpp>
+#include <thread>
 
 #include "schema_check.hpp"
 #include "sender_desk.hpp"
@@ -35,14 +33,14 @@ namespace {
 struct Active {
     store::Run run;
     const CompiledWorkflow* wf = nullptr;
-    json scope;               // context + "contact" (the inputs) + "run"
-    bool stopped = false;     // nothing more to do in this claim
-    bool calling = false;     // an action was committed as started and must be called now
+    json scope;            // context + "contact" (the inputs) + "run"
+    bool stopped = false;  // nothing more to do in this claim
+    bool calling = false;  // an action was committed as started and must be called now
     host::LoadedPlugin* plugin = nullptr;
     host::ActionRequest request;
     std::optional<ActionOutcome> outcome;
-    int steps = 0;            // steps executed in this claim (loop guard)
-    std::string last_note;    // the latest timeline line: why a waiting run waits
+    int steps = 0;          // steps executed in this claim (loop guard)
+    std::string last_note;  // the latest timeline line: why a waiting run waits
 };
 
 // FNV-1a: the same on every platform and build, so draws made from it (variants, jitter) are
@@ -140,8 +138,8 @@ struct Executor::Impl {
         r.finished_at = now_ms();
         r.detail = std::move(detail);
         r.output = std::move(output);
-        a.last_note = node_of(a).step->id + " (" + r.status + ")" +
-                      (r.detail.empty() ? "" : ": " + r.detail);
+        a.last_note =
+            node_of(a).step->id + " (" + r.status + ")" + (r.detail.empty() ? "" : ": " + r.detail);
         batch.update_steps.push_back(std::move(r));
         a.run.inflight_seq.reset();
     }
@@ -324,8 +322,8 @@ struct Executor::Impl {
             }
             case ActionOutcome::Status::retryable:
                 if (a.run.attempt < policy.attempts) {
-                    Millis wait = backoff_for(policy, a.run.attempt, out.retry_after,
-                                              a.run.message_id);
+                    Millis wait =
+                        backoff_for(policy, a.run.attempt, out.retry_after, a.run.message_id);
                     std::int64_t due = now + wait.count();
                     update_inflight(a, batch, "retry",
                                     "attempt " + std::to_string(a.run.attempt) + " of " +
@@ -360,18 +358,18 @@ struct Executor::Impl {
                     apply_outcome(a, batch);
                     return;
                 }
-                reconcile_inflight(a, batch,
-                                   "the plugin could not tell whether it took effect (" +
-                                       out.error + ")",
-                                   a.request.started_at_ms);
+                reconcile_inflight(
+                    a, batch,
+                    "the plugin could not tell whether it took effect (" + out.error + ")",
+                    a.request.started_at_ms);
                 return;
         }
     }
 
     void pause_in_doubt(Active& a, store::Batch& batch, const std::string& why) {
         const model::Step& step = *node_of(a).step;
-        std::string reason = "in doubt: step " + step.id + " (" + step.plugin + "." +
-                             step.action + ", message " + a.run.message_id + "): " + why +
+        std::string reason = "in doubt: step " + step.id + " (" + step.plugin + "." + step.action +
+                             ", message " + a.run.message_id + "): " + why +
                              ". It was not repeated, to never send twice. Settle it with "
                              "`relance runs resolve " +
                              a.run.id + " --as sent|retry`.";
@@ -429,8 +427,8 @@ struct Executor::Impl {
         using Outcome = host::ReconcileOutcome::Outcome;
         if (rec && rec->outcome == Outcome::done) {
             update_inflight(a, batch, "reconciled",
-                            why + "; the provider confirms message " +
-                                a.run.message_id + " was accepted, so it is not sent again",
+                            why + "; the provider confirms message " + a.run.message_id +
+                                " was accepted, so it is not sent again",
                             rec->output);
             a.scope["steps"][step.id] = {{"status", "succeeded"}, {"output", rec->output}};
             go_to(a, node_of(a).next);
@@ -438,8 +436,8 @@ struct Executor::Impl {
         }
         if (rec && rec->outcome == Outcome::not_done) {
             update_inflight(a, batch, "abandoned",
-                            why + "; the provider has no trace of message " +
-                                a.run.message_id + ", so it is sent now");
+                            why + "; the provider has no trace of message " + a.run.message_id +
+                                ", so it is sent now");
             return true;
         }
         if (rec && rec->outcome == Outcome::pending) {
@@ -447,8 +445,7 @@ struct Executor::Impl {
             std::int64_t due = now_ms() + std::max<std::int64_t>(1000, rec->retry_after.count());
             record(a, batch, step, step.plugin + "." + step.action, "reconciling",
                    why + "; the provider cannot confirm message " + a.run.message_id +
-                       " yet (it may still be indexing it); asking again at " +
-                       format_short(due));
+                       " yet (it may still be indexing it); asking again at " + format_short(due));
             stop(a, batch, RunStatus::waiting, due);
             return false;
         }
@@ -606,8 +603,8 @@ struct Executor::Impl {
                                   {"occurred_at", format_iso(e.occurred_at)},
                                   {"data", e.data}};
                     record(a, batch, step, "wait_for", "done",
-                           e.type + " (event " + e.event_id + " at " +
-                               format_short(e.occurred_at) + "Z): then",
+                           e.type + " (event " + e.event_id + " at " + format_short(e.occurred_at) +
+                               "Z): then",
                            event);
                     state = {{"status", "succeeded"}, {"output", event}};
                     go_to(a, node.then_first >= 0 ? node.then_first : node.next);
@@ -666,7 +663,7 @@ struct Executor::Impl {
                 return true;
             }
             std::string run_sender = a.scope["senders"].value(spec->channel, "");
-            sender = senders.choose(names, spec->channel, run_sender, a.run.contact_key,
+            sender = senders.choose(names, spec->channel, run_sender, a.run.contact_key, a.run.id,
                                     clock.now(), stable_hash(a.run.id + "/" + step.id));
             if (!sender->account) {
                 // A config problem, not the lead's: hold the send until the config is fixed.
@@ -698,11 +695,14 @@ struct Executor::Impl {
             const auto& d = sender->decision;
             bool never = d.earliest == TimePoint::max();
             std::int64_t due = never ? now_ms() + policy::kDay.count() : to_unix_ms(d.earliest);
-            return defer(a, batch, step, due,
-                         d.reason + " of " + sender->account->id +
-                             (never ? ": it may not send at all; looking again at "
-                                    : "; next send allowed at ") +
-                             format_short(due));
+            senders.enqueue(*sender, a.run.id);
+            return defer(
+                a, batch, step, due,
+                d.reason + " of " + sender->account->id +
+                    (sender->queued ? ", then behind the sends already waiting for it" : "") +
+                    (never ? ": it may not send at all; looking again at "
+                           : "; next send allowed at ") +
+                    format_short(due));
         }
         json with = step.with;
         std::string variant;
@@ -734,9 +734,8 @@ struct Executor::Impl {
                       (sender->kept ? " (the contact's sender)" : "");
         a.run.inflight_seq = record(a, batch, step, kind, "started", detail, nullptr, false);
         if (sender) {
-            batch.insert_sends.push_back(senders.reserve(*sender->account, a.run.contact_key,
-                                                         a.run.id, *a.run.inflight_seq,
-                                                         clock.now()));
+            batch.insert_sends.push_back(senders.reserve(
+                *sender->account, a.run.contact_key, a.run.id, *a.run.inflight_seq, clock.now()));
             a.scope["senders"][spec->channel] = sender->account->id;
             a.scope["steps"][step.id]["sender"] = sender->account->id;
         }
@@ -811,8 +810,8 @@ struct Executor::Impl {
         for (const auto& [k, v] : inputs.items())
             if (v.is_string()) fields[k] = v.get<std::string>();
         if (auto hit = suppressions.match(contacts::identify(fields, "")))
-            return "suppressed " + std::string(contacts::to_string(hit->kind)) + " " +
-                   hit->value + " (" + hit->source + ")";
+            return "suppressed " + std::string(contacts::to_string(hit->kind)) + " " + hit->value +
+                   " (" + hit->source + ")";
         return {};
     }
 
@@ -873,8 +872,8 @@ struct Executor::Impl {
 
     std::size_t claim_and_process() {
         std::int64_t now = now_ms();
-        auto runs = store.claim_due(options.owner, now, options.batch_size,
-                                    now + options.lease.count());
+        auto runs =
+            store.claim_due(options.owner, now, options.batch_size, now + options.lease.count());
         if (runs.empty()) return 0;
         std::vector<Active> actives;
         actives.reserve(runs.size());

@@ -60,8 +60,8 @@ policy::Decision SenderDesk::decide(const model::SenderAccount& account, const s
 
 SenderDesk::Choice SenderDesk::choose(const std::vector<std::string>& names,
                                       const std::string& channel, const std::string& run_sender,
-                                      const std::string& contact_key, TimePoint now,
-                                      std::uint64_t seed) {
+                                      const std::string& contact_key, const std::string& run_id,
+                                      TimePoint now, std::uint64_t seed) {
     Choice c;
     if (!config_) {
         c.problem = "no config file names the senders " + names.front() +
@@ -86,18 +86,17 @@ SenderDesk::Choice SenderDesk::choose(const std::vector<std::string>& names,
     else if (!contact_key.empty())
         sticky = store_.first_sender(contact_key, channel);
     std::string domain = recipient_domain(contact_key);
+    forget_hold(run_id, now);
     std::map<std::string, policy::Decision> decisions;
     std::map<std::string, std::size_t> load;
+    std::map<std::string, bool> queued;
     bool keep = sticky && std::find(pool.begin(), pool.end(), *sticky) != pool.end();
     for (const auto& id : pool) {
         if (keep && id != *sticky) continue;  // a kept sender is not compared
-        policy::Decision d = decide(*config_->find_sender(id), domain, now, seed);
-        // A send that must wait goes behind the sends already waiting for this account.
+        const model::SenderAccount& account = *config_->find_sender(id);
+        policy::Decision d = decide(account, domain, now, seed);
         if (!d.allowed_now(now) && d.earliest != TimePoint::max())
-            if (auto q = queue_end_.find(id); q != queue_end_.end() && q->second > d.earliest) {
-                d.earliest = q->second;
-                d.reason += ", then behind the sends already waiting for it";
-            }
+            queued[id] = behind_waiting_sends(account, domain, now, d);
         decisions[id] = d;
         load[id] = history(id, now).size();
     }
@@ -105,9 +104,52 @@ SenderDesk::Choice SenderDesk::choose(const std::vector<std::string>& names,
     c.account = config_->find_sender(pick);
     c.decision = decisions[pick];
     c.kept = keep;
-    if (!c.decision.allowed_now(now) && c.decision.earliest != TimePoint::max())
-        queue_end_[pick] = c.decision.earliest + pace(c.account->limits);
+    c.queued = queued[pick];
+    c.domain = domain;
     return c;
+}
+
+// A send that must wait goes behind the sends already waiting for the account: at least one
+// pace after the last of them, and where its caps still have room once they are counted.
+bool SenderDesk::behind_waiting_sends(const model::SenderAccount& account,
+                                      const std::string& domain, TimePoint now,
+                                      policy::Decision& d) {
+    bool moved = false;
+    if (auto q = queue_end_.find(account.id); q != queue_end_.end() && q->second > d.earliest) {
+        d.earliest = q->second;
+        moved = true;
+    }
+    auto holds = holds_.find(account.id);
+    if (holds == holds_.end() || holds->second.empty()) return moved;
+    // The caps with the waiting sends counted as made (gaps are already the queue's pace).
+    policy::SenderLimits caps = limits_of(account, now);
+    caps.min_gap = Millis{0};
+    caps.gap_jitter = Millis{0};
+    std::vector<policy::SendRecord> past;
+    for (const auto& s : history(account.id, now))
+        past.push_back({from_unix_ms(s.at), s.recipient_domain});
+    for (const auto& [run, hold] : holds->second) past.push_back({hold.at, hold.domain});
+    policy::Decision with_queue = policy::next_allowed(caps, past, domain, now, 0);
+    if (with_queue.earliest > d.earliest) {
+        d = with_queue;
+        moved = true;
+    }
+    return moved;
+}
+
+void SenderDesk::enqueue(const Choice& choice, const std::string& run_id) {
+    if (!choice.account || choice.decision.earliest == TimePoint::max()) return;
+    queue_end_[choice.account->id] = choice.decision.earliest + pace(choice.account->limits);
+    holds_[choice.account->id][run_id] = {choice.decision.earliest, choice.domain};
+}
+
+void SenderDesk::forget_hold(const std::string& run_id, TimePoint now) {
+    for (auto& [account, holds] : holds_) {
+        holds.erase(run_id);
+        // A hold whose time has passed belongs to a run that woke (and sent or waits again)
+        // or was stopped: it no longer stands for a future send.
+        std::erase_if(holds, [&](const auto& h) { return h.second.at < now; });
+    }
 }
 
 Millis SenderDesk::pace(const policy::SenderLimits& limits) {

@@ -30,16 +30,22 @@ class SenderDesk {
         std::string problem;        // why no account can send (unknown pool, no such channel)
         policy::Decision decision;  // when `account` may send, and the limit that says so
         bool kept = false;          // the account the contact was first written from
+        bool queued = false;        // pushed later by the sends already waiting for it
+        std::string domain;         // the recipient's domain
     };
 
     // The account for a send on `channel` from the accounts `names` (pool names or ids):
     // `run_sender` (the one this run already used) or else the contact's first sender on the
     // channel if it is in the pool; otherwise the one that may send soonest, ties to the least
-    // used. `seed` draws the gap jitter. A send that must wait is queued behind the sends
-    // already deferred for the account, one pace apart.
+    // used. `seed` draws the gap jitter. A send that must wait is placed behind the sends
+    // already waiting for the account (see enqueue), so a backlog spreads over the pool.
     Choice choose(const std::vector<std::string>& names, const std::string& channel,
-                  const std::string& run_sender, const std::string& contact_key, TimePoint now,
-                  std::uint64_t seed);
+                  const std::string& run_sender, const std::string& contact_key,
+                  const std::string& run_id, TimePoint now, std::uint64_t seed);
+
+    // The run was deferred to choice.decision.earliest for the account's limits: it holds that
+    // place in the account's queue until it comes back.
+    void enqueue(const Choice& choice, const std::string& run_id);
 
     // Counts a send from `account` now (the step record `seq` of `run_id`); the returned row
     // goes into the batch that records the send as started.
@@ -72,10 +78,21 @@ class SenderDesk {
 
     store::Store& store_;
     std::shared_ptr<const model::Config> config_;
+    bool behind_waiting_sends(const model::SenderAccount& account, const std::string& domain,
+                              TimePoint now, policy::Decision& d);
+    void forget_hold(const std::string& run_id, TimePoint now);
+
     // Per account, the due time given to the last send deferred: the backlog is queued one
     // pace apart instead of every deferred run waking at the same instant, where all but one
     // would be deferred again.
     std::map<std::string, TimePoint> queue_end_;
+    // Per account, the runs waiting for it (run id -> its due time and recipient domain):
+    // counted against its caps when placing the next one.
+    struct Hold {
+        TimePoint at;
+        std::string domain;
+    };
+    std::map<std::string, std::map<std::string, Hold>> holds_;
     std::map<std::string, std::vector<store::Send>> round_;  // sender -> sends of the last 24 h
     std::map<std::string, TimePoint> first_use_;  // ramp-up day 0: the first send, once known
 };

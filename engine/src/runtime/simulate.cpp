@@ -1,8 +1,7 @@
-#include <relance/runtime/contact_events.hpp>
-#include <relance/runtime/simulate.hpp>
-
 #include <algorithm>
 #include <map>
+#include <relance/runtime/contact_events.hpp>
+#include <relance/runtime/simulate.hpp>
 
 namespace relance::runtime {
 
@@ -58,9 +57,9 @@ SimulationReport simulate(store::Store& store, host::PluginHost& host, VirtualCl
             if (contact.empty())
                 if (auto r = store.get_run(run)) contact = r->contact_key;
             if (contact.empty()) continue;
-            auto out = record_contact_event(store, contact, what.first,
-                                            "sim:" + what.first + ":" + msg, at,
-                                            nlohmann::json::object(), clock, msg);
+            auto out =
+                record_contact_event(store, contact, what.first, "sim:" + what.first + ":" + msg,
+                                     at, nlohmann::json::object(), clock, msg);
             ++report.events[what.first];
             if (!out.woken.empty()) {
                 run_now = true;
@@ -95,8 +94,8 @@ SimulationReport simulate(store::Store& store, host::PluginHost& host, VirtualCl
         if (inputs.contains("email") && inputs["email"].is_string())
             lead.lead = inputs["email"].get<std::string>();
         else if (inputs.contains("id"))
-            lead.lead = inputs["id"].is_string() ? inputs["id"].get<std::string>()
-                                                 : inputs["id"].dump();
+            lead.lead =
+                inputs["id"].is_string() ? inputs["id"].get<std::string>() : inputs["id"].dump();
         else
             lead.lead = run.id;
         lead.status = run.status;
@@ -107,8 +106,7 @@ SimulationReport simulate(store::Store& store, host::PluginHost& host, VirtualCl
                 // The reason, without the times and figures: "outside the send window",
                 // "mailbox daily cap of alice@acme.test", "ramp-up day 0 of ...".
                 std::string why = s.detail.substr(0, s.detail.find_first_of(";'"));
-                for (auto open = why.find(" ("); open != std::string::npos;
-                     open = why.find(" (")) {
+                for (auto open = why.find(" ("); open != std::string::npos; open = why.find(" (")) {
                     auto close = why.find(')', open);
                     if (close == std::string::npos) break;
                     why.erase(open, close - open + 1);

@@ -1,6 +1,5 @@
-#include <relance/runtime/stats.hpp>
-
 #include <algorithm>
+#include <relance/runtime/stats.hpp>
 
 namespace relance::runtime {
 
@@ -9,7 +8,8 @@ namespace {
 std::string variant_of(const std::string& detail) {
     static const std::string prefix = "variant ";
     if (detail.rfind(prefix, 0) != 0) return {};
-    return detail.substr(prefix.size(), detail.find(' ', prefix.size()) - prefix.size());
+    // "variant a" or "variant a, from sam@acme.test": the name ends at a comma or a space.
+    return detail.substr(prefix.size(), detail.find_first_of(", ", prefix.size()) - prefix.size());
 }
 
 }  // namespace
