@@ -178,6 +178,33 @@ TEST(Senders, DeferredSendsSpreadOverThePoolInsteadOfQueueingOnOneMailbox) {
     EXPECT_EQ(s.back().at, kT0 + 120'000) << "two mailboxes send six in two minutes";
 }
 
+// Waiting sends count against the account's caps when the next one is placed: a mailbox
+// with room for one more today does not collect a queue it cannot send, so every lead is
+// deferred once at most and the pool's other mailbox takes the rest.
+TEST(Senders, TheQueueOfAnAccountRespectsItsCaps) {
+    RuntimeEnv env;
+    env.use_config("senders:\n" + mailbox("lea@acme.test", "{daily_cap: 2, min_gap: 60s}") +
+                   mailbox("sam@acme.test", "{min_gap: 60s}") +
+                   "pools:\n  team: [lea@acme.test, sam@acme.test]\n");
+    std::vector<json> leads;
+    for (int i = 0; i < 6; ++i)
+        leads.push_back(lead("q" + std::to_string(i) + "@w" + std::to_string(i) + ".test"));
+    auto r = env.start(one_mail("queue", "team"), leads);
+    env.drive(100);
+    auto s = sent(env);
+    ASSERT_EQ(s.size(), 6u);
+    std::map<std::string, int> per_sender;
+    for (const auto& x : s) ++per_sender[x.from];
+    EXPECT_EQ(per_sender["lea@acme.test"], 2);
+    EXPECT_EQ(per_sender["sam@acme.test"], 4);
+    EXPECT_EQ(s.back().at, kT0 + 180'000);
+    for (const auto& id : r.started) {
+        int deferred = 0;
+        for (const auto& st : env.steps(id)) deferred += st.status == "deferred";
+        EXPECT_LE(deferred, 1) << id << ": " << statuses(env.steps(id));
+    }
+}
+
 TEST(Senders, AStoppedContactTakesNoSlot) {
     RuntimeEnv env;
     env.use_config("senders:\n" + mailbox("alice@acme.test", "{daily_cap: 1}"));
