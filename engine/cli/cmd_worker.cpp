@@ -1,10 +1,9 @@
 // relance worker: executes due work until stopped (SIGINT/SIGTERM), or until idle.
-#include <relance/runtime/executor.hpp>
-
 #include <pthread.h>
 #include <signal.h>
 
 #include <iostream>
+#include <relance/runtime/executor.hpp>
 #include <thread>
 
 #include "cli_context.hpp"
@@ -59,11 +58,28 @@ int work(const WorkerArgs& args) {
     runtime::Executor executor(*store, *host, clock, options);
 
     if (args.until_idle || args.fast_forward) {
+        // A run that can never proceed (its senders are not configured, its plugin is missing)
+        // is retried forever: fast-forward gives up after many clock jumps in a row in which
+        // nothing was called and no run finished (a real sequence progresses every few jumps).
+        constexpr int kIdleJumps = 500;
+        int idle_jumps = 0;
+        auto progress = [&] {
+            auto st = executor.stats();
+            return st.actions + st.runs_finished;
+        };
         for (;;) {
+            auto before = progress();
             executor.run_due();
             if (!args.fast_forward) break;
+            idle_jumps = progress() == before ? idle_jumps + 1 : 0;
             auto next = store->next_due();
             if (!next) break;
+            if (idle_jumps >= kIdleJumps) {
+                std::cerr << "worker: stopped fast-forwarding: " << kIdleJumps
+                          << " clock jumps in a row without a call or a finished run; `relance "
+                             "runs list` says why the remaining runs wait\n";
+                break;
+            }
             virtual_clock.set(from_unix_ms(*next));
         }
     } else {
@@ -106,7 +122,7 @@ void register_worker(CLI::App& app) {
     cmd->add_flag("--until-idle", args.until_idle, "exit when nothing is due now");
     cmd->add_flag("--fast-forward", args.fast_forward,
                   "virtual time: jump to each next due time instead of waiting, exit when no "
-                  "run is scheduled (sandbox testing)");
+                  "run is scheduled or nothing progresses any more (sandbox testing)");
     cmd->add_option("--concurrency", args.concurrency, "plugin calls in flight at once")
         ->capture_default_str()
         ->check(CLI::Range(1, 1024));

@@ -359,5 +359,29 @@ steps:
     EXPECT_NE(text.out.find("SENT 24H"), std::string::npos) << text.out;
 }
 
+// A run that can never proceed (no config names its senders) does not keep a fast-forwarding
+// worker busy forever: it stops, and the run says why it waits.
+TEST_F(Cli, FastForwardStopsWhenNothingCanProgress) {
+    std::string wf = write("stuck.yaml", R"(name: stuck
+version: 1
+inputs:
+  email: {type: string, required: true}
+senders: team
+steps:
+  - uses: sendgrid.send
+    with: {to: "{{ contact.email }}", from: a@x.test, subject: hi, text: hello}
+)");
+    std::string csv = write("one.csv", "email\na@one.test\n");
+    ASSERT_EQ(relance({"run", wf, "--input", csv}).exit_code, 0);
+    auto r = relance({"worker", "--fast-forward"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("stopped fast-forwarding"), std::string::npos) << r.err;
+    auto waiting = relance_json({"runs", "list", "--status", "waiting"});
+    ASSERT_EQ(waiting.size(), 1u);
+    EXPECT_NE(waiting[0]["reason"].get<std::string>().find("no config file names the senders team"),
+              std::string::npos)
+        << waiting.dump();
+}
+
 }  // namespace
 }  // namespace relance::test
