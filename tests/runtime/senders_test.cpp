@@ -39,6 +39,16 @@ json lead(const std::string& email) {
     return {{"email", email}};
 }
 
+// `n` leads, each at its own domain: "p0@d0.test", "p1@d1.test"... for the pattern "p@d".
+std::vector<json> distinct_leads(int n, const std::string& pattern) {
+    auto at = pattern.find('@');
+    std::vector<json> out;
+    for (int i = 0; i < n; ++i)
+        out.push_back(lead(pattern.substr(0, at) + std::to_string(i) + "@" +
+                           pattern.substr(at + 1) + std::to_string(i) + ".test"));
+    return out;
+}
+
 // Every message of the outbox: (the time it was recorded, from, to).
 struct Sent {
     std::int64_t at;
@@ -101,9 +111,7 @@ TEST(Senders, PerMinuteRateAndMinimumGapWithJitterPaceTheSends) {
     RuntimeEnv env;
     env.use_config("senders:\n" +
                    mailbox("alice@acme.test", "{per_minute: 2, min_gap: 10s, gap_jitter: 5s}"));
-    std::vector<json> leads;
-    for (int i = 0; i < 8; ++i)
-        leads.push_back(lead("p" + std::to_string(i) + "@d" + std::to_string(i) + ".test"));
+    std::vector<json> leads = distinct_leads(8, "p@d");
     env.start(one_mail("paced", "alice@acme.test"), leads);
     env.drive(200);
     auto s = sent(env);
@@ -123,9 +131,7 @@ TEST(Senders, RampUpGrowsTheDailyCapDayByDay) {
     RuntimeEnv env;
     env.use_config("senders:\n" +
                    mailbox("new@acme.test", "{ramp_up: {start: 2, step_per_day: 1, max: 3}}"));
-    std::vector<json> leads;
-    for (int i = 0; i < 8; ++i)
-        leads.push_back(lead("p" + std::to_string(i) + "@x" + std::to_string(i) + ".test"));
+    std::vector<json> leads = distinct_leads(8, "p@x");
     auto r = env.start(one_mail("ramp", "new@acme.test"), leads);
     env.drive(200);
     std::map<std::int64_t, int> per_day;
@@ -144,9 +150,7 @@ TEST(Senders, RampUpDayZeroIsTheFirstSendNotTheFirstLook) {
     env.clock.set(from_unix_ms(1'780'740'000'000));  // Sat 2026-06-06 10:00 UTC
     env.use_config("senders:\n" +
                    mailbox("new@acme.test", "{ramp_up: {start: 1, step_per_day: 1, max: 5}}"));
-    std::vector<json> leads;
-    for (int i = 0; i < 3; ++i)
-        leads.push_back(lead("p" + std::to_string(i) + "@y" + std::to_string(i) + ".test"));
+    std::vector<json> leads = distinct_leads(3, "p@y");
     env.start(one_mail("weekdays", "new@acme.test",
                        "schedule:\n  timezone: UTC\n  window: \"mon-fri 09:00-17:00\"\n"),
               leads);
@@ -164,9 +168,7 @@ TEST(Senders, DeferredSendsSpreadOverThePoolInsteadOfQueueingOnOneMailbox) {
     env.use_config("senders:\n" + mailbox("ann@acme.test", "{min_gap: 60s}") +
                    mailbox("bob@acme.test", "{min_gap: 60s}") +
                    "pools:\n  team: [ann@acme.test, bob@acme.test]\n");
-    std::vector<json> leads;
-    for (int i = 0; i < 6; ++i)
-        leads.push_back(lead("p" + std::to_string(i) + "@z" + std::to_string(i) + ".test"));
+    std::vector<json> leads = distinct_leads(6, "p@z");
     env.start(one_mail("spread", "team"), leads);
     env.drive(100);
     auto s = sent(env);
@@ -186,9 +188,7 @@ TEST(Senders, TheQueueOfAnAccountRespectsItsCaps) {
     env.use_config("senders:\n" + mailbox("lea@acme.test", "{daily_cap: 2, min_gap: 60s}") +
                    mailbox("sam@acme.test", "{min_gap: 60s}") +
                    "pools:\n  team: [lea@acme.test, sam@acme.test]\n");
-    std::vector<json> leads;
-    for (int i = 0; i < 6; ++i)
-        leads.push_back(lead("q" + std::to_string(i) + "@w" + std::to_string(i) + ".test"));
+    std::vector<json> leads = distinct_leads(6, "q@w");
     auto r = env.start(one_mail("queue", "team"), leads);
     env.drive(100);
     auto s = sent(env);
