@@ -652,6 +652,18 @@ Crashed crash_before_outcome(RuntimeEnv& env, const std::string& yaml, const std
     return c;
 }
 
+// The dead worker's call, made to the SendGrid sandbox with its message id before it died
+// (kOneMail's email to a@x.test). True when the provider accepted it.
+bool deliver_lost_send(RuntimeEnv& env, const Crashed& c) {
+    host::ActionRequest req;
+    req.action = "send";
+    req.input = {{"to", "a@x.test"}, {"from", "sam@relance-demo.test"}, {"subject", "Hi"},
+                 {"text", "Hello"}};
+    req.message_id = c.message_id;
+    req.run_id = c.run_id;
+    return env.host->find("sendgrid")->invoke(req).status == host::ActionOutcome::Status::ok;
+}
+
 // A new worker: the dead one's lease is released as `relance worker` does at start.
 void restart(RuntimeEnv& env) {
     env.store->release_all_leases();
@@ -675,13 +687,7 @@ TEST(Recovery, SentButUnacknowledgedIsReconciledNotResent) {
     RuntimeEnv env;
     auto c = crash_before_outcome(env, kOneMail, "send", json{{"email", "a@x.test"}});
     // The dead worker's request reached the provider before it died.
-    host::ActionRequest req;
-    req.action = "send";
-    req.input = {{"to", "a@x.test"}, {"from", "sam@relance-demo.test"}, {"subject", "Hi"},
-                 {"text", "Hello"}};
-    req.message_id = c.message_id;
-    req.run_id = c.run_id;
-    ASSERT_EQ(env.host->find("sendgrid")->invoke(req).status, host::ActionOutcome::Status::ok);
+    ASSERT_TRUE(deliver_lost_send(env, c));
     ASSERT_EQ(env.outbox().size(), 1u);
 
     restart(env);
@@ -775,13 +781,7 @@ TEST(Recovery, ProviderStillIndexingWaitsThenReconciles) {
     RuntimeEnv env({{"sendgrid", json{{"activity_lag_ms", 60'000}}}},
                    {{"sendgrid", json{{"reconcile_settle_ms", 120'000}}}});
     auto c = crash_before_outcome(env, kOneMail, "send", json{{"email", "a@x.test"}});
-    host::ActionRequest req;
-    req.action = "send";
-    req.input = {{"to", "a@x.test"}, {"from", "sam@relance-demo.test"}, {"subject", "Hi"},
-                 {"text", "Hello"}};
-    req.message_id = c.message_id;
-    req.run_id = c.run_id;
-    ASSERT_EQ(env.host->find("sendgrid")->invoke(req).status, host::ActionOutcome::Status::ok);
+    ASSERT_TRUE(deliver_lost_send(env, c));
 
     restart(env);
     env.executor->run_due();

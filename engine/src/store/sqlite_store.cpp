@@ -82,6 +82,18 @@ SandboxEntry read_sandbox(SQLite::Statement& st) {
     return e;
 }
 
+Send read_send(SQLite::Statement& st) {
+    Send x;
+    x.run_id = st.getColumn(0).getString();
+    x.seq = st.getColumn(1).getInt64();
+    x.sender = st.getColumn(2).getString();
+    x.channel = st.getColumn(3).getString();
+    x.contact_key = st.getColumn(4).getString();
+    x.recipient_domain = st.getColumn(5).getString();
+    x.at = st.getColumn(6).getInt64();
+    return x;
+}
+
 StepRecord read_step(SQLite::Statement& st) {
     StepRecord s;
     s.run_id = st.getColumn(0).getString();
@@ -333,17 +345,7 @@ public:
         st.bind(1, sender);
         st.bind(2, static_cast<int64_t>(since));
         std::vector<Send> out;
-        while (st.executeStep()) {
-            Send x;
-            x.run_id = st.getColumn(0).getString();
-            x.seq = st.getColumn(1).getInt64();
-            x.sender = st.getColumn(2).getString();
-            x.channel = st.getColumn(3).getString();
-            x.contact_key = st.getColumn(4).getString();
-            x.recipient_domain = st.getColumn(5).getString();
-            x.at = st.getColumn(6).getInt64();
-            out.push_back(std::move(x));
-        }
+        while (st.executeStep()) out.push_back(read_send(st));
         return out;
     }
 
