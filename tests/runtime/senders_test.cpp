@@ -205,6 +205,24 @@ TEST(Senders, TheQueueOfAnAccountRespectsItsCaps) {
     }
 }
 
+// A backlog paced by a gap with jitter: each run waits for its place once, comes back to it,
+// and is not sent to the back of the queue again (which once left the mailbox idle).
+TEST(Senders, ARunComingBackToItsPlaceIsNotRequeued) {
+    RuntimeEnv env;
+    env.use_config("senders:\n" + mailbox("one@acme.test", "{min_gap: 60s, gap_jitter: 30s}"));
+    auto r = env.start(one_mail("backlog", "one@acme.test"), distinct_leads(20, "b@v"));
+    env.drive(200);
+    auto s = sent(env);
+    ASSERT_EQ(s.size(), 20u);
+    for (std::size_t i = 1; i < s.size(); ++i) EXPECT_GE(s[i].at - s[i - 1].at, 60'000);
+    EXPECT_LE(s.back().at, kT0 + 19 * 90'000) << "the mailbox sat idle";
+    for (const auto& id : r.started) {
+        int deferred = 0;
+        for (const auto& st : env.steps(id)) deferred += st.status == "deferred";
+        EXPECT_LE(deferred, 1) << id << ": " << statuses(env.steps(id));
+    }
+}
+
 TEST(Senders, AStoppedContactTakesNoSlot) {
     RuntimeEnv env;
     env.use_config("senders:\n" + mailbox("alice@acme.test", "{daily_cap: 1}"));

@@ -86,7 +86,8 @@ SenderDesk::Choice SenderDesk::choose(const std::vector<std::string>& names,
     else if (!contact_key.empty())
         sticky = store_.first_sender(contact_key, channel);
     std::string domain = recipient_domain(contact_key);
-    forget_hold(run_id, now);
+    // A run coming back at the place it held is not sent to the back of the queue again.
+    const bool returning = forget_hold(run_id, now);
     std::map<std::string, policy::Decision> decisions;
     std::map<std::string, std::size_t> load;
     std::map<std::string, bool> queued;
@@ -95,7 +96,7 @@ SenderDesk::Choice SenderDesk::choose(const std::vector<std::string>& names,
         if (keep && id != *sticky) continue;  // a kept sender is not compared
         const model::SenderAccount& account = *config_->find_sender(id);
         policy::Decision d = decide(account, domain, now, seed);
-        if (!d.allowed_now(now) && d.earliest != TimePoint::max())
+        if (!returning && !d.allowed_now(now) && d.earliest != TimePoint::max())
             queued[id] = behind_waiting_sends(account, domain, now, d);
         decisions[id] = d;
         load[id] = history(id, now).size();
@@ -139,23 +140,26 @@ bool SenderDesk::behind_waiting_sends(const model::SenderAccount& account,
 
 void SenderDesk::enqueue(const Choice& choice, const std::string& run_id) {
     if (!choice.account || choice.decision.earliest == TimePoint::max()) return;
-    queue_end_[choice.account->id] = choice.decision.earliest + pace(choice.account->limits);
+    TimePoint& end = queue_end_[choice.account->id];
+    end = std::max(end, choice.decision.earliest + pace(choice.account->limits));
     holds_[choice.account->id][run_id] = {choice.decision.earliest, choice.domain};
 }
 
-void SenderDesk::forget_hold(const std::string& run_id, TimePoint now) {
+bool SenderDesk::forget_hold(const std::string& run_id, TimePoint now) {
+    bool had = false;
     for (auto& [account, holds] : holds_) {
-        holds.erase(run_id);
+        had |= holds.erase(run_id) > 0;
         // A hold whose time has passed belongs to a run that woke (and sent or waits again)
         // or was stopped: it no longer stands for a future send.
         std::erase_if(holds, [&](const auto& h) { return h.second.at < now; });
     }
+    return had;
 }
 
 Millis SenderDesk::pace(const policy::SenderLimits& limits) {
     // Daily caps are left out: a rolling day allows bursts, and the day's sends free their
     // slots one by one, at the pace they were made.
-    Millis p = limits.min_gap;
+    Millis p = limits.min_gap + limits.gap_jitter;  // the longest a gap can be
     auto per = [&](std::optional<int> cap, Millis window) {
         if (cap && *cap > 0) p = std::max(p, window / *cap);
     };

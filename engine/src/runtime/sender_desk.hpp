@@ -72,15 +72,17 @@ class SenderDesk {
     policy::Decision decide(const model::SenderAccount& account, const std::string& domain,
                             TimePoint now, std::uint64_t seed);
 
-    // The steady interval between two sends of the account: the largest of its minimum gap,
-    // a minute over its per-minute rate and an hour over its per-hour rate.
+    // The steady interval between two sends of the account: the largest of its longest gap
+    // (minimum plus jitter), a minute over its per-minute rate and an hour over its per-hour
+    // rate.
     static Millis pace(const policy::SenderLimits& limits);
 
     store::Store& store_;
     std::shared_ptr<const model::Config> config_;
     bool behind_waiting_sends(const model::SenderAccount& account, const std::string& domain,
                               TimePoint now, policy::Decision& d);
-    void forget_hold(const std::string& run_id, TimePoint now);
+    // Drops the run's place in any queue (and places whose time has passed); true if it had one.
+    bool forget_hold(const std::string& run_id, TimePoint now);
 
     // Per account, the due time given to the last send deferred: the backlog is queued one
     // pace apart instead of every deferred run waking at the same instant, where all but one
