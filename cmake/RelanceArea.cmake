@@ -2,6 +2,9 @@
 # Keeping the list implicit lets each area grow without touching the build files.
 function(relance_area NAME)
   cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  if(NOT NAME STREQUAL "relance_base")
+    list(APPEND ARG_DEPS relance_base)  # the clock, digests and UTF-8 are below every area
+  endif()
   file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
   if(NOT sources)  # an area not written yet: headers only
     add_library(${NAME} INTERFACE)

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "relance/runtime/clock.hpp"
+#include "relance/base/clock.hpp"
 
 #include <date/date.h>
 

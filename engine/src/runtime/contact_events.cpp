@@ -4,7 +4,7 @@
 #include <relance/runtime/contact_events.hpp>
 #include <relance/runtime/time_text.hpp>
 
-#include <openssl/evp.h>
+#include <relance/base/digest.hpp>
 
 #include <algorithm>
 #include <map>
@@ -19,18 +19,7 @@ namespace {
 std::string kind_of_key(const std::string& key) { return key.substr(0, key.find(':')); }
 std::string value_of_key(const std::string& key) { return key.substr(key.find(':') + 1); }
 
-std::string content_id(const std::string& text) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
-    static const char* hex = "0123456789abcdef";
-    std::string out = "evt_";
-    for (unsigned i = 0; i < 12; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 15];
-    }
-    return out;
-}
+std::string content_id(const std::string& text) { return "evt_" + sha256_hex(text, 24); }
 
 // Workflow versions a contact's runs are on, parsed once per process: versions are immutable and
 // known by the hash of their text, so the cache is keyed by that hash (safe across stores).

@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <random>
+#include <relance/base/digest.hpp>
 #include <relance/contacts/identity.hpp>
 #include <relance/contacts/suppression.hpp>
 #include <relance/expr/lua_sandbox.hpp>
@@ -42,17 +43,6 @@ struct Active {
     int steps = 0;          // steps executed in this claim (loop guard)
     std::string last_note;  // the latest timeline line: why a waiting run waits
 };
-
-// FNV-1a: the same on every platform and build, so draws made from it (variants, jitter) are
-// reproducible when a run is replayed or simulated again.
-std::uint64_t stable_hash(const std::string& text) {
-    std::uint64_t h = 14695981039346656037ull;
-    for (unsigned char c : text) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
 
 std::string generate_owner() {
     std::random_device rd;

@@ -4,7 +4,7 @@
 #include <relance/runtime/runs.hpp>
 #include <relance/runtime/time_text.hpp>
 
-#include <openssl/evp.h>
+#include <relance/base/digest.hpp>
 
 #include <set>
 #include <stdexcept>
@@ -13,26 +13,11 @@ namespace relance::runtime {
 
 namespace {
 
-std::string hex(const unsigned char* data, std::size_t n) {
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    out.reserve(n * 2);
-    for (std::size_t i = 0; i < n; ++i) {
-        out += digits[data[i] >> 4];
-        out += digits[data[i] & 15];
-    }
-    return out;
-}
-
 // A run's id is derived from its workflow and idempotency key, which are unique together: the
 // same input gets the same id in every database, so a simulation (whose scenario draws are
 // seeded by message ids, which contain run ids) gives the same result every time.
 std::string run_id_for(const std::string& workflow, const std::string& key) {
-    std::string text = workflow + "\n" + key;
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
-    return "r_" + hex(digest, 8);
+    return "r_" + sha256_hex(workflow + "\n" + key, 16);
 }
 
 // Why the workflow's enrollment policy refuses this contact now; empty when it may start.
@@ -105,11 +90,7 @@ std::string idempotency_key(const json& record) {
         if (id.is_number()) return "id:" + id.dump();
     }
     // nlohmann::json objects are ordered maps: dump() is canonical for equal records.
-    std::string text = record.dump();
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
-    return "sha256:" + hex(digest, 16);
+    return "sha256:" + sha256_hex(record.dump(), 32);
 }
 
 StartResult start_runs(store::Store& store, const model::Workflow& wf,

@@ -1,3 +1,4 @@
+#include <relance/base/digest.hpp>
 #include <relance/model/workflow.hpp>
 #include <relance/runtime/scenario.hpp>
 
@@ -16,15 +17,6 @@ std::uint64_t mix(std::uint64_t x) {  // splitmix64
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
     return x ^ (x >> 31);
-}
-
-std::uint64_t fnv(const std::string& s) {
-    std::uint64_t h = 14695981039346656037ull;
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
-    return h;
 }
 
 std::map<std::string, Reaction> parse_reactions(const json& spec, const std::string& where) {
@@ -118,9 +110,9 @@ std::vector<std::pair<std::string, Millis>> Scenario::draw(const std::string& st
     if (auto it = by_step.find(step_id); it != by_step.end())
         for (const auto& [type, r] : it->second) reactions[type] = r;
     std::vector<std::pair<std::string, Millis>> out;
-    std::uint64_t state = mix(seed ^ fnv(message_id));
+    std::uint64_t state = mix(seed ^ stable_hash(message_id));
     auto roll = [&](const std::string& type) {
-        state = mix(state ^ fnv(type));
+        state = mix(state ^ stable_hash(type));
         return static_cast<double>(state >> 11) / static_cast<double>(1ull << 53);
     };
     if (auto b = reactions.find("bounced"); b != reactions.end() && roll("bounced") < b->second.p) {

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <relance/model/workflow.hpp>
-#include <relance/runtime/clock.hpp>
+#include <relance/base/clock.hpp>
 
 #include <memory>
 #include <optional>

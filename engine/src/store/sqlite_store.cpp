@@ -5,7 +5,7 @@
 #include <relance/store/store.hpp>
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <openssl/evp.h>
+#include <relance/base/digest.hpp>
 
 #include <algorithm>
 #include <mutex>
@@ -16,19 +16,6 @@
 namespace relance::store {
 
 namespace {
-
-std::string sha256_hex(const std::string& text) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < len; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 15];
-    }
-    return out;
-}
 
 void bind_optional(SQLite::Statement& st, int index, const std::optional<std::int64_t>& v) {
     if (v)

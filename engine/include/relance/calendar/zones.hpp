@@ -9,7 +9,7 @@
 #pragma once
 
 #include "relance/calendar/business_calendar.hpp"
-#include "relance/runtime/clock.hpp"
+#include "relance/base/clock.hpp"
 
 #include <date/tz.h>
 

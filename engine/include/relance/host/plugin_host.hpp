@@ -7,7 +7,7 @@
 #pragma once
 
 #include <relance/model/validate.hpp>
-#include <relance/runtime/clock.hpp>
+#include <relance/base/clock.hpp>
 
 #include <filesystem>
 #include <functional>

@@ -14,7 +14,7 @@
 // own; BreakerBoard is.
 #pragma once
 
-#include "relance/runtime/clock.hpp"
+#include "relance/base/clock.hpp"
 
 #include <map>
 #include <mutex>

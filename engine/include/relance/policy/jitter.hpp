@@ -4,7 +4,7 @@
 // numbers (DESIGN invariant 3).
 #pragma once
 
-#include "relance/runtime/clock.hpp"
+#include "relance/base/clock.hpp"
 
 #include <cstdint>
 

@@ -1,7 +1,7 @@
 // Retry delays for temporary provider errors (outbound.md §6 row 25).
 #pragma once
 
-#include "relance/runtime/clock.hpp"
+#include "relance/base/clock.hpp"
 
 #include <cstdint>
 

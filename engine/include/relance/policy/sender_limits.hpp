@@ -13,7 +13,7 @@
 // ramp-up stuck at 0, ...): the sender is blocked and `earliest` is TimePoint::max().
 #pragma once
 
-#include "relance/runtime/clock.hpp"
+#include "relance/base/clock.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -2,7 +2,7 @@
 // suppression list. Used by `relance event add`, `relance suppress`, and (later) webhooks.
 #pragma once
 
-#include <relance/runtime/clock.hpp>
+#include <relance/base/clock.hpp>
 #include <relance/store/store.hpp>
 
 #include <optional>

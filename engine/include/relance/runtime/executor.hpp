@@ -8,7 +8,7 @@
 #pragma once
 
 #include <relance/host/plugin_host.hpp>
-#include <relance/runtime/clock.hpp>
+#include <relance/base/clock.hpp>
 #include <relance/store/store.hpp>
 
 #include <atomic>

@@ -3,7 +3,7 @@
 
 #include <relance/model/inputs.hpp>
 #include <relance/model/workflow.hpp>
-#include <relance/runtime/clock.hpp>
+#include <relance/base/clock.hpp>
 #include <relance/store/store.hpp>
 
 #include <string>

@@ -3,7 +3,7 @@
 // same scenario gives the same simulation every time.
 #pragma once
 
-#include <relance/runtime/clock.hpp>
+#include <relance/base/clock.hpp>
 
 #include <cstdint>
 #include <map>

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <relance/model/config.hpp>
-#include <relance/runtime/clock.hpp>
+#include <relance/base/clock.hpp>
 #include <relance/store/store.hpp>
 #include <string>
 #include <vector>

@@ -5,7 +5,7 @@
 
 #include <relance/host/plugin_host.hpp>
 #include <relance/model/workflow.hpp>
-#include <relance/runtime/clock.hpp>
+#include <relance/base/clock.hpp>
 #include <relance/runtime/executor.hpp>
 #include <relance/runtime/runs.hpp>
 #include <relance/runtime/scenario.hpp>

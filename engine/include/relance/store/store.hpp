@@ -3,7 +3,7 @@
 // (DESIGN invariant 7).
 #pragma once
 
-#include <relance/runtime/clock.hpp>
+#include <relance/base/clock.hpp>
 
 #include <cstdint>
 #include <memory>
