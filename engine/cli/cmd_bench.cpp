@@ -142,7 +142,7 @@ int bench(const BenchArgs& args) {
         std::int64_t due = 0, woke = -1;
         for (const auto& s : store->list_steps(id)) {
             if (s.kind == "wait") due = s.started_at + 2000;
-            if (s.step_id == "after" && s.status == "started") woke = s.started_at;
+            if (s.step_id == "after" && s.status == store::StepStatus::started) woke = s.started_at;
             if (s.step_id == "after" && woke < 0) woke = s.started_at;
         }
         if (woke >= 0) latencies.push_back(woke - due);

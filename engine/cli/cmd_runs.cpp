@@ -123,7 +123,7 @@ int show_run(const std::string& id) {
             nlohmann::json t = {{"seq", s.seq},
                                 {"step", s.step_id},
                                 {"kind", s.kind},
-                                {"status", s.status},
+                                {"status", store::to_string(s.status)},
                                 {"attempt", s.attempt},
                                 {"at", format_iso(s.started_at)},
                                 {"detail", s.detail},
@@ -156,10 +156,10 @@ int show_run(const std::string& id) {
         std::cout << "  " << format_short(s.started_at) << "  " << std::left
                   << std::setw(static_cast<int>(id_width + 2)) << s.step_id
                   << std::setw(static_cast<int>(kind_width + 2)) << s.kind << std::setw(13)
-                  << s.status;
+                  << store::to_string(s.status);
         if (s.attempt > 1) std::cout << "attempt " << s.attempt << "  ";
         std::cout << s.detail;
-        if ((s.status == "succeeded" || s.status == "done" || s.status == "reconciled") &&
+        if ((s.status == store::StepStatus::succeeded || s.status == store::StepStatus::done || s.status == store::StepStatus::reconciled) &&
             s.output.is_object() && !s.output.empty())
             std::cout << (s.detail.empty() ? "" : "  ") << "-> " << s.output.dump();
         std::cout << "\n";

@@ -61,10 +61,10 @@ void print_text(const runtime::SimulationReport& r, int show) {
         std::ostringstream line;
         bool first = true;
         for (const auto& a : l.actions) {
-            if (a.status != "succeeded" && a.status != "reconciled" && a.status != "failed")
+            if (a.status != store::StepStatus::succeeded && a.status != store::StepStatus::reconciled && a.status != store::StepStatus::failed)
                 continue;
             line << (first ? "" : " · ") << when(a.at, r.start) << " " << a.step_id;
-            if (a.status == "failed") line << " (failed)";
+            if (a.status == store::StepStatus::failed) line << " (failed)";
             first = false;
         }
         if (first) line << "(nothing sent)";
@@ -125,7 +125,7 @@ nlohmann::json to_json(const runtime::SimulationReport& r) {
             actions.push_back({{"at", runtime::format_iso(a.at)},
                                {"step", a.step_id},
                                {"kind", a.kind},
-                               {"status", a.status},
+                               {"status", store::to_string(a.status)},
                                {"detail", a.detail}});
         leads.push_back({{"lead", l.lead},
                          {"run", l.run_id},

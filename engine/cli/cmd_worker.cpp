@@ -6,8 +6,10 @@
 #include <relance/runtime/executor.hpp>
 #include <thread>
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "cli_context.hpp"
-#include "worker_lock.hpp"
 
 namespace relance::cli {
 
@@ -36,16 +38,21 @@ int work(const WorkerArgs& args) {
     sigaddset(&signals_to_wait, SIGTERM);
     bool long_running = !(args.until_idle || args.fast_forward);
     if (long_running) pthread_sigmask(SIG_BLOCK, &signals_to_wait, nullptr);
-    WorkerLock lock(global_options().db);
-    if (!lock.acquired()) {
-        std::cerr << "error: another worker is running on " << global_options().db << "\n";
-        return kBusy;
-    }
     SystemClock system_clock;
     VirtualClock virtual_clock(system_clock.now());
     const Clock& clock = args.fast_forward ? static_cast<const Clock&>(virtual_clock)
                                            : static_cast<const Clock&>(system_clock);
     auto store = open_store();
+    // One worker per database file, whatever path reaches it (the lock is on the file itself).
+    auto lock = store->lock_worker();
+    if (lock.state == store::WorkerLock::State::busy) {
+        std::cerr << "error: " << lock.message << "\n";
+        return kBusy;
+    }
+    if (lock.state != store::WorkerLock::State::acquired) {
+        std::cerr << "error: " << lock.message << "\n";
+        return kFailure;
+    }
     // This process holds the lock: any lease left is from a worker that died.
     store->release_all_leases();
     auto host = load_host(clock, store.get());
@@ -96,6 +103,9 @@ int work(const WorkerArgs& args) {
         executor.run_forever(stop.get_token());
         signals.join();
     }
+    // A plugin still inside a call past its deadline cannot be unloaded safely: leave at once
+    // (everything acknowledged is committed; the call's effect is pending for the next worker).
+    bool abandoned = executor.abandoned_calls() > 0;
     auto stats = executor.stats();
     auto counts = store->count_runs();
     if (global_options().json) {
@@ -110,6 +120,11 @@ int work(const WorkerArgs& args) {
         std::cout << "worker: " << stats.steps << " step(s), " << stats.actions
                   << " action call(s), " << stats.runs_finished << " run(s) finished; "
                   << counts.by_status[1] << " waiting, " << counts.by_status[2] << " paused\n";
+    }
+    if (abandoned) {
+        std::cout.flush();
+        std::fflush(nullptr);
+        std::_Exit(kOk);
     }
     return kOk;
 }

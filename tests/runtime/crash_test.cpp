@@ -129,19 +129,19 @@ TEST_F(CrashTest, KilledWorkerNeverSendsTwice) {
             v.run.status == RunStatus::paused && v.run.reason.find("in doubt") != std::string::npos;
         EXPECT_TRUE(v.run.status == RunStatus::exited || in_doubt)
             << v.run.id << " is " << store::to_string(v.run.status) << ": " << v.run.reason;
-        EXPECT_FALSE(v.run.inflight_seq.has_value()) << v.run.id;
+        EXPECT_TRUE(s->pending_effects(v.run.id).empty()) << v.run.id;
         bool explain = false;
         for (const auto& st : v.steps) {
             if (st.kind != "sendgrid.send") continue;
-            EXPECT_NE(st.status, "started") << v.run.id << " seq " << st.seq << " left open";
-            if (st.status == "succeeded" || st.status == "reconciled") {
+            EXPECT_NE(st.status, store::StepStatus::started) << v.run.id << " seq " << st.seq << " left open";
+            if (st.status == store::StepStatus::succeeded || st.status == store::StepStatus::reconciled) {
                 EXPECT_TRUE(recorded.insert(st.message_id).second)
                     << "two successes for " << st.message_id;
                 EXPECT_EQ(by_msg.count(st.message_id), 1u)
                     << v.run.id << ": " << st.status << " but not in the outbox: " << st.message_id;
             }
-            if (st.status == "reconciled") ++reconciled;
-            if (st.status == "reconciled" || st.status == "in_doubt") explain = true;
+            if (st.status == store::StepStatus::reconciled) ++reconciled;
+            if (st.status == store::StepStatus::reconciled || st.status == store::StepStatus::in_doubt) explain = true;
         }
         if (explain) explained.push_back(v.run.id);
     }
@@ -150,7 +150,7 @@ TEST_F(CrashTest, KilledWorkerNeverSendsTwice) {
         bool paused_in_doubt = false;
         for (const auto& v : runs(*s))
             for (const auto& st : v.steps)
-                if (st.message_id == msg && st.status == "in_doubt" &&
+                if (st.message_id == msg && st.status == store::StepStatus::in_doubt &&
                     v.run.status == RunStatus::paused)
                     paused_in_doubt = true;
         EXPECT_TRUE(recorded.count(msg) || paused_in_doubt)
@@ -169,8 +169,8 @@ TEST_F(CrashTest, KilledWorkerNeverSendsTwice) {
         for (const auto& v : runs(*s)) {
             if (v.run.id != id) continue;
             for (const auto& st : v.steps) {
-                if (st.status != "reconciled" && st.status != "in_doubt") continue;
-                EXPECT_NE(show.out.find(st.status), std::string::npos) << show.out;
+                if (st.status != store::StepStatus::reconciled && st.status != store::StepStatus::in_doubt) continue;
+                EXPECT_NE(show.out.find(store::to_string(st.status)), std::string::npos) << show.out;
                 EXPECT_NE(show.out.find(st.detail), std::string::npos)
                     << "explanation missing: " << st.detail << "\n"
                     << show.out;
@@ -304,7 +304,7 @@ steps:
         EXPECT_EQ(v.run.status, RunStatus::completed) << v.run.id << ": " << v.run.reason;
         for (const auto& st : v.steps)
             deferred_by_cap |=
-                st.status == "deferred" && st.detail.find("mailbox daily cap") != std::string::npos;
+                st.status == store::StepStatus::deferred && st.detail.find("mailbox daily cap") != std::string::npos;
     }
     EXPECT_TRUE(deferred_by_cap) << "the backlog never hit a daily cap";
 

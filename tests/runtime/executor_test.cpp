@@ -212,11 +212,11 @@ TEST(Executor, RetryableSucceedsOnThirdAttemptWithBackoff) {
     EXPECT_EQ(run.status, RunStatus::completed) << run.reason;
     auto s = env.steps_of(id, "flaky");
     ASSERT_EQ(s.size(), 3u);
-    EXPECT_EQ(s[0].status, "retry");
+    EXPECT_EQ(s[0].status, store::StepStatus::retry);
     EXPECT_EQ(s[0].attempt, 1);
-    EXPECT_EQ(s[1].status, "retry");
+    EXPECT_EQ(s[1].status, store::StepStatus::retry);
     EXPECT_EQ(s[1].attempt, 2);
-    EXPECT_EQ(s[2].status, "succeeded");
+    EXPECT_EQ(s[2].status, store::StepStatus::succeeded);
     EXPECT_EQ(s[2].attempt, 3);
     EXPECT_EQ(s[2].output, (json{{"attempts", 3}}));
     // One message id for every attempt of the step.
@@ -283,7 +283,7 @@ steps:
     EXPECT_EQ(run.attempt, 1);
     auto s = env.steps_of(id, "call");
     ASSERT_EQ(s.size(), 1u);
-    EXPECT_EQ(s[0].status, "rate_limited");
+    EXPECT_EQ(s[0].status, store::StepStatus::rate_limited);
     EXPECT_NE(s[0].detail.find("not counted"), std::string::npos) << s[0].detail;
 
     env.clock.advance(Millis{89'999});
@@ -298,7 +298,7 @@ steps:
     EXPECT_EQ(*run.due_at, t0 + 180'000);
     s = env.steps_of(id, "call");
     ASSERT_EQ(s.size(), 2u);
-    EXPECT_EQ(s[1].status, "rate_limited");
+    EXPECT_EQ(s[1].status, store::StepStatus::rate_limited);
     EXPECT_EQ(s[1].attempt, 1);
     EXPECT_EQ(s[1].started_at, t0 + 90'000);
 }
@@ -351,7 +351,7 @@ TEST(Executor, InDoubtPausesAndResolveSentMovesOn) {
     ASSERT_EQ(run.status, RunStatus::paused);
     EXPECT_NE(run.reason.find("in doubt"), std::string::npos) << run.reason;
     EXPECT_NE(run.reason.find("relance runs resolve " + id), std::string::npos) << run.reason;
-    EXPECT_FALSE(run.inflight_seq.has_value());
+    EXPECT_TRUE(env.store->pending_effects(run.id).empty());
     EXPECT_EQ(statuses(env.steps(id)), "call:in_doubt");
     EXPECT_EQ(env.executor->stats().actions, 1u);
     EXPECT_FALSE(env.store->next_due().has_value());  // a paused run is not scheduled
@@ -417,7 +417,7 @@ TEST(Executor, UnresolvedVariableFailsTheStepWithoutCalling) {
     EXPECT_NE(run.reason.find("send"), std::string::npos) << run.reason;
     auto s = env.steps_of(id, "send");
     ASSERT_EQ(s.size(), 1u);
-    EXPECT_EQ(s[0].status, "failed");
+    EXPECT_EQ(s[0].status, store::StepStatus::failed);
     EXPECT_NE(s[0].detail.find("contact.nickname"), std::string::npos);
     EXPECT_TRUE(env.outbox().empty());
     EXPECT_EQ(env.executor->stats().actions, 0u);
@@ -486,7 +486,7 @@ TEST(Sendgrid, OutboxCarriesTheEngineMessageId) {
         EXPECT_EQ(env.run(id).status, RunStatus::completed);
         auto s = env.steps_of(id, "send");
         ASSERT_EQ(s.size(), 1u);
-        EXPECT_EQ(s[0].status, "succeeded");
+        EXPECT_EQ(s[0].status, store::StepStatus::succeeded);
         ASSERT_FALSE(s[0].message_id.empty());
         auto it = std::find_if(out.begin(), out.end(), [&](const store::SandboxEntry& e) {
             return e.entry["engine_run_id"] == id;
@@ -511,7 +511,7 @@ TEST(Sendgrid, RateLimit429WaitsRetryAfterThenSendsOnce) {
     EXPECT_EQ(*run.due_at, t0 + 2000);
     EXPECT_EQ(run.attempt, 1);
     EXPECT_TRUE(env.outbox().empty());
-    EXPECT_EQ(env.steps_of(id, "send").at(0).status, "rate_limited");
+    EXPECT_EQ(env.steps_of(id, "send").at(0).status, store::StepStatus::rate_limited);
 
     env.clock.advance(Millis{1999});
     EXPECT_EQ(env.executor->run_due(), 0u);
@@ -520,7 +520,7 @@ TEST(Sendgrid, RateLimit429WaitsRetryAfterThenSendsOnce) {
     EXPECT_EQ(env.run(id).status, RunStatus::completed);
     auto s = env.steps_of(id, "send");
     ASSERT_EQ(s.size(), 2u);
-    EXPECT_EQ(s[1].status, "succeeded");
+    EXPECT_EQ(s[1].status, store::StepStatus::succeeded);
     EXPECT_EQ(s[1].attempt, 1);
     EXPECT_EQ(s[0].message_id, s[1].message_id);
     ASSERT_EQ(env.outbox().size(), 1u);
@@ -557,6 +557,11 @@ TEST(Sendgrid, ServerErrorRetriedWithBackoff) {
 // reproducible (drawn from its message id).
 TEST(Sendgrid, JitterSpreadsRetriesOfDifferentRuns) {
     RuntimeEnv env({{"sendgrid", json::parse(R"({"fail_every":1})")}});
+    // Every call fails: keep the circuit closed so that all twenty are called (an open circuit
+    // would hold the later ones for one shared probe, whatever their jitter).
+    runtime::ExecutorOptions options;
+    options.breaker_threshold = 100;
+    env.use_options(options);
     std::vector<json> leads;
     for (int i = 0; i < 20; ++i) leads.push_back({{"email", "l" + std::to_string(i) + "@x.test"}});
     auto started = env.start(mail("Hello"), leads);
@@ -594,7 +599,7 @@ TEST(Sendgrid, CircuitOpensAfterRepeatedFailuresAndClosesAfterAProbe) {
     for (const auto& id : held.started) {
         auto s = env.steps_of(id, "send");
         ASSERT_EQ(s.size(), 1u);
-        EXPECT_EQ(s[0].status, "deferred");
+        EXPECT_EQ(s[0].status, store::StepStatus::deferred);
         EXPECT_NE(s[0].detail.find("circuit open for sendgrid"), std::string::npos) << s[0].detail;
         EXPECT_EQ(env.run(id).attempt, 1);
     }
@@ -607,7 +612,7 @@ TEST(Sendgrid, CircuitOpensAfterRepeatedFailuresAndClosesAfterAProbe) {
 
 // ---------------------------------------------------------------------------------------------
 // 10. Crash recovery in-process: the store is left exactly as a worker leaves it when it dies
-// mid-call (the action committed as started, run.inflight_seq set, lease held), then a new
+// mid-call (the action committed as started: a pending effect, lease held), then a new
 // executor claims the run.
 
 struct Crashed {
@@ -639,10 +644,9 @@ Crashed crash_before_outcome(RuntimeEnv& env, const std::string& yaml, const std
     started.step_id = step_id;
     started.kind = program.nodes[static_cast<std::size_t>(node)].step->plugin + "." +
                    program.nodes[static_cast<std::size_t>(node)].step->action;
-    started.status = "started";
+    started.status = store::StepStatus::started;
     started.started_at = env.now();
     started.message_id = c.message_id;
-    run.inflight_seq = started.seq;
     run.status = RunStatus::ready;
     run.due_at = env.now();
     store::Batch batch;
@@ -669,19 +673,6 @@ void restart(RuntimeEnv& env) {
     env.store->release_all_leases();
     env.executor = std::make_unique<runtime::Executor>(*env.store, *env.host, env.clock);
 }
-
-const char* const kOneMail = R"(
-name: one_mail
-version: 1
-inputs:
-  email: {type: string, required: true}
-steps:
-  - id: send
-    uses: sendgrid.send
-    with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: Hi, text: Hello}
-  - id: after
-    set: {ok: true}
-)";
 
 TEST(Recovery, SentButUnacknowledgedIsReconciledNotResent) {
     RuntimeEnv env;
@@ -771,7 +762,7 @@ TEST(Recovery, LeaseHeldByAnotherWorkerIsRespected) {
     auto c = crash_before_outcome(env, kOneMail, "send", json{{"email", "a@x.test"}});
     EXPECT_EQ(env.executor->run_due(), 0u);
     EXPECT_TRUE(env.outbox().empty());
-    EXPECT_EQ(env.run(c.run_id).inflight_seq.has_value(), true);
+    EXPECT_EQ(env.store->pending_effects(c.run_id).size(), 1u);
 }
 
 
@@ -787,7 +778,7 @@ TEST(Recovery, ProviderStillIndexingWaitsThenReconciles) {
     env.executor->run_due();
     auto run = env.run(c.run_id);
     ASSERT_EQ(run.status, RunStatus::waiting) << run.reason;
-    EXPECT_TRUE(run.inflight_seq.has_value());  // still in flight: asked again on the next claim
+    EXPECT_EQ(env.store->pending_effects(run.id).size(), 1u);  // asked again on the next claim
     EXPECT_EQ(statuses(env.steps(c.run_id)), "send:started send:reconciling");
     EXPECT_EQ(env.outbox().size(), 1u);
 

@@ -28,13 +28,15 @@ inline constexpr std::int64_t kT0 = 1'700'000'000'000;  // virtual start, unix m
 class RuntimeEnv {
   public:
     explicit RuntimeEnv(std::map<std::string, json> sandbox_config = {},
-                        std::map<std::string, json> plugin_config = {})
+                        std::map<std::string, json> plugin_config = {},
+                        std::vector<std::string> extra_plugin_dirs = {})
         : clock(from_unix_ms(kT0)) {
         spdlog::set_level(spdlog::level::warn);  // plugin loading is logged at info
         db_path = dir / "relance.db";
         store = store::open_sqlite(db_path);
         host::HostConfig c;
         c.plugin_path = {RELANCE_PLUGIN_DIR};
+        for (const auto& d : extra_plugin_dirs) c.plugin_path.emplace_back(d);
         c.mode = host::Mode::sandbox;
         c.clock = &clock;
         c.sandbox_config = std::move(sandbox_config);
@@ -48,6 +50,12 @@ class RuntimeEnv {
         host->activate();
         for (const auto& f : host->failures()) ADD_FAILURE() << "plugin refused: " << f.str();
         executor = std::make_unique<runtime::Executor>(*store, *host, clock);
+    }
+
+    // Runs a new executor with these options from now on.
+    void use_options(runtime::ExecutorOptions options) {
+        options.config = config;
+        executor = std::make_unique<runtime::Executor>(*store, *host, clock, std::move(options));
     }
 
     // Runs the executor with this workspace config (sender accounts and pools) from now on.
@@ -117,6 +125,20 @@ class RuntimeEnv {
     std::shared_ptr<const model::Config> config;
 };
 
+// One email, then a built-in step: the shape the recovery tests need.
+inline const char* const kOneMail = R"(
+name: one_mail
+version: 1
+inputs:
+  email: {type: string, required: true}
+steps:
+  - id: send
+    uses: sendgrid.send
+    with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: Hi, text: Hello}
+  - id: after
+    set: {ok: true}
+)";
+
 // Two emails three days apart, to one contact: the shape most contact tests need.
 inline const char* const kTwoMails = R"(
 name: two_mails
@@ -136,7 +158,8 @@ steps:
 // "status1 status2 ..." of a timeline, for readable assertions.
 inline std::string statuses(const std::vector<store::StepRecord>& steps) {
     std::string out;
-    for (const auto& s : steps) out += (out.empty() ? "" : " ") + s.step_id + ":" + s.status;
+    for (const auto& s : steps)
+        out += (out.empty() ? "" : " ") + s.step_id + ":" + store::to_string(s.status);
     return out;
 }
 

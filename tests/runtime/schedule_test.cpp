@@ -54,7 +54,7 @@ TEST(Schedule, WeekendStartWaitsForMondayAcrossTheParisDstChange) {
     EXPECT_EQ(*run.due_at, utc("2026-03-30T07:00"));  // 09:00 CEST, not 08:00Z (CET)
     auto rows = env.steps_of(id, "intro");
     ASSERT_EQ(rows.size(), 1u);
-    EXPECT_EQ(rows[0].status, "deferred");
+    EXPECT_EQ(rows[0].status, store::StepStatus::deferred);
     EXPECT_NE(rows[0].detail.find("Mon 2026-03-30 09:00 local"), std::string::npos)
         << rows[0].detail;
     env.drive();

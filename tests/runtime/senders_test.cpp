@@ -64,7 +64,7 @@ std::vector<Sent> sent(RuntimeEnv& env) {
 
 std::string detail_of(RuntimeEnv& env, const std::string& run_id, const std::string& status) {
     for (const auto& s : env.steps(run_id))
-        if (s.status == status) return s.detail;
+        if (store::to_string(s.status) == status) return s.detail;
     return {};
 }
 
@@ -200,7 +200,7 @@ TEST(Senders, TheQueueOfAnAccountRespectsItsCaps) {
     EXPECT_EQ(s.back().at, kT0 + 180'000);
     for (const auto& id : r.started) {
         int deferred = 0;
-        for (const auto& st : env.steps(id)) deferred += st.status == "deferred";
+        for (const auto& st : env.steps(id)) deferred += st.status == store::StepStatus::deferred;
         EXPECT_LE(deferred, 1) << id << ": " << statuses(env.steps(id));
     }
 }
@@ -218,7 +218,7 @@ TEST(Senders, ARunComingBackToItsPlaceIsNotRequeued) {
     EXPECT_LE(s.back().at, kT0 + 19 * 90'000) << "the mailbox sat idle";
     for (const auto& id : r.started) {
         int deferred = 0;
-        for (const auto& st : env.steps(id)) deferred += st.status == "deferred";
+        for (const auto& st : env.steps(id)) deferred += st.status == store::StepStatus::deferred;
         EXPECT_LE(deferred, 1) << id << ": " << statuses(env.steps(id));
     }
 }

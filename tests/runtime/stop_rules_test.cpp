@@ -94,7 +94,7 @@ TEST(StopRules, AReplyBetweenTheClaimAndTheSendWins) {
     EXPECT_NE(run.reason.find("contact replied (event evt-race"), std::string::npos) << run.reason;
     auto follow = env.steps_of(id, "follow_up");
     ASSERT_EQ(follow.size(), 1u);
-    EXPECT_EQ(follow[0].status, "cancelled");
+    EXPECT_EQ(follow[0].status, store::StepStatus::cancelled);
     EXPECT_EQ(subjects_to(env, "ana@acme.test"), std::vector<std::string>{"intro"});
     EXPECT_EQ(env.executor->stats().actions, 0u);
 }

@@ -88,7 +88,7 @@ TEST(Variants, TheSameVariantOnEveryAttempt) {
     env.drive();
     auto intro = env.steps_of(id, "intro");
     ASSERT_EQ(intro.size(), 2u);
-    EXPECT_EQ(intro[0].status, "retry");
+    EXPECT_EQ(intro[0].status, store::StepStatus::retry);
     ASSERT_EQ(intro[1].detail.rfind("variant ", 0), 0u) << intro[1].detail;
     std::string variant = intro[1].detail.substr(8);
     EXPECT_EQ(env.run(id).context["steps"]["intro"]["variant"], variant);

@@ -32,6 +32,8 @@ const char* to_string(ActionOutcome::Status s) {
             return "permanent";
         case ActionOutcome::Status::in_doubt:
             return "in_doubt";
+        case ActionOutcome::Status::account:
+            return "account";
     }
     return "unknown";
 }

@@ -82,13 +82,23 @@ std::optional<std::string> contact_key_of(const std::string& text, std::string* 
     return std::string(contacts::to_string(entry->kind)) + ":" + entry->value;
 }
 
-std::string contact_key_from_inputs(const json& inputs, std::vector<std::string>* problems) {
+namespace {
+std::vector<std::string> keys_of(const json& inputs, std::vector<std::string>* problems) {
     std::map<std::string, std::string> fields;
     if (inputs.is_object())
         for (const auto& [k, v] : inputs.items())
             if (v.is_string()) fields[k] = v.get<std::string>();
-    auto keys = contacts::identity_keys(contacts::identify(fields, "", problems));
+    return contacts::identity_keys(contacts::identify(fields, "", problems));
+}
+}  // namespace
+
+std::string contact_key_from_inputs(const json& inputs, std::vector<std::string>* problems) {
+    auto keys = keys_of(inputs, problems);
     return keys.empty() ? std::string{} : keys.front();
+}
+
+std::vector<std::string> identity_keys_from_inputs(const json& inputs) {
+    return keys_of(inputs, nullptr);
 }
 
 EventOutcome record_contact_event(store::Store& store, const std::string& contact,
@@ -116,8 +126,23 @@ EventOutcome record_contact_event(store::Store& store, const std::string& contac
     e.occurred_at = occurred_at;
     e.recorded_at = now;
     e.data = data.is_object() ? data : json::object();
-    out.recorded = store.record_event(e);
+    // An unsubscribe or a hard bounce suppresses the contact in the same transaction as the
+    // event itself.
+    std::optional<store::Suppression> suppression;
+    bool hard_bounce = type == "bounced" && !data.value("soft", false);
+    if (type == "unsubscribed" || hard_bounce) {
+        store::Suppression s;
+        s.kind = kind_of_key(*key);
+        s.value = value_of_key(*key);
+        s.source = type == "unsubscribed" ? "unsubscribe" : "bounce";
+        s.locked = type == "unsubscribed";
+        s.reason = type + " (event " + event_id + ")";
+        s.created_at = now;
+        suppression = std::move(s);
+    }
+    out.recorded = store.record_event(e, suppression ? &*suppression : nullptr);
     if (!out.recorded) return out;  // a provider's retry: everything below happened already
+    if (suppression) out.suppressed = store.get_suppression(suppression->kind, suppression->value);
 
     Versions versions(store);
     static const std::vector<std::string> kDefaultStopOn = model::Workflow{}.stop_on;
@@ -140,7 +165,7 @@ EventOutcome record_contact_event(store::Store& store, const std::string& contac
         store::StepRecord note;
         note.step_id = "stop_on";
         note.kind = "event";
-        note.status = "stopped";
+        note.status = store::StepStatus::stopped;
         note.detail = "contact " + type + " (event " + event_id + " at " +
                       format_short(occurred_at) + "Z): the workflow stops on " + type;
         std::string reason = "stopped: contact " + type + " (event " + event_id + ")";
@@ -148,19 +173,6 @@ EventOutcome record_contact_event(store::Store& store, const std::string& contac
             out.stopped.push_back(run.id);
         else
             out.in_flight.push_back(run.id);
-    }
-
-    bool hard_bounce = type == "bounced" && !data.value("soft", false);
-    if (type == "unsubscribed" || hard_bounce) {
-        store::Suppression s;
-        s.kind = kind_of_key(*key);
-        s.value = value_of_key(*key);
-        s.source = type == "unsubscribed" ? "unsubscribe" : "bounce";
-        s.locked = type == "unsubscribed";
-        s.reason = type + " (event " + event_id + ")";
-        s.created_at = now;
-        store.put_suppression(s);
-        out.suppressed = store.get_suppression(s.kind, s.value);
     }
     return out;
 }

@@ -143,6 +143,7 @@ StartResult start_runs(store::Store& store, const model::Workflow& wf,
         r.workflow_name = wf.name;
         r.idempotency_key = key;
         r.contact_key = contact;
+        r.identity_keys = identity_keys_from_inputs(inputs);
         r.context = {{"inputs", std::move(inputs)}, {"steps", json::object()},
                      {"vars", json::object()}};
         r.due_at = now;
@@ -171,7 +172,7 @@ void resolve_in_doubt(store::Store& store, const std::string& run_id, Resolution
     auto steps = store.list_steps(run_id);
     const store::StepRecord* doubt = nullptr;
     for (auto it = steps.rbegin(); it != steps.rend(); ++it)
-        if (it->status == "in_doubt") {
+        if (it->status == store::StepStatus::in_doubt) {
             doubt = &*it;
             break;
         }
@@ -184,7 +185,7 @@ void resolve_in_doubt(store::Store& store, const std::string& run_id, Resolution
     note.seq = run->next_seq++;
     note.step_id = doubt->step_id;
     note.kind = doubt->kind;
-    note.status = "resolved";
+    note.status = store::StepStatus::resolved;
     note.attempt = doubt->attempt;
     note.started_at = now;
     note.finished_at = now;
@@ -194,7 +195,6 @@ void resolve_in_doubt(store::Store& store, const std::string& run_id, Resolution
                       : "resolved by an operator as not sent: the step runs again";
     batch.insert_steps.push_back(note);
 
-    run->inflight_seq.reset();
     if (how == Resolution::sent) {
         // Move past the step, exactly as a success would, on the run's pinned version.
         auto version = store.get_workflow_version(run->workflow_version_id);

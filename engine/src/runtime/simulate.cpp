@@ -15,7 +15,10 @@ SimulationReport simulate(store::Store& store, host::PluginHost& host, VirtualCl
     report.end = report.start + static_cast<std::int64_t>(options.days) * 24 * 3600 * 1000;
     report.started = start_runs(store, wf, records, where, clock);
 
-    Executor executor(store, host, clock, options.executor);
+    // Lockstep: the same scenario gives the same simulation, whatever order calls complete in.
+    ExecutorOptions executor_options = options.executor;
+    executor_options.lockstep = true;
+    Executor executor(store, host, clock, executor_options);
     // Scenario events waiting for their time, and how far the outbox has been read.
     std::multimap<std::int64_t, std::pair<std::string, std::string>> pending;  // at -> (type, msg)
     std::map<std::string, std::string> contact_of_run;
@@ -102,7 +105,7 @@ SimulationReport simulate(store::Store& store, host::PluginHost& host, VirtualCl
         lead.reason = run.reason;
         if (store::is_terminal(run.status)) lead.finished_at = run.updated_at;
         for (const auto& s : store.list_steps(run.id)) {
-            if (s.status == "deferred") {
+            if (s.status == store::StepStatus::deferred) {
                 // The reason, without the times and figures: "outside the send window",
                 // "mailbox daily cap of alice@acme.test", "ramp-up day 0 of ...".
                 std::string why = s.detail.substr(0, s.detail.find_first_of(";'"));
@@ -123,16 +126,16 @@ SimulationReport simulate(store::Store& store, host::PluginHost& host, VirtualCl
             auto it = index.find(s.step_id);
             if (it != index.end()) {
                 auto& t = report.steps[it->second];
-                if (s.status == "succeeded" || s.status == "done" || s.status == "reconciled" ||
-                    s.status == "waiting")
+                if (s.status == store::StepStatus::succeeded || s.status == store::StepStatus::done || s.status == store::StepStatus::reconciled ||
+                    s.status == store::StepStatus::waiting)
                     ++t.succeeded;
-                else if (s.status == "failed")
+                else if (s.status == store::StepStatus::failed)
                     ++t.failed;
-                else if (s.status == "skipped")
+                else if (s.status == store::StepStatus::skipped)
                     ++t.skipped;
-                else if (s.status == "retry" || s.status == "rate_limited")
+                else if (s.status == store::StepStatus::retry || s.status == store::StepStatus::rate_limited)
                     ++t.retried;
-                else if (s.status == "in_doubt")
+                else if (s.status == store::StepStatus::in_doubt)
                     ++t.in_doubt;
             }
             if (s.kind.find('.') != std::string::npos)

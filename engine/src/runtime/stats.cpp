@@ -39,12 +39,12 @@ std::vector<StepStats> workflow_stats(store::Store& store, const std::string& wo
         for (const auto& s : store.list_steps(run.id)) {
             if (s.kind.find('.') == std::string::npos) continue;  // actions only
             std::string variant = variant_of(s.detail);
-            if (s.status == "succeeded" || s.status == "reconciled") {
+            if (s.status == store::StepStatus::succeeded || s.status == store::StepStatus::reconciled) {
                 StepStats& r = row(s, variant);
                 ++r.sent;
                 sent.push_back({s.finished_at.value_or(s.started_at), s.message_id,
                                 index[{s.step_id, variant}]});
-            } else if (s.status == "failed") {
+            } else if (s.status == store::StepStatus::failed) {
                 ++row(s, variant).failed;
             }
         }

@@ -3,7 +3,7 @@
 
 namespace relance::store {
 
-inline constexpr int kSqliteSchemaVersion = 3;
+inline constexpr int kSqliteSchemaVersion = 4;
 
 inline constexpr const char* kSqliteSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS workflow_versions (
@@ -28,7 +28,6 @@ CREATE TABLE IF NOT EXISTS runs (
   context             TEXT NOT NULL,
   due_at              INTEGER,
   reason              TEXT NOT NULL DEFAULT '',
-  inflight_seq        INTEGER,
   next_seq            INTEGER NOT NULL DEFAULT 1,
   message_id          TEXT NOT NULL DEFAULT '',
   contact_key         TEXT NOT NULL DEFAULT '',
@@ -42,6 +41,16 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE INDEX IF NOT EXISTS runs_due ON runs (due_at) WHERE status IN ('ready', 'waiting');
 CREATE INDEX IF NOT EXISTS runs_status ON runs (status, created_at);
 CREATE INDEX IF NOT EXISTS runs_contact ON runs (contact_key, status);
+-- Leases held: releasing them at a worker's start costs the leased rows, not every run.
+CREATE INDEX IF NOT EXISTS runs_leased ON runs (lease_owner) WHERE lease_owner IS NOT NULL;
+
+-- Every identity of each run's contact (email, phone, LinkedIn): an event recorded under any of
+-- them stops the run (a reply by SMS stops the email sequence).
+CREATE TABLE IF NOT EXISTS run_contacts (
+  contact_key TEXT NOT NULL,
+  run_id      TEXT NOT NULL,
+  PRIMARY KEY (contact_key, run_id)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS steps (
   run_id      TEXT NOT NULL REFERENCES runs(id),
@@ -57,6 +66,8 @@ CREATE TABLE IF NOT EXISTS steps (
   output      TEXT,
   PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
+-- The effect log's pending effects: steps started and not finished (a handful at any time).
+CREATE INDEX IF NOT EXISTS steps_started ON steps (run_id, seq) WHERE status = 'started';
 
 CREATE TABLE IF NOT EXISTS events (
   seq         INTEGER PRIMARY KEY,
@@ -106,6 +117,14 @@ CREATE TABLE IF NOT EXISTS senders (
   first_use_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 
+-- Accounts the provider refused (a revoked key, an unverified sender): their sends wait.
+CREATE TABLE IF NOT EXISTS account_pauses (
+  key       TEXT PRIMARY KEY,
+  reason    TEXT NOT NULL,
+  since     INTEGER NOT NULL,
+  probe_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS sandbox_records (
   id          INTEGER PRIMARY KEY,
   plugin      TEXT NOT NULL,
@@ -117,13 +136,23 @@ CREATE INDEX IF NOT EXISTS sandbox_records_box ON sandbox_records (box, plugin, 
 )SQL";
 
 // Upgrades from each older version, in order: kSqliteMigrations[v] takes version v+1 to v+2.
-// Creating the tables above is idempotent, so a migration only adds what CREATE IF NOT EXISTS
-// cannot (columns of existing tables).
-inline constexpr const char* kSqliteMigrations[] = {
+// Creating the tables above is idempotent, so `alter` only changes what CREATE IF NOT EXISTS
+// cannot (columns of existing tables), before the schema runs; `fill` moves data into the new
+// tables, after it.
+struct SqliteMigration {
+    const char* alter;
+    const char* fill;
+};
+inline constexpr SqliteMigration kSqliteMigrations[] = {
     // 1 -> 2: contacts (events, suppressions) and the contact of each run.
-    "ALTER TABLE runs ADD COLUMN contact_key TEXT NOT NULL DEFAULT ''",
+    {"ALTER TABLE runs ADD COLUMN contact_key TEXT NOT NULL DEFAULT ''", "SELECT 1"},
     // 2 -> 3: sender accounts (the sends and senders tables are new: nothing to alter).
-    "SELECT 1",
+    {"SELECT 1", "SELECT 1"},
+    // 3 -> 4: pending effects are the `started` step rows (no run column any more); the runs of
+    // a contact are found by every identity; account pauses.
+    {"ALTER TABLE runs DROP COLUMN inflight_seq",
+     "INSERT OR IGNORE INTO run_contacts (contact_key, run_id) SELECT contact_key, id FROM runs "
+     "WHERE contact_key != ''"},
 };
 
 }  // namespace relance::store

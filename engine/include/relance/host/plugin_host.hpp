@@ -43,7 +43,9 @@ struct LoadFailure {
 
 // The classified outcome of one action call.
 struct ActionOutcome {
-    enum class Status { ok, retryable, rate_limited, permanent, in_doubt };
+    // account: the provider refused the account (a revoked key, an unverified sender): nothing
+    // was sent, and the account's sends wait until it is fixed.
+    enum class Status { ok, retryable, rate_limited, permanent, in_doubt, account };
     Status status = Status::ok;
     json output = json::object();  // with ok
     std::string error;             // otherwise; never contains a known secret

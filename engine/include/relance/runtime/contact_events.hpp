@@ -21,6 +21,9 @@ std::optional<std::string> contact_key_of(const std::string& text, std::string* 
 // `problems` receives one line per identifier column holding an invalid value.
 std::string contact_key_from_inputs(const json& inputs,
                                     std::vector<std::string>* problems = nullptr);
+// Every key the contact is known by (email, phone, LinkedIn), the main one first: an event
+// recorded under any of them concerns the run.
+std::vector<std::string> identity_keys_from_inputs(const json& inputs);
 
 struct EventOutcome {
     bool recorded = false;               // false: this event id was recorded before

@@ -1,10 +1,16 @@
-// The executor: claims due runs in batches, advances each through its steps and commits every
-// transition before its effect is acknowledged (DESIGN invariants 1 and 2).
+// The executor: claims due runs, advances each through its steps and commits every transition
+// before its effect is acknowledged (DESIGN invariants 1 and 2). Four parts, one job each
+// (docs/design.md):
+// - the interpreter says what a run does next (interpreter.hpp);
+// - the effect log records each call started before it leaves and its outcome as soon as it
+//   completes (effect_log.hpp);
+// - the gates decide, right before a call leaves, whether it may (gates.hpp);
+// - the dispatcher holds the calls in flight (dispatcher.hpp).
 //
-// One pass over a batch: advance every run in memory through built-in steps until it reaches an
-// action or stops; commit once for the whole batch (action steps are then durably "started");
-// call the plugins (in parallel); feed the outcomes back and go again. A batch of N runs doing a
-// five-step workflow costs a handful of transactions, not 5N.
+// The loop: take the calls that completed, claim due runs, advance them all in memory, admit
+// as many actions as there are free call slots, commit once (outcomes, progress, started
+// effects), check each started call at the door, dispatch it. Only calls that leave at once
+// are committed as started, and no call waits for the slowest of a group.
 #pragma once
 
 #include <relance/host/plugin_host.hpp>
@@ -28,7 +34,7 @@ namespace relance::runtime {
 
 struct ExecutorOptions {
     int batch_size = 256;         // runs claimed at once
-    int concurrency = 8;          // plugin calls in flight at once
+    int concurrency = 8;          // plugin calls in flight at once (the dispatcher's threads)
     Millis lease{5 * 60 * 1000};  // how long a claim holds a run
     Millis idle_poll{1000};       // longest sleep while idle (other processes may add runs)
     std::string owner;            // worker id; generated when empty
@@ -42,6 +48,17 @@ struct ExecutorOptions {
     // Test seam: called after the batch's actions are committed as started and before the
     // check that runs right before the calls (a reply arriving in between must still win).
     std::function<void()> before_send_check;
+    // Lockstep: each group of calls is awaited whole and its outcomes applied in claim order,
+    // so a run on a virtual clock is reproducible (simulate). The worker pipelines instead.
+    bool lockstep = false;
+    // On a stop request, how long calls in flight may take to come back before the worker
+    // leaves them pending (found in doubt, and reconciled, by the next worker).
+    Millis drain_timeout{4000};
+    // A provider that refused an account (a revoked key): its sends wait this long before one
+    // of them probes it again (then twice as long each time, up to 6 h).
+    Millis account_probe_after{15 * 60 * 1000};
+    // A full disk pauses the worker: the same commit is tried again this often (real time).
+    Millis store_retry{5000};
 };
 
 struct ExecutorStats {
@@ -71,6 +88,10 @@ public:
     void notify();
 
     ExecutorStats stats() const;
+
+    // Calls still inside a plugin when the executor stopped (a plugin past its deadline): the
+    // process should exit without unloading plugins.
+    std::size_t abandoned_calls() const;
 
 private:
     struct Impl;

@@ -29,7 +29,7 @@ struct SimulatedStep {
     std::int64_t at = 0;  // unix ms (virtual)
     std::string step_id;
     std::string kind;
-    std::string status;
+    store::StepStatus status = store::StepStatus::done;
     std::string detail;
 };
 

@@ -6,9 +6,12 @@
 #include <relance/base/clock.hpp>
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -40,6 +43,48 @@ struct WorkflowVersion {
     std::int64_t created_at = 0;
 };
 
+// A step's place in a run's timeline: what came of it. Each status is named once here; the
+// executor and every reader use these values, never free strings.
+enum class StepStatus {
+    started,       // an action committed right before its call: the effect may be under way
+    succeeded,     // the action's call succeeded
+    failed,        // the step failed for good (on_error decides what follows)
+    retry,         // the call failed temporarily; the step runs again later
+    rate_limited,  // the provider asked to slow down; retried later, not counted as an attempt
+    skipped,       // `when:` was false
+    done,          // a built-in step (set, if, lua, exit, wait_for's end) did its work
+    waiting,       // a wait or wait_for began
+    deferred,      // a gate held the action back (window, sender cap, circuit, plugin, account)
+    cancelled,     // a gate stopped the action before it left (reply, suppression, ...)
+    in_doubt,      // the call may or may not have happened: the run pauses for a human
+    reconciling,   // asked the provider whether an in-doubt call happened; asking again later
+    reconciled,    // the provider confirmed the in-doubt call happened
+    resolved,      // an operator settled an in-doubt call (`runs resolve`)
+    abandoned,     // an in-doubt call that did not happen (or is safe to repeat): runs again
+    stopped,       // a contact event ended the run (its workflow's stop_on)
+};
+const char* to_string(StepStatus s);
+std::optional<StepStatus> step_status_from(std::string_view s);
+std::ostream& operator<<(std::ostream& out, StepStatus s);  // its name
+// The outcomes an effect committed as started may end with (the allowed transitions from
+// `started`; anything else is a bug in the executor).
+bool ends_effect(StepStatus s);
+// Whether an effect that ended so may have reached the person: its send keeps counting against
+// the sender's limits (store::Send), every other end frees the slot.
+bool may_have_reached(StepStatus s);
+
+// An effect committed as started whose outcome is not recorded yet (its step row is `started`).
+// Found on a claim, it means the worker that started it died, or an earlier reconciliation
+// asked to look again later: the call may or may not have happened (invariant 2).
+struct PendingEffect {
+    std::int64_t seq = 0;  // the step row: the effect's id within its run
+    std::string step_id;
+    std::string kind;
+    std::string message_id;
+    int attempt = 1;
+    std::int64_t started_at = 0;
+};
+
 struct Run {
     std::string id;
     std::int64_t workflow_version_id = 0;
@@ -53,14 +98,16 @@ struct Run {
     std::string context_text;
     std::optional<std::int64_t> due_at;  // unix ms; set while ready or waiting
     std::string reason;                  // why it is paused, failed or exited
-    // The step row of an action committed as started whose outcome is not recorded yet: found
-    // set after a crash, it means the call may or may not have happened (invariant 2).
-    std::optional<std::int64_t> inflight_seq;
     std::int64_t next_seq = 1;  // next step row number
     std::string message_id;     // the engine message id of the current node's action
     std::string contact_key;    // "email:a@b.test" (or phone:, linkedin:), "" when unknown
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;
+    // Set by claim_due: the lease token of this claim. Every commit for the run checks it, so a
+    // worker that lost its lease (expired, taken over) changes nothing.
+    std::string lease;
+    // Set by claim_due: effects started and not finished (usually none; at most one for YAML).
+    std::vector<PendingEffect> pending;
 };
 
 // One line of a run's timeline: a step attempt and what came of it.
@@ -69,8 +116,7 @@ struct StepRecord {
     std::int64_t seq = 0;
     std::string step_id;
     std::string kind;    // action name ("sendgrid.send") or built-in kind ("wait", "if", ...)
-    std::string status;  // started, succeeded, failed, retry, rate_limited, skipped, done,
-                         // in_doubt, reconciled, resolved, abandoned
+    StepStatus status = StepStatus::done;
     int attempt = 1;
     std::int64_t started_at = 0;
     std::optional<std::int64_t> finished_at;
@@ -80,7 +126,8 @@ struct StepRecord {
 };
 
 struct NewRun {
-    std::string contact_key;
+    std::string contact_key;                // the main identity ("" when none)
+    std::vector<std::string> identity_keys;  // every identity of the contact, main one first
     std::string id;
     std::int64_t workflow_version_id = 0;
     std::string workflow_name;
@@ -105,16 +152,20 @@ struct Send {
 
 // Everything one step of the hot path writes, committed in one transaction.
 struct Batch {
+    // (run id, lease token) of every claimed run this batch writes for: a run whose lease is no
+    // longer that token has none of its rows written (steps, sends, run state), and commit()
+    // reports it. Rows of runs not listed here are written unconditionally (operator tools).
+    std::vector<std::pair<std::string, std::string>> leases;
     std::vector<StepRecord> insert_steps;
     std::vector<StepRecord> update_steps;  // matched by (run_id, seq)
     std::vector<Run> update_runs;          // full state; releases the lease
     // Progress of a run the worker keeps (lease kept, status and due_at untouched): node,
-    // attempt, context, inflight_seq, next_seq, message_id.
+    // attempt, context, next_seq, message_id.
     std::vector<Run> checkpoint_runs;
     std::vector<Send> insert_sends;
     std::vector<std::pair<std::string, std::int64_t>> delete_sends;  // (run_id, seq)
     bool empty() const {
-        return insert_steps.empty() && update_steps.empty() && update_runs.empty() &&
+        return leases.empty() && insert_steps.empty() && update_steps.empty() && update_runs.empty() &&
                checkpoint_runs.empty() && insert_sends.empty() && delete_sends.empty();
     }
 };
@@ -156,6 +207,21 @@ struct Suppression {
     std::int64_t created_at = 0;
 };
 
+// A sender account (or a plugin's credentials) the provider refused: its sends wait until it is
+// fixed. The executor probes it again at probe_at; an operator can resume it at once.
+struct AccountPause {
+    std::string key;  // "sendgrid" or "sendgrid/sam@acme.test": plugin, and sender account
+    std::string reason;  // the provider's own message
+    std::int64_t since = 0;
+    std::int64_t probe_at = 0;
+};
+
+// The result of asking for the one-worker lock of a store.
+struct WorkerLock {
+    enum class State { acquired, busy, error } state = State::error;
+    std::string message;  // with busy and error: what to tell the operator
+};
+
 struct RunCounts {
     std::int64_t total = 0;
     std::int64_t by_status[6] = {};  // indexed by RunStatus
@@ -176,16 +242,37 @@ public:
     virtual std::vector<bool> create_runs(const std::vector<NewRun>& runs, std::int64_t now) = 0;
 
     // Claims up to `limit` runs due at `now` (ready or waiting, due_at <= now, not leased) for
-    // `owner` until `lease_until`, oldest due first.
+    // `owner` until `lease_until`, oldest due first. Each run comes back with its lease token
+    // (Run::lease, unique to this claim) and its pending effects.
     virtual std::vector<Run> claim_due(const std::string& owner, std::int64_t now, int limit,
                                        std::int64_t lease_until) = 0;
+    // The run ids among (run id, token) whose lease is no longer that token: read right before
+    // a call leaves, so that a worker that lost a run never calls for it.
+    virtual std::vector<std::string> lost_leases(
+        const std::vector<std::pair<std::string, std::string>>& leases) = 0;
+    // Extends the leases (run id, token) still held to `lease_until`; returns the run ids whose
+    // lease was lost (the token no longer matches).
+    virtual std::vector<std::string> renew_leases(
+        const std::vector<std::pair<std::string, std::string>>& leases,
+        std::int64_t lease_until) = 0;
+    // The exclusive right to run the worker on this store, held until the store is closed. For
+    // SQLite, a lock on the database file itself (its inode), so another path to the same file
+    // (a symlink, a relative path, a hard link) finds it taken.
+    virtual WorkerLock lock_worker() = 0;
     // Earliest due_at among ready/waiting runs, or nullopt when nothing is scheduled.
     virtual std::optional<std::int64_t> next_due() = 0;
     // Frees every lease (a worker that knows it is the only one alive calls this at start).
     virtual void release_all_leases() = 0;
+    // Frees the leases (run id, token) still held, leaving the runs as they are (a stopping
+    // worker gives back what it claimed and did not touch).
+    virtual void release_leases(const std::vector<std::pair<std::string, std::string>>& leases) = 0;
 
-    // Commits one batch atomically.
-    virtual void commit(const Batch& batch) = 0;
+    // Commits one batch atomically; returns the run ids of batch.leases whose lease was lost
+    // (nothing of theirs was written). Throws StoreFull when the disk (or database) is full:
+    // nothing of the batch was written, and the same batch may be committed again later.
+    virtual std::vector<std::string> commit(const Batch& batch) = 0;
+    // The effects of a run started and not finished.
+    virtual std::vector<PendingEffect> pending_effects(const std::string& run_id) = 0;
 
     virtual std::optional<Run> get_run(const std::string& id) = 0;
     virtual std::vector<Run> list_runs(const RunFilter& filter) = 0;
@@ -194,12 +281,14 @@ public:
 
     // --- contacts: events and suppressions ---
 
-    // Records an event; false (and nothing written) when its event_id was recorded before.
-    virtual bool record_event(const Event& event) = 0;
+    // Records an event, and the suppression it causes (an unsubscribe, a hard bounce) in the
+    // same transaction; false (and nothing written) when its event_id was recorded before.
+    virtual bool record_event(const Event& event, const Suppression* suppression = nullptr) = 0;
     // Events of the given contacts that occurred at or after `since`, oldest first.
     virtual std::vector<Event> events_for(const std::vector<std::string>& contact_keys,
                                           std::int64_t since) = 0;
-    // Runs of a contact that are not finished (ready, waiting, paused).
+    // Runs of a contact, known by any of its identities, that are not finished (ready,
+    // waiting, paused).
     virtual std::vector<Run> active_runs_for(const std::string& contact_key) = 0;
     // Whether a run with this idempotency key exists in this workflow.
     virtual bool has_run(const std::string& workflow_name, const std::string& idempotency_key) = 0;
@@ -227,6 +316,12 @@ public:
 
     // --- sender accounts ---
 
+    // Accounts the provider refused (store::AccountPause). put replaces; delete returns false
+    // when the key was not paused.
+    virtual void put_account_pause(const AccountPause& pause) = 0;
+    virtual bool delete_account_pause(const std::string& key) = 0;
+    virtual std::vector<AccountPause> list_account_pauses() = 0;
+
     // Sends of `sender` at or after `since`, oldest first.
     virtual std::vector<Send> sends_of(const std::string& sender, std::int64_t since) = 0;
     // The sender of the contact's first message on `channel`, if any.
@@ -245,7 +340,18 @@ public:
                                                    const std::string& box, int limit) = 0;
 };
 
+// The disk or the database is full (SQLITE_FULL): nothing of the failed commit was written.
+struct StoreFull : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct SqliteOptions {
+    // A cap on the database size, in pages (PRAGMA max_page_count); 0 = none. Writes past it
+    // fail as on a full disk (StoreFull).
+    std::int64_t max_pages = 0;
+};
+
 // Opens (and creates or migrates) a SQLite store. path ":memory:" for a private in-memory one.
-std::unique_ptr<Store> open_sqlite(const std::string& path);
+std::unique_ptr<Store> open_sqlite(const std::string& path, const SqliteOptions& options = {});
 
 }  // namespace relance::store

@@ -1,0 +1,58 @@
+// The dispatcher: holds the calls in flight. A fixed set of threads (no thread per call), each
+// running one call at a time; the executor hands a call over only when a thread is free, so a
+// call leaves the moment it is dispatched, right after the door's check. Completed calls queue
+// up for the executor, which commits each outcome as soon as it comes (it never waits for the
+// slowest call of a group).
+//
+// A call's deadline is enforced by the plugin host. At shutdown, a thread still inside a call
+// (a plugin that ignores its deadline) is detached rather than joined: a hung plugin never
+// holds the process.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace relance::runtime {
+
+struct ActiveRun;
+
+class Dispatcher {
+  public:
+    explicit Dispatcher(int slots);
+    ~Dispatcher();
+    Dispatcher(const Dispatcher&) = delete;
+    Dispatcher& operator=(const Dispatcher&) = delete;
+
+    std::size_t free_slots() const;
+    std::size_t in_flight() const;
+    // The runs whose calls are in flight (their leases must be renewed while they last).
+    std::vector<ActiveRun*> in_flight_runs() const;
+
+    // Runs `call` on a free thread now; `run` comes back from wait() when it is done. The call
+    // must not touch the executor's state: it writes its result where it was told to (memory
+    // it shares with the run).
+    void dispatch(ActiveRun* run, std::function<void()> call);
+
+    // Runs done since the last wait(); waits until at least one is, until `deadline`, or
+    // until wake(), whichever first. With `block` false it does not wait.
+    std::vector<ActiveRun*> wait(std::chrono::steady_clock::time_point deadline, bool block);
+
+    // Interrupts a wait() (new work, a stop request).
+    void wake();
+
+    // Calls still inside a plugin when the dispatcher went away (detached threads).
+    std::size_t abandoned() const;
+
+  private:
+    struct Shared;
+    std::shared_ptr<Shared> shared_;
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace relance::runtime

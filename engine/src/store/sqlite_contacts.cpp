@@ -1,0 +1,133 @@
+// Contacts: events (deduplicated by event id), the runs of a contact by any of its identities,
+// and the global suppression list.
+#include "sqlite_store.hpp"
+
+namespace relance::store {
+
+bool SqliteStore::record_event(const Event& e, const Suppression* suppression) {
+    std::lock_guard g(m_);
+    try {
+        // One transaction: an unsubscribe and the suppression it causes are never apart (a
+        // crash in between would leave the person reachable by the next workflow).
+        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement st(db_,
+                             "INSERT INTO events (event_id, contact_key, type, run_id, message_id, "
+                             "occurred_at, recorded_at, data) VALUES (?,?,?,?,?,?,?,?) "
+                             "ON CONFLICT (event_id) DO NOTHING");
+        st.bind(1, e.event_id);
+        st.bind(2, e.contact_key);
+        st.bind(3, e.type);
+        st.bind(4, e.run_id);
+        st.bind(5, e.message_id);
+        st.bind(6, static_cast<int64_t>(e.occurred_at));
+        st.bind(7, static_cast<int64_t>(e.recorded_at));
+        st.bind(8, e.data.dump());
+        if (st.exec() != 1) return false;  // recorded before: the transaction rolls back
+        if (suppression && write_suppression(*suppression)) bump_suppression_generation();
+        tx.commit();
+        return true;
+    } catch (const SQLite::Exception& ex) {
+        rethrow_store_error(ex, "recording event " + e.event_id);
+    }
+}
+
+std::vector<Event> SqliteStore::events_for(const std::vector<std::string>& keys,
+                                           std::int64_t since) {
+    std::vector<Event> out;
+    if (keys.empty()) return out;
+    std::lock_guard g(m_);
+    std::string sql = std::string("SELECT ") + kEventColumns +
+                      " FROM events WHERE occurred_at >= ? AND contact_key IN (";
+    for (std::size_t i = 0; i < keys.size(); ++i) sql += i ? ",?" : "?";
+    sql += ") ORDER BY occurred_at, seq";
+    SQLite::Statement st(db_, sql);
+    st.bind(1, static_cast<int64_t>(since));
+    for (std::size_t i = 0; i < keys.size(); ++i) st.bind(static_cast<int>(i) + 2, keys[i]);
+    while (st.executeStep()) out.push_back(read_event(st));
+    return out;
+}
+
+std::vector<Run> SqliteStore::active_runs_for(const std::string& contact_key) {
+    std::lock_guard g(m_);
+    SQLite::Statement st(db_, std::string("SELECT ") + kRunColumns +
+                                  " FROM runs WHERE id IN (SELECT run_id FROM run_contacts WHERE "
+                                  "contact_key=?) AND status IN ('ready','waiting','paused') "
+                                  "ORDER BY created_at");
+    st.bind(1, contact_key);
+    std::vector<Run> out;
+    while (st.executeStep()) out.push_back(read_run(st));
+    return out;
+}
+
+bool SqliteStore::write_suppression(const Suppression& e) {
+    // A locked entry (the person's own unsubscribe) replaces an unlocked one, never the other
+    // way round.
+    SQLite::Statement st(db_,
+                         "INSERT INTO suppressions (kind, value, source, locked, reason, "
+                         "created_at) VALUES (?,?,?,?,?,?) ON CONFLICT (kind, value) DO UPDATE "
+                         "SET source=excluded.source, locked=1, reason=excluded.reason "
+                         "WHERE excluded.locked=1 AND suppressions.locked=0");
+    st.bind(1, e.kind);
+    st.bind(2, e.value);
+    st.bind(3, e.source);
+    st.bind(4, e.locked ? 1 : 0);
+    st.bind(5, e.reason);
+    st.bind(6, static_cast<int64_t>(e.created_at));
+    return st.exec() == 1;
+}
+
+bool SqliteStore::put_suppression(const Suppression& e) {
+    std::lock_guard g(m_);
+    try {
+        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        bool changed = write_suppression(e);
+        if (changed) bump_suppression_generation();
+        tx.commit();
+        return changed;
+    } catch (const SQLite::Exception& ex) {
+        rethrow_store_error(ex, "suppressing " + e.kind + " " + e.value);
+    }
+}
+
+std::optional<Suppression> SqliteStore::get_suppression(const std::string& kind,
+                                                        const std::string& value) {
+    std::lock_guard g(m_);
+    SQLite::Statement st(db_, std::string("SELECT ") + kSuppressionColumns +
+                                  " FROM suppressions WHERE kind=? AND value=?");
+    st.bind(1, kind);
+    st.bind(2, value);
+    if (!st.executeStep()) return std::nullopt;
+    return read_suppression(st);
+}
+
+bool SqliteStore::delete_suppression(const std::string& kind, const std::string& value) {
+    std::lock_guard g(m_);
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement st(db_, "DELETE FROM suppressions WHERE kind=? AND value=?");
+    st.bind(1, kind);
+    st.bind(2, value);
+    bool changed = st.exec() == 1;
+    if (changed) bump_suppression_generation();
+    tx.commit();
+    return changed;
+}
+
+std::vector<Suppression> SqliteStore::list_suppressions() {
+    std::lock_guard g(m_);
+    SQLite::Statement st(db_, std::string("SELECT ") + kSuppressionColumns +
+                                  " FROM suppressions ORDER BY kind, value");
+    std::vector<Suppression> out;
+    while (st.executeStep()) out.push_back(read_suppression(st));
+    return out;
+}
+
+std::int64_t SqliteStore::suppression_generation() {
+    std::lock_guard g(m_);
+    return db_.execAndGet("SELECT value FROM meta WHERE key='suppression_generation'").getInt64();
+}
+
+void SqliteStore::bump_suppression_generation() {
+    db_.exec("UPDATE meta SET value = value + 1 WHERE key='suppression_generation'");
+}
+
+}  // namespace relance::store

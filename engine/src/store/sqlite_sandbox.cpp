@@ -1,0 +1,52 @@
+// What sandbox emulators accepted, recorded durably (`relance sandbox outbox`).
+#include <algorithm>
+
+#include "sqlite_store.hpp"
+
+namespace relance::store {
+
+void SqliteStore::record_sandbox(const std::string& plugin, const std::string& box,
+                                 const json& entry, std::int64_t now) {
+    std::lock_guard g(m_);
+    SQLite::Statement st(db_,
+                         "INSERT INTO sandbox_records (plugin, box, recorded_at, entry) "
+                         "VALUES (?,?,?,?)");
+    st.bind(1, plugin);
+    st.bind(2, box);
+    st.bind(3, static_cast<int64_t>(now));
+    st.bind(4, entry.dump(-1, ' ', false, json::error_handler_t::replace));
+    st.exec();
+}
+
+std::vector<SandboxEntry> SqliteStore::sandbox_since(const std::string& box, std::int64_t after_id,
+                                                     int limit) {
+    std::lock_guard g(m_);
+    SQLite::Statement st(db_, std::string("SELECT ") + kSandboxColumns +
+                                  " FROM sandbox_records WHERE box=? AND id>? ORDER BY id LIMIT ?");
+    st.bind(1, box);
+    st.bind(2, static_cast<int64_t>(after_id));
+    st.bind(3, limit);
+    std::vector<SandboxEntry> out;
+    while (st.executeStep()) out.push_back(read_sandbox(st));
+    return out;
+}
+
+std::vector<SandboxEntry> SqliteStore::list_sandbox(const std::string& plugin,
+                                                    const std::string& box, int limit) {
+    std::lock_guard g(m_);
+    std::string sql = std::string("SELECT ") + kSandboxColumns + " FROM sandbox_records WHERE 1=1";
+    if (!box.empty()) sql += " AND box=?";
+    if (!plugin.empty()) sql += " AND plugin=?";
+    sql += " ORDER BY id DESC LIMIT ?";  // the newest `limit`, returned oldest first below
+    SQLite::Statement st(db_, sql);
+    int i = 1;
+    if (!box.empty()) st.bind(i++, box);
+    if (!plugin.empty()) st.bind(i++, plugin);
+    st.bind(i, limit);
+    std::vector<SandboxEntry> out;
+    while (st.executeStep()) out.push_back(read_sandbox(st));
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace relance::store

@@ -1,0 +1,142 @@
+// The SQLite store: one file, WAL, one connection guarded by our own mutex (so SQLite's per-call
+// mutex is switched off: NOMUTEX). Hot-path statements are prepared once. A partial index on
+// due_at over ready and waiting runs is the due-time index: finished and paused runs cost
+// nothing to the scheduler.
+//
+// The class is declared here and defined by area: sqlite_store.cpp (connection, migrations,
+// the worker lock), sqlite_runs.cpp (workflow versions, runs, claims, leases, commits),
+// sqlite_contacts.cpp (events, suppressions), sqlite_senders.cpp (sends, account pauses),
+// sqlite_sandbox.cpp (emulator records) and sqlite_rows.cpp (row readers).
+#pragma once
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <memory>
+#include <mutex>
+#include <relance/store/store.hpp>
+#include <string>
+
+namespace relance::store {
+
+// Row readers (sqlite_rows.cpp): one per struct, columns in the order of their *_COLUMNS.
+extern const char* const kRunColumns;
+extern const char* const kStepColumns;
+extern const char* const kEventColumns;
+extern const char* const kSendColumns;
+extern const char* const kSandboxColumns;
+extern const char* const kSuppressionColumns;
+Run read_run(SQLite::Statement& st);
+StepRecord read_step(SQLite::Statement& st);
+Event read_event(SQLite::Statement& st);
+Send read_send(SQLite::Statement& st);
+SandboxEntry read_sandbox(SQLite::Statement& st);
+Suppression read_suppression(SQLite::Statement& st);
+PendingEffect read_pending(
+    SQLite::Statement& st);  // seq, step_id, kind, message_id, attempt, started_at
+void bind_optional(SQLite::Statement& st, int index, const std::optional<std::int64_t>& v);
+std::optional<std::int64_t> optional_int(const SQLite::Column& c);
+json parse_json_column(const SQLite::Column& c);
+
+// Turns SQLITE_FULL into StoreFull (nothing written, the caller may try again later); rethrows
+// anything else.
+[[noreturn]] void rethrow_store_error(const SQLite::Exception& e, const std::string& what);
+
+// A descriptor held only for its flock, closed when it goes.
+struct LockFile {
+    int fd = -1;
+    LockFile() = default;
+    LockFile(const LockFile&) = delete;
+    LockFile& operator=(const LockFile&) = delete;
+    ~LockFile();
+};
+
+class SqliteStore final : public Store {
+  public:
+    SqliteStore(const std::string& path, const SqliteOptions& options);
+    ~SqliteStore() override;
+
+    // sqlite_store.cpp
+    WorkerLock lock_worker() override;
+
+    // sqlite_runs.cpp
+    std::int64_t put_workflow_version(const std::string& name, const std::string& version,
+                                      const std::string& file, const std::string& source,
+                                      std::int64_t now) override;
+    std::optional<WorkflowVersion> get_workflow_version(std::int64_t id) override;
+    std::vector<bool> create_runs(const std::vector<NewRun>& runs, std::int64_t now) override;
+    std::vector<Run> claim_due(const std::string& owner, std::int64_t now, int limit,
+                               std::int64_t lease_until) override;
+    std::vector<std::string> lost_leases(
+        const std::vector<std::pair<std::string, std::string>>& leases) override;
+    std::vector<std::string> renew_leases(
+        const std::vector<std::pair<std::string, std::string>>& leases,
+        std::int64_t lease_until) override;
+    std::optional<std::int64_t> next_due() override;
+    void release_all_leases() override;
+    void release_leases(const std::vector<std::pair<std::string, std::string>>& leases) override;
+    std::vector<std::string> commit(const Batch& batch) override;
+    std::vector<PendingEffect> pending_effects(const std::string& run_id) override;
+    std::optional<Run> get_run(const std::string& id) override;
+    std::vector<Run> list_runs(const RunFilter& filter) override;
+    std::vector<StepRecord> list_steps(const std::string& run_id) override;
+    RunCounts count_runs() override;
+    bool has_run(const std::string& workflow_name, const std::string& key) override;
+    std::optional<std::int64_t> last_enrolled(const std::string& contact_key) override;
+    bool exit_idle_run(const std::string& run_id, const std::string& reason, const StepRecord& note,
+                       std::int64_t now) override;
+    bool wake_idle_run(const std::string& run_id, std::int64_t now) override;
+
+    // sqlite_contacts.cpp
+    bool record_event(const Event& event, const Suppression* suppression) override;
+    std::vector<Event> events_for(const std::vector<std::string>& contact_keys,
+                                  std::int64_t since) override;
+    std::vector<Run> active_runs_for(const std::string& contact_key) override;
+    bool put_suppression(const Suppression& entry) override;
+    std::optional<Suppression> get_suppression(const std::string& kind,
+                                               const std::string& value) override;
+    bool delete_suppression(const std::string& kind, const std::string& value) override;
+    std::vector<Suppression> list_suppressions() override;
+    std::int64_t suppression_generation() override;
+
+    // sqlite_senders.cpp
+    std::vector<Send> sends_of(const std::string& sender, std::int64_t since) override;
+    std::optional<std::string> first_sender(const std::string& contact_key,
+                                            const std::string& channel) override;
+    std::optional<std::int64_t> sender_first_use(const std::string& sender) override;
+    void put_account_pause(const AccountPause& pause) override;
+    bool delete_account_pause(const std::string& key) override;
+    std::vector<AccountPause> list_account_pauses() override;
+
+    // sqlite_sandbox.cpp
+    void record_sandbox(const std::string& plugin, const std::string& box, const json& entry,
+                        std::int64_t now) override;
+    std::vector<SandboxEntry> sandbox_since(const std::string& box, std::int64_t after_id,
+                                            int limit) override;
+    std::vector<SandboxEntry> list_sandbox(const std::string& plugin, const std::string& box,
+                                           int limit) override;
+
+  private:
+    void migrate();
+    void prepare_statements();
+    // Inside a transaction: the suppression list changed.
+    void bump_suppression_generation();
+    // Inside a transaction: inserts (or, on conflict, upgrades) one entry; true if it changed.
+    bool write_suppression(const Suppression& e);
+    void write_step(const StepRecord& s);
+    void write_run(const Run& r);  // full state, lease released
+    static std::string context_text(const Run& r);
+
+    std::string path_;
+    // The worker lock: an flock on the database file, taken on demand. Declared before db_ so
+    // it is closed after SQLite closes the database (closing another descriptor of the file
+    // while SQLite holds its POSIX locks would drop them).
+    LockFile lock_fd_;
+    std::uint64_t claims_ = 0;  // claims made by this process: the lease token suffix
+    std::mutex m_;
+    SQLite::Database db_;
+    std::unique_ptr<SQLite::Statement> insert_step_, update_step_, update_run_, checkpoint_run_,
+        insert_send_, delete_send_, first_use_, claim_, pending_of_claim_, lease_of_, renew_lease_,
+        insert_run_, insert_run_contact_;
+};
+
+}  // namespace relance::store

@@ -1,0 +1,122 @@
+// A store that forwards every call to another: tests derive from it to inject faults into one
+// method (a full disk on commit, say) while everything else runs on a real SQLite store.
+#pragma once
+
+#include <relance/store/store.hpp>
+
+namespace relance::test {
+namespace forwarding {
+using namespace relance::store;  // the interface's own names, for the signatures below
+
+class ForwardingStore : public Store {
+  public:
+    explicit ForwardingStore(Store& inner_store) : inner(inner_store) {}
+
+    std::int64_t put_workflow_version(const std::string& name, const std::string& version,
+                                      const std::string& file, const std::string& source,
+                                      std::int64_t now) override {
+        return inner.put_workflow_version(name, version, file, source, now);
+    }
+    std::optional<WorkflowVersion> get_workflow_version(std::int64_t id) override {
+        return inner.get_workflow_version(id);
+    }
+    std::vector<bool> create_runs(const std::vector<NewRun>& runs, std::int64_t now) override {
+        return inner.create_runs(runs, now);
+    }
+    std::vector<Run> claim_due(const std::string& owner, std::int64_t now, int limit,
+                               std::int64_t lease_until) override {
+        return inner.claim_due(owner, now, limit, lease_until);
+    }
+    std::vector<std::string> lost_leases(
+        const std::vector<std::pair<std::string, std::string>>& leases) override {
+        return inner.lost_leases(leases);
+    }
+    std::vector<std::string> renew_leases(
+        const std::vector<std::pair<std::string, std::string>>& leases,
+        std::int64_t lease_until) override {
+        return inner.renew_leases(leases, lease_until);
+    }
+    WorkerLock lock_worker() override { return inner.lock_worker(); }
+    std::optional<std::int64_t> next_due() override { return inner.next_due(); }
+    void release_all_leases() override { inner.release_all_leases(); }
+    void release_leases(const std::vector<std::pair<std::string, std::string>>& leases) override {
+        inner.release_leases(leases);
+    }
+    std::vector<std::string> commit(const Batch& batch) override { return inner.commit(batch); }
+    std::vector<PendingEffect> pending_effects(const std::string& run_id) override {
+        return inner.pending_effects(run_id);
+    }
+    std::optional<Run> get_run(const std::string& id) override { return inner.get_run(id); }
+    std::vector<Run> list_runs(const RunFilter& filter) override { return inner.list_runs(filter); }
+    std::vector<StepRecord> list_steps(const std::string& run_id) override {
+        return inner.list_steps(run_id);
+    }
+    RunCounts count_runs() override { return inner.count_runs(); }
+    bool record_event(const Event& event, const Suppression* suppression) override {
+        return inner.record_event(event, suppression);
+    }
+    std::vector<Event> events_for(const std::vector<std::string>& contact_keys,
+                                  std::int64_t since) override {
+        return inner.events_for(contact_keys, since);
+    }
+    std::vector<Run> active_runs_for(const std::string& contact_key) override {
+        return inner.active_runs_for(contact_key);
+    }
+    bool has_run(const std::string& workflow_name, const std::string& idempotency_key) override {
+        return inner.has_run(workflow_name, idempotency_key);
+    }
+    std::optional<std::int64_t> last_enrolled(const std::string& contact_key) override {
+        return inner.last_enrolled(contact_key);
+    }
+    bool exit_idle_run(const std::string& run_id, const std::string& reason, const StepRecord& note,
+                       std::int64_t now) override {
+        return inner.exit_idle_run(run_id, reason, note, now);
+    }
+    bool wake_idle_run(const std::string& run_id, std::int64_t now) override {
+        return inner.wake_idle_run(run_id, now);
+    }
+    bool put_suppression(const Suppression& entry) override { return inner.put_suppression(entry); }
+    std::optional<Suppression> get_suppression(const std::string& kind,
+                                               const std::string& value) override {
+        return inner.get_suppression(kind, value);
+    }
+    bool delete_suppression(const std::string& kind, const std::string& value) override {
+        return inner.delete_suppression(kind, value);
+    }
+    std::vector<Suppression> list_suppressions() override { return inner.list_suppressions(); }
+    std::int64_t suppression_generation() override { return inner.suppression_generation(); }
+    void put_account_pause(const AccountPause& pause) override { inner.put_account_pause(pause); }
+    bool delete_account_pause(const std::string& key) override {
+        return inner.delete_account_pause(key);
+    }
+    std::vector<AccountPause> list_account_pauses() override { return inner.list_account_pauses(); }
+    std::vector<Send> sends_of(const std::string& sender, std::int64_t since) override {
+        return inner.sends_of(sender, since);
+    }
+    std::optional<std::string> first_sender(const std::string& contact_key,
+                                            const std::string& channel) override {
+        return inner.first_sender(contact_key, channel);
+    }
+    std::optional<std::int64_t> sender_first_use(const std::string& sender) override {
+        return inner.sender_first_use(sender);
+    }
+    void record_sandbox(const std::string& plugin, const std::string& box, const json& entry,
+                        std::int64_t now) override {
+        inner.record_sandbox(plugin, box, entry, now);
+    }
+    std::vector<SandboxEntry> sandbox_since(const std::string& box, std::int64_t after_id,
+                                            int limit) override {
+        return inner.sandbox_since(box, after_id, limit);
+    }
+    std::vector<SandboxEntry> list_sandbox(const std::string& plugin, const std::string& box,
+                                           int limit) override {
+        return inner.list_sandbox(plugin, box, limit);
+    }
+
+  protected:
+    Store& inner;
+};
+
+}  // namespace forwarding
+using forwarding::ForwardingStore;
+}  // namespace relance::test
