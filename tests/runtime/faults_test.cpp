@@ -1,0 +1,113 @@
+// Faults the executor must ride out: a full disk, a reply under another identity of the
+// contact.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <relance/runtime/contact_events.hpp>
+
+#include "../support/forwarding_store.hpp"
+#include "runtime_env.hpp"
+
+namespace relance::test {
+namespace {
+
+using store::RunStatus;
+
+// A real SQLite store whose commits fail as on a full disk while `full_commits` is above 0.
+class FullDisk : public ForwardingStore {
+  public:
+    using ForwardingStore::ForwardingStore;
+    std::vector<std::string> commit(const store::Batch& batch) override {
+        // Fail only commits that carry call outcomes: the ones whose loss would cost a resend.
+        if (!batch.update_steps.empty() && full_commits > 0) {
+            --full_commits;
+            ++refused;
+            throw store::StoreFull("test: the disk is full");
+        }
+        return inner.commit(batch);
+    }
+    std::atomic<int> full_commits{0};
+    std::atomic<int> refused{0};
+};
+
+// The disk fills up while emails are being sent: the worker pauses with the outcomes it holds,
+// commits them once there is room again, and resends nothing that the provider acknowledged.
+TEST(Faults, AFullDiskPausesTheWorkerAndResendsNothing) {
+    RuntimeEnv env;
+    FullDisk disk(*env.store);
+    disk.full_commits = 3;
+    runtime::ExecutorOptions options;
+    options.store_retry = Millis{5};
+    runtime::Executor executor(disk, *env.host, env.clock, options);
+    std::vector<json> leads;
+    for (int i = 0; i < 20; ++i) leads.push_back({{"email", "l" + std::to_string(i) + "@x.test"}});
+    auto started = env.start(kOneMail, leads);
+    ASSERT_EQ(started.started.size(), 20u);
+    executor.run_due();
+    EXPECT_EQ(disk.refused, 3);
+    for (const auto& id : started.started)
+        EXPECT_EQ(env.run(id).status, RunStatus::completed) << id;
+    EXPECT_EQ(env.outbox().size(), 20u);
+    std::set<std::string> to;
+    for (const auto& e : env.outbox()) to.insert(e.entry["to"][0].get<std::string>());
+    EXPECT_EQ(to.size(), 20u);
+}
+
+const char* const kTwoMailsWithPhone = R"(
+name: two_mails_phone
+version: 1
+inputs:
+  email: {type: string, required: true}
+  phone: {type: string, required: true}
+steps:
+  - id: intro
+    uses: sendgrid.send
+    with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: intro, text: hi}
+  - wait: 3d
+  - id: follow_up
+    uses: sendgrid.send
+    with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: follow_up, text: hi}
+)";
+
+// The lead answered the email sequence by SMS: the reply is recorded under her phone number,
+// and it stops the emails too (today only an event under the email key did).
+TEST(Faults, AReplyUnderThePhoneStopsTheEmailSequence) {
+    RuntimeEnv env;
+    auto idle = env.start_one(kTwoMailsWithPhone,
+                              json{{"email", "ana@acme.test"}, {"phone", "+33612345678"}});
+    env.executor->run_due();  // intro sent, waiting 3 days
+    auto out = runtime::record_contact_event(*env.store, "+33612345678", "replied", "evt-sms", 0,
+                                             json::object(), env.clock);
+    EXPECT_EQ(out.stopped, std::vector<std::string>{idle});
+    env.drive();
+    EXPECT_EQ(env.run(idle).status, RunStatus::exited);
+    EXPECT_EQ(env.outbox().size(), 1u);
+}
+
+// The same, when the reply lands while the worker holds the run, right before the follow-up.
+TEST(Faults, AReplyUnderTheLinkedInProfileWinsAtTheDoor) {
+    RuntimeEnv env;
+    std::string yaml = kTwoMailsWithPhone;
+    yaml.replace(yaml.find("  phone: {type: string, required: true}"), 39,
+                 "  linkedin: {type: string, required: true}");
+    auto id = env.start_one(yaml, json{{"email", "bo@acme.test"},
+                                       {"linkedin", "https://www.linkedin.com/in/bo-durand"}});
+    env.executor->run_due();
+    env.clock.advance(Millis{3 * 24 * 3600 * 1000});
+    runtime::ExecutorOptions options;
+    bool delivered = false;
+    options.before_send_check = [&] {
+        if (delivered) return;
+        delivered = true;
+        runtime::record_contact_event(*env.store, "https://www.linkedin.com/in/bo-durand",
+                                      "replied", "evt-li", 0, json::object(), env.clock);
+    };
+    env.use_options(options);
+    env.executor->run_due();
+    EXPECT_TRUE(delivered);
+    EXPECT_EQ(env.run(id).status, RunStatus::exited);
+    EXPECT_EQ(env.outbox().size(), 1u);
+}
+
+}  // namespace
+}  // namespace relance::test
