@@ -40,7 +40,7 @@ struct Dispatcher::Shared {
             --busy_threads;
             running.erase(std::find(running.begin(), running.end(), job.run));
             done.push_back(job.run);
-            done_cv.notify_all();
+            done_cv.notify_one();  // only the executor's thread waits on it
         }
     }
 };
@@ -92,6 +92,18 @@ void Dispatcher::dispatch(ActiveRun* run, std::function<void()> call) {
         shared_->jobs.push_back({run, std::move(call)});
     }
     shared_->work_cv.notify_one();
+}
+
+void Dispatcher::dispatch(std::vector<std::pair<ActiveRun*, std::function<void()>>> calls) {
+    if (calls.empty()) return;
+    {
+        std::lock_guard g(shared_->m);
+        for (auto& [run, call] : calls) {
+            shared_->running.push_back(run);
+            shared_->jobs.push_back({run, std::move(call)});
+        }
+    }
+    for (std::size_t i = 0; i < calls.size(); ++i) shared_->work_cv.notify_one();
 }
 
 std::vector<ActiveRun*> Dispatcher::wait(std::chrono::steady_clock::time_point deadline,

@@ -38,6 +38,8 @@ class Dispatcher {
     // must not touch the executor's state: it writes its result where it was told to (memory
     // it shares with the run).
     void dispatch(ActiveRun* run, std::function<void()> call);
+    // The same for many calls at once (one lock, one wake-up per call).
+    void dispatch(std::vector<std::pair<ActiveRun*, std::function<void()>>> calls);
 
     // Runs done since the last wait(); waits until at least one is, until `deadline`, or
     // until wake(), whichever first. With `block` false it does not wait.

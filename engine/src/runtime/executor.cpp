@@ -280,13 +280,14 @@ struct Executor::Impl {
         }
         commit(batch, stop);
         std::size_t sent = 0;
+        std::vector<std::pair<ActiveRun*, std::function<void()>>> jobs;
         for (ActiveRun* a : calls) {
             if (a->stopped || a->lost) continue;
             auto result = std::make_shared<CallResult>();
             a->result = result;
             if (!a->reconciling) ++sent;
-            dispatcher.dispatch(a, [plugin = a->plugin, request = a->request,
-                                    reconciling = a->reconciling, result] {
+            jobs.emplace_back(a, [plugin = a->plugin, request = a->request,
+                                  reconciling = a->reconciling, result] {
                 if (reconciling) {
                     try {
                         if (plugin) result->reconciled = plugin->reconcile(request);
@@ -304,6 +305,7 @@ struct Executor::Impl {
                 }
             });
         }
+        dispatcher.dispatch(std::move(jobs));
         std::lock_guard g(stats_m);
         stats.actions += sent;
     }

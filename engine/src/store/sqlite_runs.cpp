@@ -136,16 +136,26 @@ std::vector<Run> SqliteStore::claim_due(const std::string& owner, std::int64_t n
 
 std::vector<std::string> SqliteStore::lost_leases(
     const std::vector<std::pair<std::string, std::string>>& leases) {
-    std::vector<std::string> lost;
     std::lock_guard g(m_);
+    return lost_leases_locked(leases);
+}
+
+std::vector<std::string> SqliteStore::lost_leases_locked(
+    const std::vector<std::pair<std::string, std::string>>& leases) {
+    std::vector<std::string> lost;
+    if (leases.empty()) return lost;
+    json ids = json::array();
+    for (const auto& l : leases) ids.push_back(l.first);
+    std::map<std::string, std::string> held;
     auto& st = *lease_of_;
-    for (const auto& [run_id, token] : leases) {
-        st.bind(1, run_id);
-        bool held =
-            st.executeStep() && !st.getColumn(0).isNull() && st.getColumn(0).getString() == token;
-        st.reset();
-        if (!held) lost.push_back(run_id);
-    }
+    st.bind(1, ids.dump());
+    while (st.executeStep())
+        if (!st.getColumn(1).isNull())
+            held[st.getColumn(0).getString()] = st.getColumn(1).getString();
+    st.reset();
+    for (const auto& [run_id, token] : leases)
+        if (auto it = held.find(run_id); it == held.end() || it->second != token)
+            lost.push_back(run_id);
     return lost;
 }
 
@@ -262,18 +272,8 @@ std::vector<std::string> SqliteStore::commit(const Batch& batch) {
         // Inside the write transaction, so no claim can slip in between the check and the
         // writes: a run whose lease token changed (expired and claimed by another worker) gets
         // none of its rows written.
-        std::set<std::string> skip;
-        for (const auto& [run_id, token] : batch.leases) {
-            auto& st = *lease_of_;
-            st.bind(1, run_id);
-            bool held = st.executeStep() && !st.getColumn(0).isNull() &&
-                        st.getColumn(0).getString() == token;
-            st.reset();
-            if (!held) {
-                skip.insert(run_id);
-                lost.push_back(run_id);
-            }
-        }
+        lost = lost_leases_locked(batch.leases);
+        std::set<std::string> skip(lost.begin(), lost.end());
         auto keep = [&](const std::string& run_id) { return skip.empty() || !skip.count(run_id); };
         for (const auto& s : batch.insert_steps)
             if (keep(s.run_id)) write_step(s);

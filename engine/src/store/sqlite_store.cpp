@@ -85,7 +85,9 @@ void SqliteStore::prepare_statements() {
         db_,
         "SELECT seq, step_id, kind, message_id, attempt, started_at FROM steps INDEXED BY "
         "steps_started WHERE run_id=? AND status='started' ORDER BY seq");
-    lease_of_ = std::make_unique<SQLite::Statement>(db_, "SELECT lease_owner FROM runs WHERE id=?");
+    // The leases of many runs in one statement: the ids come as one JSON array.
+    lease_of_ = std::make_unique<SQLite::Statement>(
+        db_, "SELECT id, lease_owner FROM runs WHERE id IN (SELECT value FROM json_each(?))");
     renew_lease_ = std::make_unique<SQLite::Statement>(
         db_, "UPDATE runs SET lease_until=? WHERE id=? AND lease_owner=?");
     insert_run_ = std::make_unique<SQLite::Statement>(

@@ -123,7 +123,9 @@ class SqliteStore final : public Store {
     // Inside a transaction: inserts (or, on conflict, upgrades) one entry; true if it changed.
     bool write_suppression(const Suppression& e);
     void write_step(const StepRecord& s);
-    void write_run(const Run& r);  // full state, lease released
+    void write_run(const Run& r);
+    std::vector<std::string> lost_leases_locked(
+        const std::vector<std::pair<std::string, std::string>>& leases);  // full state, lease released
     static std::string context_text(const Run& r);
 
     std::string path_;
