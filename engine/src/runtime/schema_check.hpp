@@ -1,27 +1,10 @@
-// Checks a rendered action input against the action's JSON Schema, naming the offending field.
+// The schema checker moved to the plugin host, next to the compiled manifests
+// (<relance/host/schema_check.hpp>); this name stays until the executor checks inputs with
+// LoadedPlugin::check_input.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
-#include <map>
-#include <memory>
-#include <mutex>
-#include <string>
-#include <vector>
+#include <relance/host/schema_check.hpp>
 
 namespace relance::runtime {
-
-class SchemaChecker {
-public:
-    SchemaChecker();
-    ~SchemaChecker();
-    // Problems as "field: description"; empty when valid. Schemas are compiled once per key.
-    std::vector<std::string> check(const std::string& key, const nlohmann::json& schema,
-                                   const nlohmann::json& value);
-
-private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
-};
-
+using host::SchemaChecker;
 }  // namespace relance::runtime
