@@ -189,6 +189,18 @@ steps:
         << diags[0].message;
 }
 
+TEST_P(BothModes, ACreateThatNeverReturnsIsRefusedInTime) {
+    FaultHost h({"hangs", "crashy"}, GetParam(), [](host::HostConfig& c) {
+        c.plugin_config["hangs"] = {{"hang_in_create", true}};
+        c.start_timeout = Millis{300};
+    });
+    EXPECT_FALSE(h.host->has_plugin("hangs"));
+    auto problem = h.host->plugin_problem("hangs");
+    ASSERT_TRUE(problem);
+    EXPECT_TRUE(contains(*problem, "create() did not return within 300 ms")) << *problem;
+    EXPECT_EQ(h.call("crashy", "echo").status, Status::ok);
+}
+
 TEST_P(BothModes, AnInvalidSchemaIsALoadError) {
     FaultHost h({"bad_schema1", "bad_schema2", "bad_schema3", "crashy"}, GetParam());
     std::map<std::string, std::string> reasons;

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -49,15 +50,9 @@ void InProcessPlugin::activate() {
             if (config_.sandbox_history) sb["history"] = config_.sandbox_history(name);
             if (auto it = config_.sandbox_config.find(name); it != config_.sandbox_config.end())
                 sb.merge_patch(it->second);
-            Buffer error;
-            void* sandbox = nullptr;
-            try {
-                sandbox = table.sandbox_create(host_api(), c.ctx.get(), json_text(sb).c_str(),
-                                               &error);
-            } catch (...) {
-                throw Refused("sandbox_create() threw");
-            }
-            if (!sandbox) throw Refused("sandbox_create() failed: " + error.text);
+            std::string error;
+            void* sandbox = construct(table.sandbox_create, json_text(sb), "sandbox_create", &error);
+            if (!sandbox) throw Refused("sandbox_create() failed: " + error);
             c.sandbox = sandbox;
             rl_plugin copy = table;
             c.server = std::make_unique<SandboxServer>([copy, sandbox](const std::string& request) {
@@ -79,20 +74,45 @@ void InProcessPlugin::activate() {
     if (auto it = config_.plugin_config.find(name); it != config_.plugin_config.end())
         plugin_config.merge_patch(it->second);
 
-    Buffer error;
-    void* instance = nullptr;
-    try {
-        instance =
-            table.create(host_api(), c.ctx.get(), json_text(plugin_config).c_str(), &error);
-    } catch (const std::exception& e) {
-        throw Refused(std::string("create() threw: ") + e.what());
-    } catch (...) {
-        throw Refused("create() threw");
-    }
+    std::string error;
+    void* instance = construct(table.create, json_text(plugin_config), "create", &error);
     if (!instance)
         throw Refused("create() failed: " +
-                      (error.text.empty() ? "no reason given" : services_.redactor->apply(error.text)));
+                      (error.empty() ? "no reason given" : services_.redactor->apply(error)));
     c.instance = instance;
+}
+
+void* InProcessPlugin::construct(Constructor fn, std::string config, const char* what,
+                                 std::string* error) {
+    // Plugin code like any call: a constructor that never returns must not hold the worker's
+    // start. What the abandoned code may still touch is owned by the job or by the core (which
+    // is then never freed), never by this object.
+    struct Outcome {
+        void* made = nullptr;
+        std::string error;
+        std::optional<std::string> threw;
+    };
+    auto out = std::make_shared<Outcome>();
+    rl_host_ctx* ctx = core_->ctx.get();
+    auto result = runner_->run(
+        [out, fn, ctx, config = std::move(config)] {
+            Buffer buffer;
+            try {
+                out->made = fn(host_api(), ctx, config.c_str(), &buffer);
+            } catch (const std::exception& e) {
+                out->threw = e.what();
+            } catch (...) {
+                out->threw = "an unknown exception";
+            }
+            out->error = std::move(buffer.text);
+        },
+        std::chrono::steady_clock::now() + config_.start_timeout);
+    if (result != CallRunner::Result::returned)
+        throw Refused(std::string(what) + "() did not return within " +
+                      std::to_string(config_.start_timeout.count()) + " ms");
+    if (out->threw) throw Refused(std::string(what) + "() threw: " + *out->threw);
+    *error = std::move(out->error);
+    return out->made;
 }
 
 void InProcessPlugin::destroy_instance() {

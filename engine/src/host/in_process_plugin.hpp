@@ -51,6 +51,9 @@ class InProcessPlugin final : public PluginBase {
         void* instance = nullptr;
     };
     static RawAnswer call_core(Core& core, CallKind kind, const CallData& data);
+    using Constructor = void* (*)(const rl_host_api*, rl_host_ctx*, const char*, rl_buffer*);
+    // create() or sandbox_create(), within the host's start timeout; throws Refused.
+    void* construct(Constructor fn, std::string config, const char* what, std::string* error);
     void stop_sandbox();
 
     std::unique_ptr<Core> core_;

@@ -13,9 +13,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Loading a library and creating an instance are quick; a child that takes longer is stuck.
-constexpr std::chrono::seconds kStartTimeout{30};
-
 std::vector<std::string> plugin_host_command(const HostConfig& config) {
     if (!config.plugin_host_command.empty()) return config.plugin_host_command;
     std::error_code ec;
@@ -65,12 +62,12 @@ std::pair<std::shared_ptr<ChildProcess>, Message> start_loaded(
         {file.string(), config.mode == Mode::sandbox ? "sandbox" : "live",
          config_of(config.plugin_config), config_of(config.sandbox_config),
          std::to_string(static_cast<int>(spdlog::get_level()))},
-        std::chrono::steady_clock::now() + kStartTimeout);
+        std::chrono::steady_clock::now() + config.start_timeout);
     if (reply.kind == ChildProcess::Reply::Kind::died)
         throw Refused("its plugin-host process died while loading it (" + reply.how + ")");
     if (reply.kind == ChildProcess::Reply::Kind::deadline)
         throw Refused("its plugin-host process did not load it within " +
-                      std::to_string(kStartTimeout.count()) + " s");
+                      std::to_string(config.start_timeout.count()) + " ms");
     if (reply.message.field(0) != "1") throw Refused(reply.message.field(1));
     return {std::move(child), std::move(reply.message)};
 }
@@ -120,14 +117,14 @@ std::shared_ptr<ChildProcess> ProcessPlugin::spawn() {
 }
 
 void ProcessPlugin::start_instance(ChildProcess& child) {
-    auto reply =
-        child.request(MsgType::activate, {}, std::chrono::steady_clock::now() + kStartTimeout);
+    auto reply = child.request(MsgType::activate, {},
+                               std::chrono::steady_clock::now() + config_.start_timeout);
     if (reply.kind == ChildProcess::Reply::Kind::died)
         throw Refused("its plugin-host process died while starting it (" + reply.how + ")");
     if (reply.kind == ChildProcess::Reply::Kind::deadline) {
         child.kill("did not start in time");
-        throw Refused("create() did not return within " + std::to_string(kStartTimeout.count()) +
-                      " s");
+        throw Refused("create() did not return within " +
+                      std::to_string(config_.start_timeout.count()) + " ms");
     }
     if (reply.message.field(0) != "1") throw Refused(reply.message.field(1));
     std::lock_guard lock(mutex_);

@@ -146,6 +146,7 @@ struct HostConfig {
     std::map<std::string, model::PluginSettings> settings;
     Isolation default_isolation = Isolation::in_process;
     Millis default_timeout{60'000};  // per call, when neither the settings nor the manifest say
+    Millis start_timeout{30'000};    // loading a plugin out of process, and its create()
     FaultPolicy faults;
     std::size_t max_output_bytes = 1u << 20;  // a plugin output larger than this is refused
     // The program serving a plugin out of process, as argv; the host appends "--fd N". Empty:

@@ -1,0 +1,64 @@
+// The cost of one plugin call through the host, in each isolation mode, with the noop plugin
+// (no work of its own): what the deadline machinery (in process) and the socket round trip to
+// a `relance plugin-host` child (out of process) add per call. Figures are printed, never
+// asserted: docs/performance.md ("Plugin calls") has them with the command.
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <relance/host/plugin_host.hpp>
+
+using namespace relance;
+
+namespace {
+
+// One host per mode for the whole run, shared by the benchmark's threads.
+host::LoadedPlugin& noop(host::Isolation isolation) {
+    static std::mutex mutex;
+    static std::map<host::Isolation, std::unique_ptr<host::PluginHost>> hosts;
+    static SystemClock clock;
+    std::lock_guard lock(mutex);
+    auto& h = hosts[isolation];
+    if (!h) {
+        host::HostConfig c;
+        c.plugin_path = {std::filesystem::path(RELANCE_PLUGIN_DIR) / "noop.so"};
+        c.clock = &clock;
+        c.default_isolation = isolation;
+        c.plugin_host_command = {RELANCE_BIN, "plugin-host"};
+        h = std::make_unique<host::PluginHost>(std::move(c));
+        h->load_all();
+        h->activate();
+        if (!h->find("noop")) throw std::runtime_error("noop did not load");
+    }
+    return *h->find("noop");
+}
+
+void invoke(benchmark::State& state, host::Isolation isolation) {
+    host::LoadedPlugin& plugin = noop(isolation);
+    host::ActionRequest request;
+    request.action = "pass";
+    request.input = {{"email", "ana@acme.io"}, {"first_name", "Ana"}, {"step", 3}};
+    request.message_id = "run-1.intro.1";
+    request.run_id = "run-1";
+    for (auto _ : state) {
+        host::ActionOutcome out = plugin.invoke(request);
+        if (out.status != host::ActionOutcome::Status::ok) state.SkipWithError(out.error.c_str());
+        benchmark::DoNotOptimize(out);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+void BM_InvokeInProcess(benchmark::State& state) { invoke(state, host::Isolation::in_process); }
+void BM_InvokeOutOfProcess(benchmark::State& state) { invoke(state, host::Isolation::process); }
+
+// Threads: calls in flight at once (the executor holds up to 32), multiplexed on one socket
+// out of process.
+BENCHMARK(BM_InvokeInProcess)->Threads(1)->Threads(8)->UseRealTime();
+BENCHMARK(BM_InvokeOutOfProcess)->Threads(1)->Threads(8)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
