@@ -3,8 +3,12 @@
 // a `relance plugin-host` child (out of process) add per call. Figures are printed, never
 // asserted: docs/performance.md ("Plugin calls") has them with the command.
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,6 +40,34 @@ host::LoadedPlugin& noop(host::Isolation isolation) {
     return *h->find("noop");
 }
 
+// CPU time of this process (all its threads) and of its children still running (the
+// plugin-host processes), in microseconds: what a call costs the machine, whichever thread or
+// process spends it. Wall time on a shared 2-core machine says more about the neighbours.
+double cpu_us() {
+    rusage self{};
+    getrusage(RUSAGE_SELF, &self);
+    double us = (self.ru_utime.tv_sec + self.ru_stime.tv_sec) * 1e6 + self.ru_utime.tv_usec +
+                self.ru_stime.tv_usec;
+    const double tick_us = 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        std::ifstream in(entry.path() / "stat");
+        std::string line;
+        if (!std::getline(in, line)) continue;
+        auto close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(line.substr(close + 2));
+        std::string field;
+        long long ppid = 0, utime = 0, stime = 0;
+        for (int i = 3; i <= 15 && rest >> field; ++i) {
+            if (i == 4) ppid = std::stoll(field);
+            if (i == 14) utime = std::stoll(field);
+            if (i == 15) stime = std::stoll(field);
+        }
+        if (ppid == getpid()) us += static_cast<double>(utime + stime) * tick_us;
+    }
+    return us;
+}
+
 void invoke(benchmark::State& state, host::Isolation isolation) {
     host::LoadedPlugin& plugin = noop(isolation);
     host::ActionRequest request;
@@ -43,12 +75,17 @@ void invoke(benchmark::State& state, host::Isolation isolation) {
     request.input = {{"email", "ana@acme.io"}, {"first_name", "Ana"}, {"step", 3}};
     request.message_id = "run-1.intro.1";
     request.run_id = "run-1";
+    double cpu_before = state.thread_index() == 0 ? cpu_us() : 0;
     for (auto _ : state) {
         host::ActionOutcome out = plugin.invoke(request);
         if (out.status != host::ActionOutcome::Status::ok) state.SkipWithError(out.error.c_str());
         benchmark::DoNotOptimize(out);
     }
     state.SetItemsProcessed(state.iterations());
+    if (state.thread_index() == 0)
+        // Every thread runs as many iterations: the process's CPU over all of them.
+        state.counters["cpu_us_per_call"] =
+            (cpu_us() - cpu_before) / static_cast<double>(state.iterations() * state.threads());
 }
 
 void BM_InvokeInProcess(benchmark::State& state) { invoke(state, host::Isolation::in_process); }
