@@ -65,7 +65,7 @@ int list_plugins() {
                   << "\n";
         return kOk;
     }
-    std::cout << std::left << std::setw(12) << "PLUGIN" << std::setw(10) << "VERSION"
+    std::cout << std::left << std::setw(16) << "PLUGIN" << std::setw(10) << "VERSION"
               << std::setw(12) << "ISOLATION" << std::setw(9) << "SANDBOX" << std::setw(13)
               << "STATUS" << "ACTIONS\n";
     for (auto* p : host->plugins()) {
@@ -73,14 +73,14 @@ int list_plugins() {
         for (const auto& a : p->manifest().actions)
             actions += (actions.empty() ? "" : ", ") + a.name;
         host::Availability a = p->availability(clock.now());
-        std::cout << std::left << std::setw(12) << p->manifest().name << std::setw(10)
+        std::cout << std::left << std::setw(16) << p->manifest().name << std::setw(10)
                   << p->manifest().version << std::setw(12) << host::to_string(p->isolation())
                   << std::setw(9) << (p->has_sandbox() ? "yes" : "no") << std::setw(13)
                   << (a.available ? "ok" : "unavailable") << actions << "\n";
         if (!a.available) std::cout << "  " << a.reason << "\n";
     }
     for (const auto* f : failed)
-        std::cout << std::left << std::setw(12) << f->plugin << std::setw(10) << "-"
+        std::cout << std::left << std::setw(16) << f->plugin << std::setw(10) << "-"
                   << std::setw(12) << "-" << std::setw(9) << "-" << std::setw(13) << "failed"
                   << "-\n  " << f->str() << "\n";
     for (const auto* f : refused) std::cout << "refused: " << f->str() << "\n";
@@ -94,7 +94,7 @@ int describe_plugin(const std::string& name) {
     auto* p = host->find(name);
     if (!p) {
         if (auto problem = host->plugin_problem(name)) {
-            std::cerr << "error: plugin '" << name << "' " << *problem << "\n";
+            std::cerr << "error: plugin '" << name << "' cannot be used: " << *problem << "\n";
             return kFailure;
         }
         std::cerr << "error: no plugin named '" << name << "'";
