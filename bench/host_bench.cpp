@@ -8,12 +8,12 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <relance/host/plugin_host.hpp>
+#include <sstream>
 
 using namespace relance;
 
@@ -88,8 +88,12 @@ void invoke(benchmark::State& state, host::Isolation isolation) {
             (cpu_us() - cpu_before) / static_cast<double>(state.iterations() * state.threads());
 }
 
-void BM_InvokeInProcess(benchmark::State& state) { invoke(state, host::Isolation::in_process); }
-void BM_InvokeOutOfProcess(benchmark::State& state) { invoke(state, host::Isolation::process); }
+void BM_InvokeInProcess(benchmark::State& state) {
+    invoke(state, host::Isolation::in_process);
+}
+void BM_InvokeOutOfProcess(benchmark::State& state) {
+    invoke(state, host::Isolation::process);
+}
 
 // Threads: calls in flight at once (the executor holds up to 32), multiplexed on one socket
 // out of process.

@@ -1,5 +1,7 @@
 // The runner that holds in-process calls to their deadline: a late call is abandoned and
 // counted until it returns; a call that never started is dropped, never run late.
+#include "call_runner.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -7,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "call_runner.hpp"
+#include "test_util.hpp"
 
 using relance::host::detail::CallRunner;
 
@@ -31,13 +33,8 @@ struct Gate {
     }
 };
 
-auto soon(int ms) { return std::chrono::steady_clock::now() + std::chrono::milliseconds(ms); }
-
-template <class F>
-bool eventually(F done) {
-    for (int i = 0; i < 2000 && !done(); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    return done();
+auto soon(int ms) {
+    return std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
 }
 
 }  // namespace
@@ -50,14 +47,20 @@ TEST(CallRunner, ReturnsInTimeOrAbandonsAndCountsUntilTheCallReturns) {
 
     auto gate = std::make_shared<Gate>();
     auto ran = std::make_shared<std::atomic<bool>>(false);
-    EXPECT_EQ(runner.run([gate, ran] { gate->wait(); *ran = true; }, soon(100)),
+    EXPECT_EQ(runner.run(
+                  [gate, ran] {
+                      gate->wait();
+                      *ran = true;
+                  },
+                  soon(100)),
               CallRunner::Result::abandoned);
     EXPECT_EQ(runner.abandoned(), 1u);
     EXPECT_EQ(runner.busy(), 1u);
     // Another call still gets a thread of its own.
     EXPECT_EQ(runner.run([] {}, soon(5000)), CallRunner::Result::returned);
     gate->release();
-    ASSERT_TRUE(eventually([&] { return runner.abandoned() == 0 && runner.busy() == 0; }));
+    ASSERT_TRUE(
+        relance::test::eventually([&] { return runner.abandoned() == 0 && runner.busy() == 0; }));
     EXPECT_TRUE(*ran);
 }
 
@@ -68,7 +71,7 @@ TEST(CallRunner, ACallThatCouldNotStartIsNeverRun) {
     auto ran = std::make_shared<std::atomic<bool>>(false);
     EXPECT_EQ(runner.run([ran] { *ran = true; }, soon(50)), CallRunner::Result::not_started);
     gate->release();
-    ASSERT_TRUE(eventually([&] { return runner.busy() == 0; }));
+    ASSERT_TRUE(relance::test::eventually([&] { return runner.busy() == 0; }));
     // The dropped call must not run once the thread is free.
     EXPECT_EQ(runner.run([] {}, soon(5000)), CallRunner::Result::returned);
     EXPECT_FALSE(*ran);

@@ -1,15 +1,17 @@
 // The fault ledger's rules on a virtual clock: restart backoff doubling, quarantine after N
 // faults in a window, doubled on probation, reset by a success.
-#include <gtest/gtest.h>
-
 #include "fault_ledger.hpp"
+
+#include <gtest/gtest.h>
 
 using namespace relance;
 using relance::host::detail::FaultLedger;
 using Kind = FaultLedger::Kind;
 
 namespace {
-TimePoint at(std::int64_t s) { return from_unix_ms(1'700'000'000'000 + s * 1000); }
+TimePoint at(std::int64_t s) {
+    return from_unix_ms(1'700'000'000'000 + s * 1000);
+}
 }  // namespace
 
 TEST(FaultLedger, RestartBackoffDoublesAndASuccessResetsIt) {
@@ -34,8 +36,9 @@ TEST(FaultLedger, FaultsOutsideTheWindowDoNotQuarantine) {
     auto a = ledger.availability(at(101));
     EXPECT_FALSE(a.available);
     EXPECT_EQ(a.retry_at, at(701));
-    EXPECT_EQ(a.reason, "plugin p quarantined after 1 crash and 2 hangs in 60 s (last: hang in "
-                        "send); next try at 2023-11-14 22:25:01 UTC");
+    EXPECT_EQ(a.reason,
+              "plugin p quarantined after 1 crash and 2 hangs in 60 s (last: hang in "
+              "send); next try at 2023-11-14 22:25:01 UTC");
 }
 
 TEST(FaultLedger, ProbationDoublesTheNextQuarantineUntilASuccess) {

@@ -45,16 +45,6 @@ bool mapped(const std::string& file_name) {
     return false;
 }
 
-// Waits until `done()` holds, for a state another thread or process reaches (not a timer).
-template <class F>
-bool eventually(F done) {
-    for (int i = 0; i < 2000; ++i) {
-        if (done()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return done();
-}
-
 }  // namespace
 
 TEST(ProcessIsolation, ThePluginRunsInAChildAndTheWorkerNeverLoadsIt) {
@@ -84,8 +74,9 @@ TEST(ProcessIsolation, ASegfaultCostsOnlyItsCallAndTheChildRestartsAfterBackoff)
 
     auto crashed = h.call("crashy", "segfault");
     EXPECT_EQ(crashed.status, Status::in_doubt);
-    EXPECT_TRUE(contains(crashed.error, "plugin crashy: segfault: the process serving the plugin "
-                                        "died (SIGSEGV)"))
+    EXPECT_TRUE(contains(crashed.error,
+                         "plugin crashy: segfault: the process serving the plugin "
+                         "died (SIGSEGV)"))
         << crashed.error;
     // The worker (this process) and the other plugins are untouched.
     EXPECT_EQ(h.call("noop", "pass", {{"a", 1}}).status, Status::ok);
@@ -133,8 +124,9 @@ TEST(ProcessIsolation, APluginThatKeepsCrashingIsQuarantined) {
     auto a = h.host->availability("crashy", h.clock.now());
     EXPECT_FALSE(a.available);
     EXPECT_EQ(a.retry_at, until);
-    EXPECT_EQ(a.reason, "plugin crashy quarantined after 3 crashes in 60 s (last: SIGSEGV in "
-                        "invoke); next try at 2023-11-14 22:23:23 UTC");
+    EXPECT_EQ(a.reason,
+              "plugin crashy quarantined after 3 crashes in 60 s (last: SIGSEGV in "
+              "invoke); next try at 2023-11-14 22:23:23 UTC");
     // While quarantined nothing is started or called.
     auto held = h.call("crashy", "echo");
     EXPECT_EQ(held.status, Status::retryable);
@@ -162,7 +154,7 @@ TEST(ProcessIsolation, EveryCallInFlightEndsWhenTheChildDies) {
         blocked.push_back(std::async(std::launch::async, [&h, action] {
             return h.call("crashy", action, json::object(), Millis{30'000});
         }));
-    ASSERT_TRUE(eventually([&] {
+    ASSERT_TRUE(test::eventually([&] {
         auto n = h.call("crashy", "blocked");
         return n.status == Status::ok && n.output["blocked"] == 4;
     }));
@@ -179,9 +171,10 @@ TEST(ProcessIsolation, AChildKilledFromOutsideIsAFaultToo) {
     pid_t pid = child_pid(h, "crashy");
     ASSERT_GT(pid, 0);
     ::kill(pid, SIGKILL);  // as the OOM killer would
-    ASSERT_TRUE(eventually([&] { return !h.plugin("crashy").availability(h.clock.now()).available; }));
-    EXPECT_TRUE(contains(h.plugin("crashy").availability(h.clock.now()).reason,
-                         "SIGKILL while idle"));
+    ASSERT_TRUE(test::eventually(
+        [&] { return !h.plugin("crashy").availability(h.clock.now()).available; }));
+    EXPECT_TRUE(
+        contains(h.plugin("crashy").availability(h.clock.now()).reason, "SIGKILL while idle"));
     h.clock.advance(Millis{1000});
     EXPECT_EQ(h.call("crashy", "echo").status, Status::ok);
     EXPECT_NE(child_pid(h, "crashy"), pid);
@@ -193,8 +186,8 @@ TEST(ProcessIsolation, ACrashInReconcileAsksAgainLater) {
     ASSERT_TRUE(rec);
     EXPECT_EQ(rec->outcome, host::ReconcileOutcome::Outcome::pending);
     EXPECT_TRUE(contains(rec->reason, "died (SIGSEGV)")) << rec->reason;
-    EXPECT_TRUE(contains(h.plugin("crashy").availability(h.clock.now()).reason,
-                         "SIGSEGV in reconcile"));
+    EXPECT_TRUE(
+        contains(h.plugin("crashy").availability(h.clock.now()).reason, "SIGSEGV in reconcile"));
     h.clock.advance(Millis{1000});
     auto fine = h.reconcile("crashy", "segfault", "msg-2");
     ASSERT_TRUE(fine);
@@ -211,7 +204,7 @@ TEST(ProcessIsolation, HungCallsAreAbandonedThenTheChildIsRestarted) {
     EXPECT_EQ(child_pid(h, "hangs"), first);  // two stuck calls: kept
     EXPECT_EQ(h.call("hangs", "hang", json::object(), Millis{200}).status, Status::in_doubt);
     // The third stuck call reached the limit: the child was killed, and restarts after backoff.
-    EXPECT_TRUE(eventually([&] { return child_pid(h, "hangs") == -1; }));
+    EXPECT_TRUE(test::eventually([&] { return child_pid(h, "hangs") == -1; }));
     auto a = h.plugin("hangs").availability(h.clock.now());
     EXPECT_FALSE(a.available);
     EXPECT_TRUE(contains(a.reason, "killed with 3 calls stuck past their deadline")) << a.reason;
@@ -319,7 +312,8 @@ TEST(InProcessIsolation, ThreeHangsInAWindowQuarantine) {
         EXPECT_EQ(h.call("hangs", "hang", {{"ms", 1500}}, Millis{200}).status, Status::in_doubt);
     auto a = h.plugin("hangs").availability(h.clock.now());
     EXPECT_FALSE(a.available);
-    EXPECT_TRUE(contains(a.reason, "plugin hangs quarantined after 3 hangs in 60 s (last: hang in "
-                                   "hang)"))
+    EXPECT_TRUE(contains(a.reason,
+                         "plugin hangs quarantined after 3 hangs in 60 s (last: hang in "
+                         "hang)"))
         << a.reason;
 }

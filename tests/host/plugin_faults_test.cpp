@@ -38,8 +38,9 @@ TEST_P(BothModes, OutputThatIsNotUsableIsAPermanentFailureNamingWhy) {
 
     auto not_json = h.call("bad_output", "not_json");
     EXPECT_EQ(not_json.status, Status::permanent);
-    EXPECT_TRUE(contains(not_json.error, "plugin bad_output: not_json returned output that is "
-                                         "not JSON"))
+    EXPECT_TRUE(contains(not_json.error,
+                         "plugin bad_output: not_json returned output that is "
+                         "not JSON"))
         << not_json.error;
     EXPECT_TRUE(contains(not_json.error, "not repeated")) << not_json.error;
 
@@ -116,8 +117,8 @@ TEST_P(BothModes, ACallPastItsDeadlineIsAnsweredForThePlugin) {
 TEST_P(BothModes, DeadlinesComeFromTheSettingsThenTheManifestThenTheHost) {
     {
         FaultHost h({"hangs", "crashy"}, GetParam());
-        EXPECT_EQ(h.plugin("hangs").timeout_for("hang"), Millis{250});    // plugin-wide
-        EXPECT_EQ(h.plugin("hangs").timeout_for("quick"), Millis{5000});  // the action's own
+        EXPECT_EQ(h.plugin("hangs").timeout_for("hang"), Millis{250});      // plugin-wide
+        EXPECT_EQ(h.plugin("hangs").timeout_for("quick"), Millis{5000});    // the action's own
         EXPECT_EQ(h.plugin("crashy").timeout_for("echo"), Millis{60'000});  // the host default
         // The manifest's 250 ms applies when the request sets none.
         EXPECT_EQ(h.call("hangs", "hang", {{"ms", 3000}}).status, Status::in_doubt);
@@ -152,8 +153,9 @@ TEST_P(BothModes, APluginWhoseCreateFailsIsShownWithItsReasonEverywhere) {
     for (const auto& f : h.host->failures())
         if (f.plugin == "throwing_ctor") failure = &f;
     ASSERT_NE(failure, nullptr);
-    EXPECT_TRUE(contains(failure->reason, "create() failed: constructor refuses to start: "
-                                          "missing widget"))
+    EXPECT_TRUE(contains(failure->reason,
+                         "create() failed: constructor refuses to start: "
+                         "missing widget"))
         << failure->reason;
     EXPECT_EQ(fs::path(failure->file), test::kFaultDir / "throwing_ctor.so");
 
@@ -184,8 +186,9 @@ steps:
     ASSERT_FALSE(diags.empty());
     EXPECT_EQ(diags[0].severity, model::Diagnostic::Severity::error);
     EXPECT_TRUE(contains(diags[0].str(), "broken.yaml:5:")) << diags[0].str();
-    EXPECT_TRUE(contains(diags[0].message, "plugin 'throwing_ctor' in 'throwing_ctor.go' cannot "
-                                           "be used: it failed to start: create() failed"))
+    EXPECT_TRUE(contains(diags[0].message,
+                         "plugin 'throwing_ctor' in 'throwing_ctor.go' cannot "
+                         "be used: it failed to start: create() failed"))
         << diags[0].message;
 }
 
@@ -210,8 +213,9 @@ TEST_P(BothModes, AnInvalidSchemaIsALoadError) {
                          "invalid manifest: action 'go': \"input_schema\" is not a valid JSON "
                          "Schema: Unrecognised JSON type name 'strng'"))
         << reasons["bad_schema1.so"];
-    EXPECT_TRUE(contains(reasons["bad_schema2.so"], "/properties/to/pattern: pattern '^(a+)\\1$' "
-                                                    "cannot be used"))
+    EXPECT_TRUE(contains(reasons["bad_schema2.so"],
+                         "/properties/to/pattern: pattern '^(a+)\\1$' "
+                         "cannot be used"))
         << reasons["bad_schema2.so"];
     EXPECT_TRUE(contains(reasons["bad_schema3.so"], "\"output_schema\" is not a valid JSON Schema"))
         << reasons["bad_schema3.so"];

@@ -7,10 +7,10 @@
 #include <relance/host/json_schema.hpp>
 #include <relance/host/schema_check.hpp>
 
+using nlohmann::json;
 using relance::host::JsonSchema;
 using relance::host::SchemaChecker;
 using relance::host::SchemaError;
-using nlohmann::json;
 
 TEST(JsonSchema, ProblemsNameTheField) {
     auto schema = JsonSchema::compile(json::parse(R"({"type":"object",
@@ -63,9 +63,11 @@ TEST(JsonSchema, DateFormatsAreCheckedWithoutStdRegex) {
     auto schema = JsonSchema::compile(json::parse(R"({"type":"object","properties":{
       "day":{"type":"string","format":"date"},"at":{"type":"string","format":"date-time"},
       "mail":{"type":"string","format":"email"}}})"));
-    EXPECT_TRUE(schema.check(json{{"day", "2026-11-21"}, {"at", "2026-11-21T09:00:00Z"},
-                                  {"mail", "anything"}})
-                    .empty());
+    EXPECT_TRUE(
+        schema
+            .check(
+                json{{"day", "2026-11-21"}, {"at", "2026-11-21T09:00:00Z"}, {"mail", "anything"}})
+            .empty());
     auto bad_day = schema.check(json{{"day", "2026-13-01"}});
     ASSERT_EQ(bad_day.size(), 1u);
     EXPECT_EQ(bad_day[0], "day: is not a valid date");

@@ -1,14 +1,14 @@
 // The frames between the worker and a plugin-host child: bytes carried exactly (a plugin's
 // output is checked by the worker as the plugin wrote it), and a broken or oversized frame is an
 // error, never a crash or an unbounded allocation.
+#include "wire.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <future>
-
-#include "wire.hpp"
 
 using namespace relance::host::detail;
 
@@ -26,7 +26,9 @@ struct SocketPair {
     }
 };
 
-auto soon() { return std::chrono::steady_clock::now() + std::chrono::seconds(5); }
+auto soon() {
+    return std::chrono::steady_clock::now() + std::chrono::seconds(5);
+}
 
 std::string u32(std::uint32_t v) {
     std::string s(4, '\0');
@@ -74,8 +76,8 @@ TEST(Wire, BrokenFramesAreErrors) {
     {
         SocketPair p;
         // 13 bytes of header claiming one field of 100 bytes that the frame does not hold.
-        std::string frame = u32(17) + std::string(1, char(12)) + std::string(8, '\0') + u32(1) +
-                            u32(100);
+        std::string frame =
+            u32(17) + std::string(1, char(12)) + std::string(8, '\0') + u32(1) + u32(100);
         p.write_raw(frame);
         FrameReader reader(p.fd[1]);
         EXPECT_THROW(reader.next(), WireError);

@@ -13,9 +13,9 @@ namespace sdk = relance::sdk;
 TEST(SdkCutUtf8, AgreesWithTheEngineAtEveryCut) {
     const std::vector<std::string> samples = {
         "plain ascii",
-        "caf\xC3\xA9 cr\xC3\xA8me",              // 2-byte characters
-        "\xE2\x82\xAC 100 \xE2\x82\xAC",         // 3-byte
-        "\xF0\x9F\x98\x80 smile \xF0\x9F\x98\x81",  // 4-byte
+        "caf\xC3\xA9 cr\xC3\xA8me",                    // 2-byte characters
+        "\xE2\x82\xAC 100 \xE2\x82\xAC",               // 3-byte
+        "\xF0\x9F\x98\x80 smile \xF0\x9F\x98\x81",     // 4-byte
         std::string(2047, 'a') + "\xC3\xA9" + "tail",  // "é" astride byte 2048
     };
     for (const auto& s : samples)

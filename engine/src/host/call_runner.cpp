@@ -117,8 +117,8 @@ struct CallRunner::State {
                     st->worker_credit.worth_it()) {
                     st->spinner = true;
                     lock.unlock();
-                    st->worker_credit.paid(spin_until(
-                        [&] { return st->queued.load(std::memory_order_acquire) > 0; }));
+                    st->worker_credit.paid(
+                        spin_until([&] { return st->queued.load(std::memory_order_acquire) > 0; }));
                     lock.lock();
                     st->spinner = false;
                 }
@@ -196,8 +196,7 @@ CallRunner::Result CallRunner::run(std::function<void()> work, Deadline deadline
     job->work = std::move(work);
     enqueue(job);
     auto done = [&] { return job->state.load(std::memory_order_acquire) == kDone; };
-    if (kMaySpin && state_->caller_credit.worth_it() &&
-        !state_->caller_spinning.exchange(true)) {
+    if (kMaySpin && state_->caller_credit.worth_it() && !state_->caller_spinning.exchange(true)) {
         bool quick = spin_until(done);
         state_->caller_spinning.store(false);
         state_->caller_credit.paid(quick);
@@ -218,8 +217,12 @@ CallRunner::Result CallRunner::run(std::function<void()> work, Deadline deadline
     return Result::returned;  // it finished just now
 }
 
-std::size_t CallRunner::abandoned() const { return state_->abandoned.load(); }
+std::size_t CallRunner::abandoned() const {
+    return state_->abandoned.load();
+}
 
-std::size_t CallRunner::busy() const { return state_->busy.load(); }
+std::size_t CallRunner::busy() const {
+    return state_->busy.load();
+}
 
 }  // namespace relance::host::detail

@@ -163,7 +163,7 @@ void ChildProcess::bury(const std::string& how) {
     {
         std::lock_guard lock(mutex_);
         killed = killed_;
-        described = killed ? kill_reason_
+        described = killed        ? kill_reason_
                     : how.empty() ? describe_exit(status)
                                   : how + " (" + describe_exit(status) + ")";
         dead_ = true;

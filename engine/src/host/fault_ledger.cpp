@@ -35,8 +35,8 @@ bool FaultLedger::record(TimePoint now, Kind kind, const std::string& what, bool
     recent_.emplace_back(now, kind);
     while (!recent_.empty() && recent_.front().first <= now - policy_.window) recent_.pop_front();
     if (restart) {
-        restart_at_ = now + doubled(policy_.restart_backoff, in_a_row_ - 1,
-                                    policy_.max_restart_backoff);
+        restart_at_ =
+            now + doubled(policy_.restart_backoff, in_a_row_ - 1, policy_.max_restart_backoff);
         restart_reason_ = what;
     }
     bool over = static_cast<int>(recent_.size()) >= policy_.quarantine_after;
@@ -50,8 +50,8 @@ bool FaultLedger::record(TimePoint now, Kind kind, const std::string& what, bool
     };
     std::string count = crashes && hangs ? counted(crashes, "crash", "crashes") + " and " +
                                                counted(hangs, "hang", "hangs")
-                        : crashes        ? counted(crashes, "crash", "crashes")
-                                         : counted(hangs, "hang", "hangs");
+                        : crashes ? counted(crashes, "crash", "crashes")
+                                  : counted(hangs, "hang", "hangs");
     quarantine_reason_ = "plugin " + plugin_ + " quarantined after " + count + " in " +
                          seconds(policy_.window) +
                          (probation_ ? " (again, right after its last quarantine)" : "") +

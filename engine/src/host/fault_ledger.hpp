@@ -3,11 +3,10 @@
 // tests move a virtual clock instead of sleeping.
 #pragma once
 
-#include <relance/host/plugin_host.hpp>
-
 #include <atomic>
 #include <deque>
 #include <mutex>
+#include <relance/host/plugin_host.hpp>
 #include <string>
 
 namespace relance::host::detail {
@@ -41,9 +40,9 @@ class FaultLedger {
     std::deque<std::pair<TimePoint, Kind>> recent_;  // within the window
     std::string restart_reason_;                     // why the process restarts, in words
     std::atomic<bool> clean_{true};  // no fault since the last success: nothing blocks calls
-    int in_a_row_ = 0;                               // faults since the last success
-    int quarantines_ = 0;                            // quarantines since the last success
-    bool probation_ = false;  // back from quarantine: the next fault quarantines again
+    int in_a_row_ = 0;               // faults since the last success
+    int quarantines_ = 0;            // quarantines since the last success
+    bool probation_ = false;         // back from quarantine: the next fault quarantines again
     TimePoint restart_at_{};
     TimePoint quarantined_until_{};
     std::string quarantine_reason_;

@@ -1,13 +1,13 @@
 #include "in_process_plugin.hpp"
 
-#include "json_text.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <mutex>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <vector>
+
+#include "json_text.hpp"
 
 namespace relance::host::detail {
 
@@ -22,10 +22,16 @@ InProcessPlugin::InProcessPlugin(std::unique_ptr<Library> library, const HostCon
         core_->ctx->declared_secrets.insert(s["name"].get<std::string>());
 }
 
-InProcessPlugin::~InProcessPlugin() { shut_down(); }
+InProcessPlugin::~InProcessPlugin() {
+    shut_down();
+}
 
-bool InProcessPlugin::has_sandbox() const { return core_ && core_->library->has_sandbox(); }
-bool InProcessPlugin::has_reconcile() const { return core_ && core_->library->has_reconcile(); }
+bool InProcessPlugin::has_sandbox() const {
+    return core_ && core_->library->has_sandbox();
+}
+bool InProcessPlugin::has_reconcile() const {
+    return core_ && core_->library->has_reconcile();
+}
 
 std::string InProcessPlugin::sandbox_url() const {
     return core_ && core_->server ? core_->server->url() : std::string{};
@@ -51,7 +57,8 @@ void InProcessPlugin::activate() {
             if (auto it = config_.sandbox_config.find(name); it != config_.sandbox_config.end())
                 sb.merge_patch(it->second);
             std::string error;
-            void* sandbox = construct(table.sandbox_create, json_text(sb), "sandbox_create", &error);
+            void* sandbox =
+                construct(table.sandbox_create, json_text(sb), "sandbox_create", &error);
             if (!sandbox) throw Refused("sandbox_create() failed: " + error);
             c.sandbox = sandbox;
             rl_plugin copy = table;
@@ -172,8 +179,9 @@ RawAnswer InProcessPlugin::call_core(Core& core, CallKind kind, const CallData& 
         answer.error = "plugin " + core.ctx->plugin + " is not active";
         return answer;
     }
-    rl_call call{data.action.c_str(), data.input_json.c_str(), data.message_id.c_str(),
-                 data.run_id.c_str(), data.attempt, data.started_at_ms};
+    rl_call call{
+        data.action.c_str(), data.input_json.c_str(), data.message_id.c_str(), data.run_id.c_str(),
+        data.attempt,        data.started_at_ms};
     Buffer output, error;
     rl_result result{&output, &error, 0};
     try {
@@ -211,9 +219,9 @@ CallEnd InProcessPlugin::call(CallKind kind, const CallData& data, Millis timeou
     auto pending = std::make_shared<Pending>();
     pending->data = data;
     Core* core = core_.get();
-    auto result = runner_->run([pending, core, kind] {
-        pending->answer = call_core(*core, kind, pending->data);
-    }, std::chrono::steady_clock::now() + timeout);
+    auto result = runner_->run(
+        [pending, core, kind] { pending->answer = call_core(*core, kind, pending->data); },
+        std::chrono::steady_clock::now() + timeout);
     switch (result) {
         case CallRunner::Result::returned:
             return {CallEnd::Kind::answered, std::move(pending->answer), {}};
@@ -233,7 +241,8 @@ Availability InProcessPlugin::transport_availability(TimePoint now) const {
             "plugin " + manifest().name + " has " + std::to_string(stuck) +
                 " calls stuck inside it past their deadline; in process they cannot be stopped, "
                 "so it takes no new call until they return (isolation: process would restart "
-                "it); next look at " + format_time(retry)};
+                "it); next look at " +
+                format_time(retry)};
 }
 
 }  // namespace relance::host::detail

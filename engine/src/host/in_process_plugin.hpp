@@ -17,8 +17,7 @@ namespace relance::host::detail {
 
 class InProcessPlugin final : public PluginBase {
   public:
-    InProcessPlugin(std::unique_ptr<Library> library, const HostConfig& config,
-                    Services& services);
+    InProcessPlugin(std::unique_ptr<Library> library, const HostConfig& config, Services& services);
     ~InProcessPlugin() override;
 
     Isolation isolation() const override { return Isolation::in_process; }

@@ -74,7 +74,8 @@ class AcceptAll : public valijson::constraints::PolyConstraint {
 
 class PatternBuilder : public valijson::ConstraintBuilder {
   public:
-    valijson::constraints::Constraint* make(const valijson::adapters::Adapter& value) const override {
+    valijson::constraints::Constraint* make(
+        const valijson::adapters::Adapter& value) const override {
         if (!value.isString()) throw SchemaError("'pattern' must be a string");
         std::string pattern = value.asString();
         return new Re2Constraint(compile_re2(pattern, "pattern"),
@@ -85,11 +86,11 @@ class PatternBuilder : public valijson::ConstraintBuilder {
 // The formats valijson checks, with the same rules, as RE2 patterns. Anchored: the whole string.
 class FormatBuilder : public valijson::ConstraintBuilder {
   public:
-    valijson::constraints::Constraint* make(const valijson::adapters::Adapter& value) const override {
+    valijson::constraints::Constraint* make(
+        const valijson::adapters::Adapter& value) const override {
         if (!value.isString()) throw SchemaError("'format' must be a string");
         std::string format = value.asString();
-        static const std::string date =
-            R"([0-9]{1,9}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01]))";
+        static const std::string date = R"([0-9]{1,9}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01]))";
         static const std::string time =
             R"(([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))";
         std::string pattern;
@@ -101,8 +102,7 @@ class FormatBuilder : public valijson::ConstraintBuilder {
             pattern = "^" + date + "[Tt]" + time + "$";
         else
             return new AcceptAll();
-        return new Re2Constraint(compile_re2(pattern, "format"),
-                                 "is not a valid " + format);
+        return new Re2Constraint(compile_re2(pattern, "format"), "is not a valid " + format);
     }
 };
 

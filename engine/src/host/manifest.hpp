@@ -2,11 +2,10 @@
 // refusal naming the field, so a plugin with a bad manifest never runs unchecked.
 #pragma once
 
-#include <relance/host/json_schema.hpp>
-#include <relance/host/plugin_host.hpp>
-
 #include <map>
 #include <optional>
+#include <relance/host/json_schema.hpp>
+#include <relance/host/plugin_host.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>

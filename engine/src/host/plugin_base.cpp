@@ -1,10 +1,10 @@
 #include "plugin_base.hpp"
 
-#include "json_text.hpp"
-
 #include <nlohmann/json.hpp>
 #include <relance/base/text_limits.hpp>
 #include <relance/base/utf8.hpp>
+
+#include "json_text.hpp"
 
 namespace relance::host::detail {
 
@@ -31,7 +31,9 @@ ReconcileOutcome pending(std::string reason, Millis after) {
     return rec;
 }
 
-std::string ms(Millis d) { return std::to_string(d.count()) + " ms"; }
+std::string ms(Millis d) {
+    return std::to_string(d.count()) + " ms";
+}
 
 }  // namespace
 
@@ -101,9 +103,9 @@ std::string PluginBase::clean_text(const std::string& text) const {
 ActionOutcome PluginBase::invoke(const ActionRequest& request) {
     const model::ActionSpec* spec = action(request.action);
     if (!spec)
-        return failed(ActionOutcome::Status::permanent,
-                      "plugin " + manifest_.manifest.name + " has no action '" + request.action +
-                          "'");
+        return failed(
+            ActionOutcome::Status::permanent,
+            "plugin " + manifest_.manifest.name + " has no action '" + request.action + "'");
     TimePoint start = now();
     if (Availability a = availability(start); !a.available)
         // Nothing was called: safe to try again when it is back.
@@ -113,8 +115,8 @@ ActionOutcome PluginBase::invoke(const ActionRequest& request) {
     CallEnd end = call(CallKind::invoke, call_data(request), timeout);
     const bool safe = spec->safe_to_repeat;
     const auto maybe = safe ? ActionOutcome::Status::retryable : ActionOutcome::Status::in_doubt;
-    const std::string consequence =
-        safe ? "; the action is safe to repeat" : "; it may have taken effect, so it is not repeated";
+    const std::string consequence = safe ? "; the action is safe to repeat"
+                                         : "; it may have taken effect, so it is not repeated";
     switch (end.kind) {
         case CallEnd::Kind::answered:
             faults_.record_success(now());
@@ -126,8 +128,9 @@ ActionOutcome PluginBase::invoke(const ActionRequest& request) {
         case CallEnd::Kind::not_started:
             return failed(ActionOutcome::Status::retryable,
                           label(request.action) + " could not start before its deadline of " +
-                              ms(timeout) + " (every call slot of the plugin was busy); it was "
-                                            "not called");
+                              ms(timeout) +
+                              " (every call slot of the plugin was busy); it was "
+                              "not called");
         case CallEnd::Kind::crashed:
             return failed(maybe, label(request.action) + ": the process serving the plugin died (" +
                                      end.detail + ") while the call was in flight" + consequence);
@@ -141,12 +144,24 @@ ActionOutcome PluginBase::invoke(const ActionRequest& request) {
 ActionOutcome PluginBase::read_answer(const model::ActionSpec& spec, RawAnswer answer) const {
     ActionOutcome out;
     switch (answer.status) {
-        case RL_OK: out.status = ActionOutcome::Status::ok; break;
-        case RL_RETRYABLE: out.status = ActionOutcome::Status::retryable; break;
-        case RL_RATE_LIMITED: out.status = ActionOutcome::Status::rate_limited; break;
-        case RL_PERMANENT: out.status = ActionOutcome::Status::permanent; break;
-        case RL_IN_DOUBT: out.status = ActionOutcome::Status::in_doubt; break;
-        case RL_ACCOUNT: out.status = ActionOutcome::Status::account; break;
+        case RL_OK:
+            out.status = ActionOutcome::Status::ok;
+            break;
+        case RL_RETRYABLE:
+            out.status = ActionOutcome::Status::retryable;
+            break;
+        case RL_RATE_LIMITED:
+            out.status = ActionOutcome::Status::rate_limited;
+            break;
+        case RL_PERMANENT:
+            out.status = ActionOutcome::Status::permanent;
+            break;
+        case RL_IN_DOUBT:
+            out.status = ActionOutcome::Status::in_doubt;
+            break;
+        case RL_ACCOUNT:
+            out.status = ActionOutcome::Status::account;
+            break;
         default:
             // A status this host does not know (a newer plugin): assume the worst.
             return failed(ActionOutcome::Status::in_doubt,
@@ -154,8 +169,8 @@ ActionOutcome PluginBase::read_answer(const model::ActionSpec& spec, RawAnswer a
                               ", unknown to this host: " + clean_text(answer.error));
     }
     if (out.status != ActionOutcome::Status::ok) {
-        out.error = answer.error.empty() ? label(spec.name) + " reported " +
-                                               to_string(out.status) + " without a message"
+        out.error = answer.error.empty() ? label(spec.name) + " reported " + to_string(out.status) +
+                                               " without a message"
                                          : clean_text(answer.error);
         out.retry_after = Millis{std::max<std::int64_t>(0, answer.retry_after_ms)};
         return out;
@@ -224,8 +239,8 @@ ReconcileOutcome PluginBase::read_reconcile(const model::ActionSpec* spec, RawAn
     const std::string what = label(spec ? spec->name : "?") + " reconcile";
     Millis after{std::max<std::int64_t>(0, answer.retry_after_ms)};
     if (answer.status != RL_OK) {
-        std::string why = answer.error.empty() ? what + " failed without a message"
-                                               : clean_text(answer.error);
+        std::string why =
+            answer.error.empty() ? what + " failed without a message" : clean_text(answer.error);
         // The lookup failed for now, which tells nothing about the call: ask again later.
         if (answer.status == RL_RETRYABLE || answer.status == RL_RATE_LIMITED)
             return pending(why, after > Millis{0} ? after : kReconcileRetry);
@@ -263,8 +278,10 @@ ReconcileOutcome PluginBase::read_reconcile(const model::ActionSpec* spec, RawAn
                 if (auto problems = s->second.output->check(rec.output, "output");
                     !problems.empty()) {
                     rec.output = json::object();
-                    rec.reason = what + " answered done with an output that violates the "
-                                        "output_schema: " + clean_text(problems.front());
+                    rec.reason = what +
+                                 " answered done with an output that violates the "
+                                 "output_schema: " +
+                                 clean_text(problems.front());
                     return rec;
                 }
         rec.outcome = ReconcileOutcome::Outcome::done;

@@ -4,13 +4,13 @@
 // its own pool. What the plugin needs from the engine (the engine clock, secrets, sandbox
 // records and history) it asks the worker over the same socket. When the worker goes away the
 // socket closes and the child exits at once, whatever the plugin is doing.
+#include <fcntl.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-#include <fcntl.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <condition_variable>
+#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -90,8 +90,7 @@ class Server {
         auto deadline = std::chrono::steady_clock::now() + kAskTimeout;
         bool sent = writer_.send(Message{MsgType::service, id, std::move(fields)}, deadline);
         std::unique_lock lock(slot->mutex);
-        bool answered =
-            sent && slot->cv.wait_until(lock, deadline, [&] { return slot->done; });
+        bool answered = sent && slot->cv.wait_until(lock, deadline, [&] { return slot->done; });
         {
             std::lock_guard g(mutex_);
             pending_.erase(id);
@@ -145,7 +144,8 @@ class Server {
 
     // init: [file, mode, plugin config, sandbox config, log level]
     void load(const Message& m) {
-        spdlog::set_level(static_cast<spdlog::level::level_enum>(detail::field_number<int>(m.field(4), 3)));
+        spdlog::set_level(
+            static_cast<spdlog::level::level_enum>(detail::field_number<int>(m.field(4), 3)));
         config_.mode = m.field(1) == "live" ? Mode::live : Mode::sandbox;
         config_.clock = &clock_;
         config_.secrets = [this](const std::string&,
@@ -155,7 +155,9 @@ class Server {
             return (*r)[1];
         };
         config_.sandbox_recorder = [this](const std::string&, const std::string& box,
-                                          const json& entry) { ask({"record", box, detail::json_text(entry)}); };
+                                          const json& entry) {
+            ask({"record", box, detail::json_text(entry)});
+        };
         config_.sandbox_history = [this](const std::string&) {
             auto r = ask({"history"});
             json h = r && !r->empty() ? json::parse((*r)[0], nullptr, false) : json::object();
@@ -239,9 +241,10 @@ TimePoint WorkerClock::now() const {
 
 int serve_plugin_host(int fd) {
     if (fd < 0 || ::fcntl(fd, F_GETFD) < 0) {
-        std::fprintf(stderr, "relance plugin-host: --fd %d is not an open socket (this command is "
-                             "started by the worker for plugins configured with isolation: "
-                             "process)\n",
+        std::fprintf(stderr,
+                     "relance plugin-host: --fd %d is not an open socket (this command is "
+                     "started by the worker for plugins configured with isolation: "
+                     "process)\n",
                      fd);
         return 64;
     }

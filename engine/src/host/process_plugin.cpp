@@ -1,11 +1,11 @@
 #include "process_plugin.hpp"
 
-#include "json_text.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+
+#include "json_text.hpp"
 
 namespace relance::host::detail {
 
@@ -57,12 +57,11 @@ std::pair<std::shared_ptr<ChildProcess>, Message> start_loaded(
         auto it = all.find(name);
         return json_text(it == all.end() ? json::object() : it->second);
     };
-    auto reply = child->request(
-        MsgType::init,
-        {file.string(), config.mode == Mode::sandbox ? "sandbox" : "live",
-         config_of(config.plugin_config), config_of(config.sandbox_config),
-         std::to_string(static_cast<int>(spdlog::get_level()))},
-        std::chrono::steady_clock::now() + config.start_timeout);
+    auto reply = child->request(MsgType::init,
+                                {file.string(), config.mode == Mode::sandbox ? "sandbox" : "live",
+                                 config_of(config.plugin_config), config_of(config.sandbox_config),
+                                 std::to_string(static_cast<int>(spdlog::get_level()))},
+                                std::chrono::steady_clock::now() + config.start_timeout);
     if (reply.kind == ChildProcess::Reply::Kind::died)
         throw Refused("its plugin-host process died while loading it (" + reply.how + ")");
     if (reply.kind == ChildProcess::Reply::Kind::deadline)
@@ -78,7 +77,9 @@ ProcessPlugin::ProcessPlugin(fs::path file, CompiledManifest manifest, const Hos
                              Services& services)
     : PluginBase(std::move(file), std::move(manifest), config, services) {}
 
-ProcessPlugin::~ProcessPlugin() { shut_down(); }
+ProcessPlugin::~ProcessPlugin() {
+    shut_down();
+}
 
 std::unique_ptr<ProcessPlugin> ProcessPlugin::start(const fs::path& file, const HostConfig& config,
                                                     Services& services) {
@@ -110,8 +111,9 @@ std::shared_ptr<ChildProcess> ProcessPlugin::spawn() {
     if (loaded.field(1) != manifest_text_)
         // Calls are checked against the manifest read at load: a library replaced since then
         // must not run under it.
-        throw Refused("its manifest changed since the worker loaded it (was the file replaced?); "
-                      "restart the worker to load the new one");
+        throw Refused(
+            "its manifest changed since the worker loaded it (was the file replaced?); "
+            "restart the worker to load the new one");
     start_instance(*child);
     return child;
 }
@@ -200,8 +202,8 @@ std::shared_ptr<ChildProcess> ProcessPlugin::running_child(std::string* why) {
     try {
         fresh = spawn();
     } catch (const Refused& e) {
-        faults_.record(now(), FaultLedger::Kind::crash,
-                       std::string("restart failed: ") + e.what(), true);
+        faults_.record(now(), FaultLedger::Kind::crash, std::string("restart failed: ") + e.what(),
+                       true);
         *why = "plugin " + name + " could not be restarted: " + e.what();
         return nullptr;
     }
@@ -237,8 +239,8 @@ CallEnd ProcessPlugin::call(CallKind kind, const CallData& data, Millis timeout)
             std::size_t stuck = child->stuck();
             if (stuck >= static_cast<std::size_t>(std::max(1, config_.faults.max_stuck_calls))) {
                 // Threads stuck in the plugin cannot be freed in it: restart the whole child.
-                std::string why = "killed with " + std::to_string(stuck) +
-                                  " calls stuck past their deadline";
+                std::string why =
+                    "killed with " + std::to_string(stuck) + " calls stuck past their deadline";
                 faults_.restarting(now(), why);
                 spdlog::error("plugin {}: plugin-host process {}", manifest().name, why);
                 child->kill(why);
@@ -251,7 +253,9 @@ CallEnd ProcessPlugin::call(CallKind kind, const CallData& data, Millis timeout)
     return {CallEnd::Kind::crashed, {}, "unknown reply"};
 }
 
-Availability ProcessPlugin::transport_availability(TimePoint) const { return {}; }
+Availability ProcessPlugin::transport_availability(TimePoint) const {
+    return {};
+}
 
 std::vector<std::string> ProcessPlugin::serve(const Message& request) {
     const std::string& what = request.field(0);
@@ -278,7 +282,8 @@ std::vector<std::string> ProcessPlugin::serve(const Message& request) {
         return {};
     }
     if (what == "history")
-        return {json_text(config_.sandbox_history ? config_.sandbox_history(name) : json::object())};
+        return {
+            json_text(config_.sandbox_history ? config_.sandbox_history(name) : json::object())};
     return {};
 }
 
@@ -297,11 +302,11 @@ void ProcessPlugin::on_death(const std::string& how, const std::vector<MsgType>&
                                                   : "while idle";
     bool quarantined = faults_.record(now(), FaultLedger::Kind::crash, how + " " + where, true);
     Availability a = faults_.availability(now());
-    spdlog::error("plugin {}: its plugin-host process died ({} {}); {} call(s) in flight end as "
-                  "failed or in doubt; {}",
-                  manifest().name, how, where, in_flight.size(),
-                  quarantined ? a.reason : "it restarts at the next call after " +
-                                               format_time(a.retry_at));
+    spdlog::error(
+        "plugin {}: its plugin-host process died ({} {}); {} call(s) in flight end as "
+        "failed or in doubt; {}",
+        manifest().name, how, where, in_flight.size(),
+        quarantined ? a.reason : "it restarts at the next call after " + format_time(a.retry_at));
 }
 
 }  // namespace relance::host::detail

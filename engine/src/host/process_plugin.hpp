@@ -62,7 +62,7 @@ class ProcessPlugin final : public PluginBase {
     mutable std::mutex mutex_;  // guards the fields below
     std::shared_ptr<ChildProcess> child_;
     std::string sandbox_url_;
-    bool active_ = false;   // activate() succeeded: restarts activate too
+    bool active_ = false;  // activate() succeeded: restarts activate too
     bool stopping_ = false;
     std::mutex restart_mutex_;  // one restart at a time
 };

@@ -1,12 +1,11 @@
 // A keyed cache of compiled schemas. A failed compilation is cached as a failure: caching an
 // empty schema in its place (as the first version did) let every later value through unchecked.
-#include <relance/host/schema_check.hpp>
-
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <relance/host/json_schema.hpp>
+#include <relance/host/schema_check.hpp>
 
 namespace relance::host {
 

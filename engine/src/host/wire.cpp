@@ -34,15 +34,24 @@ int remaining_ms(FrameWriter::Deadline deadline) {
 
 const char* to_string(MsgType type) {
     switch (type) {
-        case MsgType::init: return "init";
-        case MsgType::activate: return "activate";
-        case MsgType::invoke: return "invoke";
-        case MsgType::reconcile: return "reconcile";
-        case MsgType::service_reply: return "service_reply";
-        case MsgType::loaded: return "loaded";
-        case MsgType::activated: return "activated";
-        case MsgType::answer: return "answer";
-        case MsgType::service: return "service";
+        case MsgType::init:
+            return "init";
+        case MsgType::activate:
+            return "activate";
+        case MsgType::invoke:
+            return "invoke";
+        case MsgType::reconcile:
+            return "reconcile";
+        case MsgType::service_reply:
+            return "service_reply";
+        case MsgType::loaded:
+            return "loaded";
+        case MsgType::activated:
+            return "activated";
+        case MsgType::answer:
+            return "answer";
+        case MsgType::service:
+            return "service";
     }
     return "unknown";
 }
@@ -134,8 +143,8 @@ bool FrameWriter::send(const Message& message, Deadline deadline) {
     std::lock_guard lock(mutex_);
     std::size_t sent = 0;
     while (sent < frame.size()) {
-        ssize_t n = ::send(fd_, frame.data() + sent, frame.size() - sent,
-                           MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n =
+            ::send(fd_, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             sent += static_cast<std::size_t>(n);
             continue;

@@ -21,10 +21,10 @@ namespace relance::host::detail {
 
 enum class MsgType : std::uint8_t {
     // worker -> child
-    init = 1,       // [file, mode, plugin config JSON, sandbox config JSON, log level]
-    activate = 2,   // []
-    invoke = 3,     // [action, input JSON, message id, run id, attempt, started_at_ms]
-    reconcile = 4,  // same fields
+    init = 1,           // [file, mode, plugin config JSON, sandbox config JSON, log level]
+    activate = 2,       // []
+    invoke = 3,         // [action, input JSON, message id, run id, attempt, started_at_ms]
+    reconcile = 4,      // same fields
     service_reply = 5,  // answer to a child's `service` request
     // child -> worker
     loaded = 10,     // ["1", manifest JSON, has_sandbox, has_reconcile] or ["0", reason]

@@ -3,9 +3,8 @@
 // it loads (LoadedPlugin::check_input), which is where new code should check inputs.
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
