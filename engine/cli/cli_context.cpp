@@ -91,6 +91,8 @@ std::unique_ptr<host::PluginHost> load_host(const Clock& clock, store::Store* re
         config.plugin_path = host::PluginHost::default_plugin_path();
     else
         for (const auto& p : o.plugin_path) config.plugin_path.emplace_back(p);
+    // The workspace's `plugins:` section: isolation and deadline of each plugin.
+    if (auto workspace = workspace_config()) host::apply_workspace_config(*workspace, config);
     config.plugin_config = parse_plugin_json(o.plugin_config, "--plugin-config");
     config.sandbox_config = parse_plugin_json(o.sandbox_config, "--sandbox-config");
     config.secrets = [](const std::string& plugin,

@@ -84,6 +84,7 @@ void register_event(CLI::App& app);
 void register_suppress(CLI::App& app);
 void register_stats(CLI::App& app);
 void register_senders(CLI::App& app);
+void register_plugin_host(CLI::App& app);
 
 // Sets the exit code a verb's callback produced (CLI11 callbacks return void).
 void set_exit(int code);

@@ -1,5 +1,6 @@
 // relance plugins list | describe NAME
 #include <iomanip>
+#include <map>
 #include <iostream>
 
 #include "cli_context.hpp"
@@ -22,6 +23,7 @@ nlohmann::json describe_json(const host::LoadedPlugin& p) {
             {"version", m.version},
             {"description", m.description},
             {"file", p.file().string()},
+            {"isolation", host::to_string(p.isolation())},
             {"sandbox", p.has_sandbox()},
             {"actions", actions},
             {"secrets", m.secrets},
@@ -33,34 +35,68 @@ nlohmann::json describe_json(const host::LoadedPlugin& p) {
 int list_plugins() {
     SystemClock clock;
     auto host = load_host(clock, nullptr, true);
+    // Started, not only loaded: a plugin whose create() fails shows as failed, with the reason.
+    host->activate();
+    // Files refused before their manifest was read have no name; plugins that loaded and could
+    // not start do.
+    std::vector<const host::LoadFailure*> refused, failed;
+    for (const auto& f : host->failures()) (f.plugin.empty() ? refused : failed).push_back(&f);
     if (global_options().json) {
         nlohmann::json loaded = nlohmann::json::array();
-        for (auto* p : host->plugins()) loaded.push_back(describe_json(*p));
-        nlohmann::json refused = nlohmann::json::array();
-        for (const auto& f : host->failures())
-            refused.push_back({{"file", f.file}, {"reason", f.reason}});
-        std::cout << nlohmann::json{{"plugins", loaded}, {"refused", refused}}.dump(2) << "\n";
+        for (auto* p : host->plugins()) {
+            nlohmann::json j = describe_json(*p);
+            host::Availability a = p->availability(clock.now());
+            j["status"] = a.available ? "ok" : "unavailable";
+            if (!a.available) j["reason"] = a.reason;
+            loaded.push_back(std::move(j));
+        }
+        nlohmann::json failed_json = nlohmann::json::array();
+        for (const auto* f : failed)
+            failed_json.push_back({{"name", f->plugin},
+                                   {"file", f->file},
+                                   {"status", "failed"},
+                                   {"reason", f->reason}});
+        nlohmann::json refused_json = nlohmann::json::array();
+        for (const auto* f : refused) refused_json.push_back({{"file", f->file}, {"reason", f->reason}});
+        std::cout << nlohmann::json{{"plugins", loaded},
+                                    {"failed", failed_json},
+                                    {"refused", refused_json}}
+                         .dump(2)
+                  << "\n";
         return kOk;
     }
-    std::cout << std::left << std::setw(12) << "PLUGIN" << std::setw(10) << "VERSION"
-              << std::setw(9) << "SANDBOX" << "ACTIONS\n";
+    std::cout << std::left << std::setw(16) << "PLUGIN" << std::setw(10) << "VERSION"
+              << std::setw(12) << "ISOLATION" << std::setw(9) << "SANDBOX" << std::setw(13)
+              << "STATUS" << "ACTIONS\n";
     for (auto* p : host->plugins()) {
         std::string actions;
         for (const auto& a : p->manifest().actions)
             actions += (actions.empty() ? "" : ", ") + a.name;
-        std::cout << std::left << std::setw(12) << p->manifest().name << std::setw(10)
-                  << p->manifest().version << std::setw(9) << (p->has_sandbox() ? "yes" : "no")
-                  << actions << "\n";
+        host::Availability a = p->availability(clock.now());
+        std::cout << std::left << std::setw(16) << p->manifest().name << std::setw(10)
+                  << p->manifest().version << std::setw(12) << host::to_string(p->isolation())
+                  << std::setw(9) << (p->has_sandbox() ? "yes" : "no") << std::setw(13)
+                  << (a.available ? "ok" : "unavailable") << actions << "\n";
+        if (!a.available) std::cout << "  " << a.reason << "\n";
     }
-    for (const auto& f : host->failures()) std::cout << "refused: " << f.str() << "\n";
+    for (const auto* f : failed)
+        std::cout << std::left << std::setw(16) << f->plugin << std::setw(10) << "-"
+                  << std::setw(12) << "-" << std::setw(9) << "-" << std::setw(13) << "failed"
+                  << "-\n  " << f->str() << "\n";
+    for (const auto* f : refused) std::cout << "refused: " << f->str() << "\n";
     return kOk;
 }
 
 int describe_plugin(const std::string& name) {
     SystemClock clock;
     auto host = load_host(clock, nullptr, true);
+    host->activate();
     auto* p = host->find(name);
     if (!p) {
+        if (auto problem = host->plugin_problem(name)) {
+            std::cerr << "error: plugin '" << name << "' cannot be used: " << *problem << "\n";
+            return kFailure;
+        }
         std::cerr << "error: no plugin named '" << name << "'";
         auto names = host->plugin_names();
         if (!names.empty()) {
@@ -77,8 +113,9 @@ int describe_plugin(const std::string& name) {
     }
     const auto& m = p->manifest();
     std::cout << m.name << " " << m.version << " — " << m.description << "\n"
-              << "file     " << p->file().string() << "\n"
-              << "sandbox  " << (p->has_sandbox() ? "yes" : "no") << "\n";
+              << "file       " << p->file().string() << "\n"
+              << "isolation  " << host::to_string(p->isolation()) << "\n"
+              << "sandbox    " << (p->has_sandbox() ? "yes" : "no") << "\n";
     if (!m.secrets.empty()) {
         std::cout << "secrets\n";
         for (const auto& s : m.secrets)

@@ -20,6 +20,8 @@ nlohmann::json to_json(const model::Diagnostic& d) {
 int validate_files(const std::vector<std::string>& files) {
     SystemClock clock;
     auto host = load_host(clock, nullptr);
+    // Started, not only loaded: a plugin whose create() fails must fail the workflows using it.
+    activate_host(*host);
     auto config = workspace_config();
     bool failed = false;
     nlohmann::json report = nlohmann::json::array();

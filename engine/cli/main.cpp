@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     register_stats(app);
     register_senders(app);
     register_bench(app);
+    register_plugin_host(app);
     app.parse_complete_callback(apply_logging);
     try {
         app.parse(argc, argv);

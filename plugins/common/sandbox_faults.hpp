@@ -1,9 +1,14 @@
 // Failure injection shared by the sandbox emulators of the in-tree plugins. Configured from the
 // emulator's config and at run time through POST /__sandbox/fail, with the same JSON:
 //
-//   {"fail_next": [{"status": 429, "retry_after": "2"}, {"status": 503}],
+//   {"fail_next": [{"status": 429, "retry_after": "2"}, {"status": 503},
+//                  {"status": 504, "after_accept": true}],
 //    "fail_every": 5,      // every 5th request answers 500
 //    "latency_ms": 200}    // delay before answering an accepted request
+//
+// "after_accept": the emulator does the work first (accepts and records the message), then
+// answers the failure: a gateway timing out in front of a provider that did its job, which is
+// what makes a call in doubt. Emulators that have nothing to accept answer it at once.
 //
 // Thread-safe: emulators are called from several server threads at once.
 #pragma once
@@ -20,6 +25,7 @@ struct InjectedFailure {
     int status = 500;
     std::string retry_after;  // Retry-After header value, if any
     std::string body;         // response body; a provider-shaped default if empty
+    bool after_accept = false;  // answered after the request took effect, not instead of it
 };
 
 class SandboxFaults {
@@ -36,6 +42,7 @@ class SandboxFaults {
                 if (auto ra = f.find("retry_after"); ra != f.end())
                     failure.retry_after = ra->is_string() ? ra->get<std::string>() : ra->dump();
                 failure.body = f.value("body", "");
+                failure.after_accept = f.value("after_accept", false);
                 next_.push_back(std::move(failure));
             }
         }
@@ -71,11 +78,11 @@ class SandboxFaults {
         if (!f.retry_after.empty()) r.headers["Retry-After"] = f.retry_after;
         r.body = !f.body.empty()
                      ? f.body
-                     : sdk::json{{"errors",
-                                  {{{"field", nullptr},
-                                    {"message",
-                                     f.status == 429 ? "too many requests" : "injected failure"}}}}}
-                           .dump();
+                     : sdk::dump(sdk::json{
+                           {"errors",
+                            {{{"field", nullptr},
+                              {"message",
+                               f.status == 429 ? "too many requests" : "injected failure"}}}}});
         return r;
     }
 

@@ -23,7 +23,7 @@ sdk::SandboxResponse json_response(int status, const json& body) {
     sdk::SandboxResponse r;
     r.status = status;
     r.headers["Content-Type"] = "application/json";
-    r.body = body.dump();
+    r.body = sdk::dump(body);
     return r;
 }
 
@@ -48,10 +48,33 @@ bool valid_email(const json& v) {
     return s.find_first_of(" \t\r\n<>,;\"") == std::string::npos;
 }
 
+// The first kRecordTextBytes of a body, cut on a character boundary: a cut inside an "é" would
+// make the record invalid UTF-8.
 std::string truncated(const json& v) {
     if (!v.is_string()) return "";
-    std::string s = v.get<std::string>();
-    return s.size() > kRecordTextBytes ? s.substr(0, kRecordTextBytes) : s;
+    return std::string(sdk::cut_utf8(v.get_ref<const std::string&>(), kRecordTextBytes));
+}
+
+std::string lower(std::string s) {
+    for (auto& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
+// With a list of verified senders (addresses, or "@domain" for an authenticated domain), is
+// this from address one of them? Without a list every sender is verified.
+bool verified_sender(const json& verified, const std::string& from) {
+    if (!verified.is_array() || verified.empty()) return true;
+    std::string address = lower(from);
+    std::string domain = address.substr(address.find('@') == std::string::npos
+                                            ? address.size()
+                                            : address.find('@'));
+    for (const auto& v : verified) {
+        if (!v.is_string()) continue;
+        std::string entry = lower(v.get<std::string>());
+        if (entry == address || (!entry.empty() && entry[0] == '@' && entry == domain)) return true;
+    }
+    return false;
 }
 
 // Every rule of providers.md 1.2 the plugin could break; collects all problems, like SendGrid.
@@ -201,6 +224,7 @@ struct Emulator::State {
     SandboxFaults faults;
     std::vector<json> accepted;  // what this emulator instance accepted, oldest first
     std::int64_t activity_lag_ms = 0;  // how long before GET /v3/messages shows a message
+    json verified_senders = json::array();  // empty: every from address is verified
     std::mt19937_64 rng{std::random_device{}()};
     std::uint64_t counter = 0;
 
@@ -226,6 +250,8 @@ Emulator::Emulator(sdk::Host host, json config)
         state_->max_body = m->get<std::int64_t>();
     if (auto m = c.find("activity_lag_ms"); m != c.end() && m->is_number_integer())
         state_->activity_lag_ms = m->get<std::int64_t>();
+    if (auto v = c.find("verified_senders"); v != c.end() && v->is_array())
+        state_->verified_senders = *v;
     state_->faults.configure(c);
     // Messages accepted by this emulator in earlier processes (the host keeps them): a worker
     // restarted after a crash must still be able to reconcile them.
@@ -264,7 +290,8 @@ sdk::SandboxResponse Emulator::handle(const sdk::SandboxRequest& req) {
     if ((send && req.method != "POST") || (activity && req.method != "GET"))
         return errors_response(405, json::array({error("method not allowed", nullptr)}));
 
-    if (auto f = st.faults.next()) return SandboxFaults::response(*f);
+    std::optional<InjectedFailure> fault = st.faults.next();
+    if (fault && (!fault->after_accept || activity)) return SandboxFaults::response(*fault);
 
     std::string auth = req.header("authorization");
     bool authorized = st.api_key.empty() ? auth.rfind("Bearer ", 0) == 0 && auth.size() > 7
@@ -307,6 +334,14 @@ sdk::SandboxResponse Emulator::handle(const sdk::SandboxRequest& req) {
         return errors_response(400, json::array({error("Bad Request", nullptr)}));
     json errors = validate(body, host().now_ms());
     if (!errors.empty()) return errors_response(400, errors);
+    if (!verified_sender(st.verified_senders, body["from"]["email"].get<std::string>()))
+        // SendGrid's words, field and all: the plugin must show them as they are.
+        return errors_response(
+            403, json::array({error("The from address does not match a verified Sender Identity. "
+                                    "Mail cannot be sent until this error is resolved. Visit "
+                                    "https://sendgrid.com/docs/for-developers/sending-email/"
+                                    "sender-identity/ to see the Sender Identity requirements",
+                                    "from")}));
 
     const json& p = body["personalizations"][0];
     json custom_args = body.value("custom_args", json::object());
@@ -352,6 +387,7 @@ sdk::SandboxResponse Emulator::handle(const sdk::SandboxRequest& req) {
     if (auto ms = st.faults.latency_ms(); ms > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds{ms});
 
+    if (fault) return SandboxFaults::response(*fault);  // accepted, but the answer is lost
     sdk::SandboxResponse r;
     r.status = sandbox_mode ? 200 : 202;
     r.headers["X-Message-Id"] = id;

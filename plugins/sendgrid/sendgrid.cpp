@@ -3,6 +3,9 @@
 // answer. It never retries by itself: the engine decides, knowing whether the step is in doubt.
 #include "sendgrid.hpp"
 
+#include <algorithm>
+#include <optional>
+
 namespace relance::plugins::sendgrid {
 namespace {
 
@@ -66,6 +69,24 @@ const char* const kManifest = R"json({
 })json";
 
 const char* const kDefaultBaseUrl = "https://api.sendgrid.com";
+
+// When to ask again after a 429 or 5xx: Retry-After (seconds or HTTP-date), else
+// X-RateLimit-Reset (unix seconds), both against the engine clock; nothing when neither is set.
+std::optional<std::chrono::milliseconds> retry_after(const sdk::HttpResponse& resp,
+                                                     std::int64_t now_ms) {
+    auto after = sdk::parse_retry_after(resp.header("retry-after"), now_ms);
+    if (after) return after;
+    std::string reset = resp.header("x-ratelimit-reset");
+    if (!reset.empty() && reset.find_first_not_of("0123456789") == std::string::npos &&
+        reset.size() < 15) {
+        std::int64_t delta = std::stoll(reset) * 1000 - now_ms;
+        return std::chrono::milliseconds{delta > 0 ? delta : 0};
+    }
+    return std::nullopt;
+}
+
+// How long to wait before asking the Email Activity API again when it could not answer.
+constexpr std::chrono::milliseconds kLookupRetry{60'000};
 
 // "field: message; field: message" from a SendGrid errors body.
 std::string describe_errors(const std::string& body) {
@@ -183,21 +204,22 @@ json SendGrid::invoke(const sdk::Call& call) {
     }
     std::string detail = describe_errors(resp.body);
     std::string msg = "sendgrid answered " + std::to_string(s);
-    if (s == 401 || s == 403) throw sdk::permanent(msg + ": authentication failed");
+    if (s == 401 || s == 403) {
+        // The account, not this message: a revoked or wrong key, a from address that is not a
+        // verified Sender Identity. SendGrid's own words tell the operator what to fix.
+        throw sdk::account_error(msg + ": " +
+                                 (detail.empty() ? std::string("the account was refused") : detail));
+    }
     if (s == 413) throw sdk::permanent(msg + ": message too large");
     if (s == 429) {
-        auto now = host().now_ms();
-        auto after = sdk::parse_retry_after(resp.header("retry-after"), now);
-        if (!after) {
-            std::string reset = resp.header("x-ratelimit-reset");
-            if (!reset.empty() && reset.find_first_not_of("0123456789") == std::string::npos &&
-                reset.size() < 15) {
-                std::int64_t delta = std::stoll(reset) * 1000 - now;
-                after = std::chrono::milliseconds{delta > 0 ? delta : 0};
-            }
-        }
         throw sdk::rate_limited(msg + ": too many requests",
-                                after.value_or(std::chrono::seconds{60}));
+                                retry_after(resp, host().now_ms()).value_or(kLookupRetry));
+    }
+    if (s == 502 || s == 504) {
+        // A gateway answered after the request went out: SendGrid may have accepted the message
+        // behind it. Only reconciliation can tell; a blind retry could send it twice.
+        throw sdk::in_doubt(msg + " after the request went out; the message may have been accepted" +
+                            (detail.empty() ? "" : ": " + detail));
     }
     if (s >= 500) throw sdk::retryable(msg + (detail.empty() ? "" : ": " + detail));
     throw sdk::permanent(msg + (detail.empty() ? "" : ": " + detail));
@@ -205,7 +227,11 @@ json SendGrid::invoke(const sdk::Call& call) {
 
 sdk::Reconciled SendGrid::reconcile(const sdk::Call& call) {
     sdk::Reconciled rec;  // unknown unless the provider says otherwise
-    if (call.message_id.empty() || !reconcile_enabled_) return rec;
+    if (call.message_id.empty()) return rec;
+    if (!reconcile_enabled_) {
+        rec.reason = "reconciliation is off for sendgrid (\"reconcile\": false)";
+        return rec;
+    }
     sdk::HttpRequest req;
     req.method = "GET";
     std::string query = "unique_args['engine_msg_id']=\"" + call.message_id + "\"";
@@ -213,17 +239,48 @@ sdk::Reconciled SendGrid::reconcile(const sdk::Call& call) {
     std::string key;
     try {
         key = api_key();
-    } catch (const sdk::Error&) {
+    } catch (const sdk::Error& e) {
+        rec.reason = e.what();
         return rec;
     }
     req.headers = {{"Authorization", "Bearer " + key}};
     req.timeout = timeout_;
     sdk::HttpResponse resp = host().http(req);
-    if (!resp.ok() || resp.status != 200) return rec;
+    const std::string what = "the Email Activity lookup of message " + call.message_id;
+    auto ask_again = [&](const std::string& why, std::chrono::milliseconds after) {
+        // The lookup failed, which says nothing about the message: ask again later, never
+        // pause the run for a human over a busy or unreachable API.
+        rec.outcome = sdk::Reconciled::Outcome::pending;
+        rec.retry_after = std::max(after, std::chrono::milliseconds{1000});
+        rec.reason = why;
+        return rec;
+    };
+    if (!resp.ok())
+        return ask_again(what + " got no answer (" + resp.transport_error + " error)",
+                         kLookupRetry);
+    const int s = resp.status;
+    std::string detail = describe_errors(resp.body);
+    std::string msg = "sendgrid answered " + std::to_string(s) + " to " + what;
+    if (s == 429 || s >= 500)
+        return ask_again(msg + (detail.empty() ? "" : ": " + detail),
+                         retry_after(resp, host().now_ms()).value_or(kLookupRetry));
+    if (s == 401 || s == 403)
+        throw sdk::account_error(msg + ": " + (detail.empty() ? "the account was refused" : detail));
+    if (s != 200) {
+        rec.reason = msg + (detail.empty() ? "" : ": " + detail);
+        return rec;  // unknown
+    }
     json j = json::parse(resp.body, nullptr, false);
-    if (j.is_discarded() || !j.contains("messages") || !j["messages"].is_array()) return rec;
+    if (j.is_discarded() || !j.contains("messages") || !j["messages"].is_array()) {
+        rec.reason = what + " answered something unreadable";
+        return rec;
+    }
     if (j["messages"].empty()) {
-        if (call.started_at_ms <= 0) return rec;  // cannot tell how recent it is: unknown
+        if (call.started_at_ms <= 0) {  // cannot tell how recent it is: unknown
+            rec.reason = "no trace of message " + call.message_id +
+                         ", and the attempt's start time is unknown";
+            return rec;
+        }
         std::int64_t age = host().now_ms() - call.started_at_ms;
         if (age < settle_.count()) {
             rec.outcome = sdk::Reconciled::Outcome::pending;

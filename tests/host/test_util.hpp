@@ -6,8 +6,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 namespace relance::test {
 
@@ -24,6 +26,15 @@ inline int closed_port() {
     int port = ntohs(addr.sin_port);
     ::close(fd);
     return port;
+}
+
+// Waits until `done()` holds, for a state another thread or process reaches (never for a
+// timer): up to 10 s, polling.
+template <class F>
+bool eventually(F done) {
+    for (int i = 0; i < 2000 && !done(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return done();
 }
 
 // A fresh directory under the system temp dir, removed when the object goes.

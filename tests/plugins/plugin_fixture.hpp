@@ -17,9 +17,12 @@ class SandboxedPlugin {
 
     SandboxedPlugin(const std::string& name,
                     nlohmann::json sandbox_config = nlohmann::json::object(),
-                    nlohmann::json plugin_config = nlohmann::json::object())
+                    nlohmann::json plugin_config = nlohmann::json::object(),
+                    host::Isolation isolation = host::Isolation::in_process)
         : clock(from_unix_ms(1'700'000'000'000)) {
         host::HostConfig c;
+        c.default_isolation = isolation;
+        c.plugin_host_command = {RELANCE_BIN, "plugin-host"};
         c.plugin_path = {std::filesystem::path(RELANCE_PLUGIN_DIR) / (name + ".so")};
         c.mode = host::Mode::sandbox;
         c.clock = &clock;

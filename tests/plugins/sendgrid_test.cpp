@@ -106,15 +106,58 @@ TEST(SendGrid, InvalidAddressIsPermanentAndNamesTheField) {
     EXPECT_TRUE(outbox(sg).empty());
 }
 
-TEST(SendGrid, WrongKeyIsPermanentAndNeverEchoed) {
+// A revoked or wrong key is the account's fault, not the lead's: the account status, with
+// SendGrid's own words, and the key never echoed.
+TEST(SendGrid, WrongKeyIsTheAccountsFaultAndNeverEchoed) {
     // The emulator expects another key than the one the host lends the plugin.
     SandboxedPlugin sg("sendgrid", {{"secrets", {{"api_key", "SG.expected-by-emulator"}}}});
     auto out = sg.invoke("send", message());
-    EXPECT_EQ(out.status, ActionOutcome::Status::permanent);
-    EXPECT_NE(out.error.find("authentication failed"), std::string::npos) << out.error;
+    EXPECT_EQ(out.status, ActionOutcome::Status::account);
+    EXPECT_EQ(out.error, "sendgrid answered 401: The provided authorization grant is invalid, "
+                         "expired, or revoked");
     EXPECT_EQ(out.error.find("sandbox-sendgrid-api_key"), std::string::npos) << out.error;
     EXPECT_EQ(out.error.find("SG.expected-by-emulator"), std::string::npos) << out.error;
     EXPECT_TRUE(outbox(sg).empty());
+}
+
+// An unverified sender is shown as SendGrid says it, not as "authentication failed".
+TEST(SendGrid, UnverifiedSenderIsTheAccountsFaultInSendGridsWords) {
+    SandboxedPlugin sg("sendgrid", {{"verified_senders", {"@relance-demo.test", "ops@acme.io"}}});
+    auto out = sg.invoke("send", message());  // from sam@example.com
+    EXPECT_EQ(out.status, ActionOutcome::Status::account);
+    EXPECT_NE(out.error.find("sendgrid answered 403: from: The from address does not match a "
+                             "verified Sender Identity"),
+              std::string::npos)
+        << out.error;
+    EXPECT_TRUE(outbox(sg).empty());
+    // A verified address, or any address of a verified domain, goes out.
+    EXPECT_EQ(sg.invoke("send", message({{"from", "OPS@acme.io"}})).status,
+              ActionOutcome::Status::ok);
+    EXPECT_EQ(sg.invoke("send", message({{"from", "sam@relance-demo.test"}})).status,
+              ActionOutcome::Status::ok);
+    EXPECT_EQ(outbox(sg).size(), 2u);
+}
+
+// A gateway error after the request went out may hide an accepted message: in doubt, and
+// reconciliation finds it; never a blind retry.
+TEST(SendGrid, GatewayErrorsAfterTheRequestWentOutAreInDoubt) {
+    SandboxedPlugin sg("sendgrid", {{"fail_next",
+                                     {{{"status", 504}, {"after_accept", true}},
+                                      {{"status", 502}}}}});
+    auto timed_out = sg.invoke("send", message(), "msg-504");
+    EXPECT_EQ(timed_out.status, ActionOutcome::Status::in_doubt) << timed_out.error;
+    EXPECT_NE(timed_out.error.find("sendgrid answered 504 after the request went out"),
+              std::string::npos)
+        << timed_out.error;
+    ASSERT_EQ(outbox(sg).size(), 1u);  // it was accepted behind the gateway
+
+    auto bad_gateway = sg.invoke("send", message(), "msg-502");
+    EXPECT_EQ(bad_gateway.status, ActionOutcome::Status::in_doubt);
+    EXPECT_EQ(outbox(sg).size(), 1u);  // this one was not: reconcile will say so once settled
+
+    EXPECT_EQ(reconcile(sg, "msg-504").outcome, ReconcileOutcome::Outcome::done);
+    std::int64_t long_ago = to_unix_ms(sg.clock.now()) - 11 * 60 * 1000;
+    EXPECT_EQ(reconcile(sg, "msg-502", long_ago).outcome, ReconcileOutcome::Outcome::not_done);
 }
 
 TEST(SendGrid, TooLargeIsPermanent) {
@@ -236,9 +279,73 @@ TEST(SendGrid, ReconcileUnknownWithoutAStartTime) {
     EXPECT_EQ(rec->outcome, ReconcileOutcome::Outcome::unknown);
 }
 
-TEST(SendGrid, ReconcileUnknownWhenProviderFails) {
-    SandboxedPlugin sg("sendgrid", {{"fail_next", {{{"status", 503}}}}});
-    EXPECT_EQ(reconcile(sg, "msg-1").outcome, ReconcileOutcome::Outcome::unknown);
+// A lookup the Activity API cannot answer now (429, 5xx, no connection) says nothing about the
+// message: ask again later, never pause the run for a human.
+TEST(SendGrid, ReconcileAsksAgainWhenTheLookupFails) {
+    SandboxedPlugin sg("sendgrid", {{"fail_next",
+                                     {{{"status", 429}, {"retry_after", "30"}},
+                                      {{"status", 503}},
+                                      {{"status", 500}}}}});
+    auto limited = reconcile(sg, "msg-1");
+    EXPECT_EQ(limited.outcome, ReconcileOutcome::Outcome::pending);
+    EXPECT_EQ(limited.retry_after, Millis{30'000});
+    EXPECT_NE(limited.reason.find("sendgrid answered 429 to the Email Activity lookup of message "
+                                  "msg-1"),
+              std::string::npos)
+        << limited.reason;
+    auto unavailable = reconcile(sg, "msg-1");
+    EXPECT_EQ(unavailable.outcome, ReconcileOutcome::Outcome::pending);
+    EXPECT_EQ(unavailable.retry_after, Millis{60'000});
+    EXPECT_EQ(reconcile(sg, "msg-1").outcome, ReconcileOutcome::Outcome::pending);
+
+    std::string url = "http://127.0.0.1:" + std::to_string(test::closed_port());
+    SandboxedPlugin unreachable("sendgrid", json::object(), {{"base_url", url}});
+    auto nobody = reconcile(unreachable, "msg-1");
+    EXPECT_EQ(nobody.outcome, ReconcileOutcome::Outcome::pending);
+    EXPECT_NE(nobody.reason.find("got no answer (connect error)"), std::string::npos)
+        << nobody.reason;
+}
+
+TEST(SendGrid, ReconcileWithARefusedAccountWaitsForTheAccount) {
+    SandboxedPlugin sg("sendgrid", {{"secrets", {{"api_key", "SG.another-key"}}}});
+    auto rec = reconcile(sg, "msg-1");
+    EXPECT_EQ(rec.outcome, ReconcileOutcome::Outcome::pending);
+    EXPECT_TRUE(rec.account_refused);
+    EXPECT_NE(rec.reason.find("authorization grant is invalid"), std::string::npos) << rec.reason;
+}
+
+TEST(SendGrid, ReconcileUnknownSaysWhy) {
+    SandboxedPlugin sg("sendgrid", json::object(), {{"reconcile", false}});
+    auto rec = reconcile(sg, "msg-1");
+    EXPECT_EQ(rec.outcome, ReconcileOutcome::Outcome::unknown);
+    EXPECT_NE(rec.reason.find("reconciliation is off"), std::string::npos) << rec.reason;
+}
+
+// Byte 2048 of the text falls inside an "é": the emulator used to cut there, fail to record
+// the invalid UTF-8 it made, and answer 500. It keeps whole characters now.
+TEST(SendGrid, ARecordedBodyIsCutOnACharacterBoundary) {
+    SandboxedPlugin sg("sendgrid");
+    std::string text = std::string(2047, 'a') + "\xC3\xA9 et la suite";
+    auto out = sg.invoke("send", message({{"text", text}}), "msg-utf8");
+    ASSERT_EQ(out.status, ActionOutcome::Status::ok) << out.error;
+    auto box = outbox(sg);
+    ASSERT_EQ(box.size(), 1u);
+    EXPECT_EQ(box[0]["text"], std::string(2047, 'a'));
+}
+
+// The same plugin served by a `relance plugin-host` child: its emulator runs there too, and
+// what it records reaches the worker's recorder.
+TEST(SendGrid, OutOfProcessSendsRecordsAndReconciles) {
+    SandboxedPlugin sg("sendgrid", json::object(), json::object(), host::Isolation::process);
+    ASSERT_NE(sg.plugin, nullptr);
+    EXPECT_EQ(sg.plugin->isolation(), host::Isolation::process);
+    auto out = sg.invoke("send", message(), "msg-oop");
+    ASSERT_EQ(out.status, ActionOutcome::Status::ok) << out.error;
+    auto box = outbox(sg);
+    ASSERT_EQ(box.size(), 1u);
+    EXPECT_EQ(box[0]["engine_msg_id"], "msg-oop");
+    EXPECT_EQ(box[0]["recorded_at_ms"], 1'700'000'000'000);  // the worker's virtual clock
+    EXPECT_EQ(reconcile(sg, "msg-oop").outcome, ReconcileOutcome::Outcome::done);
 }
 
 TEST(SendGrid, EmulatorControlEndpoints) {

@@ -73,7 +73,7 @@ steps:
   - id: intro
     uses: sendgrid.send
     with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: intro, text: hi}
-  - wait: 1s
+  - wait: 2s
   - id: follow_up
     uses: sendgrid.send
     with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: follow up, text: hi}
@@ -82,7 +82,7 @@ steps:
 TEST_F(WorkerTest, AStopCommittedBeforeASendAlwaysWins) {
     start_leads(1000, kTwoSends);
     pid_t worker = spawn_background(
-        cmd({"--sandbox-config", R"(sendgrid={"latency_ms":5})", "worker", "--concurrency", "32"}),
+        cmd({"--sandbox-config", R"(sendgrid={"latency_ms":10})", "worker", "--concurrency", "8"}),
         dir / "worker.log");
     // Stops start as the first emails go out, and keep coming while the sequences run.
     ASSERT_TRUE([&] {

@@ -3,6 +3,8 @@
 // code built by another compiler, so each one catches everything.
 #include "host_services.hpp"
 
+#include "json_text.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <climits>
@@ -20,7 +22,7 @@ void put(rl_buffer* b, const std::string& s) {
 }
 
 int64_t now_ms(const rl_host_ctx* ctx) {
-    return to_unix_ms(ctx->services->clock->now());
+    return to_unix_ms(ctx->svc().clock->now());
 }
 
 rl_status http_request(rl_host_ctx* ctx, const char* request_json, rl_buffer* response_json) {
@@ -34,16 +36,15 @@ rl_status http_request(rl_host_ctx* ctx, const char* request_json, rl_buffer* re
                                    .dump());
             return RL_PERMANENT;
         }
-        nlohmann::json resp = ctx->services->http->perform(req);
-        put(response_json, resp.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        nlohmann::json resp = ctx->svc().http->perform(req);
+        put(response_json, json_text(resp));
         if (!resp.contains("error")) return RL_OK;
         return resp["error"].value("sent", true) ? RL_IN_DOUBT : RL_RETRYABLE;
     } catch (const std::exception& e) {
-        put(response_json, nlohmann::json{{"error",
-                                           {{"kind", "other"},
-                                            {"sent", true},
-                                            {"message", ctx->services->redactor->apply(e.what())}}}}
-                               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        put(response_json, json_text({{"error",
+                                       {{"kind", "other"},
+                                        {"sent", true},
+                                        {"message", ctx->svc().redactor->apply(e.what())}}}}));
         return RL_IN_DOUBT;
     } catch (...) {
         put(response_json, R"({"error":{"kind":"other","sent":true,"message":"unknown error"}})");
@@ -53,7 +54,7 @@ rl_status http_request(rl_host_ctx* ctx, const char* request_json, rl_buffer* re
 
 void log(rl_host_ctx* ctx, rl_log_level level, const char* message) {
     try {
-        std::string text = ctx->services->redactor->apply(message ? message : "");
+        std::string text = ctx->svc().redactor->apply(message ? message : "");
         switch (level) {
             case RL_LOG_DEBUG:
                 spdlog::debug("[plugin {}] {}", ctx->plugin, text);
@@ -83,14 +84,14 @@ int secret_get(rl_host_ctx* ctx, const char* name, rl_buffer* value) {
             return 0;
         }
         std::optional<std::string> v;
-        const HostConfig& config = *ctx->services->config;
+        const HostConfig& config = *ctx->svc().config;
         if (config.mode == Mode::sandbox) {
             v = sandbox_secret(ctx->plugin, secret_name);
         } else if (config.secrets) {
             v = config.secrets(ctx->plugin, secret_name);
         }
         if (!v) return 0;
-        ctx->services->redactor->add(*v);
+        ctx->svc().redactor->add(*v);
         put(value, *v);
         return 1;
     } catch (...) {
@@ -151,7 +152,7 @@ void sandbox_record(rl_host_ctx* ctx, const char* box, const char* entry_json) {
         if (!entry.is_object()) entry = nlohmann::json{{"value", std::move(entry)}};
         entry["plugin"] = ctx->plugin;
         entry["recorded_at_ms"] = now_ms(ctx);
-        const HostConfig& config = *ctx->services->config;
+        const HostConfig& config = *ctx->svc().config;
         if (config.sandbox_recorder) config.sandbox_recorder(ctx->plugin, box ? box : "", entry);
     } catch (const std::exception& e) {
         spdlog::error("[plugin {}] sandbox_record failed: {}", ctx->plugin, e.what());
@@ -160,6 +161,16 @@ void sandbox_record(rl_host_ctx* ctx, const char* box, const char* entry_json) {
 }
 
 }  // namespace
+
+void learn_secrets(const PluginManifest& manifest, const HostConfig& config, Redactor& redactor) {
+    for (const auto& s : manifest.secrets) {
+        std::string name = s.value("name", "");
+        if (config.mode == Mode::sandbox)
+            redactor.add(sandbox_secret(manifest.name, name));
+        else if (config.secrets)
+            if (auto v = config.secrets(manifest.name, name)) redactor.add(*v);
+    }
+}
 
 std::string sandbox_secret(const std::string& plugin, const std::string& secret) {
     return "sandbox-" + plugin + "-" + secret;
@@ -183,3 +194,19 @@ const rl_host_api* host_api() {
 }
 
 }  // namespace relance::host::detail
+
+void rl_host_ctx::orphan() {
+    using namespace relance::host;
+    const detail::Services& old = svc();
+    // Leaked on purpose: the stuck thread may return at any time until the process exits.
+    static const relance::SystemClock real_clock;
+    auto* config = new HostConfig();
+    config->mode = old.config->mode;
+    auto* redactor = new detail::Redactor(*old.redactor);
+    auto* services = new detail::Services();
+    services->config = config;
+    services->clock = &real_clock;
+    services->redactor = redactor;
+    services->http = new detail::HttpClient(*redactor);
+    this->services.store(services);
+}

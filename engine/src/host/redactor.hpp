@@ -11,6 +11,14 @@ namespace relance::host::detail {
 
 class Redactor {
   public:
+    Redactor() = default;
+    // A copy knows the same secrets (for a plugin left running after its host went away).
+    Redactor(const Redactor& other) {
+        std::shared_lock lock(other.mutex_);
+        secrets_ = other.secrets_;
+    }
+    Redactor& operator=(const Redactor&) = delete;
+
     void add(const std::string& secret) {
         if (secret.empty()) return;
         std::unique_lock lock(mutex_);

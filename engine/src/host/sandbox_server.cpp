@@ -2,6 +2,8 @@
 // emulator as JSON; what it answers goes back as is.
 #include "sandbox_server.hpp"
 
+#include "json_text.hpp"
+
 #include <sys/socket.h>
 
 #include <httplib.h>
@@ -117,7 +119,7 @@ void SandboxServer::start() {
     auto route = [this](const httplib::Request& req, httplib::Response& res) {
         try {
             from_json_text(
-                impl_->handler(to_json(req).dump(-1, ' ', false, json::error_handler_t::replace)),
+                impl_->handler(json_text(to_json(req))),
                 res);
         } catch (const std::exception& e) {
             res.status = 500;

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "config_plugins.hpp"
 #include "suggest.hpp"
 #include "yaml_reader.hpp"
 
@@ -72,9 +73,11 @@ class ConfigLoader : public detail::YamlReader {
         }
         SourcePos rootp = pos(root, SourcePos{file(), 1, 1});
         auto es = entries(root);
-        check_keys(es, {"senders", "pools"}, "config", rootp);
+        check_keys(es, {"senders", "pools", "plugins"}, "config", rootp);
         for (const auto& e : es)
             if (e.key == "senders") parse_senders(e, cfg, rootp);
+        for (const auto& e : es)
+            if (e.key == "plugins") detail::parse_plugin_settings(*this, e, cfg, rootp);
         for (const auto& e : es)  // after the senders, so members can be checked
             if (e.key == "pools") parse_pools(e, cfg, rootp);
         finish();

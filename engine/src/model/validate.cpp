@@ -167,6 +167,11 @@ class Checker {
         if (s.plugin.empty()) return;  // malformed `uses:`, reported by the loader
         std::string uses = s.plugin + "." + s.action;
         if (!catalog_.has_plugin(s.plugin)) {
+            if (auto problem = catalog_.plugin_problem(s.plugin)) {
+                error(s.uses_pos, "plugin '" + s.plugin + "' in '" + uses +
+                                      "' cannot be used: " + *problem);
+                return;
+            }
             auto names = catalog_.plugin_names();
             error(s.uses_pos, "unknown plugin '" + s.plugin + "' in '" + uses + "'" +
                                   did_you_mean(s.plugin, names) +

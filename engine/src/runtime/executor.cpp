@@ -232,7 +232,7 @@ struct Executor::Impl {
     // When the call goes out under an account whose pause is due for a probe, it is the probe:
     // the pause moves on so that the other sends keep waiting for its answer.
     std::string probe_key(const ActiveRun& a, const std::string& sender, TimePoint now) {
-        for (const auto& key : account_keys(a.candidate->node->step->plugin, sender)) {
+        for (const auto& key : account_keys(a.node().step->plugin, sender)) {
             const store::AccountPause* p = facts.pause_of(key);
             if (!p) continue;
             store::AccountPause next = *p;

@@ -83,18 +83,22 @@ std::string Gates::run_sender_zone(const ActiveRun& a) const {
 }
 
 Verdict Gates::plugin_gate(const ActiveRun& a, TimePoint now) const {
-    const model::Step& step = *a.candidate->node->step;
-    if (a.candidate->spec && host_.find(step.plugin)) return Verdict::allow();
-    // Not the run's fault: wait for the plugin to come back rather than fail.
+    const model::Step& step = *a.node().step;
+    // Not the run's fault: a plugin that is missing, failed to start, quarantined or restarting
+    // holds its runs, with the reason shown, until it is back.
+    host::Availability av = host_.availability(step.plugin, now);
+    if (!av.available) {
+        std::int64_t due = std::max(to_unix_ms(av.retry_at), to_unix_ms(now) + 1000);
+        return Verdict::defer(due, av.reason + "; trying again at " + format_short(due));
+    }
+    if (host_.find_action(step.plugin, step.action)) return Verdict::allow();
     std::int64_t due = to_unix_ms(now) + kRetryMissingMs;
-    return Verdict::defer(
-        due, "plugin " + step.plugin +
-                 (host_.find(step.plugin) ? " has no action " + step.action : " is not loaded") +
-                 "; trying again at " + format_short(due));
+    return Verdict::defer(due, "plugin " + step.plugin + " has no action " + step.action +
+                                   "; trying again at " + format_short(due));
 }
 
 Verdict Gates::pause_gate(const ActiveRun& a, const std::string& sender, TimePoint now) const {
-    const std::string& plugin = a.candidate->node->step->plugin;
+    const std::string& plugin = a.node().step->plugin;
     for (const auto& key : account_keys(plugin, sender)) {
         const store::AccountPause* p = facts_.pause_of(key);
         if (!p || to_unix_ms(now) >= p->probe_at) continue;
@@ -106,7 +110,7 @@ Verdict Gates::pause_gate(const ActiveRun& a, const std::string& sender, TimePoi
 }
 
 Verdict Gates::window_gate(const ActiveRun& a, const std::string& zone, TimePoint now) const {
-    if (!a.candidate->node->step->in_window) return Verdict::allow();
+    if (!a.node().step->in_window) return Verdict::allow();
     std::string why;
     if (auto opens = a.wf->schedule->window_deferral(now, a.scope["inputs"], &why, zone))
         // Checked again when it comes due: the window may have other rules by then.

@@ -372,7 +372,9 @@ Next Interpreter::start(ActiveRun& a, store::Batch& batch, const SenderDesk::Cho
         }
         json input = expr::render_value(with, a.scope);
         a.scope.erase("sender");
-        auto problems = schemas_.check(c.kind, c.spec->input_schema, input);
+        host::LoadedPlugin* plugin = host_.find(step.plugin);
+        if (!plugin) throw std::runtime_error("plugin " + step.plugin + " is not loaded");
+        auto problems = plugin->check_input(step.action, input);
         if (!problems.empty()) {
             std::string msg = "invalid input for " + c.kind + ": " + problems.front();
             for (std::size_t i = 1; i < problems.size() && i < 4; ++i) msg += "; " + problems[i];
@@ -394,7 +396,7 @@ Next Interpreter::start(ActiveRun& a, store::Batch& batch, const SenderDesk::Cho
             a.scope["steps"][step.id]["sender"] = sender->account->id;
             a.sender = sender->account->id;
         }
-        a.plugin = host_.find(step.plugin);
+        a.plugin = plugin;
         a.request = request_for(a, input);
         a.request.started_at_ms = now_ms();
         a.reconciling = false;
@@ -634,14 +636,22 @@ Next Interpreter::apply_reconciliation(ActiveRun& a, store::Batch& batch) {
     if (rec && rec->outcome == Outcome::pending) {
         // Keep the started record pending: the next claim asks again.
         std::int64_t due = now_ms() + std::max<std::int64_t>(1000, rec->retry_after.count());
+        if (rec->account_refused)
+            account_refusal_ = AccountRefusal{
+                step.plugin + (a.sender.empty() ? "" : "/" + a.sender), rec->reason};
+        std::string cannot = rec->reason.empty()
+                                 ? "the provider cannot confirm message " + a.run.message_id +
+                                       " yet (it may still be indexing it)"
+                                 : "message " + a.run.message_id + " cannot be confirmed yet: " +
+                                       rec->reason;
         log_.note(a, batch, step, step.plugin + "." + step.action, StepStatus::reconciling,
-                  why + "; the provider cannot confirm message " + a.run.message_id +
-                      " yet (it may still be indexing it); asking again at " + format_short(due));
+                  why + "; " + cannot + "; asking again at " + format_short(due));
         a.inflight_seq.reset();
         stop(a, batch, RunStatus::waiting, due);
         return Next::stopped;
     }
-    pause_in_doubt(a, batch, why + "; the provider could not confirm it");
+    pause_in_doubt(a, batch, why + "; the provider could not confirm it" +
+                                 (rec && !rec->reason.empty() ? " (" + rec->reason + ")" : ""));
     return Next::stopped;
 }
 

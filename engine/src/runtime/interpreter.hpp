@@ -16,7 +16,6 @@
 #include "active_run.hpp"
 #include "effect_log.hpp"
 #include "gates.hpp"
-#include "schema_check.hpp"
 #include "sender_desk.hpp"
 
 namespace relance::runtime {
@@ -107,7 +106,6 @@ class Interpreter {
     EffectLog& log_;
     policy::BreakerBoard& breakers_;
     SenderDesk& senders_;
-    SchemaChecker schemas_;
     expr::LuaSandbox lua_;
     std::optional<AccountRefusal> account_refusal_;
 };

@@ -10,7 +10,9 @@
  * Versioning: RELANCE_ABI_VERSION changes only when a layout below changes incompatibly. The host
  * reads abi_version and struct_size before anything else and refuses a plugin built against
  * another ABI version. New optional members are only ever appended; struct_size tells the host
- * which ones a plugin knows.
+ * which ones a plugin knows. New rl_status values are only ever appended too: a host reads a
+ * value it does not know as RL_IN_DOUBT (assume the worst), so a newer plugin stays safe on an
+ * older host of the same ABI version.
  *
  * A plugin must be thread-safe: the host may call invoke() on one instance from several threads.
  */
@@ -38,8 +40,14 @@ typedef enum rl_status {
     RL_OK = 0,
     RL_RETRYABLE = 1,    /* temporary failure, the effect did not happen: try again later */
     RL_RATE_LIMITED = 2, /* the provider asked to slow down: retry after retry_after_ms */
-    RL_PERMANENT = 3,    /* will fail the same way again (bad input, bad credentials) */
-    RL_IN_DOUBT = 4      /* the effect may or may not have happened (e.g. timeout after sending) */
+    RL_PERMANENT = 3,    /* will fail the same way again for this input (bad address, too large) */
+    RL_IN_DOUBT = 4,     /* the effect may or may not have happened (e.g. timeout after sending) */
+    /* The provider refused the account, not this call: a revoked or wrong key, a sender identity
+     * it has not verified, a suspended account. Nothing was sent. The engine pauses the sends of
+     * that account with the provider's own message (put it in rl_result.error, word for word)
+     * and resumes them once the account is fixed; the leads are not failed. Appended in ABI 1:
+     * a host that predates it reads it as RL_IN_DOUBT. */
+    RL_ACCOUNT = 5
 } rl_status;
 
 typedef enum rl_log_level {
@@ -130,14 +138,20 @@ typedef struct rl_plugin {
                     rl_buffer* error);
     void (*destroy)(void* instance);
 
-    /* Run an action. */
+    /* Run an action. The host gives it a deadline (the manifest's or the operator's timeout): a
+     * call that has not returned by then is answered for the plugin (in doubt, or retryable for
+     * an action declared safe_to_repeat) and the thread is abandoned, never killed; a plugin that
+     * keeps hanging is quarantined. On RL_OK, output must be a JSON object (valid UTF-8) that
+     * satisfies the action's output_schema: anything else is a failed call. */
     rl_status (*invoke)(void* instance, const rl_call* call, rl_result* result);
 
     /* Optional (may be NULL). After a crash or an in-doubt answer, say whether the call with
      * call->message_id took effect: output {"outcome":"done","output":{...}} |
      * {"outcome":"not_done"} | {"outcome":"pending","retry_after_ms":N} (cannot tell yet: the
      * provider may still be indexing it; the engine asks again later) | {"outcome":"unknown"}
-     * (cannot tell: the run pauses for a human). Answer not_done only when certain. */
+     * (cannot tell: the run pauses for a human). Answer not_done only when certain. A status
+     * other than RL_OK reads as: RL_RETRYABLE or RL_RATE_LIMITED, the lookup itself failed for
+     * now, ask again after retry_after_ms (pending); anything else, unknown. */
     rl_status (*reconcile)(void* instance, const rl_call* call, rl_result* result);
 
     /* Optional (may be NULL). Turn a provider's inbound webhook into events.

@@ -5,8 +5,14 @@
 //
 //     RELANCE_PLUGIN(MyPlugin, MySandbox, kManifestJson)
 //
-// Exceptions never cross the C boundary: everything thrown inside invoke(), the constructors or
-// the sandbox is caught here and turned into a classified status.
+// One boundary policy (detail::boundary): every entry point from the host into the plugin
+// (create, destroy, invoke, reconcile, sandbox_create, sandbox_destroy, sandbox_handle) runs its
+// whole body inside it, serialisation included, so no exception ever crosses the C boundary.
+// What escapes becomes a classified status: an sdk::Error keeps its own; any other exception
+// thrown once an action's code has started is in doubt (retryable for an action the manifest
+// declares safe_to_repeat), because the effect may already have happened. JSON always leaves
+// through sdk::dump, which replaces invalid UTF-8 instead of throwing; text cut to a size is cut
+// with sdk::cut_utf8, on a character boundary.
 #pragma once
 
 #include <relance/plugin.h>
@@ -18,6 +24,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -34,6 +41,7 @@ enum class Status {
     rate_limited = RL_RATE_LIMITED,
     permanent = RL_PERMANENT,
     in_doubt = RL_IN_DOUBT,
+    account = RL_ACCOUNT,
 };
 
 // Thrown by plugin code to report a classified failure.
@@ -61,6 +69,31 @@ inline Error permanent(const std::string& m) {
 }
 inline Error in_doubt(const std::string& m) {
     return Error(Status::in_doubt, m);
+}
+// The provider refused the account (revoked key, unverified sender): nothing was sent. Pass the
+// provider's own message, so the operator reads what to fix.
+inline Error account_error(const std::string& m) {
+    return Error(Status::account, m);
+}
+
+// JSON text as it leaves the plugin: invalid UTF-8 in a string is replaced by U+FFFD rather than
+// thrown as an exception (nlohmann's default), which would turn a harmless byte into a failure.
+inline std::string dump(const json& value) {
+    return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// The longest prefix of `text` of at most `max_bytes` that does not end inside a UTF-8
+// character (the engine has its own; the SDK is standalone). Invalid text is cut at most three
+// bytes early.
+inline std::string_view cut_utf8(std::string_view text, std::size_t max_bytes) {
+    if (text.size() <= max_bytes) return text;
+    std::size_t end = max_bytes;
+    // text[end] is the first byte left out: while it continues a character (10xxxxxx), that
+    // character began before the cut, so the cut moves back to its first byte.
+    for (int i = 0; i < 3 && end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80;
+         ++i)
+        --end;
+    return text.substr(0, end);
 }
 
 struct HttpRequest {
@@ -108,7 +141,7 @@ class Host {
                     {"timeout_ms", request.timeout.count()}};
         std::string out;
         StringBuffer buf(out);
-        api_->http_request(ctx_, req.dump().c_str(), &buf);
+        api_->http_request(ctx_, dump(req).c_str(), &buf);
         HttpResponse resp;
         json j = json::parse(out, nullptr, false);
         if (j.is_discarded() || !j.is_object()) {
@@ -125,8 +158,9 @@ class Host {
         }
         resp.status = j.value("status", 0);
         resp.body = j.value("body", "");
-        if (j.contains("headers"))
-            for (auto& [k, v] : j["headers"].items()) resp.headers[k] = v.get<std::string>();
+        if (j.contains("headers") && j["headers"].is_object())
+            for (auto& [k, v] : j["headers"].items())
+                if (v.is_string()) resp.headers[k] = v.get<std::string>();
         return resp;
     }
 
@@ -163,7 +197,7 @@ class Host {
     }
 
     void sandbox_record(const std::string& box, const json& entry) const {
-        api_->sandbox_record(ctx_, box.c_str(), entry.dump().c_str());
+        api_->sandbox_record(ctx_, box.c_str(), dump(entry).c_str());
     }
 
   private:
@@ -187,6 +221,8 @@ struct Reconciled {
     enum class Outcome { done, not_done, unknown, pending } outcome = Outcome::unknown;
     json output = json::object();
     std::chrono::milliseconds retry_after{0};
+    // Why it is unknown or pending, for the run's timeline ("the Activity API answered 503").
+    std::string reason;
 };
 
 class Plugin {
@@ -326,7 +362,57 @@ inline Error transport_failure(const HttpResponse& resp, const std::string& what
 namespace detail {
 
 inline void put(rl_buffer* b, const std::string& s) {
-    if (b) b->set(b, s.data(), s.size());
+    if (b && b->set) b->set(b, s.data(), s.size());
+}
+
+// What escaped an entry point's body. `status` is set for an sdk::Error only: any other
+// exception is a stray one, and the entry point decides what it means there.
+struct Failure {
+    std::optional<Status> status;
+    std::string message;
+    std::chrono::milliseconds retry_after{0};
+};
+
+// Called inside a catch block: the exception being handled, classified.
+inline Failure current_failure() {
+    try {
+        throw;
+    } catch (const Error& e) {
+        return {e.status(), e.what(), e.retry_after()};
+    } catch (const std::exception& e) {
+        return {std::nullopt, e.what(), {}};
+    } catch (...) {
+        return {std::nullopt, "unknown exception", {}};
+    }
+}
+
+// The one boundary policy. `body` is the whole entry point, serialisation included;
+// `on_failure(const Failure&)` makes the entry point's answer from what escaped it; if that
+// throws too (out of memory), `last_resort` is returned. Nothing ever crosses into C.
+template <class R, class Body, class OnFailure>
+R boundary(R last_resort, Body&& body, OnFailure&& on_failure) noexcept {
+    try {
+        return body();
+    } catch (...) {
+        try {
+            return on_failure(current_failure());
+        } catch (...) {
+            return last_resort;
+        }
+    }
+}
+
+// The same for entry points that answer nothing (destroy) or answer through a buffer.
+template <class Body, class OnFailure>
+void boundary(Body&& body, OnFailure&& on_failure) noexcept {
+    try {
+        body();
+    } catch (...) {
+        try {
+            on_failure(current_failure());
+        } catch (...) {
+        }
+    }
 }
 
 inline rl_status fail(rl_result* r, Status s, const std::string& msg,
@@ -336,10 +422,30 @@ inline rl_status fail(rl_result* r, Status s, const std::string& msg,
     return static_cast<rl_status>(s);
 }
 
+// The manifest given to RELANCE_PLUGIN, for the entry points that need it (which actions are
+// safe to repeat).
+template <class P>
+struct Registration {
+    static inline const char* manifest_json = nullptr;
+};
+
+// Names of the actions the manifest declares safe_to_repeat.
+inline std::set<std::string> safe_actions(const char* manifest_json) {
+    std::set<std::string> out;
+    json m = json::parse(manifest_json ? manifest_json : "{}", nullptr, false);
+    if (!m.is_object() || !m.contains("actions") || !m["actions"].is_array()) return out;
+    for (const auto& a : m["actions"])
+        if (a.is_object() && a.value("safe_to_repeat", false) && a.contains("name") &&
+            a["name"].is_string())
+            out.insert(a["name"].get<std::string>());
+    return out;
+}
+
 template <class P>
 struct Instance {
     const rl_host_api* api;
     P plugin;
+    std::set<std::string> safe_to_repeat;
 };
 
 // The host's services table must be the ABI this plugin was built for and hold every member
@@ -360,21 +466,23 @@ inline bool host_api_usable(const rl_host_api* api, rl_buffer* error) {
 
 template <class P>
 void* create(const rl_host_api* api, rl_host_ctx* ctx, const char* config_json, rl_buffer* error) {
-    if (!host_api_usable(api, error)) return nullptr;
-    try {
-        json config = json::parse(config_json ? config_json : "{}");
-        return new Instance<P>{api, P(Host(api, ctx), std::move(config))};
-    } catch (const std::exception& e) {
-        put(error, e.what());
-    } catch (...) {
-        put(error, "unknown exception in plugin constructor");
-    }
-    return nullptr;
+    return boundary<void*>(
+        nullptr,
+        [&]() -> void* {
+            if (!host_api_usable(api, error)) return nullptr;
+            json config = json::parse(config_json ? config_json : "{}");
+            return new Instance<P>{api, P(Host(api, ctx), std::move(config)),
+                                   safe_actions(Registration<P>::manifest_json)};
+        },
+        [&](const Failure& f) -> void* {
+            put(error, f.message);
+            return nullptr;
+        });
 }
 
 template <class T>
 void destroy(void* p) {
-    delete static_cast<T*>(p);
+    boundary([&] { delete static_cast<T*>(p); }, [](const Failure&) {});
 }
 
 inline Call to_call(const rl_call* c) {
@@ -391,88 +499,101 @@ inline Call to_call(const rl_call* c) {
 template <class P>
 rl_status invoke(void* p, const rl_call* c, rl_result* r) {
     auto* inst = static_cast<Instance<P>*>(p);
-    try {
-        json out = inst->plugin.invoke(to_call(c));
-        put(r->output, out.dump());
-        return RL_OK;
-    } catch (const Error& e) {
-        return fail(r, e.status(), e.what(), e.retry_after());
-    } catch (const std::exception& e) {
-        return fail(r, Status::permanent, std::string("plugin error: ") + e.what());
-    } catch (...) {
-        return fail(r, Status::permanent, "plugin error: unknown exception");
-    }
+    bool started = false;  // the action's own code ran: an effect may have happened
+    return boundary<rl_status>(
+        RL_IN_DOUBT,
+        [&] {
+            Call call = to_call(c);
+            started = true;
+            json out = inst->plugin.invoke(call);
+            put(r->output, dump(out));
+            return RL_OK;
+        },
+        [&](const Failure& f) {
+            if (f.status) return fail(r, *f.status, f.message, f.retry_after);
+            // A stray exception. Before the action ran (unreadable call) nothing happened;
+            // after, the effect may have: only a repeatable action may simply run again.
+            Status s = !started ? Status::permanent
+                       : inst->safe_to_repeat.count(c && c->action ? c->action : "")
+                           ? Status::retryable
+                           : Status::in_doubt;
+            return fail(r, s, "plugin error: " + f.message);
+        });
 }
 
 template <class P>
 rl_status reconcile(void* p, const rl_call* c, rl_result* r) {
     auto* inst = static_cast<Instance<P>*>(p);
-    try {
-        Reconciled rec = inst->plugin.reconcile(to_call(c));
-        const char* names[] = {"done", "not_done", "unknown", "pending"};
-        json out = {{"outcome", names[static_cast<int>(rec.outcome)]},
-                    {"output", rec.output},
-                    {"retry_after_ms", rec.retry_after.count()}};
-        put(r->output, out.dump());
-        return RL_OK;
-    } catch (const Error& e) {
-        return fail(r, e.status(), e.what(), e.retry_after());
-    } catch (const std::exception& e) {
-        return fail(r, Status::retryable, e.what());
-    } catch (...) {
-        return fail(r, Status::retryable, "plugin error: unknown exception");
-    }
+    return boundary<rl_status>(
+        RL_RETRYABLE,
+        [&] {
+            Reconciled rec = inst->plugin.reconcile(to_call(c));
+            const char* names[] = {"done", "not_done", "unknown", "pending"};
+            json out = {{"outcome", names[static_cast<int>(rec.outcome)]},
+                        {"output", rec.output},
+                        {"retry_after_ms", rec.retry_after.count()}};
+            if (!rec.reason.empty()) out["reason"] = rec.reason;
+            put(r->output, dump(out));
+            return RL_OK;
+        },
+        [&](const Failure& f) {
+            // A lookup that failed tells nothing about the call: ask again later.
+            if (f.status) return fail(r, *f.status, f.message, f.retry_after);
+            return fail(r, Status::retryable, "plugin error: " + f.message);
+        });
 }
 
 template <class S>
 void* sandbox_create(const rl_host_api* api, rl_host_ctx* ctx, const char* config_json,
                      rl_buffer* error) {
-    if (!host_api_usable(api, error)) return nullptr;
-    try {
-        json config = json::parse(config_json ? config_json : "{}");
-        return new Instance<S>{api, S(Host(api, ctx), std::move(config))};
-    } catch (const std::exception& e) {
-        put(error, e.what());
-    } catch (...) {
-        put(error, "unknown exception in sandbox constructor");
-    }
-    return nullptr;
+    return boundary<void*>(
+        nullptr,
+        [&]() -> void* {
+            if (!host_api_usable(api, error)) return nullptr;
+            json config = json::parse(config_json ? config_json : "{}");
+            return new Instance<S>{api, S(Host(api, ctx), std::move(config)), {}};
+        },
+        [&](const Failure& f) -> void* {
+            put(error, f.message);
+            return nullptr;
+        });
 }
 
 inline SandboxRequest parse_sandbox_request(const char* request_json) {
-    json j = json::parse(request_json);
+    json j = json::parse(request_json ? request_json : "{}");
     SandboxRequest req;
     req.method = j.value("method", "GET");
     req.path = j.value("path", "/");
     req.body = j.value("body", "");
-    if (j.contains("query"))
-        for (auto& [k, v] : j["query"].items()) req.query[k] = v.get<std::string>();
-    if (j.contains("headers"))
-        for (auto& [k, v] : j["headers"].items()) req.headers[k] = v.get<std::string>();
+    if (j.contains("query") && j["query"].is_object())
+        for (auto& [k, v] : j["query"].items())
+            if (v.is_string()) req.query[k] = v.get<std::string>();
+    if (j.contains("headers") && j["headers"].is_object())
+        for (auto& [k, v] : j["headers"].items())
+            if (v.is_string()) req.headers[k] = v.get<std::string>();
     return req;
 }
 
 inline std::string dump_sandbox_response(const SandboxResponse& resp) {
-    return json{{"status", resp.status}, {"headers", resp.headers}, {"body", resp.body}}.dump();
+    return dump(json{{"status", resp.status}, {"headers", resp.headers}, {"body", resp.body}});
 }
 
 template <class S>
 void sandbox_handle(void* p, const char* request_json, rl_buffer* response_json) {
     auto* inst = static_cast<Instance<S>*>(p);
-    SandboxResponse resp;
-    try {
-        resp = inst->plugin.handle(parse_sandbox_request(request_json));
-    } catch (const std::exception& e) {
-        resp.status = 500;
-        resp.headers = {{"Content-Type", "application/json"}};
-        resp.body =
-            json{{"errors", {{{"message", std::string("sandbox error: ") + e.what()}}}}}.dump();
-    } catch (...) {
-        resp.status = 500;
-        resp.headers = {{"Content-Type", "application/json"}};
-        resp.body = R"({"errors":[{"message":"sandbox error: unknown exception"}]})";
-    }
-    put(response_json, dump_sandbox_response(resp));
+    boundary(
+        [&] {
+            put(response_json,
+                dump_sandbox_response(inst->plugin.handle(parse_sandbox_request(request_json))));
+        },
+        [&](const Failure& f) {
+            // The emulated provider failed: answer like a provider's own server error.
+            SandboxResponse resp;
+            resp.status = 500;
+            resp.headers = {{"Content-Type", "application/json"}};
+            resp.body = dump(json{{"errors", {{{"message", "sandbox error: " + f.message}}}}});
+            put(response_json, dump_sandbox_response(resp));
+        });
 }
 
 }  // namespace detail
@@ -481,6 +602,7 @@ void sandbox_handle(void* p, const char* request_json, rl_buffer* response_json)
 template <class P, class S>
 const rl_plugin* export_plugin(const char* manifest_json) {
     static const rl_plugin table = [&] {
+        detail::Registration<P>::manifest_json = manifest_json;
         rl_plugin t{};
         t.abi_version = RELANCE_ABI_VERSION;
         t.struct_size = sizeof(rl_plugin);

@@ -1,13 +1,16 @@
 // The plugin host: finds plugin libraries on the plugin path, loads them with Boost.DLL
-// (rtld_now), checks the ABI, reads manifests, serves sandbox emulators on 127.0.0.1 and lends
-// host services (HTTP, log, secrets, clock, cache, sandbox records) to plugins.
+// (rtld_now) or serves each from a child process (`relance plugin-host`), checks the ABI, reads
+// manifests and compiles their schemas, serves sandbox emulators on 127.0.0.1 and lends host
+// services (HTTP, log, secrets, clock, cache, sandbox records) to plugins.
 //
 // A file that cannot be loaded is refused with its path and the reason; loading goes on with the
-// others. Nothing here throws for a bad plugin.
+// others. Nothing here throws for a bad plugin, and no plugin can take the worker down by hanging
+// (every call has a deadline) or, out of process, by crashing (DESIGN invariant 10).
 #pragma once
 
-#include <relance/model/validate.hpp>
 #include <relance/base/clock.hpp>
+#include <relance/model/config.hpp>
+#include <relance/model/validate.hpp>
 
 #include <filesystem>
 #include <functional>
@@ -23,6 +26,12 @@ using json = nlohmann::json;
 
 enum class Mode { live, sandbox };
 
+// in_process: loaded into the worker. process: served by a child `relance plugin-host` that
+// loads the library; the worker never dlopens it. docs/plugins.md ("Isolation") says which to
+// choose and what each costs per call.
+using Isolation = model::PluginIsolation;
+const char* to_string(Isolation isolation);
+
 struct PluginManifest {
     std::string name;
     std::string version;
@@ -32,20 +41,33 @@ struct PluginManifest {
     json limits = json::object();  // default sender/provider limits
     json events = json::array();   // event types its webhooks parse
     json pollers = json::array();
-    json raw;                      // the manifest as the plugin gave it
+    // Deadline of a call, by action, when the manifest declares one ("timeout_ms" on the action
+    // or at the top level); otherwise the operator's setting or HostConfig::default_timeout.
+    std::map<std::string, Millis> timeouts;
+    json raw;  // the manifest as the plugin gave it
 };
 
 struct LoadFailure {
     std::string file;
     std::string reason;
+    // The plugin's name when its manifest could be read (a plugin whose create() failed or whose
+    // child could not start); "" when the file was refused before that.
+    std::string plugin;
     std::string str() const { return file + ": " + reason; }
 };
 
 // The classified outcome of one action call.
 struct ActionOutcome {
-    // account: the provider refused the account (a revoked key, an unverified sender): nothing
-    // was sent, and the account's sends wait until it is fixed.
-    enum class Status { ok, retryable, rate_limited, permanent, in_doubt, account };
+    enum class Status {
+        ok,
+        retryable,     // nothing happened: try again later (after retry_after if set)
+        rate_limited,  // the provider asked to slow down: retry after retry_after
+        permanent,     // failed and will fail again; or the effect may have happened but its
+                       // output is unusable (not JSON, violates output_schema): never repeated
+        in_doubt,      // may or may not have happened (a timeout after sending, a crash, a hang)
+        account,       // the provider refused the account (revoked key, unverified sender):
+                       // nothing was sent; pause that account's sends with `error`
+    };
     Status status = Status::ok;
     json output = json::object();  // with ok
     std::string error;             // otherwise; never contains a known secret
@@ -60,6 +82,10 @@ struct ActionRequest {
     std::string run_id;
     unsigned attempt = 1;
     std::int64_t started_at_ms = 0;  // when this attempt was committed as started
+    // Real time the call may take; 0: the plugin's default for the action
+    // (LoadedPlugin::timeout_for). Past it the call is answered in doubt (retryable for a
+    // safe_to_repeat action) and abandoned.
+    Millis timeout{0};
 };
 
 // After a crash: did an in-doubt call take effect?
@@ -68,6 +94,33 @@ struct ReconcileOutcome {
     Outcome outcome = Outcome::unknown;
     json output = json::object();
     Millis retry_after{0};  // with pending: when to ask again
+    // Why it is unknown or pending ("sendgrid answered 503 to the Email Activity lookup...",
+    // "plugin sendgrid quarantined after 3 crashes..."), for the run's timeline.
+    std::string reason;
+    // The provider refused the account while looking (pending): pause that account as for an
+    // ActionOutcome::Status::account.
+    bool account_refused = false;
+};
+
+// Whether calls to a plugin may go now. The executor asks right before each call; when a plugin
+// is unavailable its runs wait until retry_at with `reason` shown, and nothing is called.
+struct Availability {
+    bool available = true;
+    TimePoint retry_at{};  // when to ask again (engine clock)
+    std::string reason;    // "plugin sendgrid quarantined after 3 crashes in 60 s (last: ...)"
+};
+
+// What the host does about a plugin that crashes or hangs. Times are on the engine clock.
+struct FaultPolicy {
+    int quarantine_after = 3;         // this many faults (crashes, hangs) within `window`...
+    Millis window{60'000};
+    Millis quarantine_for{600'000};   // ...quarantine it this long, doubled each time in a row
+    Millis max_quarantine{3'600'000};
+    Millis restart_backoff{1'000};    // out of process: first wait before restarting a crashed
+    Millis max_restart_backoff{300'000};  // child, doubled per crash in a row, up to this
+    // Calls abandoned at their deadline and still inside the plugin. At this many, an in-process
+    // plugin takes no new call until they return; a child process is killed and restarted.
+    int max_stuck_calls = 3;
 };
 
 struct HostConfig {
@@ -86,26 +139,62 @@ struct HostConfig {
     // to the emulator as config "history", so that it remembers, after a crash, the messages it
     // accepted, and reconcile() can find them.
     std::function<json(const std::string&)> sandbox_history;
+
+    // The operator's settings by plugin name (workspace config `plugins:`). A plugin is matched
+    // to its settings by its file name (sendgrid.so) before it is loaded, since out of process
+    // the worker never loads it; its manifest must then bear the same name.
+    std::map<std::string, model::PluginSettings> settings;
+    Isolation default_isolation = Isolation::in_process;
+    Millis default_timeout{60'000};  // per call, when neither the settings nor the manifest say
+    Millis start_timeout{30'000};    // loading a plugin out of process, and its create()
+    FaultPolicy faults;
+    std::size_t max_output_bytes = 1u << 20;  // a plugin output larger than this is refused
+    // The program serving a plugin out of process, as argv; the host appends "--fd N". Empty:
+    // this executable, "plugin-host" (right when it is `relance`; tests name the binary).
+    std::vector<std::string> plugin_host_command;
 };
+
+// Takes the `plugins:` section of a workspace config into a host config.
+void apply_workspace_config(const model::Config& workspace, HostConfig& config);
 
 class LoadedPlugin {
 public:
     virtual ~LoadedPlugin() = default;
     virtual const PluginManifest& manifest() const = 0;
     virtual const std::filesystem::path& file() const = 0;
+    virtual Isolation isolation() const = 0;
     virtual bool has_sandbox() const = 0;
-    // Base URL of the running sandbox emulator ("http://127.0.0.1:PORT"), empty if none.
+    // Base URL of the running sandbox emulator ("http://127.0.0.1:PORT"), empty if none. Out of
+    // process it changes when the child restarts.
     virtual std::string sandbox_url() const = 0;
-    // Calls an action. Requires activate(). Thread-safe.
+
+    // Unavailable while quarantined, while a crashed child waits to restart, or while too many
+    // calls are stuck inside it. Cheap: call it before every call.
+    virtual Availability availability(TimePoint now) const = 0;
+    // The deadline of a call of `action` whose request sets none.
+    virtual Millis timeout_for(const std::string& action) const = 0;
+    // The input checked against the action's input schema, compiled at load: problems as
+    // "field: description", empty when valid (an unknown action is one problem).
+    virtual std::vector<std::string> check_input(const std::string& action,
+                                                 const json& input) const = 0;
+
+    // Calls an action. Requires activate(). Thread-safe; several calls may be in flight. Never
+    // throws; never blocks past the request's deadline (plus the time to hand the call over).
+    // An ok output has been checked: a JSON object, within max_output_bytes, valid against the
+    // action's output_schema, secrets redacted.
     virtual ActionOutcome invoke(const ActionRequest& request) = 0;
-    // Asks the plugin about an in-doubt call; std::nullopt if it cannot reconcile.
+    // Asks the plugin about an in-doubt call; std::nullopt if it cannot reconcile. Same deadline
+    // as invoke: a reconcile that hangs or crashes answers pending, with the reason.
     virtual std::optional<ReconcileOutcome> reconcile(const ActionRequest& request) = 0;
 };
 
 class PluginHost final : public model::ActionCatalog {
 public:
     explicit PluginHost(HostConfig config);
-    ~PluginHost() override;  // destroys instances and sandboxes before unloading libraries
+    // Destroys instances and sandboxes before unloading libraries, and stops child processes.
+    // Never blocks on a plugin: a library with a call still inside it (abandoned at its
+    // deadline) is neither destroyed nor unloaded but left as it is.
+    ~PluginHost() override;
     PluginHost(const PluginHost&) = delete;
     PluginHost& operator=(const PluginHost&) = delete;
 
@@ -114,7 +203,7 @@ public:
     // Loads one file; returns false (and records the failure) if it is refused.
     bool load_file(const std::filesystem::path& file);
     // Phase 2: start sandbox emulators (in sandbox mode) and create plugin instances. A plugin
-    // whose create() fails is refused and unloaded.
+    // whose create() fails is recorded as failed (failures(), plugin_problem()) and unloaded.
     void activate();
 
     const std::vector<LoadFailure>& failures() const;
@@ -122,12 +211,18 @@ public:
     LoadedPlugin* find(const std::string& name) const;
     Mode mode() const;
 
+    // Whether calls to `plugin` may go now, whatever its state: not loaded, failed to start
+    // (with the reason), quarantined, restarting. The executor calls it before each call.
+    Availability availability(const std::string& plugin, TimePoint now) const;
+
     // model::ActionCatalog
     bool has_plugin(const std::string& plugin) const override;
     const model::ActionSpec* find_action(const std::string& plugin,
                                          const std::string& action) const override;
     std::vector<std::string> plugin_names() const override;
     std::vector<std::string> action_names(const std::string& plugin) const override;
+    // "create() failed: ..." for a plugin that loaded but could not start.
+    std::optional<std::string> plugin_problem(const std::string& plugin) const override;
 
     // The default plugin path: $RELANCE_PLUGIN_PATH (colon-separated) if set, else the
     // "plugins" directory next to the running executable and <prefix>/lib/relance/plugins.
@@ -137,5 +232,10 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+// The child side of out-of-process isolation, behind `relance plugin-host --fd N`: serves the
+// plugin the parent names over the socket `fd` until the parent goes away. Returns the exit
+// code.
+int serve_plugin_host(int fd);
 
 }  // namespace relance::host

@@ -11,8 +11,10 @@
 //                per_domain_daily_cap: 5, ramp_up: {start: 10, step_per_day: 5, max: 40}}
 //   pools:
 //     sdr-team: [alice@acme.test, bob@acme.test]
+//   plugins:
+//     sendgrid: {isolation: process, timeout: 45s}   # how the worker runs a plugin
 //
-// docs/limits.md is the reference.
+// docs/limits.md is the reference (docs/plugins.md for `plugins:`).
 #pragma once
 
 #include <optional>
@@ -42,13 +44,28 @@ struct SenderPool {
     SourcePos pos;
 };
 
+// How the workspace runs one plugin.
+enum class PluginIsolation {
+    in_process,  // loaded into the worker: cheapest per call; a crash in it is the worker's crash
+    process,     // served by a child `relance plugin-host`: a crash or hang costs only its calls
+};
+
+struct PluginSettings {
+    std::string name;  // the plugin's name (its manifest's, which is also its file's: name.so)
+    std::optional<PluginIsolation> isolation;
+    std::optional<std::chrono::milliseconds> timeout;  // deadline of each call (real time)
+    SourcePos pos;
+};
+
 struct Config {
     std::string file;
     std::vector<SenderAccount> senders;
     std::vector<SenderPool> pools;
+    std::vector<PluginSettings> plugins;
 
     const SenderAccount* find_sender(const std::string& id) const;
     const SenderPool* find_pool(const std::string& name) const;
+    const PluginSettings* find_plugin(const std::string& name) const;
     // Sender ids named by `names` (pool names or sender ids), in order, each once. Names that
     // are neither go to `unknown` when given.
     std::vector<std::string> expand(const std::vector<std::string>& names,

@@ -5,6 +5,7 @@
 #include <relance/model/config.hpp>
 #include <relance/model/workflow.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,13 @@ public:
     virtual std::vector<std::string> action_names(const std::string& plugin) const {
         (void)plugin;
         return {};
+    }
+    // Why a plugin that was found cannot be used (its create() failed, with the reason), so a
+    // workflow naming it fails validation with that reason rather than "unknown plugin". None by
+    // default.
+    virtual std::optional<std::string> plugin_problem(const std::string& plugin) const {
+        (void)plugin;
+        return std::nullopt;
     }
 };
 
