@@ -1,0 +1,98 @@
+// The work budget: see lua_budget.hpp.
+#include "lua_budget.hpp"
+
+#include "lua_context.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <ctime>
+#include <lua.hpp>
+
+namespace relance::expr::detail {
+
+// DESIGN invariant 3 says time is injected (relance::Clock), and nothing else in the engine reads
+// a real clock. This is the one exception, on purpose: the deadline is a CPU watchdog that stops a
+// script burning the worker's thread, not engine time. It must follow real time even under a
+// VirtualClock (a simulation must not hang on a script either), and it never decides what a run
+// does, only that a runaway evaluation fails. CLOCK_MONOTONIC_COARSE costs a few nanoseconds
+// (it reads the last tick, a few ms old), which keeps a deadline check on every evaluation cheap.
+std::int64_t watchdog_now_ns() {
+    timespec ts{};
+#ifdef CLOCK_MONOTONIC_COARSE
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+#else
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+#endif
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+namespace {
+
+// The line of the innermost Lua function running (the hook's own frame when given), 0 if none.
+int current_line(lua_State* L, lua_Debug* ar) {
+    if (ar != nullptr && lua_getinfo(L, "l", ar) != 0 && ar->currentline > 0) {
+        return ar->currentline;
+    }
+    lua_Debug frame;
+    for (int level = 0; level < 8 && lua_getstack(L, level, &frame) != 0; ++level) {
+        if (lua_getinfo(L, "l", &frame) != 0 && frame.currentline > 0) return frame.currentline;
+    }
+    return 0;
+}
+
+}  // namespace
+
+void WorkBudget::start(lua_State* L, std::size_t max_units, std::chrono::milliseconds max_time) {
+    max_ = max_units == 0 ? SIZE_MAX : max_units;
+    used_ = 0;
+    since_clock_ = 0;
+    allocated_ = 0;
+    exceeded_ = Limit::none;
+    line_ = 0;
+    deadline_ns_ = max_time.count() > 0
+                       ? watchdog_now_ns() + static_cast<std::int64_t>(max_time.count()) * 1'000'000
+                       : 0;
+    if (max_units == 0 && deadline_ns_ == 0) {
+        lua_sethook(L, nullptr, 0, 0);
+        return;
+    }
+    // lua_sethook also restarts the count. A cap below the period is hit exactly.
+    const int period = static_cast<int>(std::min<std::size_t>(max_, kHookPeriod));
+    lua_sethook(L, hook, LUA_MASKCOUNT, period);
+}
+
+void WorkBudget::hook(lua_State* L, lua_Debug* ar) {
+    WorkBudget& budget = context_of(L).budget;
+    // The hook fires every `count` instructions; lua_gethookcount reads that period back.
+    budget.used_ += static_cast<std::size_t>(lua_gethookcount(L));
+    budget.settle(L, ar);
+}
+
+void WorkBudget::settle(lua_State* L, lua_Debug* ar) {
+    if (exceeded_ != Limit::none) exceed(L, exceeded_, ar);
+    used_ += allocated_ / kAllocationBytesPerUnit;
+    allocated_ %= kAllocationBytesPerUnit;
+    if (used_ > max_) exceed(L, Limit::instructions, ar);
+    since_clock_ = 0;
+    if (deadline_ns_ != 0 && watchdog_now_ns() > deadline_ns_) exceed(L, Limit::time, ar);
+}
+
+void WorkBudget::exceed(lua_State* L, Limit limit, lua_Debug* ar) {
+    if (exceeded_ == Limit::none) {
+        exceeded_ = limit;
+        line_ = current_line(L, ar);
+        // From now on every instruction raises, so pcall inside the script cannot absorb it
+        // (the sandbox's pcall also re-raises: belt and braces).
+        lua_sethook(L, hook, LUA_MASKCOUNT, 1);
+    }
+    if (limit == Limit::time) {
+        lua_pushliteral(L, "lua: evaluation deadline exceeded");
+    } else {
+        lua_pushliteral(L, "lua: instruction limit exceeded");
+    }
+    lua_error(L);
+    // lua_error does not return (liblua5.4-c++ throws); the attribute needs the compiler to know.
+    __builtin_unreachable();
+}
+
+}  // namespace relance::expr::detail
