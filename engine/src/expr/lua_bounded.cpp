@@ -148,7 +148,7 @@ int bounded_string_rep(lua_State* L) {
     const char* s = luaL_checklstring(L, 1, &len);
     const lua_Integer n = luaL_checkinteger(L, 2);
     const char* sep = luaL_optlstring(L, 3, "", &sep_len);
-    const auto max_size = static_cast<std::size_t>(LUA_MAXINTEGER);
+    const auto max_size = static_cast<std::size_t>(INT_MAX);  // as stock Lua: "too large" above
     if (n <= 0 || len + sep_len == 0) {  // nothing to copy, however many times
         lua_pushliteral(L, "");
         return 1;
@@ -224,7 +224,8 @@ int bounded_table_remove(lua_State* L) {
     const lua_Integer size = length_of(L, 1, kRead | kWrite);
     lua_Integer pos = luaL_optinteger(L, 2, size);
     if (pos != size) {
-        luaL_argcheck(L, static_cast<lua_Unsigned>(pos) - 1u <= static_cast<lua_Unsigned>(size), 2,
+        // Argument #1, as Lua 5.4.4 says (it means the position, #2).
+        luaL_argcheck(L, static_cast<lua_Unsigned>(pos) - 1u <= static_cast<lua_Unsigned>(size), 1,
                       "position out of bounds");
     }
     lua_geti(L, 1, pos);  // the result
