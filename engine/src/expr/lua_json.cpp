@@ -1,6 +1,7 @@
 // JSON <-> Lua conversion: see lua_json.hpp. Both directions walk an explicit stack of frames.
 #include "lua_json.hpp"
 
+#include "byte_size.hpp"
 #include "lua_context.hpp"
 #include "relance/expr/lua_sandbox.hpp"
 
@@ -90,12 +91,6 @@ bool key_text(lua_State* L, int idx, std::string& out) {
 }
 
 }  // namespace
-
-std::string describe_bytes(std::size_t bytes) {
-    if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
-    if (bytes >= (1u << 10) && bytes % (1u << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
-    return std::to_string(bytes) + " bytes";
-}
 
 void LuaJson::push(lua_State* L, const json& value, std::string_view name) {
     if (push_scalar(L, value)) return;

@@ -61,7 +61,4 @@ private:
     std::vector<ReadFrame> read_frames_;
 };
 
-// "4 MiB", "512 KiB" or "1000 bytes".
-std::string describe_bytes(std::size_t bytes);
-
 }  // namespace relance::expr::detail

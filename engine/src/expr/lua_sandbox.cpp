@@ -24,6 +24,7 @@
 // API symbols keep C linkage, hence the extern "C" in <lua.hpp> is right.
 #include "relance/expr/lua_sandbox.hpp"
 
+#include "byte_size.hpp"
 #include "lua_context.hpp"
 #include "lua_json.hpp"
 #include "lua_library.hpp"
