@@ -113,6 +113,12 @@ const char* const kSameAsStock[] = {
     "end)()",
     "(function() local t = {3, 1, 2} table.sort(t, function(a, b) error('no') end) end)()",
     "table.sort({1, 2}, 3)", "(function() local t = {1} table.sort(t) return t end)()",
+    "(function() local t = {} for i = 1, 300 do t[i] = i end "
+    "table.sort(t, function(a, b) return true end) end)()",
+    "(function() local t = {} for i = 1, 100 do t[i] = {k = i % 7, id = i} end "
+    "table.sort(t, function(a, b) return a.k < b.k end) local ids = {} "
+    "for i = 1, 100 do ids[i] = t[i].id end return table.concat(ids, ' ') end)()",
+    "(function() local t = {3, 'x', 1} table.sort(t) end)()",
     "(function() local t = {} table.sort(t) return #t end)()",
     // utf8.offset (replaced) and utf8.codes (wrapped)
     "utf8.offset('héllo', 3)", "utf8.offset('héllo', -1)", "utf8.offset('héllo', 0, 3)",
@@ -150,10 +156,11 @@ TEST(LuaLibrary, ReplacedAndMeteredFunctionsMatchStockLua) {
     }
 }
 
-// The sandbox's sort is deterministic and never fails on an inconsistent order function.
-TEST(LuaLibrary, SortIsDeterministic) {
-    LuaSandbox lua;
-    const std::string code = R"(
+// The sandbox's sort is deterministic (stock Lua randomises pivots by the clock when a partition
+// is unbalanced), and stays O(n log n) against an adversary: McIlroy's "antiqsort" comparator,
+// which decides the values as the sort asks, drives any plain quicksort to n^2 / 2 comparisons.
+TEST(LuaLibrary, SortIsDeterministicAndNeverQuadratic) {
+    const std::string ties = R"(
         local t = {}
         for i = 1, 500 do t[i] = {key = (i * 13) % 7, id = i} end
         table.sort(t, function(a, b) return a.key < b.key end)
@@ -161,15 +168,38 @@ TEST(LuaLibrary, SortIsDeterministic) {
         for i = 1, #t do ids[i] = t[i].id end
         return table.concat(ids, ',')
     )";
-    const json first = lua.run_block(code, json::object());
-    for (int i = 0; i < 3; ++i) {
-        LuaSandbox other;
-        EXPECT_EQ(other.run_block(code, json::object()), first);
-    }
-    EXPECT_NO_THROW(lua.run_block(
-        "local t = {} for i = 1, 300 do t[i] = i end "
-        "table.sort(t, function(a, b) return true end) return #t",
-        json::object()));
+    LuaSandbox lua;
+    const json first = lua.run_block(ties, json::object());
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(LuaSandbox().run_block(ties, json::object()), first);
+
+    LuaLimits generous;
+    generous.max_instructions = 50'000'000;
+    generous.max_time = std::chrono::milliseconds{0};
+    LuaSandbox big(generous);
+    const json result = big.run_block(R"(
+        local n = 4000
+        local gas = n + 1
+        local value, items = {}, {}
+        local solid, candidate, comparisons = 0, nil, 0
+        for i = 1, n do items[i] = i value[i] = gas end
+        local function freeze(x) value[x] = solid solid = solid + 1 end
+        table.sort(items, function(x, y)
+          comparisons = comparisons + 1
+          if value[x] == gas and value[y] == gas then
+            if x == candidate then freeze(x) else freeze(y) end
+          end
+          if value[x] == gas then candidate = x elseif value[y] == gas then candidate = y end
+          return value[x] < value[y]
+        end)
+        for i = 2, n do
+          if value[items[i - 1]] > value[items[i]] then return 'unsorted at ' .. i end
+        end
+        return comparisons
+    )",
+                                      json::object());
+    ASSERT_TRUE(result.is_number()) << result;
+    // n log2 n is about 48,000 here; a quadratic sort would make about 8,000,000.
+    EXPECT_LT(result.get<int>(), 400'000) << result;
 }
 
 // What a script can reach: exactly the audited names (lua_library.cpp); anything else that

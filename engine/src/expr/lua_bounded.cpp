@@ -2,9 +2,8 @@
 //
 // Arguments, results and error messages follow the Lua 5.4 manual and the behaviour of Lua 5.4's
 // own lstrlib.c, ltablib.c and lutf8lib.c (MIT licence); what differs is that every iteration is
-// charged to the evaluation's budget, and that table.sort is a heapsort: no recursion, no clock
-// read for pivots (stock Lua randomises pivots with clock() and time(), which made a replay sort
-// ties differently), O(n log n) comparisons whatever the input or the order function.
+// charged to the evaluation's budget, and that table.sort neither recurses nor reads the clock
+// (see Sorter).
 #include "lua_bounded.hpp"
 
 #include "lua_context.hpp"
@@ -64,55 +63,151 @@ void add_field(lua_State* L, luaL_Buffer& b, lua_Integer i) {
     luaL_addvalue(&b);
 }
 
-// Heapsort of list[1..n] (the list at index 1, the order function or nil at index 2).
-class HeapSort {
+// table.sort on list[1..n] (the list at index 1, the order function or nil at index 2).
+//
+// Stock Lua's quicksort (median of three, partition around a[up - 1]), with two changes: it is
+// iterative (an explicit stack of pending ranges, the larger one pushed, so at most log2(n) of
+// them), and where stock Lua reacts to a badly unbalanced partition by randomising its pivots
+// with clock() and time(), this one heapsorts the rest of that range: deterministic (a replay
+// sorts ties the same way), and O(n log n) comparisons whatever the input. On ordinary input it
+// makes the same comparisons as stock Lua, so ties come out in the same order too.
+class Sorter {
 public:
-    HeapSort(lua_State* L) : L_(L), budget_(context_of(L).budget) {}
+    explicit Sorter(lua_State* L) : L_(L), budget_(context_of(L).budget) {}
 
     void run(lua_Integer n) {
-        for (lua_Integer root = n / 2; root >= 1; --root) sift_down(root, n);
-        for (lua_Integer end = n; end > 1; --end) {
-            swap(1, end);
-            sift_down(1, end - 1);
+        struct Range {
+            lua_Integer lo;
+            lua_Integer up;
+        };
+        Range pending[64];  // larger halves: each at least twice the size of what follows it
+        int count = 0;
+        pending[count++] = {1, n};
+        while (count > 0) {
+            auto [lo, up] = pending[--count];
+            while (lo < up) {
+                const lua_Integer p = partition_step(lo, up);
+                if (p == 0) break;  // a range of two or three: already sorted
+                // Continue with the smaller side; the larger one waits (or is heapsorted when
+                // the split was badly unbalanced).
+                Range smaller{lo, p - 1};
+                Range larger{p + 1, up};
+                if (p - lo >= up - p) std::swap(smaller, larger);
+                const lua_Integer small_size = smaller.up - smaller.lo + 1;
+                if ((larger.up - larger.lo) / 128 > small_size) {
+                    heapsort(larger.lo, larger.up);
+                } else {
+                    pending[count++] = larger;
+                }
+                lo = smaller.lo;
+                up = smaller.up;
+            }
         }
     }
 
 private:
-    // list[i] < list[j], by the order function or by '<'.
-    bool less(lua_Integer i, lua_Integer j) {
+    // Stack values at a and b (negative indices): a < b by the order function or by '<'.
+    bool less(int a, int b) {
         budget_.charge(L_, 1);
-        bool result = false;
-        if (lua_isnil(L_, 2)) {
-            lua_geti(L_, 1, i);
-            lua_geti(L_, 1, j);
-            result = lua_compare(L_, -2, -1, LUA_OPLT) != 0;
-            lua_pop(L_, 2);
-        } else {
-            lua_pushvalue(L_, 2);
-            lua_geti(L_, 1, i);
-            lua_geti(L_, 1, j);
-            lua_call(L_, 2, 1);  // Lua code: counted by the hook
-            result = lua_toboolean(L_, -1) != 0;
-            lua_pop(L_, 1);
-        }
+        if (lua_isnil(L_, 2)) return lua_compare(L_, a, b, LUA_OPLT) != 0;
+        lua_pushvalue(L_, 2);
+        lua_pushvalue(L_, a - 1);
+        lua_pushvalue(L_, b - 2);
+        lua_call(L_, 2, 1);  // Lua code: counted by the hook
+        const bool result = lua_toboolean(L_, -1) != 0;
+        lua_pop(L_, 1);
         return result;
     }
 
-    void swap(lua_Integer i, lua_Integer j) {
+    void get(lua_Integer i) { lua_geti(L_, 1, i); }
+
+    // list[i] = top; list[j] = the value below it (pops both).
+    void set2(lua_Integer i, lua_Integer j) {
         budget_.charge(L_, 1);
-        lua_geti(L_, 1, i);
-        lua_geti(L_, 1, j);
-        lua_seti(L_, 1, i);  // list[i] = old list[j]
-        lua_seti(L_, 1, j);  // list[j] = old list[i]
+        lua_seti(L_, 1, i);
+        lua_seti(L_, 1, j);
     }
 
-    void sift_down(lua_Integer root, lua_Integer end) {
+    // Orders lo, middle and up; for a longer range, partitions it around the middle value and
+    // returns the pivot's final index. Returns 0 when the range (2 or 3 values) is sorted.
+    lua_Integer partition_step(lua_Integer lo, lua_Integer up) {
+        get(lo);
+        get(up);
+        if (less(-1, -2)) {  // list[up] < list[lo]
+            set2(lo, up);
+        } else {
+            lua_pop(L_, 2);
+        }
+        if (up - lo == 1) return 0;
+        lua_Integer p = lo + (up - lo) / 2;
+        get(p);
+        get(lo);
+        if (less(-2, -1)) {  // list[p] < list[lo]
+            set2(p, lo);
+        } else {
+            lua_pop(L_, 1);
+            get(up);
+            if (less(-1, -2)) {  // list[up] < list[p]
+                set2(p, up);
+            } else {
+                lua_pop(L_, 2);
+            }
+        }
+        if (up - lo == 2) return 0;
+        get(p);  // the pivot P, kept on the stack while partitioning
+        lua_pushvalue(L_, -1);
+        get(up - 1);
+        set2(p, up - 1);  // list[p] = list[up - 1], list[up - 1] = P
+        // Invariant: list[lo .. i] <= P <= list[j .. up]; list[up - 1] == P.
+        lua_Integer i = lo;
+        lua_Integer j = up - 1;
+        for (;;) {
+            while (get(++i), less(-1, -2)) {  // list[i] < P
+                if (i == up - 1) luaL_error(L_, "invalid order function for sorting");
+                lua_pop(L_, 1);
+            }
+            while (get(--j), less(-3, -1)) {  // P < list[j]
+                if (j < i) luaL_error(L_, "invalid order function for sorting");
+                lua_pop(L_, 1);
+            }
+            if (j < i) {
+                lua_pop(L_, 1);     // list[j]
+                set2(up - 1, i);    // list[up - 1] = list[i], list[i] = P
+                return i;
+            }
+            set2(i, j);  // swap list[i] and list[j]
+        }
+    }
+
+    // Heapsort of list[lo..up]: no recursion, O(n log n) comparisons for any order function.
+    void heapsort(lua_Integer lo, lua_Integer up) {
+        const lua_Integer n = up - lo + 1;
+        for (lua_Integer root = n / 2; root >= 1; --root) sift_down(lo, root, n);
+        for (lua_Integer end = n; end > 1; --end) {
+            swap(lo, 1, end);
+            sift_down(lo, 1, end - 1);
+        }
+    }
+    // Heap positions k (1-based) map to list[lo + k - 1].
+    bool heap_less(lua_Integer lo, lua_Integer a, lua_Integer b) {
+        get(lo + a - 1);
+        get(lo + b - 1);
+        const bool result = less(-2, -1);
+        lua_pop(L_, 2);
+        return result;
+    }
+    void swap(lua_Integer lo, lua_Integer a, lua_Integer b) {
+        get(lo + a - 1);
+        get(lo + b - 1);
+        set2(lo + a - 1, lo + b - 1);
+    }
+    void sift_down(lua_Integer lo, lua_Integer root, lua_Integer end) {
         for (;;) {
             lua_Integer child = 2 * root;
             if (child > end) return;
-            if (child < end && less(child, child + 1)) ++child;
-            if (!less(root, child)) return;
-            swap(root, child);
+            if (child < end && heap_less(lo, child, child + 1)) ++child;
+            if (!heap_less(lo, root, child)) return;
+            swap(lo, root, child);
             root = child;
         }
     }
@@ -292,7 +387,7 @@ int bounded_table_sort(lua_State* L) {
         luaL_argcheck(L, n < INT_MAX, 1, "array too big");
         if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
         lua_settop(L, 2);
-        HeapSort(L).run(n);
+        Sorter(L).run(n);
     }
     return 0;
 }
