@@ -42,7 +42,8 @@ int current_line(lua_State* L, lua_Debug* ar) {
 
 }  // namespace
 
-void WorkBudget::start(lua_State* L, std::size_t max_units, std::chrono::milliseconds max_time) {
+void WorkBudget::start(lua_State* L, std::size_t max_units, std::chrono::milliseconds max_time,
+                       const std::size_t* heap_used) {
     max_ = max_units == 0 ? SIZE_MAX : max_units;
     used_ = 0;
     since_clock_ = 0;
@@ -56,16 +57,36 @@ void WorkBudget::start(lua_State* L, std::size_t max_units, std::chrono::millise
         lua_sethook(L, nullptr, 0, 0);
         return;
     }
+    heap_used_ = heap_used;
+    heap_base_ = *heap_used;
     // lua_sethook also restarts the count. A cap below the period is hit exactly.
-    const int period = static_cast<int>(std::min<std::size_t>(max_, kHookPeriod));
-    lua_sethook(L, hook, LUA_MASKCOUNT, period);
+    period_ = static_cast<int>(std::min<std::size_t>(max_, kHookPeriod));
+    lua_sethook(L, hook, LUA_MASKCOUNT, period_);
 }
+
+namespace {
+
+int period_for(std::size_t heap_growth) {
+    if (heap_growth < (std::size_t{512} << 10)) return kHookPeriod;
+    if (heap_growth < (std::size_t{4} << 20)) return kHookPeriodMedium;
+    if (heap_growth < (std::size_t{16} << 20)) return kHookPeriodLarge;
+    return 1;
+}
+
+}  // namespace
 
 void WorkBudget::hook(lua_State* L, lua_Debug* ar) {
     WorkBudget& budget = context_of(L).budget;
     // The hook fires every `count` instructions; lua_gethookcount reads that period back.
     budget.used_ += static_cast<std::size_t>(lua_gethookcount(L));
     budget.settle(L, ar);
+    const std::size_t heap = *budget.heap_used_;
+    const int period = static_cast<int>(std::min<std::size_t>(
+        budget.max_, period_for(heap > budget.heap_base_ ? heap - budget.heap_base_ : 0)));
+    if (period != budget.period_) {
+        budget.period_ = period;
+        lua_sethook(L, hook, LUA_MASKCOUNT, period);
+    }
 }
 
 void WorkBudget::settle(lua_State* L, lua_Debug* ar) {

@@ -8,7 +8,7 @@
 // (kAllocationBytesPerUnit). Running out of units is the deterministic limit: the same script
 // on the same data fails the same way on any machine. The deadline is the backstop for what
 // cannot be charged exactly (the VM comparing two multi-megabyte strings in one instruction):
-// it is checked at every hook call (every kHookPeriod instructions) and inside every charge
+// it is checked at every hook call (see kHookPeriod) and inside every charge
 // that accumulated kUnitsPerClockCheck units, so it holds inside looping C functions too.
 //
 // Once a limit is hit, the hook fires on every instruction and every charge raises again, so a
@@ -24,10 +24,15 @@ struct lua_Debug;
 
 namespace relance::expr::detail {
 
-// Instructions between two hook calls. Small, so that the deadline is noticed soon even when a
-// single instruction is expensive (a long-string comparison); the hook call itself is cheap
-// next to the per-instruction trap Lua already pays once any count hook is set.
-inline constexpr int kHookPeriod = 128;
+// Instructions between two hook calls. The hook call costs about as much as ten instructions,
+// so the period is long while instructions are cheap; but one instruction can scan a whole
+// string (comparing two long strings, converting one to a number), so the period shrinks as the
+// evaluation's heap grows: the time between two deadline checks stays around 20 ms even when
+// every instruction scans the largest string the heap can hold (about 0.3 ns per byte).
+inline constexpr int kHookPeriod = 128;  // heap grown by less than 512 KiB
+inline constexpr int kHookPeriodMedium = 16;  // less than 4 MiB
+inline constexpr int kHookPeriodLarge = 4;    // less than 16 MiB
+// (1 beyond: every instruction.)
 // Bytes a C function may scan (or a byte loop visit) per instruction unit.
 inline constexpr std::size_t kScanBytesPerUnit = 16;
 // Bytes allocated per instruction unit (allocation is mostly memcpy and malloc: cheap per byte).
@@ -40,8 +45,10 @@ public:
     enum class Limit { none, instructions, time };
 
     // Starts an evaluation: `max_units` instruction units (0: no cap), `max_time` (0: none).
-    // Arms (or disarms) the count hook on L.
-    void start(lua_State* L, std::size_t max_units, std::chrono::milliseconds max_time);
+    // Arms (or disarms) the count hook on L. `heap_used` is the allocator's count of bytes in
+    // use (read by the hook to size its period).
+    void start(lua_State* L, std::size_t max_units, std::chrono::milliseconds max_time,
+               const std::size_t* heap_used);
 
     // Charges work done by the running evaluation; raises a Lua error when a limit is hit
     // (never returns then). Also charges the bytes allocated since the last charge.
@@ -77,6 +84,9 @@ private:
     std::size_t since_clock_ = 0;
     std::size_t allocated_ = 0;  // bytes not yet charged
     std::int64_t deadline_ns_ = 0;  // 0: none
+    const std::size_t* heap_used_ = nullptr;
+    std::size_t heap_base_ = 0;  // bytes in use when the evaluation started
+    int period_ = kHookPeriod;
     Limit exceeded_ = Limit::none;
     int line_ = 0;
 };

@@ -345,7 +345,7 @@ void Sandbox::evaluate(std::string_view text, bool as_expression, const json& sc
     limit = limits.max_memory_bytes == 0 ? SIZE_MAX : used + limits.max_memory_bytes;
     patterns.reset(limits.max_memory_bytes == 0 ? SIZE_MAX : limits.max_memory_bytes);
     context.random.start(options.seed);
-    context.budget.start(L, limits.max_instructions, limits.max_time);
+    context.budget.start(L, limits.max_instructions, limits.max_time, &used);
 
     lua_pushcfunction(L, protected_eval);
     lua_pushlightuserdata(L, this);
