@@ -59,30 +59,32 @@ void WorkBudget::start(lua_State* L, std::size_t max_units, std::chrono::millise
     }
     heap_used_ = heap_used;
     heap_base_ = *heap_used;
-    // lua_sethook also restarts the count. A cap below the period is hit exactly.
-    period_ = static_cast<int>(std::min<std::size_t>(max_, kHookPeriod));
-    lua_sethook(L, hook, LUA_MASKCOUNT, period_);
+    period_ = next_period();
+    lua_sethook(L, hook, LUA_MASKCOUNT, period_);  // also restarts the count
 }
 
-namespace {
-
-int period_for(std::size_t heap_growth) {
-    if (heap_growth < (std::size_t{512} << 10)) return kHookPeriod;
-    if (heap_growth < (std::size_t{4} << 20)) return kHookPeriodMedium;
-    if (heap_growth < (std::size_t{16} << 20)) return kHookPeriodLarge;
-    return 1;
+int WorkBudget::next_period() const {
+    const std::size_t heap = *heap_used_;
+    const std::size_t growth = heap > heap_base_ ? heap - heap_base_ : 0;
+    std::size_t period = 1;
+    if (growth < (std::size_t{512} << 10)) {
+        period = kHookPeriod;
+    } else if (growth < (std::size_t{4} << 20)) {
+        period = kHookPeriodMedium;
+    } else if (growth < (std::size_t{16} << 20)) {
+        period = kHookPeriodLarge;
+    }
+    // Near the cap, fire on the first instruction past it, so that the cap is exact.
+    if (max_ != SIZE_MAX && max_ - used_ < period) period = max_ - used_ + 1;
+    return static_cast<int>(period);
 }
-
-}  // namespace
 
 void WorkBudget::hook(lua_State* L, lua_Debug* ar) {
     WorkBudget& budget = context_of(L).budget;
     // The hook fires every `count` instructions; lua_gethookcount reads that period back.
     budget.used_ += static_cast<std::size_t>(lua_gethookcount(L));
-    budget.settle(L, ar);
-    const std::size_t heap = *budget.heap_used_;
-    const int period = static_cast<int>(std::min<std::size_t>(
-        budget.max_, period_for(heap > budget.heap_base_ ? heap - budget.heap_base_ : 0)));
+    budget.settle(L, ar);  // raises when a limit is hit: below, used_ <= max_
+    const int period = budget.next_period();
     if (period != budget.period_) {
         budget.period_ = period;
         lua_sethook(L, hook, LUA_MASKCOUNT, period);

@@ -77,6 +77,8 @@ private:
 
     // Folds allocations into the count, checks the caps and the clock; raises when over.
     void settle(lua_State* L, lua_Debug* ar);
+    // Instructions until the next hook call: by heap growth, and never past the cap.
+    int next_period() const;
     [[noreturn]] void exceed(lua_State* L, Limit limit, lua_Debug* ar);
 
     std::size_t max_ = SIZE_MAX;

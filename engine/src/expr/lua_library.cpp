@@ -17,8 +17,8 @@
 //
 // What remains outside any charge is work the VM itself does in one instruction: comparing two
 // long strings, converting a long string to a number in a 'for', copying a long vararg list.
-// Each is bounded by the memory cap and is caught by the deadline, checked every kHookPeriod
-// instructions.
+// Each is bounded by the memory cap and is caught by the deadline, which the count hook checks
+// more often as the heap grows (lua_budget.hpp).
 #include "lua_library.hpp"
 
 #include "lua_bounded.hpp"
