@@ -59,7 +59,9 @@ void WorkBudget::start(lua_State* L, std::size_t max_units, std::chrono::millise
     }
     heap_used_ = heap_used;
     heap_base_ = *heap_used;
-    period_ = next_period();
+    // What next_period() gives before the heap has grown.
+    period_ = max_ < static_cast<std::size_t>(kHookPeriod) ? static_cast<int>(max_) + 1
+                                                             : kHookPeriod;
     lua_sethook(L, hook, LUA_MASKCOUNT, period_);  // also restarts the count
 }
 

@@ -15,7 +15,7 @@ namespace relance::expr::detail {
 namespace {
 
 // Pushes a JSON scalar; returns false (pushing nothing) for an array or an object.
-bool push_scalar(lua_State* L, const json& value) {
+[[gnu::always_inline]] inline bool push_scalar(lua_State* L, const json& value) {
     switch (value.type()) {
         case json::value_t::null:
         case json::value_t::discarded:
@@ -63,10 +63,16 @@ std::string number_text(lua_State* L, int idx) {
     return buf;
 }
 
+bool is_ascii(std::string_view text) {
+    unsigned char any = 0;
+    for (const char c : text) any |= static_cast<unsigned char>(c);
+    return any < 0x80;
+}
+
 // A Lua string as JSON text: invalid UTF-8 replaced, so that storing it can never fail later.
 std::string utf8_text(const char* s, std::size_t len) {
     const std::string_view text(s, len);
-    if (!find_invalid_utf8(text)) return std::string(text);
+    if (is_ascii(text) || !find_invalid_utf8(text)) return std::string(text);
     return to_valid_utf8(text);
 }
 
@@ -97,58 +103,67 @@ void LuaJson::push(lua_State* L, const json& value, std::string_view name) {
     WorkBudget& budget = context_of(L).budget;
     std::vector<PushFrame>& frames = push_frames_;
     frames.clear();
-    const std::string label(name);  // lua_pushfstring needs a terminated string
-
-    // Opens a container: its table goes on the Lua stack, its frame on ours.
+    // The containers are walked through their own std::map and std::vector: nlohmann's generic
+    // iterators switch on the value type at every step, and this runs on every evaluation.
     auto open = [&](const json& container) {
         if (frames.size() >= max_depth_) {
+            const std::string label(name);  // luaL_error needs a terminated string
             luaL_error(L, "scope value '%s' is nested deeper than %d levels", label.c_str(),
                        static_cast<int>(std::min<std::size_t>(max_depth_, INT_MAX)));
         }
         luaL_checkstack(L, 3, "scope value nested too deeply");
-        const int size = static_cast<int>(std::min<std::size_t>(container.size(), INT_MAX));
+        budget.charge(L, 1 + container.size());  // every element is converted below
+        PushFrame frame;
         if (container.is_array()) {
-            lua_createtable(L, size, 0);
+            frame.array = &container.get_ref<const json::array_t&>();
+            lua_createtable(L, static_cast<int>(std::min<std::size_t>(frame.array->size(), INT_MAX)),
+                            0);
         } else {
-            lua_createtable(L, 0, size);
+            frame.object = &container.get_ref<const json::object_t&>();
+            lua_createtable(L, 0,
+                            static_cast<int>(std::min<std::size_t>(frame.object->size(), INT_MAX)));
+            frame.member = frame.object->begin();
         }
-        frames.push_back(PushFrame{container.cbegin(), container.cend(), 1, 0, container.is_array()});
-    };
-    // Stores the finished value at the top of the stack into the table below it (and its key).
-    auto store = [&](const PushFrame& parent) {
-        if (parent.array) {
-            lua_rawseti(L, -2, parent.slot);  // a nil (JSON null) leaves a hole
-        } else {
-            lua_rawset(L, -3);
-        }
+        frames.push_back(frame);
     };
 
     open(value);
     while (!frames.empty()) {
         PushFrame& frame = frames.back();
-        if (frame.it == frame.end) {  // finished: its table is at the top
+        const json* item = nullptr;
+        if (frame.array != nullptr) {
+            if (frame.index < frame.array->size()) item = &(*frame.array)[frame.index++];
+        } else {
+            const auto end = frame.object->end();
+            while (frame.member != end && frame.member->second.is_null()) {
+                ++frame.member;  // null members are absent keys
+            }
+            if (frame.member != end) {
+                const std::string& key = frame.member->first;
+                lua_pushlstring(L, key.data(), key.size());
+                item = &frame.member->second;
+                ++frame.member;
+            }
+        }
+        if (item == nullptr) {  // finished: its table is at the top
             frames.pop_back();
             if (frames.empty()) break;
-            store(frames.back());
+            const PushFrame& parent = frames.back();
+            if (parent.array != nullptr) {
+                lua_rawseti(L, -2, static_cast<lua_Integer>(parent.index));
+            } else {
+                lua_rawset(L, -3);
+            }
             continue;
         }
-        budget.charge(L, 1);
-        const json& item = *frame.it;
-        if (frame.array) {
-            frame.slot = frame.next++;
-        } else {
-            if (item.is_null()) {  // an absent key
-                ++frame.it;
-                continue;
-            }
-            const std::string& key = frame.it.key();
-            lua_pushlstring(L, key.data(), key.size());
+        if (!push_scalar(L, *item)) {
+            open(*item);  // may grow `frames`: `frame` is not used after this
+            continue;
         }
-        ++frame.it;
-        if (push_scalar(L, item)) {
-            store(frame);
+        if (frame.array != nullptr) {
+            lua_rawseti(L, -2, static_cast<lua_Integer>(frame.index));  // nil (null): a hole
         } else {
-            open(item);  // may grow `frames`: `frame` is not used after this
+            lua_rawset(L, -3);
         }
     }
 }

@@ -36,11 +36,10 @@ public:
 
 private:
     struct PushFrame {
-        json::const_iterator it;
-        json::const_iterator end;
-        lua_Integer next = 1;  // arrays: the next Lua index
-        lua_Integer slot = 0;  // arrays: where the value being built goes
-        bool array = false;
+        const json::array_t* array = nullptr;    // one of these two
+        const json::object_t* object = nullptr;
+        json::object_t::const_iterator member;  // objects: the next member
+        std::size_t index = 0;  // arrays: elements done (so the Lua index of the last one)
     };
     struct ReadFrame {
         int table = 0;  // stack index of the table being read

@@ -21,7 +21,8 @@ namespace {
 struct Alternative {
     bool is_literal = false;
     json literal;     // when is_literal
-    VariableRef ref;  // otherwise
+    VariableRef ref;  // otherwise (ref.text only filled when listing variables)
+    std::size_t length = 0;  // of the path as written, at ref.offset
 };
 
 struct Expression {
@@ -56,7 +57,9 @@ std::string describe(char c) {
 // Parses the inside of one {{ }} starting just after "{{". `pos` ends just past "}}".
 class ExpressionParser {
   public:
-    ExpressionParser(std::string_view text, std::size_t open) : text_(text), open_(open) {}
+    // `keep_text`: fill VariableRef::text (listing variables); rendering only needs offsets.
+    ExpressionParser(std::string_view text, std::size_t open, bool keep_text)
+        : text_(text), open_(open), keep_text_(keep_text) {}
 
     Expression parse() {
         Expression expr;
@@ -232,11 +235,14 @@ class ExpressionParser {
                 break;
             }
         }
-        ref.text = std::string(text_.substr(ref.offset, pos_ - ref.offset));
-        if (simple && (ref.text == "true" || ref.text == "false" || ref.text == "null")) {
+        const std::string_view written = text_.substr(ref.offset, pos_ - ref.offset);
+        alt.length = written.size();
+        if (simple && (written == "true" || written == "false" || written == "null")) {
             alt.is_literal = true;
-            alt.literal = ref.text == "null" ? json(nullptr) : json(ref.text == "true");
+            alt.literal = written == "null" ? json(nullptr) : json(written == "true");
             alt.ref = VariableRef{};
+        } else if (keep_text_) {
+            ref.text = std::string(written);
         }
         return alt;
     }
@@ -258,18 +264,19 @@ class ExpressionParser {
 
     std::string_view text_;
     std::size_t open_;
+    bool keep_text_;
     std::size_t pos_ = 0;
 };
 
 // Calls on_text(begin, end) for literal runs and on_expr(Expression) for each {{ }}, in order.
 template <typename OnText, typename OnExpr>
-void scan(std::string_view text, OnText&& on_text, OnExpr&& on_expr) {
+void scan(std::string_view text, bool keep_text, OnText&& on_text, OnExpr&& on_expr) {
     std::size_t pos = 0;
     while (pos < text.size()) {
         std::size_t open = text.find("{{", pos);
         if (open == std::string_view::npos) break;
         if (open > pos) on_text(pos, open);
-        Expression expr = ExpressionParser(text, open).parse();
+        Expression expr = ExpressionParser(text, open, keep_text).parse();
         pos = expr.end;
         on_expr(expr);
     }
@@ -302,21 +309,24 @@ bool present(const json* value) {
            !(value->is_string() && value->get_ref<const std::string&>().empty());
 }
 
-// The value an expression resolves to, and the path it came from (empty for a literal).
+// The value an expression resolves to, and the path it came from as written (empty for a
+// literal).
 struct Resolved {
     const json& value;
-    const std::string* path;
+    std::string_view path;
 };
 
-Resolved evaluate(const Expression& expr, const json& scope) {
+Resolved evaluate(const Expression& expr, const json& scope, std::string_view text) {
     for (const Alternative& alt : expr.alternatives) {
-        if (alt.is_literal) return {alt.literal, nullptr};
+        if (alt.is_literal) return {alt.literal, {}};
         const json* value = lookup(scope, alt.ref.path);
-        if (present(value)) return {*value, &alt.ref.text};
+        if (present(value)) return {*value, text.substr(alt.ref.offset, alt.length)};
     }
     // The parser guarantees at least one alternative; a chain of literals returned above.
     for (const Alternative& alt : expr.alternatives) {
-        if (!alt.is_literal) throw UnresolvedVariable(alt.ref.text);
+        if (!alt.is_literal) {
+            throw UnresolvedVariable(std::string(text.substr(alt.ref.offset, alt.length)));
+        }
     }
     throw UnresolvedVariable("?");
 }
@@ -371,15 +381,8 @@ public:
 
     // Takes `bytes` from the budget; over it, throws naming the template being rendered.
     void take(std::size_t bytes, std::string_view text, std::size_t offset) {
-        if (bytes <= remaining_) {
-            remaining_ -= bytes;
-            return;
-        }
-        remaining_ = 0;
-        throw TemplateError("template" + place() + " renders to more than " +
-                                detail::describe_bytes(limits_.max_output_bytes) + ": " +
-                                excerpt(text),
-                            offset);
+        if (bytes > remaining_) [[unlikely]] overflow(text, offset);
+        remaining_ -= bytes;
     }
     std::size_t remaining() const { return remaining_; }
     const TemplateLimits& limits() const { return limits_; }
@@ -389,6 +392,15 @@ public:
     void set_levels(const std::vector<RenderLevel>* levels) { levels_ = levels; }
 
 private:
+    [[noreturn, gnu::cold, gnu::noinline]] void overflow(std::string_view text,
+                                                         std::size_t offset) {
+        remaining_ = 0;
+        throw TemplateError("template" + place() + " renders to more than " +
+                                detail::describe_bytes(limits_.max_output_bytes) + ": " +
+                                excerpt(text),
+                            offset);
+    }
+
     const TemplateLimits& limits_;
     std::size_t remaining_;
     const std::vector<RenderLevel>* levels_ = nullptr;
@@ -397,7 +409,7 @@ private:
 // About the size of `value` as JSON text, walked without recursion. Stops counting once past
 // `cap` (the caller only needs to know it is too large); throws when nested past max_depth.
 std::size_t measure(const json& value, std::size_t cap, std::size_t max_depth,
-                    const std::string* path, std::size_t offset) {
+                    std::string_view path, std::size_t offset) {
     auto scalar_size = [](const json& v) {
         return v.is_string() ? v.get_ref<const std::string&>().size() + 2 : kValueBytes;
     };
@@ -423,7 +435,7 @@ std::size_t measure(const json& value, std::size_t cap, std::size_t max_depth,
             continue;
         }
         if (levels.size() >= max_depth) {
-            throw TemplateError("value of '" + std::string(path != nullptr ? *path : "?") +
+            throw TemplateError("value of '" + std::string(cut_utf8(path, 200)) +
                                     "' is nested deeper than " + std::to_string(max_depth) +
                                     " levels",
                                 offset);
@@ -467,14 +479,14 @@ json render_with(std::string_view text, const json& scope, Output& output) {
     std::size_t expressions = 0;
     std::optional<json> whole;  // the value when the text is exactly one expression
     scan(
-        text,
+        text, false,
         [&](std::size_t begin, std::size_t end) {
             output.take(end - begin, text, begin);
             out.append(text.substr(begin, end - begin));
         },
         [&](const Expression& expr) {
             ++expressions;
-            const Resolved resolved = evaluate(expr, scope);
+            const Resolved resolved = evaluate(expr, scope, text);
             const json& value = resolved.value;
             if (!value.is_string() && !value.is_null()) {
                 // Measured (and depth-checked) before it is copied or written out.
@@ -517,7 +529,7 @@ std::vector<VariableRef> template_variables(std::string_view text, const Templat
     check_template_size(text, limits);
     std::vector<VariableRef> refs;
     scan(
-        text, [](std::size_t, std::size_t) {},
+        text, true, [](std::size_t, std::size_t) {},
         [&](Expression& expr) {
             for (Alternative& alt : expr.alternatives) {
                 if (!alt.is_literal) refs.push_back(std::move(alt.ref));
@@ -537,7 +549,10 @@ json render_value(const json& value, const json& scope, const TemplateLimits& li
     if (!value.is_structured()) return value;
 
     json result = value.is_object() ? json::object() : json::array();
-    std::vector<RenderLevel> levels;
+    // Reused by every call on this thread: no allocation once it has grown (render_value does
+    // not call itself, so one per thread is enough).
+    thread_local std::vector<RenderLevel> levels;
+    levels.clear();
     levels.push_back({&value, value.cbegin(), value.cbegin(), &result});
     output.set_levels(&levels);
     while (!levels.empty()) {
