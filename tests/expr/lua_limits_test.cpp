@@ -149,6 +149,60 @@ TEST(LuaLimits, TheDeadlineHoldsEverywhere) {
     // The error names the line the script was on.
     const test::Outcome o = guarded(cases[0].code, limits);
     EXPECT_NE(o.output.find("50 ms (line 2)"), std::string::npos) << o.output;
+    // The wall-clock cap holds on its own.
+    LuaLimits wall;
+    wall.max_instructions = 0;
+    wall.max_time = std::chrono::milliseconds{0};
+    wall.max_wall_time = std::chrono::milliseconds{50};
+    for (const Hostile& h : cases) {
+        expect_limit(h, guarded(h.code, wall),
+                     "lua: evaluation took longer than 50 ms of wall-clock time");
+    }
+}
+
+// The time limit counts the CPU time of the evaluating thread: a worker the machine deschedules
+// (here: stopped with SIGSTOP, as a loaded host would) does not fail scripts that did little
+// work, while the wall-clock cap still bounds them.
+TEST(LuaLimits, ADescheduledWorkerDoesNotFailShortScripts) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        close(fds[0]);
+        LuaLimits limits;
+        limits.max_instructions = 0;
+        limits.max_time = std::chrono::milliseconds{100};
+        limits.max_wall_time = std::chrono::milliseconds{30'000};
+        LuaSandbox lua(limits);
+        int failures = 0;
+        for (int i = 0; i < 60; ++i) {  // about 10 ms of CPU each
+            try {
+                lua.run_block("local n = 0 for i = 1, 1e6 do n = n + 1 end return n", kScope);
+            } catch (const LuaError&) {
+                ++failures;
+            }
+        }
+        const std::string out = std::to_string(failures);
+        (void)!write(fds[1], out.data(), out.size());
+        _exit(0);
+    }
+    close(fds[1]);
+    // Stop the child three times for 300 ms while it evaluates: each time, one evaluation spans
+    // far more than 100 ms of wall-clock time.
+    for (int i = 0; i < 3; ++i) {
+        usleep(100'000);
+        kill(pid, SIGSTOP);
+        usleep(300'000);
+        kill(pid, SIGCONT);
+    }
+    char buf[32] = {};
+    const ssize_t n = read(fds[0], buf, sizeof buf - 1);
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_GT(n, 0);
+    EXPECT_STREQ(buf, "0") << "evaluations failed because the worker was descheduled";
 }
 
 // A limit ends the evaluation: the script's own pcall or xpcall cannot catch it and go on.

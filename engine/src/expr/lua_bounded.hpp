@@ -1,7 +1,7 @@
 // Library functions the sandbox replaces because stock Lua loops in C for as long as a script
 // asks (internal to relance_expr). Each keeps the Lua 5.4 manual's arguments, results and error
 // messages, and charges its loop to the evaluation's work budget as it goes, so both the
-// instruction cap and the deadline hold inside it. See lua_library.cpp for the whole audit.
+// instruction cap and the time limits hold inside it. See lua_library.cpp for the whole audit.
 #pragma once
 
 struct lua_State;

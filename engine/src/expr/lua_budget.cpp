@@ -11,11 +11,12 @@
 namespace relance::expr::detail {
 
 // DESIGN invariant 3 says time is injected (relance::Clock), and nothing else in the engine reads
-// a real clock. This is the one exception, on purpose: the deadline is a CPU watchdog that stops a
-// script burning the worker's thread, not engine time. It must follow real time even under a
-// VirtualClock (a simulation must not hang on a script either), and it never decides what a run
-// does, only that a runaway evaluation fails. CLOCK_MONOTONIC_COARSE costs a few nanoseconds
-// (it reads the last tick, a few ms old), which keeps a deadline check on every evaluation cheap.
+// a real clock. This is the one exception, on purpose: the time limits are a CPU watchdog that
+// stops a script burning the worker's thread, not engine time. They must follow real time even
+// under a VirtualClock (a simulation must not hang on a script either), and they never decide
+// what a run does, only that a runaway evaluation fails. CLOCK_MONOTONIC_COARSE costs a few
+// nanoseconds (it reads the last tick, a few ms old), which keeps a check on every evaluation
+// cheap.
 std::int64_t watchdog_now_ns() {
     timespec ts{};
 #ifdef CLOCK_MONOTONIC_COARSE
@@ -26,7 +27,17 @@ std::int64_t watchdog_now_ns() {
     return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+std::int64_t thread_cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 namespace {
+
+constexpr std::int64_t to_ns(std::chrono::milliseconds ms) {
+    return static_cast<std::int64_t>(ms.count()) * 1'000'000;
+}
 
 // The line of the innermost Lua function running (the hook's own frame when given), 0 if none.
 int current_line(lua_State* L, lua_Debug* ar) {
@@ -42,18 +53,20 @@ int current_line(lua_State* L, lua_Debug* ar) {
 
 }  // namespace
 
-void WorkBudget::start(lua_State* L, std::size_t max_units, std::chrono::milliseconds max_time,
-                       const std::size_t* heap_used) {
+void WorkBudget::start(lua_State* L, std::size_t max_units, std::chrono::milliseconds max_cpu,
+                       std::chrono::milliseconds max_wall, const std::size_t* heap_used) {
     max_ = max_units == 0 ? SIZE_MAX : max_units;
     used_ = 0;
     since_clock_ = 0;
     allocated_ = 0;
     exceeded_ = Limit::none;
     line_ = 0;
-    deadline_ns_ = max_time.count() > 0
-                       ? watchdog_now_ns() + static_cast<std::int64_t>(max_time.count()) * 1'000'000
-                       : 0;
-    if (max_units == 0 && deadline_ns_ == 0) {
+    max_cpu_ns_ = max_cpu.count() > 0 ? to_ns(max_cpu) : 0;
+    cpu_start_ns_ = -1;
+    const std::int64_t now = max_cpu_ns_ != 0 || max_wall.count() > 0 ? watchdog_now_ns() : 0;
+    cpu_check_at_ns_ = now + max_cpu_ns_;
+    wall_deadline_ns_ = max_wall.count() > 0 ? now + to_ns(max_wall) : 0;
+    if (max_units == 0 && max_cpu_ns_ == 0 && wall_deadline_ns_ == 0) {
         lua_sethook(L, nullptr, 0, 0);
         return;
     }
@@ -99,7 +112,23 @@ void WorkBudget::settle(lua_State* L, lua_Debug* ar) {
     allocated_ %= kAllocationBytesPerUnit;
     if (used_ > max_) exceed(L, Limit::instructions, ar);
     since_clock_ = 0;
-    if (deadline_ns_ != 0 && watchdog_now_ns() > deadline_ns_) exceed(L, Limit::time, ar);
+    if (max_cpu_ns_ != 0 || wall_deadline_ns_ != 0) check_time(L, ar);
+}
+
+void WorkBudget::check_time(lua_State* L, lua_Debug* ar) {
+    const std::int64_t now = watchdog_now_ns();
+    if (wall_deadline_ns_ != 0 && now > wall_deadline_ns_) exceed(L, Limit::wall_time, ar);
+    if (max_cpu_ns_ == 0) return;
+    if (cpu_start_ns_ < 0) {
+        // The first check of this evaluation: the reference for its CPU time. What ran before it
+        // (less than one hook period, or one charged call) is not counted.
+        cpu_start_ns_ = thread_cpu_ns();
+        return;
+    }
+    if (now <= cpu_check_at_ns_) return;  // not enough time has passed to have used the CPU limit
+    const std::int64_t used = thread_cpu_ns() - cpu_start_ns_;
+    if (used >= max_cpu_ns_) exceed(L, Limit::cpu_time, ar);
+    cpu_check_at_ns_ = now + (max_cpu_ns_ - used);  // the thread was descheduled: check later
 }
 
 void WorkBudget::exceed(lua_State* L, Limit limit, lua_Debug* ar) {
@@ -110,8 +139,8 @@ void WorkBudget::exceed(lua_State* L, Limit limit, lua_Debug* ar) {
         // (the sandbox's pcall also re-raises: belt and braces).
         lua_sethook(L, hook, LUA_MASKCOUNT, 1);
     }
-    if (limit == Limit::time) {
-        lua_pushliteral(L, "lua: evaluation deadline exceeded");
+    if (limit == Limit::cpu_time || limit == Limit::wall_time) {
+        lua_pushliteral(L, "lua: evaluation took too long");
     } else {
         lua_pushliteral(L, "lua: instruction limit exceeded");
     }

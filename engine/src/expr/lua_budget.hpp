@@ -1,15 +1,21 @@
 // The work budget of one sandbox evaluation (internal to relance_expr): instructions, work done
-// inside C functions, and a wall-clock deadline.
+// inside C functions, and time limits (CPU time, and a wall-clock cap).
 //
 // Why one budget for everything: the count hook only sees Lua instructions. A C function runs in
 // a single instruction however long it loops (string.rep("", 2^62), table.move over 2^62
 // slots), so every library function reachable from the sandbox either costs O(1), or charges its
 // work here in "instruction units" (see lua_library.cpp), and bytes allocated are charged too
 // (kAllocationBytesPerUnit). Running out of units is the deterministic limit: the same script
-// on the same data fails the same way on any machine. The deadline is the backstop for what
-// cannot be charged exactly (the VM comparing two multi-megabyte strings in one instruction):
-// it is checked at every hook call (see kHookPeriod) and inside every charge
-// that accumulated kUnitsPerClockCheck units, so it holds inside looping C functions too.
+// on the same data fails the same way on any machine. Time is the backstop for what cannot be
+// charged exactly (the VM comparing two multi-megabyte strings in one instruction): it is checked
+// at every hook call (see kHookPeriod) and inside every charge that accumulated
+// kUnitsPerClockCheck units, so it holds inside looping C functions too.
+//
+// Two time limits: the CPU time the evaluation's thread spends (the watchdog proper: a busy
+// machine that deschedules the worker must not fail a script that did little work), and a hard
+// wall-clock cap (a script must end however slow the machine is). The thread's CPU clock costs a
+// system call, so it is read only when the cheap wall clock shows that enough time has passed
+// for the CPU limit to have been reached (CPU time never runs ahead of wall time).
 //
 // Once a limit is hit, the hook fires on every instruction and every charge raises again, so a
 // script's own pcall cannot swallow the error and keep going.
@@ -27,7 +33,7 @@ namespace relance::expr::detail {
 // Instructions between two hook calls. The hook call costs about as much as ten instructions,
 // so the period is long while instructions are cheap; but one instruction can scan a whole
 // string (comparing two long strings, converting one to a number), so the period shrinks as the
-// evaluation's heap grows: the time between two deadline checks stays around 20 ms even when
+// evaluation's heap grows: the time between two clock checks stays around 20 ms even when
 // every instruction scans the largest string the heap can hold (about 0.3 ns per byte).
 inline constexpr int kHookPeriod = 128;  // heap grown by less than 512 KiB
 inline constexpr int kHookPeriodMedium = 16;  // less than 4 MiB
@@ -42,13 +48,13 @@ inline constexpr std::size_t kUnitsPerClockCheck = 1024;
 
 class WorkBudget {
 public:
-    enum class Limit { none, instructions, time };
+    enum class Limit { none, instructions, cpu_time, wall_time };
 
-    // Starts an evaluation: `max_units` instruction units (0: no cap), `max_time` (0: none).
-    // Arms (or disarms) the count hook on L. `heap_used` is the allocator's count of bytes in
-    // use (read by the hook to size its period).
-    void start(lua_State* L, std::size_t max_units, std::chrono::milliseconds max_time,
-               const std::size_t* heap_used);
+    // Starts an evaluation: `max_units` instruction units, `max_cpu` of the thread's CPU time,
+    // `max_wall` of wall-clock time (each 0: no limit). Arms (or disarms) the count hook on L.
+    // `heap_used` is the allocator's count of bytes in use (read by the hook to size its period).
+    void start(lua_State* L, std::size_t max_units, std::chrono::milliseconds max_cpu,
+               std::chrono::milliseconds max_wall, const std::size_t* heap_used);
 
     // Charges work done by the running evaluation; raises a Lua error when a limit is hit
     // (never returns then). Also charges the bytes allocated since the last charge.
@@ -75,8 +81,9 @@ private:
     // Pending allocation bytes after which a charge settles them even below the clock period.
     static constexpr std::size_t kAllocationCheck = kAllocationBytesPerUnit * kUnitsPerClockCheck;
 
-    // Folds allocations into the count, checks the caps and the clock; raises when over.
+    // Folds allocations into the count, checks the caps and the clocks; raises when over.
     void settle(lua_State* L, lua_Debug* ar);
+    void check_time(lua_State* L, lua_Debug* ar);
     // Instructions until the next hook call: by heap growth, and never past the cap.
     int next_period() const;
     [[noreturn]] void exceed(lua_State* L, Limit limit, lua_Debug* ar);
@@ -85,7 +92,10 @@ private:
     std::size_t used_ = 0;
     std::size_t since_clock_ = 0;
     std::size_t allocated_ = 0;  // bytes not yet charged
-    std::int64_t deadline_ns_ = 0;  // 0: none
+    std::int64_t max_cpu_ns_ = 0;            // 0: none
+    std::int64_t cpu_check_at_ns_ = 0;       // wall time before which the CPU limit cannot be hit
+    std::int64_t cpu_start_ns_ = -1;         // thread CPU time at the first check (-1: not read)
+    std::int64_t wall_deadline_ns_ = 0;      // 0: none
     const std::size_t* heap_used_ = nullptr;
     std::size_t heap_base_ = 0;  // bytes in use when the evaluation started
     int period_ = kHookPeriod;
@@ -93,7 +103,9 @@ private:
     int line_ = 0;
 };
 
-// Monotonic time in nanoseconds, read cheaply (a few ns, resolution of a few ms).
+// Monotonic wall time in nanoseconds, read cheaply (a few ns, resolution of a few ms).
 std::int64_t watchdog_now_ns();
+// CPU time of the calling thread in nanoseconds (a system call).
+std::int64_t thread_cpu_ns();
 
 }  // namespace relance::expr::detail

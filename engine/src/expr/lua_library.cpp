@@ -12,12 +12,12 @@
 //            charged before it runs, by the cost function named in the table.
 //   replaced loops as long as a script asks (an integer argument, a __len result, a position):
 //            reimplemented in lua_bounded.cpp, lua_random.cpp or lua_patterns.cpp, charging as
-//            it goes so that the deadline holds inside it too.
+//            it goes so that the time limits hold inside it too.
 //   removed  not offered (load, string.dump, collectgarbage, io, os, ...).
 //
 // What remains outside any charge is work the VM itself does in one instruction: comparing two
 // long strings, converting a long string to a number in a 'for', copying a long vararg list.
-// Each is bounded by the memory cap and is caught by the deadline, which the count hook checks
+// Each is bounded by the memory cap and is caught by the time limits, which the count hook checks
 // more often as the heap grows (lua_budget.hpp).
 #include "lua_library.hpp"
 

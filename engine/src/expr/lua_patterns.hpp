@@ -12,7 +12,7 @@
 // Cost: each matcher call is charged the bytes it scans plus a fixed overhead, weighted by the
 // compiled pattern's size, and each compilation its pattern's size, to the evaluation's work
 // budget (lua_budget.hpp: kScanBytesPerUnit bytes per instruction unit), so the instruction cap
-// and the deadline hold inside the matcher.
+// and the time limits hold inside the matcher.
 #pragma once
 
 #include <cstddef>

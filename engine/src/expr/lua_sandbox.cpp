@@ -10,7 +10,7 @@
 //   (string values, proxies, environments) is protected with __metatable.
 // - setmetatable refuses __gc: a finalizer would run later, outside the evaluation that
 //   created it.
-// - Caps (lua_budget.hpp): a count hook charges instructions and checks the deadline; library
+// - Caps (lua_budget.hpp): a count hook charges instructions and checks the time; library
 //   functions charge their own work (lua_library.cpp audits every one of them); the allocator
 //   caps memory and charges the bytes it hands out. All are reset at the start of each
 //   evaluation. Once a cap is hit, the evaluation ends: the hook fires on every instruction and
@@ -345,7 +345,8 @@ void Sandbox::evaluate(std::string_view text, bool as_expression, const json& sc
     limit = limits.max_memory_bytes == 0 ? SIZE_MAX : used + limits.max_memory_bytes;
     patterns.reset(limits.max_memory_bytes == 0 ? SIZE_MAX : limits.max_memory_bytes);
     context.random.start(options.seed);
-    context.budget.start(L, limits.max_instructions, limits.max_time, &used);
+    context.budget.start(L, limits.max_instructions, limits.max_time, limits.max_wall_time,
+                         &used);
 
     lua_pushcfunction(L, protected_eval);
     lua_pushlightuserdata(L, this);
@@ -369,10 +370,15 @@ void Sandbox::fail(int status) {
         lua_gc(L, LUA_GCCOLLECT);
     }
     switch (limit_hit) {
-        case WorkBudget::Limit::time:
+        case WorkBudget::Limit::cpu_time:
             throw LuaError("lua: evaluation took longer than " +
                                std::to_string(limits.max_time.count()) + " ms" +
                                at_line(context.budget.line()),
+                           context.budget.line());
+        case WorkBudget::Limit::wall_time:
+            throw LuaError("lua: evaluation took longer than " +
+                               std::to_string(limits.max_wall_time.count()) +
+                               " ms of wall-clock time" + at_line(context.budget.line()),
                            context.budget.line());
         case WorkBudget::Limit::instructions:
             throw LuaError("lua: instruction limit exceeded: more than " +

@@ -38,9 +38,13 @@ struct LuaLimits {
     // element they move or compare, per 16 bytes they scan, per 64 bytes allocated).
     std::size_t max_instructions = 1'000'000;
     std::size_t max_memory_bytes = 16u << 20;
-    // Wall-clock deadline of one evaluation (a watchdog for the worker's thread, checked every
-    // 128 instructions and inside library loops; resolution a few ms).
+    // Time one evaluation may take (a watchdog for the worker's thread, checked by the count
+    // hook and inside library loops; resolution a few ms): `max_time` counts the CPU time the
+    // evaluating thread spends, so that a busy machine descheduling the worker does not fail a
+    // script that did little work; `max_wall_time` caps the wall-clock time however busy the
+    // machine is.
     std::chrono::milliseconds max_time{100};
+    std::chrono::milliseconds max_wall_time{1000};
     std::size_t max_code_bytes = 256u << 10;    // text of one condition or block
     std::size_t max_result_bytes = 4u << 20;    // the result, about, as JSON text
     std::size_t max_depth = 64;                 // nesting of scope values and results
