@@ -3,8 +3,8 @@
 // Only base (without load/loadfile/dofile/require/collectgarbage), string, table, math and utf8
 // are available; no io, os, package, debug, and only text chunks load (no bytecode). Each
 // evaluation is capped in instructions (library functions charge their work too), memory and
-// wall-clock time; exceeding a cap is a LuaError that the script cannot catch, never a hang or an
-// abort. The scope (inputs, contact, steps, vars, run) is visible as read-only globals.
+// time (CPU, and wall clock); exceeding a cap is a LuaError that the script cannot catch, never
+// a hang or an abort. The scope (inputs, contact, steps, vars, run) is visible as read-only globals.
 // math.random draws from a generator private to the evaluation, seeded by EvalOptions::seed.
 #pragma once
 
