@@ -30,8 +30,8 @@ BENCHMARK(BM_EvalCondition);
 void BM_EvalConditionTwoTables(benchmark::State& state) {
     relance::expr::LuaSandbox lua;
     for (auto _ : state) {
-        benchmark::DoNotOptimize(lua.eval_condition(
-            "steps.enrich.output.employees > 50 and not contact.vip", scope()));
+        benchmark::DoNotOptimize(
+            lua.eval_condition("steps.enrich.output.employees > 50 and not contact.vip", scope()));
     }
 }
 BENCHMARK(BM_EvalConditionTwoTables);

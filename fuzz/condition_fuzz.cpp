@@ -2,11 +2,10 @@
 // LuaError, within its limits, the result converts to JSON that serialises, and the sandbox still
 // works afterwards. A hang shows as a libFuzzer timeout, a crash as a crash.
 // Input: one byte choosing the entry point and the seed, then the code.
-#include <relance/expr/lua_sandbox.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <relance/expr/lua_sandbox.hpp>
 #include <string_view>
 
 namespace {
@@ -63,8 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const expr::LuaError&) {
     }
     // Whatever the script did, the next evaluation starts clean.
-    if (!lua.eval_condition("inputs.score > 50 and #inputs.tags == 4 and string.rep('a', 3) == 'aaa'",
-                            scope())) {
+    if (!lua.eval_condition(
+            "inputs.score > 50 and #inputs.tags == 4 and string.rep('a', 3) == 'aaa'", scope())) {
         std::abort();
     }
     return 0;

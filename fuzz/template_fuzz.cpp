@@ -1,11 +1,10 @@
 // Templates from any bytes: listing variables and rendering end, throw nothing but TemplateError
 // and UnresolvedVariable, and agree with each other.
 // Input: the template text, optionally followed by a 0 byte and a JSON scope.
-#include <relance/base/text_limits.hpp>
-#include <relance/expr/template.hpp>
-
 #include <cstdint>
 #include <cstdlib>
+#include <relance/base/text_limits.hpp>
+#include <relance/expr/template.hpp>
 #include <string_view>
 
 namespace {

@@ -1,13 +1,13 @@
 // The sandbox's library (engine/src/expr/lua_library.cpp): what a script can reach, and that the
 // functions the sandbox replaces or meters still give stock Lua 5.4's results and errors,
 // checked live against a plain Lua state from the same liblua.
-#include "relance/expr/lua_sandbox.hpp"
-
 #include <gtest/gtest.h>
 
 #include <lua.hpp>
 #include <string>
 #include <vector>
+
+#include "relance/expr/lua_sandbox.hpp"
 
 namespace relance::expr {
 namespace {
@@ -70,37 +70,66 @@ std::string in_stock_lua(const std::string& expression) {
 // Each runs the same way in the sandbox and in stock Lua.
 const char* const kSameAsStock[] = {
     // string.rep (replaced)
-    "string.rep('ab', 3)", "string.rep('ab', 3, ',')", "string.rep('', 5)", "string.rep('x', 0)",
-    "string.rep('x', -1)", "string.rep('x', 1, 'sep')", "string.rep('abc', 2, '')",
-    "string.rep('', 3, '-')", "('x'):rep(4, '+')", "string.rep('é', 3, '|')", "string.rep()",
-    "string.rep('x', 1.5)", "string.rep('x', 'three')", "string.rep('x', 2^31)",
+    "string.rep('ab', 3)",
+    "string.rep('ab', 3, ',')",
+    "string.rep('', 5)",
+    "string.rep('x', 0)",
+    "string.rep('x', -1)",
+    "string.rep('x', 1, 'sep')",
+    "string.rep('abc', 2, '')",
+    "string.rep('', 3, '-')",
+    "('x'):rep(4, '+')",
+    "string.rep('é', 3, '|')",
+    "string.rep()",
+    "string.rep('x', 1.5)",
+    "string.rep('x', 'three')",
+    "string.rep('x', 2^31)",
     "string.rep('ab', 2^30, ',')",
     // table.concat (replaced)
-    "table.concat({1, 2, 3}, ', ')", "table.concat({}, 'x')", "table.concat({'a', 'b', 'c'}, '-', 2)",
-    "table.concat({'a', 'b', 'c'}, '-', 2, 3)", "table.concat({'a', 'b', 'c'}, '-', 3, 2)",
-    "table.concat({1, 2.5, 'x'})", "table.concat({'a', {}, 'c'})", "table.concat({'a'}, '', 1, 2)",
+    "table.concat({1, 2, 3}, ', ')",
+    "table.concat({}, 'x')",
+    "table.concat({'a', 'b', 'c'}, '-', 2)",
+    "table.concat({'a', 'b', 'c'}, '-', 2, 3)",
+    "table.concat({'a', 'b', 'c'}, '-', 3, 2)",
+    "table.concat({1, 2.5, 'x'})",
+    "table.concat({'a', {}, 'c'})",
+    "table.concat({'a'}, '', 1, 2)",
     "table.concat(setmetatable({}, {__index = function(t, i) return 'v' .. i end, "
     "__len = function() return 3 end}), '.')",
-    "table.concat('abc')", "table.concat({'a', 'b'}, {})",
+    "table.concat('abc')",
+    "table.concat({'a', 'b'}, {})",
     // table.insert and table.remove (replaced)
     "(function() local t = {1, 2, 3} table.insert(t, 'x') table.insert(t, 1, 'y') "
     "table.insert(t, #t + 1, 'z') return t end)()",
     "(function() local t = {1, 2} table.insert(t, 0, 'x') end)()",
     "(function() local t = {1, 2} table.insert(t, 4, 'x') end)()",
-    "table.insert({}, 1, 2, 3)", "table.insert({})", "table.insert(nil, 1)",
+    "table.insert({}, 1, 2, 3)",
+    "table.insert({})",
+    "table.insert(nil, 1)",
     "(function() local t = {1, 2, 3, 4} local a = table.remove(t) local b = table.remove(t, 1) "
     "return a, b, t end)()",
-    "table.remove({})", "table.remove({}, 0)", "table.remove({1, 2}, 3)",
+    "table.remove({})",
+    "table.remove({}, 0)",
+    "table.remove({1, 2}, 3)",
     "(function() local t = {1, 2, 3} return table.remove(t, #t + 1), t end)()",
-    "table.remove({1, 2}, 5)", "table.remove({1, 2}, -1)",
+    "table.remove({1, 2}, 5)",
+    "table.remove({1, 2}, -1)",
     // table.move (replaced)
-    "table.move({1, 2, 3}, 1, 3, 2)", "table.move({1, 2, 3}, 2, 3, 1)",
-    "table.move({1, 2, 3}, 1, 3, 1, {})", "table.move({1, 2, 3}, 3, 1, 1)",
-    "table.move({1, 2, 3}, 1, 3, 3, {'a', 'b'})", "table.move({}, -1, math.maxinteger, 1)",
-    "table.move({1, 2}, 1, 2, math.maxinteger)", "table.move({1}, 1, 1, 1, 'x')",
+    "table.move({1, 2, 3}, 1, 3, 2)",
+    "table.move({1, 2, 3}, 2, 3, 1)",
+    "table.move({1, 2, 3}, 1, 3, 1, {})",
+    "table.move({1, 2, 3}, 3, 1, 1)",
+    "table.move({1, 2, 3}, 1, 3, 3, {'a', 'b'})",
+    "table.move({}, -1, math.maxinteger, 1)",
+    "table.move({1, 2}, 1, 2, math.maxinteger)",
+    "table.move({1}, 1, 1, 1, 'x')",
     // table.unpack (replaced)
-    "table.unpack({1, 2, 3})", "table.unpack({1, 2, 3}, 2)", "table.unpack({1, 2, 3}, 2, 3)",
-    "table.unpack({}, 1, 0)", "table.unpack({1, 2}, -1, 1)", "table.unpack({}, 1, 1e8)",
+    "table.unpack({1, 2, 3})",
+    "table.unpack({1, 2, 3}, 2)",
+    "table.unpack({1, 2, 3}, 2, 3)",
+    "table.unpack({}, 1, 0)",
+    "table.unpack({1, 2}, -1, 1)",
+    "table.unpack({}, 1, 1e8)",
     "table.unpack({}, math.mininteger, math.maxinteger)",
     "table.unpack(setmetatable({}, {__index = function(t, i) return i * 10 end}), 1, 3)",
     // table.sort (replaced: a heapsort; same results for total orders)
@@ -112,7 +141,8 @@ const char* const kSameAsStock[] = {
     "local ok = true for i = 2, 200 do ok = ok and t[i - 1] <= t[i] end return ok, t[1], t[200] "
     "end)()",
     "(function() local t = {3, 1, 2} table.sort(t, function(a, b) error('no') end) end)()",
-    "table.sort({1, 2}, 3)", "(function() local t = {1} table.sort(t) return t end)()",
+    "table.sort({1, 2}, 3)",
+    "(function() local t = {1} table.sort(t) return t end)()",
     "(function() local t = {} for i = 1, 300 do t[i] = i end "
     "table.sort(t, function(a, b) return true end) end)()",
     "(function() local t = {} for i = 1, 100 do t[i] = {k = i % 7, id = i} end "
@@ -121,10 +151,18 @@ const char* const kSameAsStock[] = {
     "(function() local t = {3, 'x', 1} table.sort(t) end)()",
     "(function() local t = {} table.sort(t) return #t end)()",
     // utf8.offset (replaced) and utf8.codes (wrapped)
-    "utf8.offset('héllo', 3)", "utf8.offset('héllo', -1)", "utf8.offset('héllo', 0, 3)",
-    "utf8.offset('héllo', 10)", "utf8.offset('héllo', 1, 3)", "utf8.offset('abc', 5)",
-    "utf8.offset('abc', 4)", "utf8.offset('', 1)", "utf8.offset('abc', 1, 5)",
-    "utf8.offset('a€b', -2)", "utf8.offset('a€b', 0, 4)", "utf8.offset('abc', -4)",
+    "utf8.offset('héllo', 3)",
+    "utf8.offset('héllo', -1)",
+    "utf8.offset('héllo', 0, 3)",
+    "utf8.offset('héllo', 10)",
+    "utf8.offset('héllo', 1, 3)",
+    "utf8.offset('abc', 5)",
+    "utf8.offset('abc', 4)",
+    "utf8.offset('', 1)",
+    "utf8.offset('abc', 1, 5)",
+    "utf8.offset('a€b', -2)",
+    "utf8.offset('a€b', 0, 4)",
+    "utf8.offset('abc', -4)",
     "(function() local t = {} for p, c in utf8.codes('hé€!') do t[#t + 1] = p .. ':' .. c end "
     "return t end)()",
     "(function() for p, c in utf8.codes('a\\xffb') do end end)()",
@@ -133,20 +171,37 @@ const char* const kSameAsStock[] = {
     "(function() local f, s, i = utf8.codes('a€') return f(s, 2) end)()",
     "(function() local f, s, i = utf8.codes('a€') return f(s, 10) end)()",
     // metered functions
-    "string.byte('hello', 1, -1)", "string.byte('hello', 10)", "string.char(104, 105)",
-    "string.char(256)", "string.format('%5.1f|%d|%s|%q', 3.14159, 42, 'x', 'a\\nb')",
-    "string.format('%d', 'x')", "('MiXeD'):lower(), ('MiXeD'):upper(), ('abc'):reverse()",
+    "string.byte('hello', 1, -1)",
+    "string.byte('hello', 10)",
+    "string.char(104, 105)",
+    "string.char(256)",
+    "string.format('%5.1f|%d|%s|%q', 3.14159, 42, 'x', 'a\\nb')",
+    "string.format('%d', 'x')",
+    "('MiXeD'):lower(), ('MiXeD'):upper(), ('abc'):reverse()",
     "string.pack('i4', 7):len(), string.unpack('i4', string.pack('i4', 7))",
-    "string.packsize('i4i8')", "string.unpack('z', 'ab\\0cd')", "tonumber('0x1F'), tonumber(' 12 ')",
-    "tonumber('z', 36), tonumber('12', 100)", "select('#', 1, 2, 3), select(2, 'a', 'b', 'c')",
-    "select(-1, 'a', 'b')", "select(0, 'a')", "assert(1, 2, 3)", "assert(false, 'why')",
-    "math.max(3, 9, 2), math.min(3, 9, 2)", "math.max()", "utf8.char(72, 233, 8364)",
-    "utf8.codepoint('héllo', 1, -1)", "utf8.len('héllo'), utf8.len('\\xff')",
-    "'10' + 1, '0x10' * 2, '7' // 2, -'3', '2' ^ 3", "'a' + 1",
+    "string.packsize('i4i8')",
+    "string.unpack('z', 'ab\\0cd')",
+    "tonumber('0x1F'), tonumber(' 12 ')",
+    "tonumber('z', 36), tonumber('12', 100)",
+    "select('#', 1, 2, 3), select(2, 'a', 'b', 'c')",
+    "select(-1, 'a', 'b')",
+    "select(0, 'a')",
+    "assert(1, 2, 3)",
+    "assert(false, 'why')",
+    "math.max(3, 9, 2), math.min(3, 9, 2)",
+    "math.max()",
+    "utf8.char(72, 233, 8364)",
+    "utf8.codepoint('héllo', 1, -1)",
+    "utf8.len('héllo'), utf8.len('\\xff')",
+    "'10' + 1, '0x10' * 2, '7' // 2, -'3', '2' ^ 3",
+    "'a' + 1",
     // pcall and xpcall (replaced)
-    "pcall(error, 'x', 0)", "pcall(function(...) return ... end, 1, 2)",
+    "pcall(error, 'x', 0)",
+    "pcall(function(...) return ... end, 1, 2)",
     "xpcall(error, function(m) return 'handled: ' .. m end, 'e', 0)",
-    "xpcall(function(a, b) return a + b end, print, 1, 2)", "pcall()", "xpcall(print)",
+    "xpcall(function(a, b) return a + b end, print, 1, 2)",
+    "pcall()",
+    "xpcall(print)",
 };
 
 TEST(LuaLibrary, ReplacedAndMeteredFunctionsMatchStockLua) {
@@ -217,18 +272,18 @@ TEST(LuaLibrary, OnlyAuditedFunctionsAreReachable) {
         return out
     )",
                                      json::object());
-    EXPECT_EQ(names["string"], "byte char find format gmatch gsub len lower match pack packsize "
-                               "rep reverse sub unpack upper");
+    EXPECT_EQ(names["string"],
+              "byte char find format gmatch gsub len lower match pack packsize "
+              "rep reverse sub unpack upper");
     EXPECT_EQ(names["table"], "concat insert move pack remove sort unpack");
     EXPECT_EQ(names["math"],
               "abs acos asin atan atan2 ceil cos cosh deg exp floor fmod frexp huge ldexp log "
               "log10 max maxinteger min mininteger modf pi pow rad random randomseed sin sinh "
               "sqrt tan tanh tointeger type ult");
     EXPECT_EQ(names["utf8"], "char charpattern codepoint codes len offset");
-    for (const char* name :
-         {"assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall", "print",
-          "rawequal", "rawget", "rawlen", "select", "setmetatable", "tonumber", "tostring", "type",
-          "xpcall", "_VERSION"}) {
+    for (const char* name : {"assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall",
+                             "print", "rawequal", "rawget", "rawlen", "select", "setmetatable",
+                             "tonumber", "tostring", "type", "xpcall", "_VERSION"}) {
         EXPECT_TRUE(lua.eval_condition(std::string(name) + " ~= nil", json::object())) << name;
     }
     for (const char* name : {"collectgarbage", "dofile", "load", "loadfile", "rawset", "require",

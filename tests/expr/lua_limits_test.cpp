@@ -3,14 +3,13 @@
 // wall-clock deadline stops what cannot be charged, limits cannot be caught by the script, and
 // results are bounded. Each hostile script runs in a child process (hang_guard.hpp), so that on
 // code without these fixes a hang shows as a failure naming the script.
-#include "relance/expr/lua_sandbox.hpp"
-
-#include "hang_guard.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "hang_guard.hpp"
+#include "relance/expr/lua_sandbox.hpp"
 
 namespace relance::expr {
 namespace {
@@ -138,8 +137,9 @@ TEST(LuaLimits, TheDeadlineHoldsEverywhere) {
         {"table.move over 2^62 slots (inside one C call)", "table.move({}, 1, 2^62, 2)"},
         {"table.insert with a huge __len",
          "table.insert(setmetatable({}, {__len = function() return 2^53 end}), 1, 'x')"},
-        {"table.concat of a huge range", "table.concat(setmetatable({}, {__index = "
-                                         "function() return '' end}), '', 1, 2^62)"},
+        {"table.concat of a huge range",
+         "table.concat(setmetatable({}, {__index = "
+         "function() return '' end}), '', 1, 2^62)"},
         kOnlyTheDeadline[0],
         kOnlyTheDeadline[1],
     };

@@ -1,10 +1,10 @@
 // math.random in the sandbox: one generator per evaluation, seeded by the caller, so that a
 // replay draws the same numbers and no evaluation can observe another's draws (issue 8, point 3).
-#include "relance/expr/lua_sandbox.hpp"
-
 #include <gtest/gtest.h>
 
 #include <set>
+
+#include "relance/expr/lua_sandbox.hpp"
 
 namespace relance::expr {
 namespace {
@@ -35,9 +35,8 @@ TEST(LuaRandom, AReplayDrawsTheSameNumbers) {
     EXPECT_EQ(other_worker.run_block(kDraws, kScope, seeded(42)), with_seed);
     // Conditions and expressions draw the same way.
     EXPECT_EQ(lua.eval_expression("math.random()", kScope, seeded(42)), with_seed[0]);
-    EXPECT_TRUE(lua.eval_condition("math.random() and math.random(1, 1000000) == " +
-                                       with_seed[1].dump(),
-                                   kScope, seeded(42)));
+    EXPECT_TRUE(lua.eval_condition(
+        "math.random() and math.random(1, 1000000) == " + with_seed[1].dump(), kScope, seeded(42)));
 }
 
 // Different seeds (different runs or steps) draw different numbers.

@@ -1,13 +1,12 @@
 // Templates are bounded (issue 8, point 3): the parser is linear and does not recurse, the text,
 // the nesting of values and the size of what one call renders are capped, and every error names
 // the template. Inputs that could crash the process run in a child (hang_guard.hpp).
-#include "relance/expr/template.hpp"
-
-#include "hang_guard.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "hang_guard.hpp"
+#include "relance/expr/template.hpp"
 
 namespace relance::expr {
 namespace {
@@ -34,15 +33,16 @@ TEST(TemplateLimits, TemplateTextIsCapped) {
     const std::string huge = "Hi {{ name }} " + std::string(1u << 20, 'x');
     const json scope = {{"name", "Ada"}};
     const std::string message = error_of([&] { render_string(huge, scope); });
-    EXPECT_EQ(message.rfind("template is larger than 1 MiB (1048590 bytes): \"Hi {{ name }} xxx", 0),
-              0u)
+    EXPECT_EQ(
+        message.rfind("template is larger than 1 MiB (1048590 bytes): \"Hi {{ name }} xxx", 0), 0u)
         << message;
     EXPECT_NE(error_of([&] { template_variables(huge); }).find("larger than 1 MiB"),
               std::string::npos);
     TemplateLimits small;
     small.max_template_bytes = 64;
-    EXPECT_NE(error_of([&] { render_value(json{{"a", std::string(65, 'y')}}, scope, small); })
-                  .find("template is larger than 64 bytes"),
+    EXPECT_NE(error_of([&] {
+                  render_value(json{{"a", std::string(65, 'y')}}, scope, small);
+              }).find("template is larger than 64 bytes"),
               std::string::npos);
     EXPECT_EQ(render_string("Hi {{ name }}", scope, small), "Hi Ada");
 }
@@ -66,11 +66,13 @@ TEST(TemplateLimits, RenderedOutputIsCappedAndNamed) {
     const json scope2 = {{"rows", array}};
     TemplateLimits small;
     small.max_output_bytes = 100'000;
-    EXPECT_NE(error_of([&] { render_string("{{ rows }}", scope2, small); })
-                  .find("renders to more than 100000 bytes"),
+    EXPECT_NE(error_of([&] {
+                  render_string("{{ rows }}", scope2, small);
+              }).find("renders to more than 100000 bytes"),
               std::string::npos);
-    EXPECT_NE(error_of([&] { render_string("rows: {{ rows }}", scope2, small); })
-                  .find("renders to more than 100000 bytes"),
+    EXPECT_NE(error_of([&] {
+                  render_string("rows: {{ rows }}", scope2, small);
+              }).find("renders to more than 100000 bytes"),
               std::string::npos);
     EXPECT_EQ(render_string("{{ rows[999] }}", scope2, small), std::string(1000, 'a'));
 }
@@ -100,7 +102,8 @@ TEST(TemplateLimits, DeepValuesAreErrorsNotCrashes) {
 // Long names, long literals, many expressions, long numbers: results or clear errors.
 TEST(TemplateLimits, LongInputsAreHandled) {
     const std::string name(100'000, 'n');
-    const std::string message = error_of([&] { render_string("{{ " + name + " }}", json::object()); });
+    const std::string message =
+        error_of([&] { render_string("{{ " + name + " }}", json::object()); });
     EXPECT_EQ(message.size(), std::string("unresolved: unresolved template variable '' (add a "
                                           "fallback: {{  | \"...\" }})")
                                       .size() +

@@ -6,12 +6,12 @@
 // (see Sorter).
 #include "lua_bounded.hpp"
 
-#include "lua_context.hpp"
-
 #include <algorithm>
 #include <climits>
 #include <cstring>
 #include <lua.hpp>
+
+#include "lua_context.hpp"
 
 namespace relance::expr::detail {
 namespace {
@@ -72,7 +72,7 @@ void add_field(lua_State* L, luaL_Buffer& b, lua_Integer i) {
 // sorts ties the same way), and O(n log n) comparisons whatever the input. On ordinary input it
 // makes the same comparisons as stock Lua, so ties come out in the same order too.
 class Sorter {
-public:
+  public:
     explicit Sorter(lua_State* L) : L_(L), budget_(context_of(L).budget) {}
 
     void run(lua_Integer n) {
@@ -105,7 +105,7 @@ public:
         }
     }
 
-private:
+  private:
     // Stack values at a and b (negative indices): a < b by the order function or by '<'.
     bool less(int a, int b) {
         budget_.charge(L_, 1);
@@ -171,8 +171,8 @@ private:
                 lua_pop(L_, 1);
             }
             if (j < i) {
-                lua_pop(L_, 1);     // list[j]
-                set2(up - 1, i);    // list[up - 1] = list[i], list[i] = P
+                lua_pop(L_, 1);   // list[j]
+                set2(up - 1, i);  // list[up - 1] = list[i], list[i] = P
                 return i;
             }
             set2(i, j);  // swap list[i] and list[j]
@@ -244,7 +244,7 @@ int bounded_string_rep(lua_State* L) {
     const lua_Integer n = luaL_checkinteger(L, 2);
     const char* sep = luaL_optlstring(L, 3, "", &sep_len);
     const auto max_size = static_cast<std::size_t>(INT_MAX);  // as stock Lua: "too large" above
-    if (n <= 0 || len + sep_len == 0) {  // nothing to copy, however many times
+    if (n <= 0 || len + sep_len == 0) {                       // nothing to copy, however many times
         lua_pushliteral(L, "");
         return 1;
     }
@@ -404,7 +404,8 @@ int bounded_utf8_offset(lua_State* L) {
     if (n == 0) {  // the start of the character holding byte pos
         while (pos > 0 && is_continuation(s + pos)) --pos;
     } else {
-        if (is_continuation(s + pos)) return luaL_error(L, "initial position is a continuation byte");
+        if (is_continuation(s + pos))
+            return luaL_error(L, "initial position is a continuation byte");
         if (n < 0) {
             while (n < 0 && pos > 0) {
                 do {

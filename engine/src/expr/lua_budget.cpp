@@ -1,12 +1,12 @@
 // The work budget: see lua_budget.hpp.
 #include "lua_budget.hpp"
 
-#include "lua_context.hpp"
-
 #include <algorithm>
 #include <climits>
 #include <ctime>
 #include <lua.hpp>
+
+#include "lua_context.hpp"
 
 namespace relance::expr::detail {
 
@@ -73,8 +73,8 @@ void WorkBudget::start(lua_State* L, std::size_t max_units, std::chrono::millise
     heap_used_ = heap_used;
     heap_base_ = *heap_used;
     // What next_period() gives before the heap has grown.
-    period_ = max_ < static_cast<std::size_t>(kHookPeriod) ? static_cast<int>(max_) + 1
-                                                             : kHookPeriod;
+    period_ =
+        max_ < static_cast<std::size_t>(kHookPeriod) ? static_cast<int>(max_) + 1 : kHookPeriod;
     lua_sethook(L, hook, LUA_MASKCOUNT, period_);  // also restarts the count
 }
 

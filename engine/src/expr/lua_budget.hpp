@@ -35,7 +35,7 @@ namespace relance::expr::detail {
 // string (comparing two long strings, converting one to a number), so the period shrinks as the
 // evaluation's heap grows: the time between two clock checks stays around 20 ms even when
 // every instruction scans the largest string the heap can hold (about 0.3 ns per byte).
-inline constexpr int kHookPeriod = 128;  // heap grown by less than 512 KiB
+inline constexpr int kHookPeriod = 128;       // heap grown by less than 512 KiB
 inline constexpr int kHookPeriodMedium = 16;  // less than 4 MiB
 inline constexpr int kHookPeriodLarge = 4;    // less than 16 MiB
 // (1 beyond: every instruction.)
@@ -47,7 +47,7 @@ inline constexpr std::size_t kAllocationBytesPerUnit = 64;
 inline constexpr std::size_t kUnitsPerClockCheck = 1024;
 
 class WorkBudget {
-public:
+  public:
     enum class Limit { none, instructions, cpu_time, wall_time };
 
     // Starts an evaluation: `max_units` instruction units, `max_cpu` of the thread's CPU time,
@@ -77,7 +77,7 @@ public:
     // The count hook (its budget is found through the state's extra space).
     static void hook(lua_State* L, lua_Debug* ar);
 
-private:
+  private:
     // Pending allocation bytes after which a charge settles them even below the clock period.
     static constexpr std::size_t kAllocationCheck = kAllocationBytesPerUnit * kUnitsPerClockCheck;
 
@@ -91,11 +91,11 @@ private:
     std::size_t max_ = SIZE_MAX;
     std::size_t used_ = 0;
     std::size_t since_clock_ = 0;
-    std::size_t allocated_ = 0;  // bytes not yet charged
-    std::int64_t max_cpu_ns_ = 0;            // 0: none
-    std::int64_t cpu_check_at_ns_ = 0;       // wall time before which the CPU limit cannot be hit
-    std::int64_t cpu_start_ns_ = -1;         // thread CPU time at the first check (-1: not read)
-    std::int64_t wall_deadline_ns_ = 0;      // 0: none
+    std::size_t allocated_ = 0;          // bytes not yet charged
+    std::int64_t max_cpu_ns_ = 0;        // 0: none
+    std::int64_t cpu_check_at_ns_ = 0;   // wall time before which the CPU limit cannot be hit
+    std::int64_t cpu_start_ns_ = -1;     // thread CPU time at the first check (-1: not read)
+    std::int64_t wall_deadline_ns_ = 0;  // 0: none
     const std::size_t* heap_used_ = nullptr;
     std::size_t heap_base_ = 0;  // bytes in use when the evaluation started
     int period_ = kHookPeriod;

@@ -3,10 +3,10 @@
 // extra space holds a pointer to it, so finding it costs one load and needs no upvalue.
 #pragma once
 
+#include <lua.hpp>
+
 #include "lua_budget.hpp"
 #include "lua_random.hpp"
-
-#include <lua.hpp>
 
 namespace relance::expr::detail {
 

@@ -1,15 +1,14 @@
 // JSON <-> Lua conversion: see lua_json.hpp. Both directions walk an explicit stack of frames.
 #include "lua_json.hpp"
 
-#include "byte_size.hpp"
-#include "lua_context.hpp"
-#include "relance/expr/lua_sandbox.hpp"
-
-#include <relance/base/utf8.hpp>
-
 #include <algorithm>
 #include <climits>
 #include <cstdio>
+#include <relance/base/utf8.hpp>
+
+#include "byte_size.hpp"
+#include "lua_context.hpp"
+#include "relance/expr/lua_sandbox.hpp"
 
 namespace relance::expr::detail {
 namespace {
@@ -116,8 +115,8 @@ void LuaJson::push(lua_State* L, const json& value, std::string_view name) {
         PushFrame frame;
         if (container.is_array()) {
             frame.array = &container.get_ref<const json::array_t&>();
-            lua_createtable(L, static_cast<int>(std::min<std::size_t>(frame.array->size(), INT_MAX)),
-                            0);
+            lua_createtable(
+                L, static_cast<int>(std::min<std::size_t>(frame.array->size(), INT_MAX)), 0);
         } else {
             frame.object = &container.get_ref<const json::object_t&>();
             lua_createtable(L, 0,
@@ -276,7 +275,7 @@ json LuaJson::read(lua_State* L, int idx) {
             target = &frame.out->back();
         } else {
             if (lua_next(L, frame.table) == 0) {  // popped the last key
-                lua_pop(L, 1);                      // the table
+                lua_pop(L, 1);                    // the table
                 frames.pop_back();
                 continue;
             }
@@ -309,8 +308,8 @@ json LuaJson::read(lua_State* L, int idx) {
                 *target = read(L, -1);
                 break;
             default:
-                read_error(L, std::string("cannot convert a ") + luaL_typename(L, -1) +
-                                  " value to JSON");
+                read_error(
+                    L, std::string("cannot convert a ") + luaL_typename(L, -1) + " value to JSON");
         }
         lua_pop(L, 1);
     }

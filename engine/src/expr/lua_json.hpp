@@ -4,10 +4,9 @@
 // clear error naming where.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <lua.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,7 +16,7 @@ namespace relance::expr::detail {
 using json = nlohmann::json;
 
 class LuaJson {
-public:
+  public:
     LuaJson(std::size_t max_depth, std::size_t max_bytes)
         : max_depth_(max_depth), max_bytes_(max_bytes) {}
 
@@ -34,9 +33,9 @@ public:
     // as at least 8 bytes).
     json read(lua_State* L, int idx);
 
-private:
+  private:
     struct PushFrame {
-        const json::array_t* array = nullptr;    // one of these two
+        const json::array_t* array = nullptr;  // one of these two
         const json::object_t* object = nullptr;
         json::object_t::const_iterator member;  // objects: the next member
         std::size_t index = 0;  // arrays: elements done (so the Lua index of the last one)

@@ -21,12 +21,12 @@
 // more often as the heap grows (lua_budget.hpp).
 #include "lua_library.hpp"
 
+#include <cstring>
+#include <lua.hpp>
+
 #include "lua_bounded.hpp"
 #include "lua_context.hpp"
 #include "lua_patterns.hpp"
-
-#include <cstring>
-#include <lua.hpp>
 
 namespace relance::expr::detail {
 namespace {
@@ -89,7 +89,8 @@ std::size_t cost_unpack(lua_State* L) {
     if (lua_type(L, 1) == LUA_TSTRING) {
         std::size_t len = 0;
         const char* format = lua_tolstring(L, 1, &len);
-        if (std::memchr(format, 'z', len) != nullptr) cost += string_bytes(L, 2) / kScanBytesPerUnit;
+        if (std::memchr(format, 'z', len) != nullptr)
+            cost += string_bytes(L, 2) / kScanBytesPerUnit;
     }
     return cost;
 }
@@ -107,9 +108,8 @@ std::size_t cost_codepoint(lua_State* L) {
 
 // utf8.len(s, i, j): a scan of the slice.
 std::size_t cost_utf8_len(lua_State* L) {
-    return 1 +
-           slice_bytes(string_bytes(L, 1), integer_or(L, 2, 1), integer_or(L, 3, -1)) /
-               kScanBytesPerUnit;
+    return 1 + slice_bytes(string_bytes(L, 1), integer_or(L, 2, 1), integer_or(L, 3, -1)) /
+                   kScanBytesPerUnit;
 }
 
 // Charges, then runs the stock function (upvalue 1) on the same stack.
@@ -126,8 +126,7 @@ int metered(lua_State* L) {
 // and covers LUA_ERRMEM, which the hook does not see).
 int finish_protected_call(lua_State* L, int status, int extra) {
     if (status != LUA_OK) {
-        if (status == LUA_ERRMEM ||
-            context_of(L).budget.exceeded() != WorkBudget::Limit::none) {
+        if (status == LUA_ERRMEM || context_of(L).budget.exceeded() != WorkBudget::Limit::none) {
             lua_error(L);
         }
         lua_pushboolean(L, 0);
@@ -207,7 +206,7 @@ constexpr Audited kBase[] = {
     {"getmetatable", How::keep},
     {"ipairs", How::keep},  // each step is one lua_geti (__index: Lua code, counted)
     {"next", How::keep},
-    {"pairs", How::keep},   // __pairs: Lua code
+    {"pairs", How::keep},  // __pairs: Lua code
     {"pcall", How::replaced, safe_pcall},
     {"print", How::replaced, noop},
     {"rawequal", How::keep},
@@ -216,7 +215,7 @@ constexpr Audited kBase[] = {
     {"select", How::metered, metered<cost_arguments>},
     {"setmetatable", How::replaced, safe_setmetatable},
     {"tonumber", How::metered, metered<cost_scan_first>},  // scans a string argument
-    {"tostring", How::keep},                                // __tostring: Lua code
+    {"tostring", How::keep},                               // __tostring: Lua code
     {"type", How::keep},
     {"xpcall", How::replaced, safe_xpcall},
     {"_VERSION", How::keep},
@@ -255,14 +254,36 @@ constexpr Audited kTable[] = {
 };
 
 constexpr Audited kMath[] = {
-    {"abs", How::keep},   {"acos", How::keep},  {"asin", How::keep},   {"atan", How::keep},
-    {"atan2", How::keep}, {"ceil", How::keep},  {"cos", How::keep},    {"cosh", How::keep},
-    {"deg", How::keep},   {"exp", How::keep},   {"floor", How::keep},  {"fmod", How::keep},
-    {"frexp", How::keep}, {"huge", How::keep},  {"ldexp", How::keep},  {"log", How::keep},
-    {"log10", How::keep}, {"maxinteger", How::keep},                   {"mininteger", How::keep},
-    {"modf", How::keep},  {"pi", How::keep},    {"pow", How::keep},    {"rad", How::keep},
-    {"sin", How::keep},   {"sinh", How::keep},  {"sqrt", How::keep},   {"tan", How::keep},
-    {"tanh", How::keep},  {"tointeger", How::keep},                    {"type", How::keep},
+    {"abs", How::keep},
+    {"acos", How::keep},
+    {"asin", How::keep},
+    {"atan", How::keep},
+    {"atan2", How::keep},
+    {"ceil", How::keep},
+    {"cos", How::keep},
+    {"cosh", How::keep},
+    {"deg", How::keep},
+    {"exp", How::keep},
+    {"floor", How::keep},
+    {"fmod", How::keep},
+    {"frexp", How::keep},
+    {"huge", How::keep},
+    {"ldexp", How::keep},
+    {"log", How::keep},
+    {"log10", How::keep},
+    {"maxinteger", How::keep},
+    {"mininteger", How::keep},
+    {"modf", How::keep},
+    {"pi", How::keep},
+    {"pow", How::keep},
+    {"rad", How::keep},
+    {"sin", How::keep},
+    {"sinh", How::keep},
+    {"sqrt", How::keep},
+    {"tan", How::keep},
+    {"tanh", How::keep},
+    {"tointeger", How::keep},
+    {"type", How::keep},
     {"ult", How::keep},
     {"max", How::metered, metered<cost_arguments>},
     {"min", How::metered, metered<cost_arguments>},

@@ -8,8 +8,6 @@
 // position is the match Lua's backtracking would find, with the same captures.
 #include "lua_patterns.hpp"
 
-#include "lua_context.hpp"
-
 #include <re2/re2.h>
 
 #include <array>
@@ -21,6 +19,8 @@
 #include <exception>
 #include <lua.hpp>
 #include <unordered_map>
+
+#include "lua_context.hpp"
 
 namespace relance::expr::detail {
 namespace {

@@ -36,7 +36,7 @@ std::string translate_lua_pattern(std::string_view pattern, bool allow_anchor,
                                   TranslatedPattern& out);
 
 class PatternEngine {
-public:
+  public:
     PatternEngine();
     ~PatternEngine();
     PatternEngine(const PatternEngine&) = delete;
@@ -50,7 +50,7 @@ public:
 
     struct State;  // internal
 
-private:
+  private:
     std::unique_ptr<State> state_;
 };
 

@@ -3,9 +3,9 @@
 // xoshiro256** and SplitMix64 algorithms; no Lua source is copied.
 #include "lua_random.hpp"
 
-#include "lua_context.hpp"
-
 #include <lua.hpp>
+
+#include "lua_context.hpp"
 
 namespace relance::expr::detail {
 namespace {
@@ -61,8 +61,8 @@ int sandbox_math_random(lua_State* L) {
     }
     luaL_argcheck(L, low <= up, 1, "interval is empty");
     const std::uint64_t span = static_cast<std::uint64_t>(up) - static_cast<std::uint64_t>(low);
-    lua_pushinteger(L, static_cast<lua_Integer>(project(random, draw, span) +
-                                                static_cast<std::uint64_t>(low)));
+    lua_pushinteger(
+        L, static_cast<lua_Integer>(project(random, draw, span) + static_cast<std::uint64_t>(low)));
     return 1;
 }
 

@@ -16,7 +16,7 @@ struct lua_State;
 namespace relance::expr::detail {
 
 class EvalRandom {
-public:
+  public:
     // Starts an evaluation: the next draw comes from a generator seeded with `seed`.
     void start(std::uint64_t seed) {
         seed_ = seed;
@@ -26,7 +26,7 @@ public:
     std::uint64_t next();
     void reseed(std::uint64_t a, std::uint64_t b);
 
-private:
+  private:
     std::uint64_t seed_ = 0;
     bool seeded_ = false;
     std::uint64_t s_[4] = {0, 0, 0, 0};

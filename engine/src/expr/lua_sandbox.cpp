@@ -24,12 +24,6 @@
 // API symbols keep C linkage, hence the extern "C" in <lua.hpp> is right.
 #include "relance/expr/lua_sandbox.hpp"
 
-#include "byte_size.hpp"
-#include "lua_context.hpp"
-#include "lua_json.hpp"
-#include "lua_library.hpp"
-#include "lua_patterns.hpp"
-
 #include <algorithm>
 #include <charconv>
 #include <climits>
@@ -38,6 +32,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <lua.hpp>
+
+#include "byte_size.hpp"
+#include "lua_context.hpp"
+#include "lua_json.hpp"
+#include "lua_library.hpp"
+#include "lua_patterns.hpp"
 
 namespace relance::expr {
 namespace {
@@ -309,9 +309,10 @@ struct StackGuard {
     StackGuard& operator=(const StackGuard&) = delete;
 };
 
-Sandbox::Sandbox(LuaLimits l) : limits(l), json_bridge(l.max_depth == 0 ? SIZE_MAX : l.max_depth,
-                                                       l.max_result_bytes == 0 ? SIZE_MAX
-                                                                               : l.max_result_bytes) {
+Sandbox::Sandbox(LuaLimits l)
+    : limits(l),
+      json_bridge(l.max_depth == 0 ? SIZE_MAX : l.max_depth,
+                  l.max_result_bytes == 0 ? SIZE_MAX : l.max_result_bytes) {
     L = lua_newstate(sandbox_alloc, this);
     if (L == nullptr) throw LuaError("cannot create a Lua state");
     detail::attach_context(L, &context);
@@ -345,8 +346,7 @@ void Sandbox::evaluate(std::string_view text, bool as_expression, const json& sc
     limit = limits.max_memory_bytes == 0 ? SIZE_MAX : used + limits.max_memory_bytes;
     patterns.reset(limits.max_memory_bytes == 0 ? SIZE_MAX : limits.max_memory_bytes);
     context.random.start(options.seed);
-    context.budget.start(L, limits.max_instructions, limits.max_time, limits.max_wall_time,
-                         &used);
+    context.budget.start(L, limits.max_instructions, limits.max_time, limits.max_wall_time, &used);
 
     lua_pushcfunction(L, protected_eval);
     lua_pushlightuserdata(L, this);

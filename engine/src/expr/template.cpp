@@ -6,22 +6,21 @@
 // tree, values inserted from the scope) are walked with explicit stacks.
 #include "relance/expr/template.hpp"
 
-#include "byte_size.hpp"
-
-#include <relance/base/utf8.hpp>
-
 #include <charconv>
 #include <cstdint>
 #include <optional>
+#include <relance/base/utf8.hpp>
 #include <utility>
+
+#include "byte_size.hpp"
 
 namespace relance::expr {
 namespace {
 
 struct Alternative {
     bool is_literal = false;
-    json literal;     // when is_literal
-    VariableRef ref;  // otherwise (ref.text only filled when listing variables)
+    json literal;            // when is_literal
+    VariableRef ref;         // otherwise (ref.text only filled when listing variables)
     std::size_t length = 0;  // of the path as written, at ref.offset
 };
 
@@ -376,12 +375,13 @@ std::string pointer_of(const std::vector<RenderLevel>& levels) {
 
 // What one render call may still produce, and where it is, for the error that names it.
 class Output {
-public:
+  public:
     Output(const TemplateLimits& limits) : limits_(limits), remaining_(limits.max_output_bytes) {}
 
     // Takes `bytes` from the budget; over it, throws naming the template being rendered.
     void take(std::size_t bytes, std::string_view text, std::size_t offset) {
-        if (bytes > remaining_) [[unlikely]] overflow(text, offset);
+        if (bytes > remaining_) [[unlikely]]
+            overflow(text, offset);
         remaining_ -= bytes;
     }
     std::size_t remaining() const { return remaining_; }
@@ -391,7 +391,7 @@ public:
     std::string place() const { return levels_ == nullptr ? "" : " at " + pointer_of(*levels_); }
     void set_levels(const std::vector<RenderLevel>* levels) { levels_ = levels; }
 
-private:
+  private:
     [[noreturn, gnu::cold, gnu::noinline]] void overflow(std::string_view text,
                                                          std::size_t offset) {
         remaining_ = 0;
@@ -491,9 +491,9 @@ json render_with(std::string_view text, const json& scope, Output& output) {
             if (!value.is_string() && !value.is_null()) {
                 // Measured (and depth-checked) before it is copied or written out.
                 const std::size_t cap = output.remaining();
-                output.take(measure(value, cap, output.limits().max_depth, resolved.path,
-                                    expr.begin),
-                            text, expr.begin);
+                output.take(
+                    measure(value, cap, output.limits().max_depth, resolved.path, expr.begin), text,
+                    expr.begin);
             } else if (value.is_string()) {
                 output.take(value.get_ref<const std::string&>().size(), text, expr.begin);
             }

@@ -4,16 +4,16 @@
 // are available; no io, os, package, debug, and only text chunks load (no bytecode). Each
 // evaluation is capped in instructions (library functions charge their work too), memory and
 // time (CPU, and wall clock); exceeding a cap is a LuaError that the script cannot catch, never
-// a hang or an abort. The scope (inputs, contact, steps, vars, run) is visible as read-only globals.
+// a hang or an abort. The scope (inputs, contact, steps, vars, run) is visible as read-only
+// globals.
 // math.random draws from a generator private to the evaluation, seeded by EvalOptions::seed.
 #pragma once
-
-#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -23,12 +23,11 @@ namespace relance::expr {
 using json = nlohmann::json;
 
 class LuaError : public std::runtime_error {
-public:
-    LuaError(const std::string& message, int line = 0)
-        : std::runtime_error(message), line_(line) {}
+  public:
+    LuaError(const std::string& message, int line = 0) : std::runtime_error(message), line_(line) {}
     int line() const { return line_; }  // line within the chunk, 0 if unknown
 
-private:
+  private:
     int line_;
 };
 
@@ -45,9 +44,9 @@ struct LuaLimits {
     // machine is.
     std::chrono::milliseconds max_time{100};
     std::chrono::milliseconds max_wall_time{1000};
-    std::size_t max_code_bytes = 256u << 10;    // text of one condition or block
-    std::size_t max_result_bytes = 4u << 20;    // the result, about, as JSON text
-    std::size_t max_depth = 64;                 // nesting of scope values and results
+    std::size_t max_code_bytes = 256u << 10;  // text of one condition or block
+    std::size_t max_result_bytes = 4u << 20;  // the result, about, as JSON text
+    std::size_t max_depth = 64;               // nesting of scope values and results
 };
 
 // What varies between evaluations of the same code.
@@ -59,7 +58,7 @@ struct EvalOptions {
 
 // One Lua state, reused across evaluations (cheap per call); not thread-safe: one per thread.
 class LuaSandbox {
-public:
+  public:
     explicit LuaSandbox(LuaLimits limits = {});
     ~LuaSandbox();
     LuaSandbox(const LuaSandbox&) = delete;
@@ -78,7 +77,7 @@ public:
     // Runs a block; its returned table (or value) is the result; nil becomes {}.
     json run_block(std::string_view code, const json& scope, const EvalOptions& options = {});
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

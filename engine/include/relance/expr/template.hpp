@@ -11,10 +11,9 @@
 // (TemplateLimits), and going over is a TemplateError naming the template.
 #pragma once
 
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <relance/base/text_limits.hpp>
-
-#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -25,21 +24,21 @@ namespace relance::expr {
 using json = nlohmann::json;
 
 class TemplateError : public std::runtime_error {
-public:
+  public:
     TemplateError(const std::string& message, std::size_t offset)
         : std::runtime_error(message), offset_(offset) {}
     std::size_t offset() const { return offset_; }  // byte offset in the template text
 
-private:
+  private:
     std::size_t offset_;
 };
 
 class UnresolvedVariable : public std::runtime_error {
-public:
+  public:
     explicit UnresolvedVariable(const std::string& path);
     const std::string& path() const { return path_; }  // whole, however long
 
-private:
+  private:
     std::string path_;
 };
 
