@@ -62,14 +62,18 @@ void WorkBudget::start(lua_State* L, std::size_t max_units, std::chrono::millise
     exceeded_ = Limit::none;
     line_ = 0;
     max_cpu_ns_ = max_cpu.count() > 0 ? to_ns(max_cpu) : 0;
+    max_wall_ns_ = max_wall.count() > 0 ? to_ns(max_wall) : 0;
+    // The clocks are first read at the first check (a hook call, or a charge of
+    // kUnitsPerClockCheck units): most conditions end long before and never read them.
+    clocks_started_ = false;
     cpu_start_ns_ = -1;
-    const std::int64_t now = max_cpu_ns_ != 0 || max_wall.count() > 0 ? watchdog_now_ns() : 0;
-    cpu_check_at_ns_ = now + max_cpu_ns_;
-    wall_deadline_ns_ = max_wall.count() > 0 ? now + to_ns(max_wall) : 0;
-    if (max_units == 0 && max_cpu_ns_ == 0 && wall_deadline_ns_ == 0) {
+    wall_deadline_ns_ = 0;
+    if (max_units == 0 && max_cpu_ns_ == 0 && max_wall_ns_ == 0) {
+        active_ = false;
         lua_sethook(L, nullptr, 0, 0);
         return;
     }
+    active_ = true;
     heap_used_ = heap_used;
     heap_base_ = *heap_used;
     // What next_period() gives before the heap has grown.
@@ -82,8 +86,10 @@ int WorkBudget::next_period() const {
     const std::size_t heap = *heap_used_;
     const std::size_t growth = heap > heap_base_ ? heap - heap_base_ : 0;
     std::size_t period = 1;
-    if (growth < (std::size_t{512} << 10)) {
+    if (growth < (std::size_t{64} << 10)) {
         period = kHookPeriod;
+    } else if (growth < (std::size_t{512} << 10)) {
+        period = kHookPeriodSmall;
     } else if (growth < (std::size_t{4} << 20)) {
         period = kHookPeriodMedium;
     } else if (growth < (std::size_t{16} << 20)) {
@@ -112,23 +118,35 @@ void WorkBudget::settle(lua_State* L, lua_Debug* ar) {
     allocated_ %= kAllocationBytesPerUnit;
     if (used_ > max_) exceed(L, Limit::instructions, ar);
     since_clock_ = 0;
-    if (max_cpu_ns_ != 0 || wall_deadline_ns_ != 0) check_time(L, ar);
+    if (max_cpu_ns_ != 0 || max_wall_ns_ != 0) check_time(L, ar);
 }
 
 void WorkBudget::check_time(lua_State* L, lua_Debug* ar) {
     const std::int64_t now = watchdog_now_ns();
-    if (wall_deadline_ns_ != 0 && now > wall_deadline_ns_) exceed(L, Limit::wall_time, ar);
-    if (max_cpu_ns_ == 0) return;
-    if (cpu_start_ns_ < 0) {
-        // The first check of this evaluation: the reference for its CPU time. What ran before it
+    if (!clocks_started_) {
+        // The first check of this evaluation: the clocks count from here. What ran before it
         // (less than one hook period, or one charged call) is not counted.
-        cpu_start_ns_ = thread_cpu_ns();
+        clocks_started_ = true;
+        wall_deadline_ns_ = max_wall_ns_ != 0 ? now + max_wall_ns_ : 0;
+        cpu_check_at_ns_ = now + max_cpu_ns_;
+        if (max_cpu_ns_ != 0) cpu_start_ns_ = thread_cpu_ns();
         return;
     }
+    if (wall_deadline_ns_ != 0 && now > wall_deadline_ns_) exceed(L, Limit::wall_time, ar);
+    if (max_cpu_ns_ == 0) return;
     if (now <= cpu_check_at_ns_) return;  // not enough time has passed to have used the CPU limit
     const std::int64_t used = thread_cpu_ns() - cpu_start_ns_;
     if (used >= max_cpu_ns_) exceed(L, Limit::cpu_time, ar);
     cpu_check_at_ns_ = now + (max_cpu_ns_ - used);  // the thread was descheduled: check later
+}
+
+void WorkBudget::large_allocation(lua_State* L) {
+    // Size the hook period for the new heap on the next instruction (lua_sethook may be called
+    // at any point: Lua's own interpreter calls it from a signal handler).
+    if (period_ > 1) {
+        period_ = 1;
+        lua_sethook(L, hook, LUA_MASKCOUNT, 1);
+    }
 }
 
 void WorkBudget::exceed(lua_State* L, Limit limit, lua_Debug* ar) {

@@ -34,11 +34,15 @@ namespace relance::expr::detail {
 // so the period is long while instructions are cheap; but one instruction can scan a whole
 // string (comparing two long strings, converting one to a number), so the period shrinks as the
 // evaluation's heap grows: the time between two clock checks stays around 20 ms even when
-// every instruction scans the largest string the heap can hold (about 0.3 ns per byte).
-inline constexpr int kHookPeriod = 128;       // heap grown by less than 512 KiB
+// every instruction scans the largest string the heap can hold (about 0.3 ns per byte). A large
+// allocation (kLargeAllocation) makes the hook fire on the next instruction to resize the period
+// at once.
+inline constexpr int kHookPeriod = 1024;      // heap grown by less than 64 KiB
+inline constexpr int kHookPeriodSmall = 128;  // less than 512 KiB
 inline constexpr int kHookPeriodMedium = 16;  // less than 4 MiB
 inline constexpr int kHookPeriodLarge = 4;    // less than 16 MiB
 // (1 beyond: every instruction.)
+inline constexpr std::size_t kLargeAllocation = 32u << 10;
 // Bytes a C function may scan (or a byte loop visit) per instruction unit.
 inline constexpr std::size_t kScanBytesPerUnit = 16;
 // Bytes allocated per instruction unit (allocation is mostly memcpy and malloc: cheap per byte).
@@ -68,7 +72,14 @@ class WorkBudget {
     }
 
     // Called by the allocator for every growth (cannot raise: charged at the next charge).
-    void allocated(std::size_t bytes) { allocated_ += bytes; }
+    void allocated(lua_State* L, std::size_t bytes) {
+        allocated_ += bytes;
+        if (bytes >= kLargeAllocation && active_) [[unlikely]]
+            large_allocation(L);
+    }
+
+    // The evaluation is over: allocations no longer touch the hook.
+    void finish() { active_ = false; }
 
     Limit exceeded() const { return exceeded_; }
     int line() const { return line_; }  // where the limit was hit, 0 if unknown
@@ -84,6 +95,7 @@ class WorkBudget {
     // Folds allocations into the count, checks the caps and the clocks; raises when over.
     void settle(lua_State* L, lua_Debug* ar);
     void check_time(lua_State* L, lua_Debug* ar);
+    void large_allocation(lua_State* L);
     // Instructions until the next hook call: by heap growth, and never past the cap.
     int next_period() const;
     [[noreturn]] void exceed(lua_State* L, Limit limit, lua_Debug* ar);
@@ -92,6 +104,9 @@ class WorkBudget {
     std::size_t used_ = 0;
     std::size_t since_clock_ = 0;
     std::size_t allocated_ = 0;          // bytes not yet charged
+    bool active_ = false;                // an evaluation is running with the hook armed
+    bool clocks_started_ = false;        // the clocks count from the first check
+    std::int64_t max_wall_ns_ = 0;       // 0: none
     std::int64_t max_cpu_ns_ = 0;        // 0: none
     std::int64_t cpu_check_at_ns_ = 0;   // wall time before which the CPU limit cannot be hit
     std::int64_t cpu_start_ns_ = -1;     // thread CPU time at the first check (-1: not read)

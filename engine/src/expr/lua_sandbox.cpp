@@ -109,7 +109,7 @@ void* sandbox_alloc(void* ud, void* ptr, std::size_t osize, std::size_t nsize) {
     if (block == nullptr) return nullptr;
     impl->used = impl->used - old + nsize;
     // Allocating is work too (copying, collecting later): charged at the next budget check.
-    if (nsize > old) impl->context.budget.allocated(nsize - old);
+    if (nsize > old) impl->context.budget.allocated(impl->L, nsize - old);
     return block;
 }
 
@@ -351,6 +351,7 @@ void Sandbox::evaluate(std::string_view text, bool as_expression, const json& sc
     lua_pushcfunction(L, protected_eval);
     lua_pushlightuserdata(L, this);
     int status = lua_pcall(L, 1, 1, 0);
+    context.budget.finish();
 
     limit = SIZE_MAX;
     scope = nullptr;
