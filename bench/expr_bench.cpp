@@ -30,8 +30,8 @@ BENCHMARK(BM_EvalCondition);
 void BM_EvalConditionTwoTables(benchmark::State& state) {
     relance::expr::LuaSandbox lua;
     for (auto _ : state) {
-        benchmark::DoNotOptimize(lua.eval_condition(
-            "steps.enrich.output.employees > 50 and not contact.vip", scope()));
+        benchmark::DoNotOptimize(
+            lua.eval_condition("steps.enrich.output.employees > 50 and not contact.vip", scope()));
     }
 }
 BENCHMARK(BM_EvalConditionTwoTables);
@@ -45,6 +45,32 @@ void BM_RunBlock(benchmark::State& state) {
 }
 BENCHMARK(BM_RunBlock);
 
+// A loop long enough for the count hook to fire (the deadline check runs in the hook).
+void BM_RunBlockLoop(benchmark::State& state) {
+    relance::expr::LuaSandbox lua;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(
+            lua.run_block("local s = 0 for i = 1, 10000 do s = s + i end return s", scope()));
+    }
+}
+BENCHMARK(BM_RunBlockLoop);
+
+// Library functions the sandbox meters or replaces (string.rep, table.*, string.format).
+void BM_RunBlockLibrary(benchmark::State& state) {
+    relance::expr::LuaSandbox lua;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(lua.run_block(R"(
+            local t = {}
+            for i = 1, 50 do table.insert(t, string.format('%03d', (i * 37) % 101)) end
+            table.sort(t)
+            table.remove(t, 1)
+            return {joined = table.concat(t, ','), line = string.rep('-', 40), n = #t}
+        )",
+                                               scope()));
+    }
+}
+BENCHMARK(BM_RunBlockLibrary);
+
 void BM_RenderString(benchmark::State& state) {
     for (auto _ : state) {
         benchmark::DoNotOptimize(relance::expr::render_string(
@@ -53,5 +79,24 @@ void BM_RenderString(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_RenderString);
+
+}  // namespace
+
+namespace {
+
+// A step's `with:` value, as the executor renders it before each plugin call.
+void BM_RenderValue(benchmark::State& state) {
+    static const relance::expr::json with = relance::expr::json::parse(R"({
+        "to": "{{ contact.email }}",
+        "subject": "Quick question for {{ steps.enrich.output.company | \"your team\" }}",
+        "body": "Hi {{ contact.first_name | \"there\" }},\n\nI saw {{ steps.enrich.output.company }} has {{ steps.enrich.output.employees }} people.",
+        "tags": ["outbound", "{{ run.id }}"],
+        "score": "{{ inputs.score }}"
+    })");
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(relance::expr::render_value(with, scope()));
+    }
+}
+BENCHMARK(BM_RenderValue);
 
 }  // namespace

@@ -111,3 +111,65 @@ TEST(Faults, AReplyUnderTheLinkedInProfileWinsAtTheDoor) {
 
 }  // namespace
 }  // namespace relance::test
+
+namespace relance::test {
+namespace {
+
+const char* const kDraw = R"(
+name: draw
+version: 1
+inputs:
+  email: {type: string, required: true}
+steps:
+  - id: pick
+    lua: |
+      return {a = math.random(1, 1000000000), b = math.random(1, 1000000000)}
+)";
+
+// Random numbers are the run's own: the same run draws the same numbers when it is run again
+// (a replay), two runs draw different ones, and no run sees another's generator.
+TEST(Scripts, EachRunDrawsItsOwnRandomNumbersAndAReplayDrawsTheSame) {
+    auto draw = [](const std::vector<std::string>& leads) {
+        RuntimeEnv env;
+        std::vector<json> records;
+        for (const auto& l : leads) records.push_back({{"email", l}});
+        auto started = env.start(kDraw, records);
+        env.drive();
+        std::vector<json> out;
+        for (const auto& id : started.started) out.push_back(env.steps_of(id, "pick").at(0).output);
+        return out;
+    };
+    auto first = draw({"a@x.test", "b@x.test"});
+    auto again = draw({"b@x.test", "a@x.test"});  // other order, other process state
+    ASSERT_EQ(first.size(), 2u);
+    EXPECT_NE(first[0], first[1]);
+    EXPECT_EQ(first[0], again[1]);
+    EXPECT_EQ(first[1], again[0]);
+}
+
+// A condition that would make C code run for hours fails its step within the deadline; the
+// worker goes on with the other runs.
+TEST(Scripts, AConditionThatWouldHangFailsItsStepAndTheWorkerGoesOn) {
+    RuntimeEnv env;
+    std::string yaml = R"(
+name: hang
+version: 1
+inputs:
+  email: {type: string, required: true}
+steps:
+  - id: send
+    when: string.rep("x", 2^40) ~= "" and #string.rep("ab", 2^30, ",") > 0
+    uses: sendgrid.send
+    with: {to: "{{ contact.email }}", from: sam@relance-demo.test, subject: Hi, text: Hello}
+)";
+    auto hang = env.start_one(yaml, json{{"email", "h@x.test"}});
+    auto fine = env.start_one(kOneMail, json{{"email", "f@x.test"}});
+    env.drive();
+    auto run = env.run(hang);
+    EXPECT_EQ(run.status, store::RunStatus::failed);
+    EXPECT_EQ(env.run(fine).status, store::RunStatus::completed);
+    EXPECT_EQ(env.outbox().size(), 1u);
+}
+
+}  // namespace
+}  // namespace relance::test

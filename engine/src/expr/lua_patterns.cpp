@@ -20,6 +20,8 @@
 #include <lua.hpp>
 #include <unordered_map>
 
+#include "lua_context.hpp"
+
 namespace relance::expr::detail {
 namespace {
 
@@ -29,6 +31,10 @@ constexpr std::size_t kMaxCachedPatterns = 32;
 constexpr std::int64_t kMaxRegexMemory = 1 << 20;  // per compiled pattern (program + DFA cache)
 constexpr int kProgramSizePerWeight = 32;          // scan cost weight: 1 + program size / this
 constexpr std::size_t kCallCost = 8;               // per matcher call, in scanned-byte units
+// Per compilation (a cache miss), in scanned-byte units: translating and compiling cost about as
+// much as scanning a few bytes per pattern byte, plus a fixed part.
+constexpr std::size_t kCompileCost = 4096;
+constexpr std::size_t kCompileCostPerByte = 64;
 
 using ByteSet = std::bitset<256>;
 
@@ -304,8 +310,7 @@ using Groups = std::array<re2::StringPiece, kMaxCaptures + 1>;
 }  // namespace
 
 struct PatternEngine::State {
-    Exhausted on_exhausted = nullptr;
-    std::size_t budget = SIZE_MAX;
+    std::size_t pending = 0;  // scanned-byte units not yet charged (less than one budget unit)
     std::size_t max_subject = SIZE_MAX;
     RE2::Options options;
     std::unordered_map<std::string, std::shared_ptr<const Compiled>> cache;
@@ -317,6 +322,14 @@ using State = PatternEngine::State;
 
 State& state_of(lua_State* L, int upvalue) {
     return *static_cast<State*>(lua_touserdata(L, lua_upvalueindex(upvalue)));
+}
+
+// Charges `cost` scanned-byte units to the evaluation's budget (may raise a limit error).
+void charge_bytes(lua_State* L, State& st, std::size_t cost) {
+    st.pending = cost > SIZE_MAX - st.pending ? SIZE_MAX : st.pending + cost;
+    const std::size_t units = st.pending / kScanBytesPerUnit;
+    st.pending %= kScanBytesPerUnit;
+    if (units > 0) context_of(L).budget.charge(L, units);
 }
 
 // The compiled pattern, from the cache or compiled now; raises a Lua error for a bad pattern.
@@ -331,6 +344,10 @@ std::shared_ptr<const Compiled> compile(lua_State* L, State& st, std::string_vie
         key += pattern;
         auto it = st.cache.find(key);
         if (it != st.cache.end()) return it->second;
+        // Charged before the work. A limit error raised here is a C++ exception in
+        // liblua5.4-c++ (a pointer, not a std::exception: the handler below lets it through),
+        // so `key` is freed on the way out.
+        charge_bytes(L, st, kCompileCost + pattern.size() * kCompileCostPerByte);
         TranslatedPattern t;
         error = translate_lua_pattern(pattern, allow_anchor, t);
         if (error.empty()) {
@@ -354,15 +371,8 @@ std::shared_ptr<const Compiled> compile(lua_State* L, State& st, std::string_vie
 }
 
 void charge(lua_State* L, State& st, std::size_t scanned, std::size_t weight) {
-    if (st.budget == SIZE_MAX) return;
     const std::size_t units = scanned + kCallCost;
-    const std::size_t cost = units > SIZE_MAX / weight ? SIZE_MAX : units * weight;
-    if (cost > st.budget) {
-        st.budget = 0;
-        st.on_exhausted(L);                           // raises
-        luaL_error(L, "instruction limit exceeded");  // in case it did not
-    }
-    st.budget -= cost;
+    charge_bytes(L, st, units > SIZE_MAX / weight ? SIZE_MAX : units * weight);
 }
 
 void check_subject(lua_State* L, const State& st, std::size_t length) {
@@ -638,8 +648,7 @@ int str_gsub(lua_State* L) {
 
 }  // namespace
 
-PatternEngine::PatternEngine(Exhausted on_exhausted) : state_(std::make_unique<State>()) {
-    state_->on_exhausted = on_exhausted;
+PatternEngine::PatternEngine() : state_(std::make_unique<State>()) {
     state_->options.set_encoding(RE2::Options::EncodingLatin1);
     state_->options.set_log_errors(false);
     state_->options.set_max_mem(kMaxRegexMemory);
@@ -661,8 +670,8 @@ void PatternEngine::install(lua_State* L) {
     }
 }
 
-void PatternEngine::reset(std::size_t scan_budget, std::size_t max_subject) {
-    state_->budget = scan_budget;
+void PatternEngine::reset(std::size_t max_subject) {
+    state_->pending = 0;
     state_->max_subject = max_subject;
 }
 

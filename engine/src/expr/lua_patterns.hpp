@@ -10,8 +10,9 @@
 // where Lua would have returned nil before reaching the malformed part.
 //
 // Cost: each matcher call is charged the bytes it scans plus a fixed overhead, weighted by the
-// compiled pattern's size, to a per-evaluation budget; exhausting it raises through the
-// sandbox's instruction-limit path (the sandbox allows 16 units per instruction).
+// compiled pattern's size, and each compilation its pattern's size, to the evaluation's work
+// budget (lua_budget.hpp: kScanBytesPerUnit bytes per instruction unit), so the instruction cap
+// and the time limits hold inside the matcher.
 #pragma once
 
 #include <cstddef>
@@ -35,11 +36,8 @@ std::string translate_lua_pattern(std::string_view pattern, bool allow_anchor,
                                   TranslatedPattern& out);
 
 class PatternEngine {
-public:
-    // Called, inside the running Lua function, when the budget runs out; must raise a Lua error.
-    using Exhausted = void (*)(lua_State*);
-
-    explicit PatternEngine(Exhausted on_exhausted);
+  public:
+    PatternEngine();
     ~PatternEngine();
     PatternEngine(const PatternEngine&) = delete;
     PatternEngine& operator=(const PatternEngine&) = delete;
@@ -47,13 +45,12 @@ public:
     // Replaces find, match, gmatch and gsub in the table at the top of the stack.
     void install(lua_State* L);
 
-    // Starts an evaluation: `scan_budget` weighted bytes the matcher may scan (SIZE_MAX: no cap),
-    // `max_subject` the longest subject it accepts (SIZE_MAX: no cap).
-    void reset(std::size_t scan_budget, std::size_t max_subject);
+    // Starts an evaluation: `max_subject` is the longest subject it accepts (SIZE_MAX: no cap).
+    void reset(std::size_t max_subject);
 
     struct State;  // internal
 
-private:
+  private:
     std::unique_ptr<State> state_;
 };
 

@@ -27,7 +27,8 @@ Interpreter::Interpreter(store::Store& store, host::PluginHost& host, const Cloc
       options_(options),
       log_(log),
       breakers_(breakers),
-      senders_(senders) {}
+      senders_(senders),
+      lua_(options.lua) {}
 
 // --- run state ------------------------------------------------------------------------------
 
@@ -100,6 +101,14 @@ void Interpreter::stop(ActiveRun& a, store::Batch& batch, RunStatus status,
     batch.update_runs.push_back(a.run);
     a.stopped = true;
     a.candidate.reset();
+}
+
+// Each evaluation draws its own random numbers, seeded from the run, the step and the attempt:
+// a replay draws the same, and no run can read another's.
+expr::EvalOptions Interpreter::eval_options(const ActiveRun& a, const model::Step& step) const {
+    expr::EvalOptions o;
+    o.seed = stable_hash(a.run.id + "/" + step.id + "/" + std::to_string(a.run.attempt));
+    return o;
 }
 
 void Interpreter::checkpoint(ActiveRun& a, store::Batch& batch) {
@@ -192,7 +201,8 @@ Next Interpreter::advance(ActiveRun& a, store::Batch& batch) {
         const model::Node& node = nodes[static_cast<std::size_t>(a.run.node)];
         const model::Step& step = *node.step;
         try {
-            if (!step.when.empty() && !lua_.eval_condition(step.when, a.scope)) {
+            if (!step.when.empty() &&
+                !lua_.eval_condition(step.when, a.scope, eval_options(a, step))) {
                 log_.note(a, batch, step, step_kind_label(step), StepStatus::skipped,
                           "when: " + step.when + " is false");
                 a.scope["steps"][step.id] = {{"status", "skipped"}};
@@ -229,7 +239,7 @@ bool Interpreter::execute(ActiveRun& a, store::Batch& batch, const model::Node& 
             return false;
         }
         case model::StepKind::if_: {
-            bool yes = lua_.eval_condition(step.condition, a.scope);
+            bool yes = lua_.eval_condition(step.condition, a.scope, eval_options(a, step));
             int target = yes ? node.then_first : node.else_first;
             log_.note(a, batch, step, "if", StepStatus::done,
                       std::string("condition ") + (yes ? "true: then" : "false: else") +
@@ -255,7 +265,7 @@ bool Interpreter::execute(ActiveRun& a, store::Batch& batch, const model::Node& 
             return true;
         }
         case model::StepKind::lua: {
-            json out = lua_.run_block(step.lua, a.scope);
+            json out = lua_.run_block(step.lua, a.scope, eval_options(a, step));
             log_.note(a, batch, step, "lua", StepStatus::done, "", out);
             a.scope["steps"][step.id] = {{"status", "succeeded"}, {"output", out}};
             go_to(a, node.next);
@@ -637,21 +647,22 @@ Next Interpreter::apply_reconciliation(ActiveRun& a, store::Batch& batch) {
         // Keep the started record pending: the next claim asks again.
         std::int64_t due = now_ms() + std::max<std::int64_t>(1000, rec->retry_after.count());
         if (rec->account_refused)
-            account_refusal_ = AccountRefusal{
-                step.plugin + (a.sender.empty() ? "" : "/" + a.sender), rec->reason};
-        std::string cannot = rec->reason.empty()
-                                 ? "the provider cannot confirm message " + a.run.message_id +
-                                       " yet (it may still be indexing it)"
-                                 : "message " + a.run.message_id + " cannot be confirmed yet: " +
-                                       rec->reason;
+            account_refusal_ =
+                AccountRefusal{step.plugin + (a.sender.empty() ? "" : "/" + a.sender), rec->reason};
+        std::string cannot =
+            rec->reason.empty()
+                ? "the provider cannot confirm message " + a.run.message_id +
+                      " yet (it may still be indexing it)"
+                : "message " + a.run.message_id + " cannot be confirmed yet: " + rec->reason;
         log_.note(a, batch, step, step.plugin + "." + step.action, StepStatus::reconciling,
                   why + "; " + cannot + "; asking again at " + format_short(due));
         a.inflight_seq.reset();
         stop(a, batch, RunStatus::waiting, due);
         return Next::stopped;
     }
-    pause_in_doubt(a, batch, why + "; the provider could not confirm it" +
-                                 (rec && !rec->reason.empty() ? " (" + rec->reason + ")" : ""));
+    pause_in_doubt(a, batch,
+                   why + "; the provider could not confirm it" +
+                       (rec && !rec->reason.empty() ? " (" + rec->reason + ")" : ""));
     return Next::stopped;
 }
 

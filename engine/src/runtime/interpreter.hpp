@@ -98,6 +98,7 @@ class Interpreter {
     Millis backoff_for(const model::RetryPolicy& p, int attempt, Millis retry_after,
                        const std::string& message_id) const;
     std::string sender_zone(const ActiveRun& a) const;
+    expr::EvalOptions eval_options(const ActiveRun& a, const model::Step& step) const;
 
     store::Store& store_;
     host::PluginHost& host_;

@@ -13,6 +13,7 @@
 // are committed as started, and no call waits for the slowest of a group.
 #pragma once
 
+#include <relance/expr/lua_sandbox.hpp>
 #include <relance/host/plugin_host.hpp>
 #include <relance/base/clock.hpp>
 #include <relance/store/store.hpp>
@@ -57,6 +58,9 @@ struct ExecutorOptions {
     // A provider that refused an account (a revoked key): its sends wait this long before one
     // of them probes it again (then twice as long each time, up to 6 h).
     Millis account_probe_after{15 * 60 * 1000};
+    // Caps of every condition, template expression and `lua:` block (CPU and wall time,
+    // instructions, memory): over them the step fails, the worker goes on.
+    expr::LuaLimits lua;
     // A full disk pauses the worker: the same commit is tried again this often (real time).
     Millis store_retry{5000};
 };
