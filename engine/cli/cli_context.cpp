@@ -158,12 +158,51 @@ std::optional<model::Workflow> load_valid_workflow(const std::string& file,
     return wf;
 }
 
-std::optional<runtime::Records> read_records_or_report(const std::string& path) {
+namespace {
+std::optional<char> parse_delimiter(const std::string& d) {
+    if (d == "tab" || d == "\\t" || d == "\t") return '\t';
+    if (d == "comma") return ',';
+    if (d == "semicolon") return ';';
+    if (d.size() == 1 && d[0] != '"' && d[0] != '\n' && d[0] != '\r') return d[0];
+    return std::nullopt;
+}
+}  // namespace
+
+void add_input_options(CLI::App* cmd, InputArgs& args) {
+    cmd->add_option("-i,--input", args.input,
+                    "records: .csv (, ; or tab), .json, .jsonl, or - for stdin")
+        ->required();
+    cmd->add_option("--encoding", args.encoding,
+                    "text encoding of the input: utf-8, utf-16 (also utf-16le, utf-16be), cp1252 "
+                    "or latin1 (default: a byte-order mark decides, else UTF-8)")
+        ->check(CLI::Validator(
+            [](std::string& v) {
+                return runtime::parse_encoding(v)
+                           ? std::string()
+                           : "expected utf-8, utf-16, utf-16le, utf-16be, cp1252 or latin1";
+            },
+            "ENCODING"));
+    cmd->add_option("--delimiter", args.delimiter,
+                    "CSV field delimiter: one character, or comma, semicolon, tab (default: the "
+                    "most frequent of , ; tab in the header line)")
+        ->check(CLI::Validator(
+            [](std::string& v) {
+                return parse_delimiter(v) ? std::string()
+                                          : "expected one character (not a quote), or comma, "
+                                            "semicolon, tab";
+            },
+            "CHAR"));
+}
+
+std::unique_ptr<runtime::RecordReader> read_records_or_report(const InputArgs& args) {
+    runtime::ReadOptions options;
+    if (!args.encoding.empty()) options.encoding = *runtime::parse_encoding(args.encoding);
+    if (!args.delimiter.empty()) options.delimiter = *parse_delimiter(args.delimiter);
     try {
-        return runtime::read_records(path);
+        return runtime::open_records(args.input, options);
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << "\n";
-        return std::nullopt;
+        return nullptr;
     }
 }
 

@@ -62,8 +62,17 @@ struct ConfigError : std::runtime_error {
 std::optional<model::Workflow> load_valid_workflow(const std::string& file,
                                                    const host::PluginHost& host);
 
-// Reads input records; on malformed input prints the error (file and line) and returns nullopt.
-std::optional<runtime::Records> read_records_or_report(const std::string& path);
+// The input options of the verbs that read records (run, simulate): --encoding, --delimiter.
+struct InputArgs {
+    std::string input;
+    std::string encoding;   // "" = detect
+    std::string delimiter;  // "" = detect
+};
+void add_input_options(CLI::App* cmd, InputArgs& args);
+
+// Opens the input records named by --input with the input options; on a bad option or an input
+// that cannot be opened prints the error and returns nullptr.
+std::unique_ptr<runtime::RecordReader> read_records_or_report(const InputArgs& args);
 
 // Starts sandbox emulators and plugin instances; prints plugins refused at this stage.
 void activate_host(host::PluginHost& host);

@@ -16,7 +16,7 @@ namespace {
 
 struct SimulateArgs {
     std::string file;
-    std::string input;
+    InputArgs input;
     int days = 14;
     std::string start;
     int show = 1000;
@@ -174,8 +174,27 @@ int simulate(const SimulateArgs& args) {
     auto wf = load_valid_workflow(args.file, *host);
     if (!wf) return kInvalid;
     activate_host(*host);
-    auto records = read_records_or_report(args.input);
-    if (!records) return kInvalid;
+    auto reader = read_records_or_report(args.input);
+    if (!reader) return kFailure;  // cannot be opened
+    // A simulation holds its runs in memory anyway: read every record first. Records that
+    // cannot be read are reported like rejected ones, and make the exit code 2.
+    runtime::Records records;
+    std::size_t unreadable = 0;
+    try {
+        runtime::InputRecord r;
+        while (reader->next(r)) {
+            if (!r.problem.empty()) {
+                std::cerr << "rejected " << r.where << ": " << r.problem << "\n";
+                ++unreadable;
+                continue;
+            }
+            records.records.push_back(std::move(r.value));
+            records.where.push_back(std::move(r.where));
+        }
+    } catch (const runtime::InputError& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return kFailure;  // a malformed input file (docs/cli.md, exit codes)
+    }
     runtime::SimulationOptions options;
     options.days = args.days;
     options.executor.config = workspace_config();
@@ -186,14 +205,17 @@ int simulate(const SimulateArgs& args) {
             std::cerr << "error: scenario " << e.what() << "\n";
             return kInvalid;
         }
+        auto unknown = options.scenario->unknown_types(wf->custom_events);
+        for (const auto& m : unknown) std::cerr << "error: scenario " << args.scenario << ": " << m << "\n";
+        if (!unknown.empty()) return kInvalid;
     }
-    auto report = runtime::simulate(*store, *host, clock, *wf, records->records, records->where,
+    auto report = runtime::simulate(*store, *host, clock, *wf, records.records, records.where,
                                     options);
     if (global_options().json)
         std::cout << to_json(report).dump(2) << "\n";
     else
         print_text(report, args.show);
-    return report.started.rejected.empty() ? kOk : kInvalid;
+    return report.started.rejected.empty() && unreadable == 0 ? kOk : kInvalid;
 }
 
 }  // namespace
@@ -204,7 +226,7 @@ void register_simulate(CLI::App& app) {
         "simulate", "run a workflow over records on a virtual clock against the sandbox "
                     "emulators and print what would be sent when");
     cmd->add_option("file", args.file, "workflow file")->required()->check(CLI::ExistingFile);
-    cmd->add_option("-i,--input", args.input, "records: .csv, .json, .jsonl, or -")->required();
+    add_input_options(cmd, args.input);
     cmd->add_option("--days", args.days, "how long to simulate")
         ->capture_default_str()
         ->check(CLI::Range(1, 3650));

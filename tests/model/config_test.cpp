@@ -7,16 +7,6 @@
 namespace relance::model::testing {
 namespace {
 
-std::vector<Diagnostic> config_errors(const std::string& text) {
-    try {
-        load_config_text(text, "relance.yaml");
-    } catch (const LoadError& e) {
-        return e.diagnostics();
-    }
-    ADD_FAILURE() << "expected a LoadError for:\n" << text;
-    return {};
-}
-
 const char* const kConfig = R"(senders:
   - id: alice@acme.test
     channel: email

@@ -21,6 +21,17 @@ inline std::vector<Diagnostic> load_errors(const std::string& text) {
     return {};
 }
 
+// Loads a config text that must fail; returns its diagnostics.
+inline std::vector<Diagnostic> config_errors(const std::string& text) {
+    try {
+        load_config_text(text, "relance.yaml");
+    } catch (const LoadError& e) {
+        return e.diagnostics();
+    }
+    ADD_FAILURE() << "expected a LoadError for:\n" << text.substr(0, 300);
+    return {};
+}
+
 // True when some diagnostic sits at line:col and its message contains `needle`.
 inline bool has_diag(const std::vector<Diagnostic>& ds, int line, int col,
                      const std::string& needle,

@@ -93,7 +93,7 @@ steps:
     timeout: soon
 )");
     EXPECT_TRUE(has_diag(ds, 4, 5, "'wait_for' needs a 'timeout'")) << dump(ds);
-    EXPECT_TRUE(has_diag(ds, 4, 15, "'wait_for' takes event types")) << dump(ds);
+    EXPECT_TRUE(has_diag(ds, 4, 15, "unknown event type 'Replied!' in 'wait_for'")) << dump(ds);
     EXPECT_TRUE(has_diag(ds, 6, 14, "invalid timeout 'soon'")) << dump(ds);
 }
 

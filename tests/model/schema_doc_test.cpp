@@ -88,6 +88,27 @@ TEST_F(SchemaDoc, RejectsWhatTheLoaderRejects) {
     EXPECT_FALSE(accepts(to_json(YAML::Load("version: 1\nsteps:\n  - wait: 3d\n"))));
 }
 
+// The sequence form's defaults and custom event types, as the loader reads them.
+TEST_F(SchemaDoc, DefaultsAndCustomEvents) {
+    auto doc = [](const std::string& text) { return to_json(YAML::Load(text)); };
+    EXPECT_TRUE(accepts(doc("name: x\nversion: 1\ncustom_events: [meeting_booked]\n"
+                            "stop_on: [replied, meeting_booked]\n"
+                            "defaults: {uses: mail.send, with: {to: a}, retry: 3}\n"
+                            "sequence:\n  - {day: 0, with: {subject: s}}\n"
+                            "  - {day: 2, uses: crm.update}\n")));
+    // Without a default action, every entry names its own.
+    EXPECT_FALSE(accepts(doc("name: x\nversion: 1\nsequence:\n  - {day: 0}\n")));
+    EXPECT_FALSE(accepts(doc("name: x\nversion: 1\ndefaults: {with: {to: a}}\n"
+                             "sequence:\n  - {day: 0}\n")));
+    // defaults belong to the sequence form, and take only their keys.
+    EXPECT_FALSE(accepts(doc("name: x\nversion: 1\ndefaults: {uses: a.b}\nsteps:\n"
+                             "  - wait: 3d\n")));
+    EXPECT_FALSE(accepts(doc("name: x\nversion: 1\ndefaults: {uses: a.b, id: x}\n"
+                             "sequence:\n  - {day: 0}\n")));
+    EXPECT_FALSE(accepts(doc("name: x\nversion: 1\ncustom_events: [Booked]\nsteps:\n"
+                             "  - wait: 3d\n")));
+}
+
 }  // namespace
 
 // docs/config.schema.json, for the workspace config file.

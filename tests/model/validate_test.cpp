@@ -97,8 +97,8 @@ TEST(Validate, WithAgainstSchema) {
   - uses: mail.send
     with:
       to: 42
-      subject: "{{ inputs.first_name }}"
-      priority: "{{ inputs.first_name }}"
+      subject: "{{ inputs.email }}"
+      priority: "{{ inputs.email }}"
 )");
     EXPECT_TRUE(has_diag(ds, 8, 5, "needs the field 'subject'")) << dump(ds);
     EXPECT_TRUE(has_diag(ds, 10, 7, "has no field 'subjet' (did you mean 'subject'?)")) << dump(ds);
@@ -155,10 +155,28 @@ TEST(Validate, TemplateVariables) {
     EXPECT_EQ(ds.size(), 9u) << dump(ds);
 }
 
-TEST(Validate, VarsSetInEarlierBranchCount) {
+// A variable set in a branch is absent when the other branch ran: read without a fallback, it
+// fails the step at run time, so validation says so (it counted as set before).
+TEST(Validate, VarsSetInOneBranchNeedAFallback) {
     auto ds = check(std::string(kHeader) + R"(  - if: "true"
     then:
       - set: {x: 1}
+  - set: {y: "{{ vars.x }}"}
+)");
+    ASSERT_EQ(ds.size(), 1u) << dump(ds);
+    EXPECT_TRUE(has_diag(ds, 10, 18, "vars.x is not set on every path to this step")) << dump(ds);
+    ds = check(std::string(kHeader) + R"(  - if: "true"
+    then:
+      - set: {x: 1}
+  - set: {y: "{{ vars.x | 0 }}"}
+)");
+    EXPECT_TRUE(ds.empty()) << dump(ds);
+    // Set in both branches: always there.
+    ds = check(std::string(kHeader) + R"(  - if: "true"
+    then:
+      - set: {x: 1}
+    else:
+      - set: {x: 2}
   - set: {y: "{{ vars.x }}"}
 )");
     EXPECT_TRUE(ds.empty()) << dump(ds);
@@ -255,7 +273,7 @@ TEST(Validate, PresenceRulesOfTheWholeInputAreChecked) {
     EXPECT_EQ(bad[0].pos.line, 9);
     EXPECT_NE(bad[0].message.find("template_id, or subject + text"), std::string::npos)
         << bad[0].message;
-    EXPECT_TRUE(run(R"({to: a@b.test, subject: "{{ inputs.first_name }}", text: hi})").empty());
+    EXPECT_TRUE(run(R"({to: a@b.test, subject: "{{ inputs.email }}", text: hi})").empty());
     EXPECT_TRUE(run(R"({to: a@b.test, template_id: d-1})").empty());
 }
 

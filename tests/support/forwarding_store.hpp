@@ -112,6 +112,13 @@ class ForwardingStore : public Store {
                                            int limit) override {
         return inner.list_sandbox(plugin, box, limit);
     }
+    std::vector<std::string> existing_run_keys(const std::string& workflow_name,
+                                               const std::vector<std::string>& keys) override {
+        return inner.existing_run_keys(workflow_name, keys);
+    }
+    std::vector<ContactRun> active_runs_of(const std::vector<std::string>& contact_keys) override {
+        return inner.active_runs_of(contact_keys);
+    }
 
   protected:
     Store& inner;

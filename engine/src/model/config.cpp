@@ -2,14 +2,15 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <relance/calendar/zones.hpp>
 #include <relance/model/config.hpp>
+#include <relance/model/yaml_document.hpp>
 #include <set>
 #include <sstream>
 
 #include "config_plugins.hpp"
 #include "suggest.hpp"
+#include "text_scan.hpp"
 #include "yaml_reader.hpp"
 
 namespace relance::model {
@@ -119,10 +120,9 @@ class ConfigLoader : public detail::YamlReader {
                             error(vp, "sender '" + *v + "' is declared twice");
                     }
                 } else if (x.key == "channel") {
-                    static const std::regex channel_re("[a-z][a-z0-9_-]*");
                     if (auto v = scalar(x, s.pos, "a channel name (email, sms, linkedin...)")) {
                         s.channel = *v;
-                        if (!std::regex_match(*v, channel_re))
+                        if (!detail::is_channel_name(*v))
                             error(vp, "channel '" + *v +
                                           "' must be a lowercase name such as "
                                           "email, sms, whatsapp or linkedin");
@@ -250,13 +250,10 @@ class ConfigLoader : public detail::YamlReader {
 
     // "YYYY-MM-DD" as midnight in the sender's zone (UTC without one).
     std::optional<TimePoint> day_start(const Entry& x, const std::string& zone) {
-        static const std::regex date_re(R"((\d{4})-(\d{2})-(\d{2}))");
-        std::smatch m;
         std::string v = x.value.IsScalar() ? x.value.Scalar() : std::string();
-        if (std::regex_match(v, m, date_re)) {
-            date::year_month_day ymd{date::year{std::stoi(m[1])},
-                                     date::month{unsigned(std::stoi(m[2]))},
-                                     date::day{unsigned(std::stoi(m[3]))}};
+        if (auto d = detail::split_iso_date(v)) {
+            date::year_month_day ymd{date::year{d->year}, date::month{d->month},
+                                     date::day{d->day}};
             if (ymd.ok()) {
                 const date::time_zone* tz = calendar::resolve_zone({zone});
                 return calendar::to_utc(calendar::LocalTime{date::local_days{ymd}}, tz);
@@ -275,14 +272,13 @@ class ConfigLoader : public detail::YamlReader {
                   "'pools' must map pool names to lists of sender ids, got " + kind_name(e.value));
             return;
         }
-        static const std::regex name_re("[A-Za-z0-9_.-]+");
         std::vector<std::string> ids;
         for (const auto& s : cfg.senders) ids.push_back(s.id);
         for (const auto& x : entries(e.value)) {
             SenderPool p;
             p.name = x.key;
             p.pos = pos(x.key_node, kp);
-            if (!std::regex_match(p.name, name_re))
+            if (!detail::is_dotted_name(p.name))
                 error(p.pos, "pool name '" + p.name + "' must use letters, digits, '.', '_', '-'");
             if (cfg.find_sender(p.name))
                 error(p.pos, "'" + p.name + "' is both a pool and a sender id");
@@ -313,7 +309,7 @@ Config load_config_text(const std::string& text, const std::string& file_name) {
 }
 
 Config load_config_file(const std::string& path) {
-    return load_config_text(detail::read_source_file(path, "config file"), path);
+    return load_config_text(read_yaml_file(path, "config file"), path);
 }
 
 }  // namespace relance::model

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <relance/base/text_limits.hpp>
 #include <relance/model/inputs.hpp>
 
 namespace relance::model {
@@ -25,12 +26,13 @@ std::string lower(std::string s) {
 
 std::string shown(const json& v) {
     std::string d = v.dump();
-    if (d.size() > 60) d = d.substr(0, 57) + "...";
+    if (d.size() > 60) d = std::string(cut_utf8(d, 57)) + "...";  // never inside a character
     return d;
 }
 
-// Converts one present, non-empty value; nullopt (with `why`) when it cannot be.
-std::optional<json> coerce(const json& v, InputType type) {
+// Converts one present, non-empty value; nullopt when it cannot be (`why` says more when the
+// reason is not just the type).
+std::optional<json> coerce(const json& v, InputType type, std::string& why) {
     switch (type) {
         case InputType::string:
             if (v.is_string()) return v;
@@ -85,6 +87,11 @@ std::optional<json> coerce(const json& v, InputType type) {
         case InputType::array: {
             json parsed = v;
             if (v.is_string()) {
+                // JSON text in a CSV cell is user input like any other: bounded before parsing.
+                if (auto limit = json_limit_error(v.get_ref<const std::string&>())) {
+                    why = "its JSON text is " + *limit;
+                    return std::nullopt;
+                }
                 parsed = json::parse(v.get<std::string>(), nullptr, /*allow_exceptions=*/false);
                 if (parsed.is_discarded()) return std::nullopt;
             }
@@ -118,8 +125,11 @@ json coerce_inputs(const Workflow& wf, const json& record, std::vector<InputProb
             }
             continue;
         }
-        if (auto v = coerce(*it, f.type)) {
+        std::string why;
+        if (auto v = coerce(*it, f.type, why)) {
             *it = std::move(*v);
+        } else if (!why.empty()) {
+            problems.push_back({f.name, std::string("expected ") + to_string(f.type) + ": " + why});
         } else {
             problems.push_back(
                 {f.name, std::string("expected ") + to_string(f.type) + ", got " + shown(*it)});

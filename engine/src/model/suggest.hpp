@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <relance/base/utf8.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,10 @@ inline std::string closest(std::string_view word, const std::vector<std::string>
     // Short words tolerate one edit; longer ones a third of their length, at most 3.
     std::size_t limit = std::clamp<std::size_t>(word.size() / 3, 1, 3);
     for (const auto& c : candidates) {
+        // The distance is at least the difference in length: skip the table for words that
+        // cannot be close (a 100,000-character key against short names).
+        std::size_t gap = word.size() > c.size() ? word.size() - c.size() : c.size() - word.size();
+        if (gap > limit) continue;
         std::size_t d = edit_distance(word, c);
         if (d <= limit && d < best_d) {
             best_d = d;
@@ -68,6 +73,14 @@ inline std::string join(const std::vector<std::string>& items, std::string_view 
         out += items[i];
     }
     return out;
+}
+
+// User text quoted in a message, cut on a character boundary so that a huge value does not
+// make a huge message: 'abc', or 'abcd...' (N bytes).
+inline std::string quote_cut(std::string_view text, std::size_t max_bytes = 80) {
+    if (text.size() <= max_bytes) return "'" + std::string(text) + "'";
+    return "'" + std::string(cut_utf8(text, max_bytes)) + "...' (" +
+           std::to_string(text.size()) + " bytes)";
 }
 
 inline bool is_identifier(std::string_view s) {

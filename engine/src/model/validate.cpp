@@ -1,5 +1,6 @@
 // Static checks of a loaded workflow against the plugins' manifests: everything that can be known
 // before a run starts is reported here, with positions, so a mistake costs an edit, not a run.
+#include <relance/base/utf8.hpp>
 #include <relance/expr/lua_sandbox.hpp>
 #include <relance/expr/template.hpp>
 #include <relance/model/validate.hpp>
@@ -12,7 +13,6 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
@@ -21,6 +21,8 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 
+#include "availability.hpp"
+#include "lua_scan.hpp"
 #include "suggest.hpp"
 
 namespace relance::model {
@@ -64,7 +66,7 @@ bool type_matches(const json& v, const std::string& t) {
 
 std::string shown(const json& v) {
     std::string d = v.dump();
-    if (d.size() > 40) d = d.substr(0, 37) + "...";
+    if (d.size() > 40) d = std::string(relance::cut_utf8(d, 37)) + "...";
     return d;
 }
 
@@ -75,7 +77,10 @@ class Checker {
         : wf_(wf), program_(program), catalog_(catalog), config_(config) {
         std::istringstream in(wf.source);
         for (std::string line; std::getline(in, line);) lines_.push_back(line);
-        for (const auto& f : wf.inputs) input_names_.push_back(f.name);
+        for (const auto& f : wf.inputs) {
+            input_names_.push_back(f.name);
+            input_of_[f.name] = &f;
+        }
         for (const auto& [id, idx] : program.index_of) {
             step_ids_.push_back(id);
             const Step* s = program.nodes[idx].step;
@@ -94,6 +99,7 @@ class Checker {
             warn(SourcePos{wf_.file, 0, 0},
                  "Lua checks skipped: sandbox unavailable (" + lua_init_error_ + ")");
         check_steps(wf_.steps);
+        check_availability();
         if (!wf_.senders.empty() && !channel_steps_)
             warn(wf_.senders_pos, "'senders' has no effect: no step uses an action with a "
                                   "channel (such as sendgrid.send)");
@@ -155,8 +161,15 @@ class Checker {
             case StepKind::wait:
                 if (s.wait_for.count() <= 0 && s.wait_business_days <= 0) error(s.pos, "wait duration must be positive");
                 break;
-            case StepKind::exit:
             case StepKind::wait_for:
+                for (const auto& type : s.wait_events)
+                    if (std::find(wf_.stop_on.begin(), wf_.stop_on.end(), type) !=
+                        wf_.stop_on.end())
+                        warn(s.pos, "'wait_for' " + type + " never wakes this step: '" + type +
+                                        "' is in the workflow's stop_on, so it stops the run "
+                                        "instead (remove it from stop_on to branch on it)");
+                break;
+            case StepKind::exit:
                 break;
         }
     }
@@ -485,12 +498,16 @@ class Checker {
             if (std::find(input_names_.begin(), input_names_.end(), path[1]) == input_names_.end())
                 error(p, "'" + ref.text + "': '" + path[1] + "' is not a declared input" +
                              did_you_mean(path[1], input_names_) + declared_inputs());
+            else if (!in_lua)
+                check_input_use(ref, *input_of_.at(path[1]), p);
             return;
         }
         if (root == "contact") {
             if (path.size() < 2) return;
-            if (std::find(input_names_.begin(), input_names_.end(), path[1]) != input_names_.end())
+            if (auto it = input_of_.find(path[1]); it != input_of_.end()) {
+                if (!in_lua) check_input_use(ref, *it->second, p);
                 return;
+            }
             std::string m = "'" + ref.text + "': '" + path[1] + "' is not a declared input" +
                             did_you_mean(path[1], input_names_);
             if (ref.has_fallback)
@@ -511,6 +528,8 @@ class Checker {
                              did_you_mean(path[1], step_ids_));
             else if (index_ >= 0 && it->second >= index_)
                 error(p, "'" + ref.text + "': steps." + path[1] + " is not before this step");
+            else if (!in_lua && !ref.has_fallback && path.size() >= 3 && path[2] == "output")
+                must_be_set({detail::Fact::Kind::output, path[1]}, ref, p);
             return;
         }
         if (root == "vars") {
@@ -525,11 +544,68 @@ class Checker {
                 error(p, "'" + ref.text + "': vars." + path[1] +
                              " is not set by any 'set' step before this one" +
                              did_you_mean(path[1], names));
+            } else if (!in_lua && !ref.has_fallback) {
+                must_be_set({detail::Fact::Kind::var, path[1]}, ref, p);
             }
             return;
         }
         error(p, "'" + ref.text + "' in " + shown_ref + ": unknown root '" + root +
-                     "' (allowed roots: " + join(kRoots) + ")" + did_you_mean(root, kRoots));
+                     "' (allowed roots: " + join(kRoots) + ")" + root_hint(root));
+    }
+
+    // `{{ first_name }}` most likely means the input, the step or the variable of that name.
+    std::string root_hint(const std::string& root) const {
+        if (input_of_.count(root)) return " (did you mean 'contact." + root + "'?)";
+        if (program_.index_of.count(root)) return " (did you mean 'steps." + root + ".output'?)";
+        if (set_at_.count(root)) return " (did you mean 'vars." + root + "'?)";
+        return did_you_mean(root, kRoots);
+    }
+
+    // A declared input read by a template: it must be there whenever the step runs, and hold
+    // fields only when it is an object or an array.
+    void check_input_use(const expr::VariableRef& ref, const InputField& f, const SourcePos& p) {
+        bool scalar = f.type != InputType::object && f.type != InputType::array;
+        if (ref.path.size() >= 3 && scalar) {
+            error(p, "'" + ref.text + "': input '" + f.name + "' is " +
+                         (f.type == InputType::integer ? "an " : "a ") + to_string(f.type) +
+                         ", it has no field '" + ref.path[2] + "'");
+            return;
+        }
+        if (ref.has_fallback || f.required || f.default_value) return;
+        error(p, "'" + ref.text + "': input '" + f.name + "' is optional and has no default, so "
+                     "a record without it fails this step at run time; add a fallback ({{ " +
+                     ref.text + " | \"...\" }}), a 'default', or 'required: true'");
+    }
+
+    // A step output or a variable read without a fallback: checked once every step is seen,
+    // against the paths that reach the reading step.
+    void must_be_set(detail::Fact fact, const expr::VariableRef& ref, const SourcePos& p) {
+        if (index_ < 0) return;
+        std::string key = std::string(fact.kind == detail::Fact::Kind::var ? "v:" : "o:") +
+                          fact.name;
+        auto [it, fresh] = fact_index_.emplace(key, facts_.size());
+        if (fresh) facts_.push_back(fact);
+        queries_.push_back({it->second, index_});
+        query_refs_.push_back({ref.text, p});
+    }
+
+    void check_availability() {
+        if (queries_.empty()) return;
+        auto set = detail::facts_always_set(program_, facts_, queries_);
+        for (std::size_t q = 0; q < queries_.size(); ++q) {
+            if (set[q]) continue;
+            const detail::Fact& f = facts_[queries_[q].fact];
+            const auto& [text, p] = query_refs_[q];
+            std::string what = f.kind == detail::Fact::Kind::var
+                                   ? "vars." + f.name + " is not set on every path to this step "
+                                     "(a 'set' step in a branch that may not run, or skipped by "
+                                     "its 'when', or failed under on_error)"
+                                   : "steps." + f.name + " has no output on some path to this "
+                                     "step (it may sit in a branch that did not run, be skipped "
+                                     "by its 'when', fail under on_error, or time out)";
+            error(p, "'" + text + "': " + what + "; add a fallback: {{ " + text +
+                         " | \"...\" }}");
+        }
     }
 
     std::string declared_inputs() const {
@@ -549,14 +625,7 @@ class Checker {
         }
         // The sandbox reports "line N: message"; raw Lua says `[string "..."]:N: message`.
         int lua_line = 0;
-        static const std::regex sandbox_re(R"(^line (\d+):\s*)");
-        static const std::regex raw_re(R"(^.*?\]:(\d+):\s*)");
-        std::smatch m;
-        if (msg.empty()) return;
-        if (std::regex_search(msg, m, sandbox_re) || std::regex_search(msg, m, raw_re)) {
-            lua_line = std::stoi(m[1]);
-            msg = m.suffix();
-        }
+        std::tie(lua_line, msg) = detail::split_lua_line(msg);
         error(lua_position(p, lua_line),
               "Lua syntax error in " + what +
                   (lua_line > 0 && !expression ? " (line " + std::to_string(lua_line) + ")"
@@ -567,17 +636,12 @@ class Checker {
     // References like inputs.x, steps.id, vars.name in Lua text (strings and comments removed)
     // are checked with the template rules, as warnings.
     void check_lua_refs(const std::string& code, const SourcePos& p) {
-        static const std::regex noise(R"("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|--[^\n]*)");
-        static const std::regex ref(R"((^|[^\w.:])(inputs|contact|steps|vars)\.([A-Za-z_]\w*))");
-        std::string text = std::regex_replace(code, noise, " ");
-        std::set<std::string> seen;
-        for (auto it = std::sregex_iterator(text.begin(), text.end(), ref);
-             it != std::sregex_iterator(); ++it) {
+        for (auto& [root, name] : detail::lua_references(code)) {
             expr::VariableRef r;
-            r.path = {(*it)[2].str(), (*it)[3].str()};
-            r.text = r.path[0] + "." + r.path[1];
+            r.path = {root, name};
+            r.text = root + "." + name;
             r.has_fallback = true;  // Lua can fall back with `or`
-            if (seen.insert(r.text).second) check_ref(r, p, true);
+            check_ref(r, p, true);
         }
     }
 
@@ -607,6 +671,12 @@ class Checker {
     bool sends_from_accounts_ = false;  // the step being checked names sender accounts
     std::vector<std::string> lines_;
     std::vector<std::string> input_names_;
+    std::map<std::string, const InputField*> input_of_;
+    // Reads of step outputs and variables without a fallback (must_be_set).
+    std::vector<detail::Fact> facts_;
+    std::map<std::string, std::size_t> fact_index_;
+    std::vector<detail::FactQuery> queries_;
+    std::vector<std::pair<std::string, SourcePos>> query_refs_;
     std::vector<std::string> step_ids_;
     std::map<std::string, std::vector<int>> set_at_;  // var name -> indices of set steps
     std::map<const ActionSpec*, std::unique_ptr<valijson::Schema>> schemas_;

@@ -8,15 +8,16 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
-#include <regex>
 #include <relance/calendar/holidays.hpp>
 #include <relance/calendar/send_window.hpp>
 #include <relance/calendar/zones.hpp>
 #include <relance/model/workflow.hpp>
+#include <relance/model/yaml_document.hpp>
 #include <set>
 #include <sstream>
 
 #include "suggest.hpp"
+#include "text_scan.hpp"
 #include "yaml_reader.hpp"
 
 namespace relance::model {
@@ -84,6 +85,29 @@ const char* to_string(StepKind k) {
     return "?";
 }
 
+const std::vector<std::string>& engine_event_types() {
+    static const std::vector<std::string> types = {"delivered", "opened",       "clicked",
+                                                   "replied",   "bounced",      "unsubscribed",
+                                                   "complained"};
+    return types;
+}
+
+std::string suggest_event_type(const std::string& type) {
+    const auto& known = engine_event_types();
+    std::string lower;
+    for (char c : type) lower += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    if (std::find(known.begin(), known.end(), lower) != known.end()) return lower;
+    // Providers' own spellings (SendGrid's "open", "bounce", "spamreport"...).
+    static const std::map<std::string, std::string> provider = {
+        {"delivery", "delivered"},    {"open", "opened"},
+        {"click", "clicked"},         {"reply", "replied"},
+        {"bounce", "bounced"},        {"unsubscribe", "unsubscribed"},
+        {"unsub", "unsubscribed"},    {"complaint", "complained"},
+        {"spamreport", "complained"}, {"spam", "complained"}};
+    if (auto it = provider.find(lower); it != provider.end()) return it->second;
+    return detail::closest(lower, known);
+}
+
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
     // Units must appear largest first and at most once ("1h30m", not "30m1h" or "1h1h"), so a
     // duration has exactly one spelling family and typos like "5mm" are caught.
@@ -123,6 +147,16 @@ using detail::YamlReader;
 class Loader : public YamlReader {
     bool sequence_keys_ = false;  // parsing a `sequence:` item: `day` keys belong to it
     std::set<std::string> used_sequence_ids_;
+    // Event types named by stop_on and wait_for, checked once custom_events is known.
+    struct NamedEvent {
+        std::string type;
+        SourcePos pos;
+        const char* key;
+    };
+    std::vector<NamedEvent> named_events_;
+    // `defaults:` of the sequence form, as a step, and the keys it gives.
+    std::optional<Step> defaults_;
+    std::set<std::string> default_keys_;
 
   public:
     explicit Loader(std::string file) : YamlReader(std::move(file)) {}
@@ -141,21 +175,21 @@ class Loader : public YamlReader {
         auto es = entries(root);
         check_keys(es,
                    {"name", "version", "description", "inputs", "schedule", "stop_on",
-                    "enrollment", "senders", "steps", "sequence"},
+                    "custom_events", "enrollment", "senders", "defaults", "steps", "sequence"},
                    "workflow", rootp);
         const Entry* steps = nullptr;
         const Entry* sequence = nullptr;
+        const Entry* defaults = nullptr;
         bool have_name = false, have_version = false;
         for (const auto& e : es) {
             if (e.key == "name") {
                 have_name = true;
                 if (auto s = scalar(e, rootp, "text")) {
-                    static const std::regex name_re("[a-z0-9_-]+");
                     wf.name = *s;
-                    if (!std::regex_match(*s, name_re))
+                    if (!detail::is_lower_name(*s))
                         error(pos(e.value, rootp),
-                              "workflow name '" + *s +
-                                  "' must use only lowercase letters, digits, '_' and '-'");
+                              "workflow name " + detail::quote_cut(*s) +
+                                  " must use only lowercase letters, digits, '_' and '-'");
                 }
             } else if (e.key == "version") {
                 have_version = true;
@@ -171,6 +205,10 @@ class Loader : public YamlReader {
                 parse_schedule(e, wf.schedule, rootp);
             } else if (e.key == "stop_on") {
                 parse_stop_on(e, wf, rootp);
+            } else if (e.key == "custom_events") {
+                parse_custom_events(e, wf, rootp);
+            } else if (e.key == "defaults") {
+                defaults = &e;
             } else if (e.key == "enrollment") {
                 parse_enrollment(e, wf.enrollment, rootp);
             } else if (e.key == "senders") {
@@ -184,6 +222,11 @@ class Loader : public YamlReader {
         }
         if (!have_name) error(rootp, "missing required key 'name'");
         if (!have_version) error(rootp, "missing required key 'version'");
+        if (defaults && !sequence)
+            error(pos(defaults->key_node, rootp),
+                  "'defaults' applies to the entries of 'sequence'; with 'steps', write each step "
+                  "in full");
+        if (defaults) parse_defaults(*defaults, rootp);
         if (sequence && steps) {
             error(pos(sequence->key_node, rootp),
                   "a workflow has either 'steps' or 'sequence', not both");
@@ -201,6 +244,7 @@ class Loader : public YamlReader {
             parse_steps(steps->value, wf.steps, pos(steps->key_node, rootp));
             assign_ids(wf);
         }
+        check_event_types(wf);
         if (!diags.empty()) finish();
         return wf;
     }
@@ -268,16 +312,12 @@ class Loader : public YamlReader {
                     }
                 }
             } else if (x.key == "blackout") {
-                static const std::regex date_re(R"((\d{4})-(\d{2})-(\d{2}))");
                 for (auto& [d, p] : texts(x)) {
-                    std::smatch m;
-                    bool ok = std::regex_match(d, m, date_re);
-                    if (ok) {
-                        date::year_month_day ymd{date::year{std::stoi(m[1])},
-                                                 date::month{unsigned(std::stoi(m[2]))},
-                                                 date::day{unsigned(std::stoi(m[3]))}};
-                        ok = ymd.ok();
-                    }
+                    bool ok = false;
+                    if (auto ymd = detail::split_iso_date(d))
+                        ok = date::year_month_day{date::year{ymd->year}, date::month{ymd->month},
+                                                  date::day{ymd->day}}
+                                 .ok();
                     if (ok)
                         sc.blackout.push_back(d);
                     else
@@ -300,7 +340,6 @@ class Loader : public YamlReader {
             error(pos(e.value, kp), "'variants' must be a list of at least two variants");
             return;
         }
-        static const std::regex name_re("[A-Za-z0-9_-]+");
         std::set<std::string> names;
         for (const auto& item : e.value) {
             Step::Variant v;
@@ -316,7 +355,7 @@ class Loader : public YamlReader {
                 if (x.key == "name") {
                     if (auto n = scalar(x, v.pos, "a name")) {
                         v.name = *n;
-                        if (!std::regex_match(*n, name_re))
+                        if (!detail::is_name(*n))
                             error(vp, "variant name '" + *n + "' must use letters, digits, _ or -");
                         else if (!names.insert(*n).second)
                             error(vp, "variant name '" + *n + "' is used twice");
@@ -342,14 +381,15 @@ class Loader : public YamlReader {
     // wait_for: replied | [opened, clicked], with timeout: 3d
     void parse_wait_for(const Entry& kind, const std::vector<Entry>& es, Step& s,
                         const SourcePos& kpos) {
-        static const std::regex type_re("[a-z][a-z0-9_.-]*");
         auto add = [&](const YAML::Node& n) {
             std::string v = n.IsScalar() ? n.Scalar() : std::string();
-            if (!n.IsScalar() || !std::regex_match(v, type_re))
+            if (!n.IsScalar() || v.empty()) {
                 error(pos(n, kpos), "'wait_for' takes event types (opened, clicked, replied, or "
-                                    "your own), got " + kind_name(n));
-            else
+                                    "your own under 'custom_events'), got " + kind_name(n));
+            } else {
                 s.wait_events.push_back(v);
+                named_events_.push_back({v, pos(n, kpos), "wait_for"});
+            }
         };
         if (kind.value.IsSequence())
             for (const auto& item : kind.value) add(item);
@@ -429,14 +469,64 @@ class Loader : public YamlReader {
                                     "bounced, unsubscribed], got " + kind_name(e.value));
             return;
         }
-        static const std::regex type_re("[a-z][a-z0-9_.-]*");
         for (const auto& item : e.value) {
             std::string v = item.IsScalar() ? item.Scalar() : std::string();
-            if (!item.IsScalar() || !std::regex_match(v, type_re))
-                error(pos(item, kp), "event type must be a lowercase name (replied, bounced, "
-                                     "unsubscribed, or your own), got " + kind_name(item));
-            else
+            if (!item.IsScalar() || v.empty()) {
+                error(pos(item, kp), "'stop_on' lists event types (replied, bounced, "
+                                     "unsubscribed, or your own under 'custom_events'), got " +
+                                         kind_name(item));
+            } else {
                 wf.stop_on.push_back(v);
+                named_events_.push_back({v, pos(item, kp), "stop_on"});
+            }
+        }
+    }
+
+    // custom_events: [meeting_booked, demo_requested]: event types of the workspace's own
+    // (recorded with `relance event add --type` or by a webhook) that stop_on and wait_for may
+    // name besides the engine's.
+    void parse_custom_events(const Entry& e, Workflow& wf, const SourcePos& rootp) {
+        SourcePos kp = pos(e.key_node, rootp);
+        if (e.value.IsNull()) return;
+        if (!e.value.IsSequence()) {
+            error(pos(e.value, kp), "'custom_events' must be a list of event type names, got " +
+                                        kind_name(e.value));
+            return;
+        }
+        const auto& known = engine_event_types();
+        for (const auto& item : e.value) {
+            std::string v = item.IsScalar() ? item.Scalar() : std::string();
+            SourcePos ip = pos(item, kp);
+            if (!item.IsScalar() || !detail::is_event_type(v)) {
+                error(ip, "a custom event type is a lowercase name ([a-z][a-z0-9_.-]*, e.g. "
+                          "meeting_booked), got " + kind_name(item));
+            } else if (std::find(known.begin(), known.end(), v) != known.end()) {
+                warning(ip, "'" + v + "' is one of the engine's event types: no need to declare "
+                                      "it");
+            } else if (std::find(wf.custom_events.begin(), wf.custom_events.end(), v) !=
+                       wf.custom_events.end()) {
+                error(ip, "custom event type '" + v + "' is declared twice");
+            } else {
+                wf.custom_events.push_back(v);
+            }
+        }
+    }
+
+    // Every type named by stop_on or wait_for is the engine's or declared: a misspelt type
+    // would never match an event, and the run would neither stop nor wake.
+    void check_event_types(const Workflow& wf) {
+        const auto& known = engine_event_types();
+        for (const auto& [type, where, key] : named_events_) {
+            if (std::find(known.begin(), known.end(), type) != known.end() ||
+                std::find(wf.custom_events.begin(), wf.custom_events.end(), type) !=
+                    wf.custom_events.end())
+                continue;
+            std::string hint = suggest_event_type(type);
+            if (hint.empty()) hint = detail::closest(type, wf.custom_events);
+            error(where, "unknown event type " + detail::quote_cut(type) + " in '" + key + "'" +
+                             (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                             ": the engine's types are " + join(known) +
+                             "; declare your own under 'custom_events'");
         }
     }
 
@@ -469,7 +559,8 @@ class Loader : public YamlReader {
             f.pos = pos(in.key_node, kp);
             if (!is_identifier(in.key))
                 error(f.pos,
-                      "input name '" + in.key + "' must be an identifier ([A-Za-z_][A-Za-z0-9_]*)");
+                      "input name " + detail::quote_cut(in.key) +
+                          " must be an identifier ([A-Za-z_][A-Za-z0-9_]*)");
             if (in.value.IsScalar()) {
                 parse_type(in.value, f);
             } else if (in.value.IsMap()) {
@@ -667,13 +758,16 @@ class Loader : public YamlReader {
             }
             kind = &e;
         }
-        if (!kind) {
-            error(s.pos, "step has no kind: expected one of " + join(kinds()));
+        // A sequence entry without a kind takes the action of `defaults: {uses: ...}`.
+        bool inherits = !kind && sequence_keys_ && defaults_ && !defaults_->plugin.empty();
+        if (!kind && !inherits) {
+            error(s.pos, "step has no kind: expected one of " + join(kinds()) +
+                             (sequence_keys_ && !defaults_ ? " (or a 'uses' in 'defaults')" : ""));
             return false;
         }
-        const std::string& k = kind->key;
-        SourcePos kpos = pos(kind->key_node, s.pos);
-        SourcePos vpos = pos(kind->value, kpos);
+        const std::string k = kind ? kind->key : "uses";
+        SourcePos kpos = kind ? pos(kind->key_node, s.pos) : s.pos;
+        SourcePos vpos = kind ? pos(kind->value, kpos) : s.pos;
         s.id_pos = s.pos;
 
         // Keys that only make sense with one kind.
@@ -706,8 +800,8 @@ class Loader : public YamlReader {
                     s.id_given = true;
                     s.id_pos = pos(e.value, ep);
                     if (!is_identifier(*v))
-                        error(s.id_pos, "step id '" + *v +
-                                            "' must be an identifier ([A-Za-z_][A-Za-z0-9_]*)");
+                        error(s.id_pos, "step id " + detail::quote_cut(*v) +
+                                            " must be an identifier ([A-Za-z_][A-Za-z0-9_]*)");
                 }
             } else if (e.key == "name") {
                 if (auto v = scalar(e, s.pos, "text")) s.name = *v;
@@ -722,21 +816,9 @@ class Loader : public YamlReader {
             } else if (e.key == "on_error") {
                 parse_on_error(e, s);
             } else if (e.key == "window") {
-                json v = e.value.IsScalar() && e.value.Tag() == "?" ? plain_scalar(e.value.Scalar())
-                                                                   : json();
-                if (!v.is_boolean())
-                    error(pos(e.value, ep), "'window' must be true or false, got " +
-                                                kind_name(e.value));
-                else
-                    s.in_window = v.get<bool>();
+                if (auto v = flag(e, ep)) s.in_window = *v;
             } else if (e.key == "sticky") {
-                json v = e.value.IsScalar() && e.value.Tag() == "?" ? plain_scalar(e.value.Scalar())
-                                                                   : json();
-                if (!v.is_boolean())
-                    error(pos(e.value, ep), "'sticky' must be true or false, got " +
-                                                kind_name(e.value));
-                else
-                    s.sticky_variant = v.get<bool>();
+                if (auto v = flag(e, ep)) s.sticky_variant = *v;
             } else if (e.key == "variants") {
                 parse_variants(e, s, ep);
             } else if (e.key == "senders") {
@@ -747,29 +829,16 @@ class Loader : public YamlReader {
 
         if (k == "uses") {
             s.kind = StepKind::action;
-            s.uses_pos = vpos;
-            static const std::regex uses_re("([a-z0-9_-]+)\\.([a-z0-9_-]+)");
-            std::smatch m;
-            std::string v = kind->value.IsScalar() ? kind->value.Scalar() : std::string();
-            if (!kind->value.IsScalar() || !std::regex_match(v, m, uses_re)) {
-                error(vpos, "'uses' must be plugin.action (lowercase, e.g. sendgrid.send), got " +
-                                kind_name(kind->value));
+            if (kind) {
+                parse_uses(kind->value, vpos, s);
             } else {
-                s.plugin = m[1];
-                s.action = m[2];
+                s.plugin = defaults_->plugin;
+                s.action = defaults_->action;
+                s.uses_pos = defaults_->uses_pos;
             }
-            for (const auto& e : es) {
-                if (e.key != "with") continue;
-                SourcePos wp = pos(e.key_node, s.pos);
-                if (e.value.IsNull()) {
-                    s.with_pos[""] = wp;
-                } else if (!e.value.IsMap()) {
-                    error(pos(e.value, wp), "'with' must be a mapping of input -> value");
-                } else {
-                    s.with = to_json(e.value, "", wp, &s.with_pos, &s.with_key_pos);
-                    s.with_pos[""] = wp;
-                }
-            }
+            for (const auto& e : es)
+                if (e.key == "with") parse_with(e, s.pos, s);
+            if (sequence_keys_ && defaults_) apply_defaults(es, s);
         } else if (k == "set") {
             s.kind = StepKind::set;
             if (!kind->value.IsMap() || kind->value.size() == 0) {
@@ -812,11 +881,9 @@ class Loader : public YamlReader {
         } else if (k == "wait") {
             s.kind = StepKind::wait;
             std::string v = kind->value.IsScalar() ? kind->value.Scalar() : std::string();
-            static const std::regex business_re("([0-9]{1,4})bd");
-            std::smatch bd;
             auto d = kind->value.IsScalar() ? parse_duration(v) : std::nullopt;
-            if (std::regex_match(v, bd, business_re)) {
-                s.wait_business_days = std::stoi(bd[1]);
+            if (auto bd = detail::business_days(v)) {
+                s.wait_business_days = *bd;
                 if (s.wait_business_days <= 0)
                     error(vpos, "wait duration must be positive, got '" + v + "'");
             } else if (!d) {
@@ -851,6 +918,112 @@ class Loader : public YamlReader {
             }
         }
         return true;
+    }
+
+    // A plain true or false.
+    std::optional<bool> flag(const Entry& e, const SourcePos& at) {
+        json v = e.value.IsScalar() && e.value.Tag() == "?" ? plain_scalar(e.value.Scalar())
+                                                           : json();
+        if (v.is_boolean()) return v.get<bool>();
+        error(pos(e.value, at), "'" + e.key + "' must be true or false, got " + kind_name(e.value));
+        return std::nullopt;
+    }
+
+    // `uses: plugin.action`
+    void parse_uses(const YAML::Node& value, const SourcePos& vpos, Step& s) {
+        s.uses_pos = vpos;
+        std::string v = value.IsScalar() ? value.Scalar() : std::string();
+        auto dot = v.find('.');
+        if (!value.IsScalar() || dot == std::string::npos ||
+            !detail::is_lower_name(std::string_view(v).substr(0, dot)) ||
+            !detail::is_lower_name(std::string_view(v).substr(dot + 1))) {
+            error(vpos, "'uses' must be plugin.action (lowercase, e.g. sendgrid.send), got " +
+                            kind_name(value));
+        } else {
+            s.plugin = v.substr(0, dot);
+            s.action = v.substr(dot + 1);
+        }
+    }
+
+    // `with: {input: value}` of an action step.
+    void parse_with(const Entry& e, const SourcePos& at, Step& s) {
+        SourcePos wp = pos(e.key_node, at);
+        if (e.value.IsNull()) {
+            s.with_pos[""] = wp;
+        } else if (!e.value.IsMap()) {
+            error(pos(e.value, wp), "'with' must be a mapping of input -> value");
+        } else {
+            s.with = to_json(e.value, "", wp, &s.with_pos, &s.with_key_pos);
+            s.with_pos[""] = wp;
+        }
+    }
+
+    // defaults: {uses, with, retry, on_error, window, senders} for the entries of `sequence`.
+    void parse_defaults(const Entry& e, const SourcePos& rootp) {
+        SourcePos kp = pos(e.key_node, rootp);
+        if (!e.value.IsMap()) {
+            error(pos(e.value, kp), "'defaults' must be a mapping (uses, with, retry, on_error, "
+                                    "window, senders), got " + kind_name(e.value));
+            return;
+        }
+        auto es = entries(e.value);
+        check_keys(es, {"uses", "with", "retry", "on_error", "window", "senders"}, "defaults",
+                   kp);
+        Step d;
+        d.kind = StepKind::action;
+        d.pos = kp;
+        for (const auto& x : es) {
+            SourcePos xp = pos(x.key_node, kp);
+            default_keys_.insert(x.key);
+            if (x.key == "uses") {
+                parse_uses(x.value, pos(x.value, xp), d);
+            } else if (x.key == "with") {
+                parse_with(x, kp, d);
+            } else if (x.key == "retry") {
+                parse_retry(x, d);
+            } else if (x.key == "on_error") {
+                parse_on_error(x, d);
+            } else if (x.key == "window") {
+                if (auto v = flag(x, xp)) d.in_window = *v;
+            } else if (x.key == "senders") {
+                d.senders_pos = pos(x.value, xp);
+                d.senders = parse_senders(x, d.senders_pos);
+            }
+        }
+        defaults_ = std::move(d);
+    }
+
+    // A sequence entry takes from `defaults` each key it does not give itself. `with` is merged
+    // key by key (the entry's own keys win), and only into entries of the default action: the
+    // inputs of sendgrid.send mean nothing to twilio.sms.
+    void apply_defaults(const std::vector<Entry>& es, Step& s) {
+        const Step& d = *defaults_;
+        auto gives = [&](const char* key) {
+            return std::any_of(es.begin(), es.end(), [&](const Entry& e) { return e.key == key; });
+        };
+        if (default_keys_.count("with") && s.plugin == d.plugin && s.action == d.action) {
+            if (!gives("with")) s.with_pos[""] = s.pos;  // "needs a field" points at the entry
+            if (!s.with.is_object()) s.with = json::object();
+            for (const auto& [key, value] : d.with.items()) {
+                if (s.with.contains(key)) continue;
+                s.with[key] = value;
+                std::string ptr = "/" + pointer_escape(key);
+                for (auto it = d.with_pos.lower_bound(ptr); it != d.with_pos.end(); ++it) {
+                    if (it->first.compare(0, ptr.size(), ptr) != 0) break;
+                    if (it->first.size() > ptr.size() && it->first[ptr.size()] != '/') continue;
+                    s.with_pos[it->first] = it->second;
+                }
+                if (auto it = d.with_key_pos.find(ptr); it != d.with_key_pos.end())
+                    s.with_key_pos[ptr] = it->second;
+            }
+        }
+        if (default_keys_.count("retry") && !gives("retry")) s.retry = d.retry;
+        if (default_keys_.count("on_error") && !gives("on_error")) s.on_error = d.on_error;
+        if (default_keys_.count("window") && !gives("window")) s.in_window = d.in_window;
+        if (default_keys_.count("senders") && !gives("senders")) {
+            s.senders = d.senders;
+            s.senders_pos = d.senders_pos;
+        }
     }
 
     void parse_retry(const Entry& e, Step& s) {
@@ -995,7 +1168,7 @@ Workflow load_workflow_text(const std::string& text, const std::string& file_nam
 }
 
 Workflow load_workflow_file(const std::string& path) {
-    return load_workflow_text(detail::read_source_file(path, "workflow file"), path);
+    return load_workflow_text(read_yaml_file(path, "workflow file"), path);
 }
 
 }  // namespace relance::model

@@ -1,28 +1,16 @@
 #include "yaml_reader.hpp"
 
 #include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include <cmath>
 #include <cstdlib>
-#include <regex>
+#include <relance/model/yaml_document.hpp>
 #include <set>
 #include <tuple>
 
 #include "suggest.hpp"
+#include "text_scan.hpp"
 
 namespace relance::model::detail {
-
-std::string read_source_file(const std::string& path, const char* what) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw LoadError({Diagnostic{Diagnostic::Severity::error, SourcePos{path, 0, 0},
-                                    std::string("cannot read ") + what + ": " +
-                                        std::strerror(errno)}});
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 SourcePos YamlReader::pos(const YAML::Node& n, const SourcePos& fallback) const {
     YAML::Mark m = n.Mark();
@@ -59,7 +47,7 @@ void YamlReader::check_keys(const std::vector<Entry>& es, const std::vector<std:
                             const std::string& where, const SourcePos& fallback) {
     for (const auto& e : es) {
         if (std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) continue;
-        error(pos(e.key_node, fallback), "unknown key '" + e.key + "' in " + where +
+        error(pos(e.key_node, fallback), "unknown key " + quote_cut(e.key) + " in " + where +
                                              did_you_mean(e.key, allowed) +
                                              " (allowed: " + join(allowed) + ")");
     }
@@ -77,7 +65,7 @@ std::string YamlReader::kind_name(const YAML::Node& n) {
     if (n.IsMap()) return "a mapping";
     if (n.IsSequence()) return "a list";
     if (n.IsNull()) return "nothing";
-    return "'" + n.Scalar() + "'";
+    return quote_cut(n.Scalar());
 }
 
 json YamlReader::to_json(const YAML::Node& n, const std::string& ptr, const SourcePos& fallback,
@@ -111,19 +99,22 @@ json YamlReader::to_json(const YAML::Node& n, const std::string& ptr, const Sour
 }
 
 json YamlReader::plain_scalar(const std::string& s) {
-    static const std::regex int_re("[-+]?[0-9]+");
-    static const std::regex float_re("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
     if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
     if (s == "true" || s == "True" || s == "TRUE") return true;
     if (s == "false" || s == "False" || s == "FALSE") return false;
-    if (std::regex_match(s, int_re)) {
+    bool integral = is_core_int(s);
+    if (integral) {
         errno = 0;
         char* end = nullptr;
         long long v = std::strtoll(s.c_str(), &end, 10);
         if (errno == 0) return v;
-        return std::strtod(s.c_str(), nullptr);
     }
-    if (std::regex_match(s, float_re)) return std::strtod(s.c_str(), nullptr);
+    if (integral || is_core_float(s)) {
+        // A number too large for a double (a 400-digit literal) stays text: JSON has no
+        // infinity, and text is what the author wrote.
+        double d = std::strtod(s.c_str(), nullptr);
+        if (std::isfinite(d)) return d;
+    }
     return s;
 }
 
@@ -133,13 +124,9 @@ void YamlReader::warning(const SourcePos& p, std::string msg) {
 
 YAML::Node YamlReader::parse_document(const std::string& text) {
     try {
-        return YAML::Load(text);
-    } catch (const YAML::ParserException& e) {
-        SourcePos p{file_, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                    e.mark.column >= 0 ? e.mark.column + 1 : 0};
-        error(p, "YAML syntax error: " + e.msg);
-    } catch (const YAML::Exception& e) {
-        error(file_pos(), std::string("YAML error: ") + e.what());
+        return load_yaml_document(text, file_);
+    } catch (const LoadError& e) {
+        for (const auto& d : e.diagnostics()) diags.push_back(d);
     }
     throw LoadError(diags);
 }

@@ -19,10 +19,6 @@ struct Entry {
     YAML::Node value;
 };
 
-// The whole text of a file; LoadError "PATH: error: cannot read <what>: <reason>" when it
-// cannot be read.
-std::string read_source_file(const std::string& path, const char* what);
-
 class YamlReader {
   public:
     explicit YamlReader(std::string file) : file_(std::move(file)) {}
@@ -57,7 +53,9 @@ class YamlReader {
 
     static json plain_scalar(const std::string& s);
 
-    // Parses `text` as one YAML document; a syntax error is recorded and LoadError thrown.
+    // Parses `text` as one YAML document through load_yaml_document (size, UTF-8, nesting,
+    // node count, aliases: relance/model/yaml_document.hpp); a problem there is recorded and
+    // LoadError thrown.
     YAML::Node parse_document(const std::string& text);
 
     // Sorts the diagnostics by position; throws LoadError (with all of them) when any is an

@@ -6,8 +6,10 @@
 
 #include <relance/base/digest.hpp>
 
+#include <map>
 #include <set>
 #include <stdexcept>
+#include <string_view>
 
 namespace relance::runtime {
 
@@ -18,31 +20,6 @@ namespace {
 // seeded by message ids, which contain run ids) gives the same result every time.
 std::string run_id_for(const std::string& workflow, const std::string& key) {
     return "r_" + sha256_hex(workflow + "\n" + key, 16);
-}
-
-// Why the workflow's enrollment policy refuses this contact now; empty when it may start.
-// Contacts without any identifier cannot be matched and are always enrolled.
-std::string enrollment_refusal(store::Store& store, const model::Workflow& wf,
-                               const std::string& contact, std::int64_t now,
-                               const std::set<std::string>& enrolled_now) {
-    using Skip = model::Enrollment::Skip;
-    const auto& policy = wf.enrollment;
-    if (contact.empty()) return {};
-    if (policy.skip_if != Skip::never) {
-        if (enrolled_now.count(contact)) return "appears twice in this input";
-        for (const auto& run : store.active_runs_for(contact)) {
-            if (policy.skip_if == Skip::active_here && run.workflow_name != wf.name) continue;
-            return std::string("already active ") +
-                   (run.workflow_name == wf.name ? "in this workflow"
-                                                 : "in workflow " + run.workflow_name) +
-                   " (run " + run.id + ")";
-        }
-    }
-    if (policy.cooldown.count() > 0) {
-        if (auto last = store.last_enrolled(contact); last && now - *last < policy.cooldown.count())
-            return "enrolled less than the cooldown ago (last on " + format_short(*last) + "Z)";
-    }
-    return {};
 }
 
 // The contact's time zone and country feed the send window and the holidays. A value relance
@@ -93,69 +70,261 @@ std::string idempotency_key(const json& record) {
     return "sha256:" + sha256_hex(record.dump(), 32);
 }
 
+namespace {
+
+// Contacts started by this call, kept as 64-bit hashes in an open-addressing table: 16 bytes
+// per contact instead of a string in a tree node (about 100), so that a million-row input stays
+// small. Two contacts sharing a hash (odds about n^2 / 2^65) would make the second one "appear
+// twice".
+class SeenContacts {
+  public:
+    bool contains(std::string_view key) const {
+        if (slots_.empty()) return false;
+        std::uint64_t h = hash(key);
+        for (std::size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+            if (slots_[i] == h) return true;
+            if (slots_[i] == 0) return false;
+        }
+    }
+    void insert(std::string_view key) {
+        if ((count_ + 1) * 2 > slots_.size()) grow();
+        if (place(hash(key))) ++count_;
+    }
+
+  private:
+    static std::uint64_t hash(std::string_view key) {
+        std::uint64_t x = stable_hash(key) + 0x9e3779b97f4a7c15ull;  // splitmix64 finaliser
+        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+        x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+        x ^= x >> 31;
+        return x == 0 ? 1 : x;  // 0 marks an empty slot
+    }
+    bool place(std::uint64_t h) {
+        for (std::size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+            if (slots_[i] == h) return false;
+            if (slots_[i] == 0) {
+                slots_[i] = h;
+                return true;
+            }
+        }
+    }
+    void grow() {
+        std::vector<std::uint64_t> old = std::move(slots_);
+        slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);
+        for (std::uint64_t h : old)
+            if (h) place(h);
+    }
+    std::vector<std::uint64_t> slots_;
+    std::size_t count_ = 0;
+};
+
+// Starts runs from records, a chunk at a time: each record is checked on its own first (inputs,
+// idempotency key, contact), then the chunk asks the store once which keys already have runs and
+// which contacts have unfinished ones, then its new runs are created in one transaction. The
+// store is not written between a chunk's look-ups and its creation, so the outcome is the one
+// record-by-record checks would give.
+class RunStarter {
+  public:
+    RunStarter(store::Store& store, const model::Workflow& wf, const Clock& clock,
+               StartObserver& observer, std::size_t chunk)
+        : store_(store), wf_(wf), observer_(observer), chunk_(chunk ? chunk : 1) {
+        now_ = to_unix_ms(clock.now());
+        version_id_ = store.put_workflow_version(wf.name, wf.version, wf.file, wf.source, now_);
+        pending_.reserve(std::min<std::size_t>(chunk_, 4096));
+    }
+
+    void add(const json& record, const std::string& where, const std::string& problem) {
+        std::size_t index = ++counts.records;
+        std::string place = where.empty() ? "record " + std::to_string(index) : where;
+        if (!problem.empty()) {
+            reject({index, place, {{"", problem}}});
+            return;
+        }
+        std::vector<model::InputProblem> problems;
+        json inputs = model::coerce_inputs(wf_, record, problems);
+        if (!problems.empty()) {
+            reject({index, place, std::move(problems)});
+            return;
+        }
+        Pending p;
+        p.index = index;
+        p.place = std::move(place);
+        p.key = idempotency_key(record);
+        p.contact = contact_key_from_inputs(inputs, &p.identity_problems);
+        p.inputs = std::move(inputs);
+        pending_.push_back(std::move(p));
+        if (pending_.size() >= chunk_) flush();
+    }
+
+    void flush() {
+        if (pending_.empty()) return;
+        std::set<std::string> existing;
+        {
+            std::vector<std::string> keys;
+            keys.reserve(pending_.size());
+            for (const auto& p : pending_) keys.push_back(p.key);
+            for (auto& k : store_.existing_run_keys(wf_.name, keys)) existing.insert(std::move(k));
+        }
+        active_.clear();
+        if (wf_.enrollment.skip_if != model::Enrollment::Skip::never) {
+            std::vector<std::string> contacts;
+            for (const auto& p : pending_)
+                if (!p.contact.empty()) contacts.push_back(p.contact);
+            if (!contacts.empty())
+                for (auto& r : store_.active_runs_of(contacts))
+                    active_[r.contact_key].push_back(std::move(r));
+        }
+        std::vector<store::NewRun> fresh;
+        for (auto& p : pending_) {
+            // A record started before is a duplicate (a retried webhook), whatever the policy
+            // says.
+            if (existing.count(p.key)) {
+                ++counts.duplicates;
+                observer_.duplicate(p.key);
+                continue;
+            }
+            // An address that cannot be one (a@, +33 12) is refused now, naming the column,
+            // rather than failing at the first send.
+            if (!p.identity_problems.empty()) {
+                std::vector<model::InputProblem> ps;
+                for (const auto& m : p.identity_problems)
+                    ps.push_back({m.substr(0, m.find(':')), m.substr(m.find(':') + 2)});
+                reject({p.index, p.place, std::move(ps)});
+                continue;
+            }
+            if (auto why = enrollment_refusal(p.contact); !why.empty()) {
+                ++counts.skipped;
+                observer_.skipped({p.place, p.contact, why});
+                continue;
+            }
+            if (!p.contact.empty()) seen_.insert(p.contact);
+            std::vector<RecordWarning> warnings;
+            check_zone_and_country(wf_, p.inputs, p.place, warnings);
+            for (const auto& w : warnings) {
+                ++counts.warnings;
+                observer_.warning(w);
+            }
+            store::NewRun r;
+            r.id = run_id_for(wf_.name, p.key);
+            r.workflow_version_id = version_id_;
+            r.workflow_name = wf_.name;
+            r.idempotency_key = std::move(p.key);
+            r.contact_key = std::move(p.contact);
+            r.identity_keys = identity_keys_from_inputs(p.inputs);
+            r.context = {{"inputs", std::move(p.inputs)}, {"steps", json::object()},
+                         {"vars", json::object()}};
+            r.due_at = now_;
+            fresh.push_back(std::move(r));
+        }
+        pending_.clear();
+        if (fresh.empty()) return;
+        auto created = store_.create_runs(fresh, now_);
+        for (std::size_t i = 0; i < fresh.size(); ++i) {
+            if (created[i]) {
+                ++counts.started;
+                observer_.started(fresh[i].id);
+            } else {
+                ++counts.duplicates;
+                observer_.duplicate(fresh[i].idempotency_key);
+            }
+        }
+    }
+
+    StartCounts counts;
+
+  private:
+    // A record whose own checks passed, waiting for its chunk's look-ups.
+    struct Pending {
+        std::size_t index = 0;
+        std::string place;
+        json inputs;
+        std::string key;
+        std::string contact;
+        std::vector<std::string> identity_problems;
+    };
+
+    void reject(RejectedRecord r) {
+        ++counts.rejected;
+        observer_.rejected(r);
+    }
+
+    // Why the workflow's enrollment policy refuses this contact now; empty when it may start.
+    // Contacts without any identifier cannot be matched and are always enrolled.
+    std::string enrollment_refusal(const std::string& contact) {
+        using Skip = model::Enrollment::Skip;
+        const auto& policy = wf_.enrollment;
+        if (contact.empty()) return {};
+        if (policy.skip_if != Skip::never) {
+            if (seen_.contains(contact)) return "appears twice in this input";
+            if (auto it = active_.find(contact); it != active_.end())
+                for (const auto& run : it->second) {
+                    if (policy.skip_if == Skip::active_here && run.workflow_name != wf_.name)
+                        continue;
+                    return std::string("already active ") +
+                           (run.workflow_name == wf_.name ? "in this workflow"
+                                                          : "in workflow " + run.workflow_name) +
+                           " (run " + run.run_id + ")";
+                }
+        }
+        if (policy.cooldown.count() > 0) {
+            if (auto last = store_.last_enrolled(contact);
+                last && now_ - *last < policy.cooldown.count())
+                return "enrolled less than the cooldown ago (last on " + format_short(*last) +
+                       "Z)";
+        }
+        return {};
+    }
+
+    store::Store& store_;
+    const model::Workflow& wf_;
+    StartObserver& observer_;
+    std::size_t chunk_;
+    std::int64_t now_ = 0;
+    std::int64_t version_id_ = 0;
+    std::vector<Pending> pending_;
+    std::map<std::string, std::vector<store::ContactRun>> active_;  // of this chunk
+    SeenContacts seen_;
+};
+
+// Collects what start_runs reports into a StartResult (the in-memory form).
+class CollectingObserver final : public StartObserver {
+  public:
+    explicit CollectingObserver(StartResult& result) : r_(result) {}
+    void started(const std::string& run_id) override { r_.started.push_back(run_id); }
+    void duplicate(const std::string& key) override { r_.duplicates.push_back(key); }
+    void rejected(const RejectedRecord& record) override { r_.rejected.push_back(record); }
+    void skipped(const SkippedRecord& record) override { r_.skipped.push_back(record); }
+    void warning(const RecordWarning& warning) override { r_.warnings.push_back(warning); }
+
+  private:
+    StartResult& r_;
+};
+
+}  // namespace
+
+StartCounts start_runs(store::Store& store, const model::Workflow& wf, RecordReader& records,
+                       const Clock& clock, StartObserver& observer, const StartOptions& options) {
+    RunStarter starter(store, wf, clock, observer, options.chunk);
+    InputRecord record;
+    try {
+        while (records.next(record)) starter.add(record.value, record.where, record.problem);
+    } catch (const InputError& e) {
+        starter.counts.input_error = e.what();  // what was read before it is started below
+    }
+    starter.flush();
+    return starter.counts;
+}
+
 StartResult start_runs(store::Store& store, const model::Workflow& wf,
                        const std::vector<json>& records, const std::vector<std::string>& where,
                        const Clock& clock) {
     StartResult result;
-    std::int64_t now = to_unix_ms(clock.now());
-    std::int64_t version_id = store.put_workflow_version(wf.name, wf.version, wf.file, wf.source,
-                                                         now);
-    std::vector<store::NewRun> fresh;
-    fresh.reserve(records.size());
-    std::set<std::string> enrolled_now;  // contacts started by this call (two rows, one person)
-    for (std::size_t i = 0; i < records.size(); ++i) {
-        std::vector<model::InputProblem> problems;
-        json inputs = model::coerce_inputs(wf, records[i], problems);
-        if (!problems.empty()) {
-            result.rejected.push_back(
-                {i + 1, i < where.size() ? where[i] : "record " + std::to_string(i + 1),
-                 std::move(problems)});
-            continue;
-        }
-        std::string key = idempotency_key(records[i]);
-        // A record started before is a duplicate (a retried webhook), whatever the policy says.
-        if (store.has_run(wf.name, key)) {
-            result.duplicates.push_back(key);
-            continue;
-        }
-        std::string place = i < where.size() && !where[i].empty() ? where[i]
-                                                                  : "record " + std::to_string(i + 1);
-        // An address that cannot be one (a@, +33 12) is refused now, naming the column, rather
-        // than failing at the first send.
-        std::vector<std::string> identity_problems;
-        std::string contact = contact_key_from_inputs(inputs, &identity_problems);
-        if (!identity_problems.empty()) {
-            std::vector<model::InputProblem> problems;
-            for (const auto& p : identity_problems)
-                problems.push_back({p.substr(0, p.find(':')), p.substr(p.find(':') + 2)});
-            result.rejected.push_back({i + 1, place, std::move(problems)});
-            continue;
-        }
-        if (auto why = enrollment_refusal(store, wf, contact, now, enrolled_now); !why.empty()) {
-            result.skipped.push_back({place, contact, why});
-            continue;
-        }
-        if (!contact.empty()) enrolled_now.insert(contact);
-        check_zone_and_country(wf, inputs, place, result.warnings);
-        store::NewRun r;
-        r.id = run_id_for(wf.name, key);
-        r.workflow_version_id = version_id;
-        r.workflow_name = wf.name;
-        r.idempotency_key = key;
-        r.contact_key = contact;
-        r.identity_keys = identity_keys_from_inputs(inputs);
-        r.context = {{"inputs", std::move(inputs)}, {"steps", json::object()},
-                     {"vars", json::object()}};
-        r.due_at = now;
-        fresh.push_back(std::move(r));
-    }
-    auto created = store.create_runs(fresh, now);
-    for (std::size_t i = 0; i < fresh.size(); ++i) {
-        if (created[i])
-            result.started.push_back(fresh[i].id);
-        else
-            result.duplicates.push_back(fresh[i].idempotency_key);
-    }
+    CollectingObserver observer(result);
+    // One transaction for the whole list, as before: callers hold it in memory anyway.
+    RunStarter starter(store, wf, clock, observer, records.size());
+    for (std::size_t i = 0; i < records.size(); ++i)
+        starter.add(records[i], i < where.size() ? where[i] : std::string(), std::string());
+    starter.flush();
     return result;
 }
 

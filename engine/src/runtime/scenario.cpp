@@ -1,5 +1,6 @@
 #include <relance/base/digest.hpp>
 #include <relance/model/workflow.hpp>
+#include <relance/model/yaml_document.hpp>
 #include <relance/runtime/scenario.hpp>
 
 #include <yaml-cpp/yaml.h>
@@ -48,15 +49,34 @@ std::map<std::string, Reaction> parse_reactions(const json& spec, const std::str
     return out;
 }
 
-json yaml_to_json(const YAML::Node& n) {
+model::SourcePos position(const YAML::Node& n, const std::string& file) {
+    YAML::Mark m = n.Mark();
+    if (m.is_null() || m.line < 0) return model::SourcePos{file, 0, 0};
+    return model::SourcePos{file, m.line + 1, m.column + 1};
+}
+
+// The document as JSON, and where each field is ("steps.intro.replied" -> file:line:col) so
+// that an error found on the JSON names its place. Recursion is bounded: load_yaml_document
+// refused anything nested deeper than its limit.
+json yaml_to_json(const YAML::Node& n, const std::string& file, const std::string& path,
+                  std::map<std::string, model::SourcePos>& where) {
+    if (!path.empty()) where[path] = position(n, file);
     if (n.IsMap()) {
         json o = json::object();
-        for (const auto& kv : n) o[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+        for (const auto& kv : n) {
+            if (!kv.first.IsScalar())
+                throw std::invalid_argument(position(kv.first, file).str() +
+                                            ": keys must be plain text");
+            const std::string& key = kv.first.Scalar();
+            o[key] = yaml_to_json(kv.second, file, path.empty() ? key : path + "." + key, where);
+        }
         return o;
     }
     if (n.IsSequence()) {
         json a = json::array();
-        for (const auto& x : n) a.push_back(yaml_to_json(x));
+        std::size_t i = 0;
+        for (const auto& x : n)
+            a.push_back(yaml_to_json(x, file, path + "[" + std::to_string(i++) + "]", where));
         return a;
     }
     if (!n.IsDefined() || n.IsNull()) return nullptr;
@@ -90,18 +110,62 @@ Scenario Scenario::parse(const json& spec) {
 }
 
 Scenario Scenario::load(const std::string& path) {
+    std::string text;
+    try {
+        text = model::read_yaml_file(path, "scenario file");
+    } catch (const model::LoadError& e) {
+        const auto& d = e.diagnostics().front();
+        throw std::invalid_argument(d.pos.str() + ": " + d.message);
+    }
+    return load_text(text, path);
+}
+
+Scenario Scenario::load_text(const std::string& text, const std::string& path) {
     YAML::Node doc;
     try {
-        doc = YAML::LoadFile(path);
-    } catch (const YAML::Exception& e) {
-        throw std::invalid_argument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                    std::to_string(e.mark.column + 1) + ": " + e.msg);
+        // The same door as workflows: size, UTF-8, nesting, node count, alias cycles.
+        doc = model::load_yaml_document(text, path);
+    } catch (const model::LoadError& e) {
+        const auto& d = e.diagnostics().front();
+        throw std::invalid_argument(d.pos.str() + ": " + d.message);
     }
+    std::map<std::string, model::SourcePos> where;
+    json spec = yaml_to_json(doc, path, "", where);
     try {
-        return parse(yaml_to_json(doc));
+        return parse(spec);
     } catch (const std::invalid_argument& e) {
-        throw std::invalid_argument(path + ": " + e.what());
+        // "steps.intro.replied.p: ..." -> "file:line:col: steps.intro.replied.p: ...", at the
+        // deepest field of the path the file has.
+        std::string message = e.what();
+        std::string field = message.substr(0, message.find(": "));
+        for (std::string f = field; !f.empty();) {
+            if (auto it = where.find(f); it != where.end())
+                throw std::invalid_argument(it->second.str() + ": " + message);
+            auto dot = f.rfind('.');
+            f.resize(dot == std::string::npos ? 0 : dot);
+        }
+        throw std::invalid_argument(path + ": " + message);
     }
+}
+
+std::vector<std::string> Scenario::unknown_types(const std::vector<std::string>& custom) const {
+    std::vector<std::string> out;
+    const auto& known = model::engine_event_types();
+    auto check = [&](const std::string& where, const std::map<std::string, Reaction>& rs) {
+        for (const auto& [type, r] : rs) {
+            if (std::find(known.begin(), known.end(), type) != known.end() ||
+                std::find(custom.begin(), custom.end(), type) != custom.end())
+                continue;
+            std::string hint = model::suggest_event_type(type);
+            out.push_back(where + "." + type + ": unknown event type '" + type + "'" +
+                          (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                          ": the workflow cannot react to it (its own types are declared under "
+                          "'custom_events')");
+        }
+    };
+    check("default", defaults);
+    for (const auto& [step, rs] : by_step) check("steps." + step, rs);
+    return out;
 }
 
 std::vector<std::pair<std::string, Millis>> Scenario::draw(const std::string& step_id,

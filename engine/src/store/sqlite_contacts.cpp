@@ -59,6 +59,35 @@ std::vector<Run> SqliteStore::active_runs_for(const std::string& contact_key) {
     return out;
 }
 
+// The keys travel as one JSON array: a chunk of any size is one statement.
+std::vector<std::string> SqliteStore::existing_run_keys(const std::string& workflow_name,
+                                                        const std::vector<std::string>& keys) {
+    std::lock_guard g(m_);
+    SQLite::Statement st(db_,
+                         "SELECT idempotency_key FROM runs WHERE workflow_name=? AND "
+                         "idempotency_key IN (SELECT value FROM json_each(?))");
+    st.bind(1, workflow_name);
+    st.bind(2, json(keys).dump());
+    std::vector<std::string> out;
+    while (st.executeStep()) out.push_back(st.getColumn(0).getString());
+    return out;
+}
+
+std::vector<ContactRun> SqliteStore::active_runs_of(const std::vector<std::string>& contact_keys) {
+    std::lock_guard g(m_);
+    SQLite::Statement st(db_,
+                         "SELECT c.contact_key, r.workflow_name, r.id FROM run_contacts c JOIN "
+                         "runs r ON r.id = c.run_id WHERE c.contact_key IN (SELECT value FROM "
+                         "json_each(?)) AND r.status IN ('ready','waiting','paused') ORDER BY "
+                         "r.created_at");
+    st.bind(1, json(contact_keys).dump());
+    std::vector<ContactRun> out;
+    while (st.executeStep())
+        out.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(),
+                       st.getColumn(2).getString()});
+    return out;
+}
+
 bool SqliteStore::write_suppression(const Suppression& e) {
     // A locked entry (the person's own unsubscribe) replaces an unlocked one, never the other
     // way round.

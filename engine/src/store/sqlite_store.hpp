@@ -91,6 +91,9 @@ class SqliteStore final : public Store {
     std::vector<Event> events_for(const std::vector<std::string>& contact_keys,
                                   std::int64_t since) override;
     std::vector<Run> active_runs_for(const std::string& contact_key) override;
+    std::vector<std::string> existing_run_keys(const std::string& workflow_name,
+                                               const std::vector<std::string>& keys) override;
+    std::vector<ContactRun> active_runs_of(const std::vector<std::string>& contact_keys) override;
     bool put_suppression(const Suppression& entry) override;
     std::optional<Suppression> get_suppression(const std::string& kind,
                                                const std::string& value) override;

@@ -176,6 +176,9 @@ struct Workflow {
     // Contact events that end the contact's runs of this workflow, checked when the event
     // arrives and again right before every action call. `stop_on: []` turns it off.
     std::vector<std::string> stop_on = {"replied", "bounced", "unsubscribed"};
+    // Event types of the workspace's own (`custom_events:`) that stop_on and wait_for may name
+    // besides engine_event_types().
+    std::vector<std::string> custom_events;
     // Sender accounts (pool names or sender ids of the config file) that the workflow's channel
     // steps send from: their limits pace the sends, a lead keeps the one that first wrote to it.
     std::vector<std::string> senders;
@@ -211,6 +214,13 @@ Workflow load_workflow_text(const std::string& text, const std::string& file_nam
 
 // Builds the program. Requires step ids to be unique (the loader guarantees it).
 Program compile(const Workflow& wf);
+
+// The contact event types the engine knows: delivered, opened, clicked, replied, bounced,
+// unsubscribed, complained. A workflow names others only by declaring them (custom_events).
+const std::vector<std::string>& engine_event_types();
+// The engine type a misspelt or provider-spelt one most likely means ("Replied" -> "replied",
+// "open" -> "opened", "repiled" -> "replied"); "" when none is close.
+std::string suggest_event_type(const std::string& type);
 
 // Parses "90s", "30m", "2h", "3d", "1w"; std::nullopt when malformed.
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);

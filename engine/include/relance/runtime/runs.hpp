@@ -4,7 +4,10 @@
 #include <relance/model/inputs.hpp>
 #include <relance/model/workflow.hpp>
 #include <relance/base/clock.hpp>
+#include <relance/runtime/records.hpp>
 #include <relance/store/store.hpp>
+
+#include <cstdint>
 
 #include <string>
 #include <vector>
@@ -50,6 +53,41 @@ std::string idempotency_key(const json& record);
 StartResult start_runs(store::Store& store, const model::Workflow& wf,
                        const std::vector<json>& records, const std::vector<std::string>& where,
                        const Clock& clock);
+
+// What start_runs found, told record by record as it goes: a caller that prints as it reads
+// holds nothing, however long the input.
+class StartObserver {
+  public:
+    virtual ~StartObserver() = default;
+    virtual void started(const std::string& run_id) = 0;
+    virtual void duplicate(const std::string& idempotency_key) = 0;
+    virtual void rejected(const RejectedRecord& record) = 0;
+    virtual void skipped(const SkippedRecord& record) = 0;
+    virtual void warning(const RecordWarning& warning) = 0;
+};
+
+struct StartCounts {
+    std::uint64_t records = 0;  // read from the input
+    std::uint64_t started = 0, duplicates = 0, rejected = 0, skipped = 0, warnings = 0;
+    // Set when the input could not be read to its end (the InputError's message, naming
+    // file:line:col): the records read before it were started.
+    std::string input_error;
+};
+
+struct StartOptions {
+    // Records per transaction: the store's commits are grouped, and at most this many new runs
+    // are held in memory at once.
+    std::size_t chunk = 1000;
+};
+
+// The same over a stream of records, `chunk` at a time: memory stays bounded whatever the
+// input's length. A record the reader could not read (InputRecord::problem) is rejected like a
+// record with a bad field, with its place. When the input cannot be read any further (an
+// InputError), the runs of every record read before are started and the counts say why the
+// input stopped (running it again once fixed skips them: idempotency keys).
+StartCounts start_runs(store::Store& store, const model::Workflow& wf, RecordReader& records,
+                       const Clock& clock, StartObserver& observer,
+                       const StartOptions& options = {});
 
 // Settles a run paused on an in-doubt step: `sent` records the step as done (its output empty)
 // and moves on; `retry` runs the step again. Throws std::runtime_error when the run is not

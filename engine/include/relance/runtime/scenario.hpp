@@ -26,8 +26,16 @@ struct Scenario {
     // {"seed": 42, "default": {"opened": {"p": 0.5, "after": "6h"}}, "steps": {"intro": {...}}}
     // Throws std::invalid_argument naming the field ("steps.intro.replied.p: ...").
     static Scenario parse(const nlohmann::json& spec);
-    // YAML or JSON file.
+    // YAML or JSON file, read through model::load_yaml_document (bounded). Throws
+    // std::invalid_argument "file:line:col: field: problem".
     static Scenario load(const std::string& path);
+    // The same from the text of a file named `name`.
+    static Scenario load_text(const std::string& text, const std::string& name);
+
+    // One message per event type the scenario draws that is neither the engine's
+    // (model::engine_event_types) nor in `custom` (the workflow's custom_events): a draw of a
+    // misspelt type would never stop or wake a run.
+    std::vector<std::string> unknown_types(const std::vector<std::string>& custom) const;
 
     // The events a message causes: a bounce excludes everything else; other types are drawn
     // independently. Deterministic in (seed, message id).

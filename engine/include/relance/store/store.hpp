@@ -216,6 +216,13 @@ struct AccountPause {
     std::int64_t probe_at = 0;
 };
 
+// An unfinished run of a contact, as the enrollment policy needs it.
+struct ContactRun {
+    std::string contact_key;
+    std::string workflow_name;
+    std::string run_id;
+};
+
 // The result of asking for the one-worker lock of a store.
 struct WorkerLock {
     enum class State { acquired, busy, error } state = State::error;
@@ -338,6 +345,15 @@ public:
     // The newest `limit` entries, oldest first; empty plugin or box means any.
     virtual std::vector<SandboxEntry> list_sandbox(const std::string& plugin,
                                                    const std::string& box, int limit) = 0;
+
+    // --- starting runs in chunks (runtime::start_runs): one look-up per chunk of records ---
+
+    // The keys among `keys` that already have a run of workflow `workflow_name`.
+    virtual std::vector<std::string> existing_run_keys(const std::string& workflow_name,
+                                                       const std::vector<std::string>& keys) = 0;
+    // The unfinished runs (ready, waiting, paused) of the contacts among `contact_keys`, known
+    // by any identity, oldest first (as active_runs_for, without the runs' state).
+    virtual std::vector<ContactRun> active_runs_of(const std::vector<std::string>& contact_keys) = 0;
 };
 
 // The disk or the database is full (SQLITE_FULL): nothing of the failed commit was written.
