@@ -1,41 +1,49 @@
 #include "cli_context.hpp"
 
-#include <relance/model/validate.hpp>
-
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cctype>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <relance/model/validate.hpp>
+#include <relance/runtime/time_text.hpp>
 
 namespace relance::cli {
 
 namespace {
 int g_exit = kOk;
 
+// The form of --plugin-config and --sandbox-config: PLUGIN=JSON object; "" when it has it.
+std::string plugin_json_problem(const std::string& item) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) return "expected PLUGIN=JSON, got '" + item + "'";
+    auto value = nlohmann::json::parse(item.substr(eq + 1), nullptr, false);
+    if (value.is_discarded() || !value.is_object())
+        return item.substr(0, eq) + ": the value is not a JSON object";
+    return "";
+}
+
 std::map<std::string, nlohmann::json> parse_plugin_json(const std::vector<std::string>& items,
                                                         const char* flag) {
     std::map<std::string, nlohmann::json> out;
     for (const auto& item : items) {
+        // The option's validator checked the form while the command line was parsed.
+        if (auto problem = plugin_json_problem(item); !problem.empty())
+            throw std::runtime_error(std::string(flag) + " " + problem);
         auto eq = item.find('=');
-        if (eq == std::string::npos)
-            throw std::runtime_error(std::string(flag) + " expects PLUGIN=JSON, got '" + item +
-                                     "'");
-        auto value = nlohmann::json::parse(item.substr(eq + 1), nullptr, false);
-        if (value.is_discarded() || !value.is_object())
-            throw std::runtime_error(std::string(flag) + " " + item.substr(0, eq) +
-                                     ": the value is not a JSON object");
-        out[item.substr(0, eq)].merge_patch(value);
+        out[item.substr(0, eq)].merge_patch(nlohmann::json::parse(item.substr(eq + 1)));
     }
     return out;
 }
 
 std::string env_name(const std::string& plugin, const std::string& secret) {
     std::string name = "RELANCE_SECRET_" + plugin + "_" + secret;
-    for (auto& c : name) c = std::isalnum(static_cast<unsigned char>(c))
-                                 ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
-                                 : '_';
+    for (auto& c : name)
+        c = std::isalnum(static_cast<unsigned char>(c))
+                ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
+                : '_';
     return name;
 }
 }  // namespace
@@ -45,8 +53,12 @@ GlobalOptions& global_options() {
     return options;
 }
 
-void set_exit(int code) { g_exit = code; }
-int exit_code() { return g_exit; }
+void set_exit(int code) {
+    g_exit = code;
+}
+int exit_code() {
+    return g_exit;
+}
 
 void add_global_options(CLI::App& app) {
     auto& o = global_options();
@@ -55,7 +67,8 @@ void add_global_options(CLI::App& app) {
     app.add_option("--db", o.db, "SQLite database file (env RELANCE_DB)")->capture_default_str();
     app.add_option("--config", o.config,
                    "workspace config file: sender accounts, their limits and pools "
-                   "(env RELANCE_CONFIG)");
+                   "(env RELANCE_CONFIG)")
+        ->check(CLI::ExistingFile);
     app.add_option("--plugin-path", o.plugin_path,
                    "plugin directory or file; repeatable (env RELANCE_PLUGIN_PATH)");
     app.add_flag("--live", o.live,
@@ -63,20 +76,79 @@ void add_global_options(CLI::App& app) {
                  "emulator on 127.0.0.1");
     app.add_flag("--json", o.json, "print machine-readable JSON");
     app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+    const CLI::Validator plugin_json([](std::string& v) { return plugin_json_problem(v); },
+                                     "PLUGIN=JSON");
     app.add_option("--plugin-config", o.plugin_config,
-                   "PLUGIN=JSON merged into a plugin's configuration; repeatable");
+                   "PLUGIN=JSON merged into a plugin's configuration; repeatable")
+        ->check(plugin_json);
     app.add_option("--sandbox-config", o.sandbox_config,
                    "PLUGIN=JSON configuration of a sandbox emulator (failure injection, "
-                   "latency); repeatable");
+                   "latency); repeatable")
+        ->check(plugin_json);
+}
+
+namespace {
+void set_footer_of_verbs(CLI::App& app, const std::string& footer) {
+    for (CLI::App* verb : app.get_subcommands({})) {
+        verb->footer(footer);
+        set_footer_of_verbs(*verb, footer);
+    }
+}
+}  // namespace
+
+void list_global_options_in_verb_help(CLI::App& app) {
+    // CLI11 shows only a subcommand's own options; the global ones are the parent's, so they
+    // are listed in each verb's footer, formatted like the options above them.
+    std::string text = "Global options (before or after the verb):\n";
+    const CLI::Formatter formatter;  // the default one, as every verb uses
+    for (const CLI::Option* option : app.get_options()) {
+        const std::string& name = option->get_name();
+        if (name == "--help" || name == "--version") continue;
+        text += formatter.make_option(option, false);
+    }
+    text +=
+        "\nExit codes: 0 ok, 1 failure, 2 invalid input, 3 not found, 4 busy, 64 usage "
+        "(docs/cli.md).";
+    set_footer_of_verbs(app, text);
+}
+
+CLI::Validator json_object_value() {
+    return CLI::Validator(
+        [](std::string& v) {
+            auto value = nlohmann::json::parse(v, nullptr, false);
+            return value.is_discarded() || !value.is_object()
+                       ? std::string("expected a JSON object, e.g. {\"soft\":true}")
+                       : std::string();
+        },
+        "JSON");
+}
+
+CLI::Validator iso_time_value() {
+    return CLI::Validator(
+        [](std::string& v) {
+            try {
+                runtime::parse_iso(v);
+                return std::string();
+            } catch (const std::exception& e) {
+                return std::string(e.what());
+            }
+        },
+        "TIME");
 }
 
 void apply_logging() {
+    // stdout is data (--json must parse): logs go to stderr. spdlog's default logger writes to
+    // stdout, so it is replaced before anything logs.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("relance"));
     spdlog::set_level(spdlog::level::from_str(global_options().log_level));
     spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
 }
 
-std::unique_ptr<store::Store> open_store() { return open_store(global_options().db); }
+std::unique_ptr<store::Store> open_store() {
+    return open_store(global_options().db);
+}
 std::unique_ptr<store::Store> open_store(const std::string& path) {
     return store::open_sqlite(path);
 }
@@ -126,8 +198,8 @@ std::shared_ptr<const model::Config> workspace_config() {
     static bool done = false;
     if (done || global_options().config.empty()) return loaded;
     try {
-        loaded = std::make_shared<const model::Config>(
-            model::load_config_file(global_options().config));
+        loaded =
+            std::make_shared<const model::Config>(model::load_config_file(global_options().config));
     } catch (const model::LoadError& e) {
         for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
         throw ConfigError("the config file " + global_options().config + " is not valid");
@@ -171,7 +243,11 @@ std::optional<char> parse_delimiter(const std::string& d) {
 void add_input_options(CLI::App* cmd, InputArgs& args) {
     cmd->add_option("-i,--input", args.input,
                     "records: .csv (, ; or tab), .json, .jsonl, or - for stdin")
-        ->required();
+        ->required()
+        // A file that is not there is a mistake on the command line (64), as for the workflow.
+        ->check(CLI::Validator(
+            [](std::string& v) { return v == "-" ? std::string() : CLI::ExistingFile(v); },
+            "FILE"));
     cmd->add_option("--encoding", args.encoding,
                     "text encoding of the input: utf-8, utf-16 (also utf-16le, utf-16be), cp1252 "
                     "or latin1 (default: a byte-order mark decides, else UTF-8)")

@@ -2,29 +2,30 @@
 // exit codes and output helpers.
 #pragma once
 
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <optional>
 #include <relance/host/plugin_host.hpp>
 #include <relance/model/config.hpp>
 #include <relance/model/workflow.hpp>
 #include <relance/runtime/records.hpp>
 #include <relance/store/store.hpp>
-
-#include <CLI/CLI.hpp>
-#include <memory>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace relance::cli {
 
-// Stable exit codes (docs/cli.md).
+// Stable exit codes: the one table, documented in docs/cli.md ("Exit codes").
 enum Exit : int {
     kOk = 0,
-    kFailure = 1,   // the command could not do its job (I/O, store, plugin host)
-    kInvalid = 2,   // bad input: validation errors, rejected records
+    kFailure = 1,   // the command could not do its job: a file it cannot open, the store, plugins
+    kInvalid = 2,   // what the user gave is wrong: a file, a record, a contact that does not parse
+                    // or validate (workflow, config, scenario, records, suppression list)
     kNotFound = 3,  // no such run, plugin...
     kBusy = 4,      // another worker holds the database
-    kUsage = 64,    // bad command line
+    kUsage = 64,    // the command line itself: unknown verb or option, a missing or malformed
+                    // option value (CLI11 parse errors and the validators below)
 };
 
 struct GlobalOptions {
@@ -40,6 +41,14 @@ struct GlobalOptions {
 
 GlobalOptions& global_options();
 void add_global_options(CLI::App& app);
+// Lists the global options at the foot of every verb's --help (they go before or after the
+// verb). Call once every verb is registered.
+void list_global_options_in_verb_help(CLI::App& app);
+
+// Validators of option values, so that a malformed value is a usage error (64) caught while
+// parsing, before the verb opens anything.
+CLI::Validator json_object_value();  // a JSON object
+CLI::Validator iso_time_value();     // 2026-01-05T09:00:00Z (see runtime::parse_iso)
 void apply_logging();
 
 std::unique_ptr<store::Store> open_store();

@@ -1,9 +1,5 @@
 // relance bench: durable steps per second, runs per second and timer wake-up latency on SQLite,
 // through the real executor, store and a real plugin (noop) loaded by the host.
-#include <relance/runtime/executor.hpp>
-#include <relance/runtime/runs.hpp>
-#include <relance/runtime/simulate.hpp>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +7,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <relance/runtime/executor.hpp>
+#include <relance/runtime/runs.hpp>
+#include <relance/runtime/simulate.hpp>
 #include <thread>
 
 #include "cli_context.hpp"
@@ -63,7 +62,8 @@ std::string eight_step_sequence() {
         "sequence:\n";
     int days[] = {0, 2, 4, 7, 10, 14, 20, 27};
     for (int i = 0; i < 8; ++i)
-        y += "  - day: " + std::to_string(days[i]) + "\n    uses: sendgrid.send\n    with: {to: "
+        y += "  - day: " + std::to_string(days[i]) +
+             "\n    uses: sendgrid.send\n    with: {to: "
              "\"{{ contact.email }}\", from: sam@relance-demo.test, subject: touch, text: hi}\n";
     return y;
 }
@@ -150,8 +150,9 @@ int bench(const BenchArgs& args) {
     std::sort(latencies.begin(), latencies.end());
     auto pct = [&](double p) -> std::int64_t {
         if (latencies.empty()) return -1;
-        return latencies[std::min(latencies.size() - 1,
-                                  static_cast<std::size_t>(p * static_cast<double>(latencies.size())))];
+        return latencies[std::min(
+            latencies.size() - 1,
+            static_cast<std::size_t>(p * static_cast<double>(latencies.size())))];
     };
 
     // 3. Simulation: N leads through an eight-step, thirty-day sequence against the SendGrid
@@ -196,7 +197,8 @@ int bench(const BenchArgs& args) {
                                     {"runs_per_second", runs_per_s},
                                     {"timer_wakeup_ms_p50", pct(0.50)},
                                     {"timer_wakeup_ms_p99", pct(0.99)},
-                                    {"timer_wakeup_ms_max", latencies.empty() ? -1 : latencies.back()},
+                                    {"timer_wakeup_ms_max",
+                                     latencies.empty() ? -1 : latencies.back()},
                                     {"simulate_leads", args.simulate_leads},
                                     {"simulate_seconds", sim_s},
                                     {"simulate_sends", sim_sends},
@@ -207,8 +209,7 @@ int bench(const BenchArgs& args) {
                   << "\n";
         return kOk;
     }
-    std::printf("relance bench: five-step workflow through noop.pass on SQLite (%s)\n",
-                db.c_str());
+    std::printf("relance bench: five-step workflow through noop.pass on SQLite (%s)\n", db.c_str());
     std::printf("  batch %d, concurrency %d, %u hardware threads\n", args.batch, args.concurrency,
                 std::thread::hardware_concurrency());
     std::printf("  start runs     %7zu runs in %6.2f s   %9.0f runs/s\n", started.started.size(),
@@ -223,9 +224,10 @@ int bench(const BenchArgs& args) {
                 static_cast<long long>(pct(0.99)),
                 static_cast<long long>(latencies.empty() ? -1 : latencies.back()));
     if (args.simulate_leads > 0)
-        std::printf("  simulate       %7d leads x 8 steps x 30 days: %zu sends, %zu scenario "
-                    "events in %.1f s\n",
-                    args.simulate_leads, sim_sends, sim_events, sim_s);
+        std::printf(
+            "  simulate       %7d leads x 8 steps x 30 days: %zu sends, %zu scenario "
+            "events in %.1f s\n",
+            args.simulate_leads, sim_sends, sim_events, sim_s);
     return completed == args.runs ? kOk : kFailure;
 }
 
@@ -235,14 +237,22 @@ void register_bench(CLI::App& app) {
     static BenchArgs args;
     auto* cmd = app.add_subcommand(
         "bench", "measure durable steps/s, runs/s and timer wake-up latency on SQLite");
-    cmd->add_option("--runs", args.runs, "runs of the five-step workflow")->capture_default_str();
-    cmd->add_option("--timers", args.timers, "runs for the wake-up latency")->capture_default_str();
-    cmd->add_option("--batch", args.batch, "runs claimed per transaction")->capture_default_str();
+    cmd->add_option("--runs", args.runs, "runs of the five-step workflow")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100'000'000));
+    cmd->add_option("--timers", args.timers, "runs for the wake-up latency")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 1'000'000));
+    cmd->add_option("--batch", args.batch, "runs claimed per transaction")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 10000));
     cmd->add_option("--concurrency", args.concurrency, "plugin calls in flight")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024));
     cmd->add_option("--simulate-leads", args.simulate_leads,
                     "leads for the simulation figure (eight-step, thirty-day sequence); 0 skips")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(CLI::Range(0, 10'000'000));
     cmd->add_option("--dir", args.dir, "where the temporary database goes (default: /tmp)");
     cmd->callback([] { set_exit(guarded([] { return bench(args); })); });
 }

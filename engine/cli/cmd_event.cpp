@@ -1,8 +1,7 @@
 // relance event add: record something that happened to a contact (a reply, a bounce...).
+#include <iostream>
 #include <relance/runtime/contact_events.hpp>
 #include <relance/runtime/time_text.hpp>
-
-#include <iostream>
 
 #include "cli_context.hpp"
 
@@ -22,11 +21,8 @@ struct EventArgs {
 int add_event(const EventArgs& args) {
     SystemClock clock;
     auto store = open_store();
-    nlohmann::json data = nlohmann::json::parse(args.data, nullptr, false);
-    if (data.is_discarded() || !data.is_object()) {
-        std::cerr << "error: --data: not a JSON object\n";
-        return kInvalid;
-    }
+    // --data and --at were checked by their validators while the command line was parsed.
+    nlohmann::json data = nlohmann::json::parse(args.data);
     std::int64_t at = args.at.empty() ? 0 : runtime::parse_iso(args.at);
     runtime::EventOutcome out;
     try {
@@ -61,8 +57,7 @@ int add_event(const EventArgs& args) {
     std::cout << "\n";
     if (out.suppressed)
         std::cout << "suppressed " << out.suppressed->kind << " " << out.suppressed->value
-                  << (out.suppressed->locked ? " (the person's own: operators cannot lift it)"
-                                             : "")
+                  << (out.suppressed->locked ? " (the person's own: operators cannot lift it)" : "")
                   << "\n";
     return kOk;
 }
@@ -74,20 +69,24 @@ void register_event(CLI::App& app) {
     event->require_subcommand(1);
     static EventArgs args;
     auto* add = event->add_subcommand(
-        "add", "record an event once (by id): runs whose workflow stops on it end, unsubscribes "
-               "and hard bounces are suppressed");
+        "add",
+        "record an event once (by id): runs whose workflow stops on it end, unsubscribes "
+        "and hard bounces are suppressed");
     add->add_option("--contact", args.contact, "email, phone (+33...), LinkedIn URL or key")
         ->required();
     add->add_option("--type", args.type,
                     "delivered, opened, clicked, replied, bounced, unsubscribed, or your own")
         ->required();
     add->add_option("--id", args.id, "the provider's event id (dedupe); derived when absent");
-    add->add_option("--at", args.at, "when it happened, e.g. 2026-11-21T09:30:00Z (default: now)");
+    add->add_option("--at", args.at, "when it happened, e.g. 2026-11-21T09:30:00Z (default: now)")
+        ->check(iso_time_value());
     add->add_option("--message", args.message,
                     "the engine message id it is about (custom_args.engine_msg_id): attributes "
                     "it to that step in `relance stats`");
-    add->add_option("--data", args.data, "JSON object kept with the event ({\"soft\":true} for "
-                                         "a soft bounce)");
+    add->add_option("--data", args.data,
+                    "JSON object kept with the event ({\"soft\":true} for "
+                    "a soft bounce)")
+        ->check(json_object_value());
     add->callback([] { set_exit(guarded([] { return add_event(args); })); });
 }
 

@@ -1,7 +1,7 @@
 // relance plugins list | describe NAME
 #include <iomanip>
-#include <map>
 #include <iostream>
+#include <map>
 
 #include "cli_context.hpp"
 
@@ -57,7 +57,8 @@ int list_plugins() {
                                    {"status", "failed"},
                                    {"reason", f->reason}});
         nlohmann::json refused_json = nlohmann::json::array();
-        for (const auto* f : refused) refused_json.push_back({{"file", f->file}, {"reason", f->reason}});
+        for (const auto* f : refused)
+            refused_json.push_back({{"file", f->file}, {"reason", f->reason}});
         std::cout << nlohmann::json{{"plugins", loaded},
                                     {"failed", failed_json},
                                     {"refused", refused_json}}
@@ -67,7 +68,8 @@ int list_plugins() {
     }
     std::cout << std::left << std::setw(16) << "PLUGIN" << std::setw(10) << "VERSION"
               << std::setw(12) << "ISOLATION" << std::setw(9) << "SANDBOX" << std::setw(13)
-              << "STATUS" << "ACTIONS\n";
+              << "STATUS"
+              << "ACTIONS\n";
     for (auto* p : host->plugins()) {
         std::string actions;
         for (const auto& a : p->manifest().actions)
@@ -119,17 +121,17 @@ int describe_plugin(const std::string& name) {
     if (!m.secrets.empty()) {
         std::cout << "secrets\n";
         for (const auto& s : m.secrets)
-            std::cout << "  " << s.value("name", "?") << "  " << s.value("description", "")
-                      << "\n";
+            std::cout << "  " << s.value("name", "?") << "  " << s.value("description", "") << "\n";
     }
     if (!m.limits.empty()) std::cout << "limits   " << m.limits.dump() << "\n";
     for (const auto& a : m.actions) {
         std::cout << "\naction " << m.name << "." << a.name
                   << (a.safe_to_repeat ? "  (safe to repeat)" : "  (not safe to repeat)")
-                  << (a.channel.empty() ? "" : "  channel " + a.channel) << "\n  "
-                  << a.description << "\n  input schema:\n"
+                  << (a.channel.empty() ? "" : "  channel " + a.channel) << "\n  " << a.description
+                  << "\n  input schema:\n"
                   << a.input_schema.dump(2) << "\n";
-        if (!a.output_schema.empty()) std::cout << "  output schema:\n" << a.output_schema.dump(2) << "\n";
+        if (!a.output_schema.empty())
+            std::cout << "  output schema:\n" << a.output_schema.dump(2) << "\n";
     }
     return kOk;
 }

@@ -1,10 +1,9 @@
 // relance run FILE --input leads.csv|leads.json|- [--encoding E] [--delimiter D]
+#include <cstdio>
+#include <iostream>
 #include <relance/model/validate.hpp>
 #include <relance/runtime/records.hpp>
 #include <relance/runtime/runs.hpp>
-
-#include <cstdio>
-#include <iostream>
 
 #include "cli_context.hpp"
 
@@ -84,8 +83,7 @@ class JsonObserver final : public runtime::StartObserver {
         warnings_.add({{"where", w.where}, {"field", w.field}, {"message", w.message}});
     }
 
-    void print(const model::Workflow& wf, const runtime::StartCounts& c,
-               const std::string& error) {
+    void print(const model::Workflow& wf, const runtime::StartCounts& c, const std::string& error) {
         auto& out = std::cout;
         out << "{\n  \"workflow\": " << nlohmann::json(wf.name).dump()
             << ",\n  \"version\": " << nlohmann::json(wf.version).dump() << ",\n  \"started\": [";
@@ -133,10 +131,8 @@ int run_workflow(const RunArgs& args) {
                   << " record(s) rejected\n";
         if (counts.started) std::cout << "run `relance worker` to execute them\n";
     }
-    // docs/cli.md: a malformed input file is a failure (1); rejected records are invalid input
-    // (2).
-    if (!error.empty()) return kFailure;
-    return counts.rejected == 0 ? kOk : kInvalid;
+    // docs/cli.md: a malformed input file and rejected records are both invalid input (2).
+    return error.empty() && counts.rejected == 0 ? kOk : kInvalid;
 }
 
 }  // namespace
@@ -144,8 +140,9 @@ int run_workflow(const RunArgs& args) {
 void register_run(CLI::App& app) {
     static RunArgs args;
     auto* cmd = app.add_subcommand(
-        "run", "start one run per input record (idempotent: a record already started is "
-               "skipped); `relance worker` executes them");
+        "run",
+        "start one run per input record (idempotent: a record already started is "
+        "skipped); `relance worker` executes them");
     cmd->add_option("file", args.file, "workflow file")->required()->check(CLI::ExistingFile);
     add_input_options(cmd, args.input);
     cmd->callback([] { set_exit(guarded([] { return run_workflow(args); })); });

@@ -1,13 +1,12 @@
 // relance runs list | show ID | resolve ID --as sent|retry
-#include <relance/runtime/runs.hpp>
-
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <relance/runtime/runs.hpp>
+#include <relance/runtime/time_text.hpp>
 
 #include "cli_context.hpp"
-#include <relance/runtime/time_text.hpp>
 
 namespace relance::cli {
 
@@ -18,7 +17,7 @@ namespace {
 
 // The id of the step a run stands at, from its pinned workflow version.
 class StepNames {
-public:
+  public:
     explicit StepNames(store::Store& store) : store_(store) {}
     std::string at(const store::Run& run) {
         auto& entry = cache_[run.workflow_version_id];
@@ -33,13 +32,12 @@ public:
                 }
             }
         }
-        if (!entry.ok || run.node < 0 ||
-            run.node >= static_cast<int>(entry.program.nodes.size()))
+        if (!entry.ok || run.node < 0 || run.node >= static_cast<int>(entry.program.nodes.size()))
             return "-";
         return entry.program.nodes[static_cast<std::size_t>(run.node)].step->id;
     }
 
-private:
+  private:
     struct Entry {
         bool loaded = false, ok = false;
         model::Workflow wf;
@@ -92,8 +90,8 @@ int list_runs(const ListArgs& args) {
         std::cout << out.dump(2) << "\n";
         return kOk;
     }
-    std::cout << std::left << std::setw(20) << "RUN" << std::setw(18) << "WORKFLOW"
-              << std::setw(11) << "STATUS" << std::setw(18) << "STEP" << std::setw(22) << "DUE"
+    std::cout << std::left << std::setw(20) << "RUN" << std::setw(18) << "WORKFLOW" << std::setw(11)
+              << "STATUS" << std::setw(18) << "STEP" << std::setw(22) << "DUE"
               << "REASON\n";
     for (const auto& r : runs) {
         std::cout << std::left << std::setw(20) << r.id << std::setw(18) << r.workflow_name
@@ -120,14 +118,10 @@ int show_run(const std::string& id) {
         j["context"] = run->context;
         nlohmann::json timeline = nlohmann::json::array();
         for (const auto& s : steps) {
-            nlohmann::json t = {{"seq", s.seq},
-                                {"step", s.step_id},
-                                {"kind", s.kind},
-                                {"status", store::to_string(s.status)},
-                                {"attempt", s.attempt},
-                                {"at", format_iso(s.started_at)},
-                                {"detail", s.detail},
-                                {"message_id", s.message_id},
+            nlohmann::json t = {{"seq", s.seq},         {"step", s.step_id},
+                                {"kind", s.kind},       {"status", store::to_string(s.status)},
+                                {"attempt", s.attempt}, {"at", format_iso(s.started_at)},
+                                {"detail", s.detail},   {"message_id", s.message_id},
                                 {"output", s.output}};
             t["finished_at"] =
                 s.finished_at ? nlohmann::json(format_iso(*s.finished_at)) : nlohmann::json();
@@ -138,8 +132,8 @@ int show_run(const std::string& id) {
         return kOk;
     }
     std::cout << "run       " << run->id << "\n"
-              << "workflow  " << run->workflow_name << " (version id "
-              << run->workflow_version_id << ")\n"
+              << "workflow  " << run->workflow_name << " (version id " << run->workflow_version_id
+              << ")\n"
               << "status    " << store::to_string(run->status);
     if (!store::is_terminal(run->status)) std::cout << " at step " << at;
     std::cout << "\n";
@@ -159,7 +153,8 @@ int show_run(const std::string& id) {
                   << store::to_string(s.status);
         if (s.attempt > 1) std::cout << "attempt " << s.attempt << "  ";
         std::cout << s.detail;
-        if ((s.status == store::StepStatus::succeeded || s.status == store::StepStatus::done || s.status == store::StepStatus::reconciled) &&
+        if ((s.status == store::StepStatus::succeeded || s.status == store::StepStatus::done ||
+             s.status == store::StepStatus::reconciled) &&
             s.output.is_object() && !s.output.empty())
             std::cout << (s.detail.empty() ? "" : "  ") << "-> " << s.output.dump();
         std::cout << "\n";
@@ -175,9 +170,8 @@ int resolve_run(const std::string& id, const std::string& as) {
         std::cerr << "error: no run " << id << "\n";
         return kNotFound;
     }
-    runtime::resolve_in_doubt(*store, id,
-                              as == "sent" ? runtime::Resolution::sent : runtime::Resolution::retry,
-                              clock);
+    runtime::resolve_in_doubt(
+        *store, id, as == "sent" ? runtime::Resolution::sent : runtime::Resolution::retry, clock);
     std::cout << "run " << id << " resolved as " << as << "; it is ready for the worker\n";
     return kOk;
 }
@@ -193,7 +187,9 @@ void register_runs(CLI::App& app) {
     list->add_option("--status", list_args.status,
                      "ready, waiting, paused, completed, exited or failed");
     list->add_option("--workflow", list_args.workflow, "only this workflow");
-    list->add_option("--limit", list_args.limit, "at most this many")->capture_default_str();
+    list->add_option("--limit", list_args.limit, "at most this many")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100'000'000));
     list->callback([] { set_exit(guarded([] { return list_runs(list_args); })); });
 
     static std::string show_id;
@@ -203,8 +199,9 @@ void register_runs(CLI::App& app) {
 
     static std::string resolve_id, resolve_as;
     auto* resolve = runs->add_subcommand(
-        "resolve", "settle a run paused on an in-doubt step: --as sent (it went out, move on) "
-                   "or --as retry (it did not, run it again)");
+        "resolve",
+        "settle a run paused on an in-doubt step: --as sent (it went out, move on) "
+        "or --as retry (it did not, run it again)");
     resolve->add_option("id", resolve_id, "run id")->required();
     resolve->add_option("--as", resolve_as, "sent or retry")
         ->required()

@@ -1,8 +1,7 @@
 // relance sandbox outbox: what the sandbox emulators accepted (the local mail catcher).
-#include <relance/runtime/time_text.hpp>
-
 #include <iomanip>
 #include <iostream>
+#include <relance/runtime/time_text.hpp>
 
 #include "cli_context.hpp"
 
@@ -69,7 +68,9 @@ void register_sandbox(CLI::App& app) {
     outbox->add_option("--plugin", args.plugin, "only this plugin");
     outbox->add_option("--box", args.box, "mailbox name (outbox, requests...)")
         ->capture_default_str();
-    outbox->add_option("--limit", args.limit, "at most this many")->capture_default_str();
+    outbox->add_option("--limit", args.limit, "at most this many")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100'000'000));
     outbox->callback([] { set_exit(guarded([] { return list_outbox(args); })); });
 }
 

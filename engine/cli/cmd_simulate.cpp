@@ -1,11 +1,10 @@
 // relance simulate FILE --input leads.csv --days N
+#include <iomanip>
+#include <iostream>
 #include <relance/model/validate.hpp>
 #include <relance/runtime/records.hpp>
 #include <relance/runtime/simulate.hpp>
 #include <relance/runtime/time_text.hpp>
-
-#include <iomanip>
-#include <iostream>
 #include <sstream>
 
 #include "cli_context.hpp"
@@ -61,7 +60,8 @@ void print_text(const runtime::SimulationReport& r, int show) {
         std::ostringstream line;
         bool first = true;
         for (const auto& a : l.actions) {
-            if (a.status != store::StepStatus::succeeded && a.status != store::StepStatus::reconciled && a.status != store::StepStatus::failed)
+            if (a.status != store::StepStatus::succeeded &&
+                a.status != store::StepStatus::reconciled && a.status != store::StepStatus::failed)
                 continue;
             line << (first ? "" : " · ") << when(a.at, r.start) << " " << a.step_id;
             if (a.status == store::StepStatus::failed) line << " (failed)";
@@ -77,9 +77,11 @@ void print_text(const runtime::SimulationReport& r, int show) {
         std::cout << "\n";
     }
 
-    std::cout << "\n" << std::left << std::setw(24) << "STEP" << std::setw(16) << "KIND"
-              << std::right << std::setw(8) << "DONE" << std::setw(9) << "SKIPPED"
-              << std::setw(8) << "FAILED" << std::setw(9) << "RETRIED" << "\n";
+    std::cout << "\n"
+              << std::left << std::setw(24) << "STEP" << std::setw(16) << "KIND" << std::right
+              << std::setw(8) << "DONE" << std::setw(9) << "SKIPPED" << std::setw(8) << "FAILED"
+              << std::setw(9) << "RETRIED"
+              << "\n";
     for (const auto& s : r.steps)
         std::cout << std::left << std::setw(24) << s.step_id << std::setw(16) << s.kind
                   << std::right << std::setw(8) << s.succeeded << std::setw(9) << s.skipped
@@ -96,8 +98,10 @@ void print_text(const runtime::SimulationReport& r, int show) {
     bool variants = false;
     for (const auto& v : r.variants) variants |= !v.variant.empty();
     if (variants) {
-        std::cout << "\n" << std::left << std::setw(24) << "STEP" << std::setw(12) << "VARIANT"
-                  << std::right << std::setw(7) << "SENT" << "  EVENTS\n";
+        std::cout << "\n"
+                  << std::left << std::setw(24) << "STEP" << std::setw(12) << "VARIANT"
+                  << std::right << std::setw(7) << "SENT"
+                  << "  EVENTS\n";
         for (const auto& v : r.variants) {
             if (v.variant.empty()) continue;
             std::cout << std::left << std::setw(24) << v.step_id << std::setw(12) << v.variant
@@ -193,7 +197,7 @@ int simulate(const SimulateArgs& args) {
         }
     } catch (const runtime::InputError& e) {
         std::cerr << "error: " << e.what() << "\n";
-        return kFailure;  // a malformed input file (docs/cli.md, exit codes)
+        return kInvalid;  // a malformed input file is invalid input (docs/cli.md, exit codes)
     }
     runtime::SimulationOptions options;
     options.days = args.days;
@@ -206,11 +210,12 @@ int simulate(const SimulateArgs& args) {
             return kInvalid;
         }
         auto unknown = options.scenario->unknown_types(wf->custom_events);
-        for (const auto& m : unknown) std::cerr << "error: scenario " << args.scenario << ": " << m << "\n";
+        for (const auto& m : unknown)
+            std::cerr << "error: scenario " << args.scenario << ": " << m << "\n";
         if (!unknown.empty()) return kInvalid;
     }
-    auto report = runtime::simulate(*store, *host, clock, *wf, records.records, records.where,
-                                    options);
+    auto report =
+        runtime::simulate(*store, *host, clock, *wf, records.records, records.where, options);
     if (global_options().json)
         std::cout << to_json(report).dump(2) << "\n";
     else
@@ -222,17 +227,22 @@ int simulate(const SimulateArgs& args) {
 
 void register_simulate(CLI::App& app) {
     static SimulateArgs args;
-    auto* cmd = app.add_subcommand(
-        "simulate", "run a workflow over records on a virtual clock against the sandbox "
-                    "emulators and print what would be sent when");
+    auto* cmd =
+        app.add_subcommand("simulate",
+                           "run a workflow over records on a virtual clock against the sandbox "
+                           "emulators and print what would be sent when");
     cmd->add_option("file", args.file, "workflow file")->required()->check(CLI::ExistingFile);
     add_input_options(cmd, args.input);
     cmd->add_option("--days", args.days, "how long to simulate")
         ->capture_default_str()
         ->check(CLI::Range(1, 3650));
-    cmd->add_option("--start", args.start, "virtual start time, e.g. 2026-01-05T09:00:00Z "
-                                           "(default: today 09:00 UTC)");
-    cmd->add_option("--show", args.show, "print at most this many leads")->capture_default_str();
+    cmd->add_option("--start", args.start,
+                    "virtual start time, e.g. 2026-01-05T09:00:00Z "
+                    "(default: today 09:00 UTC)")
+        ->check(iso_time_value());
+    cmd->add_option("--show", args.show, "print at most this many leads")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     cmd->add_option("--scenario", args.scenario,
                     "how contacts react (YAML): probabilities and delays of delivered, opened, "
                     "replied, bounced... per step, with a seed")

@@ -1,8 +1,7 @@
 // relance stats WORKFLOW: sent and events per step and per variant.
-#include <relance/runtime/stats.hpp>
-
 #include <iomanip>
 #include <iostream>
+#include <relance/runtime/stats.hpp>
 #include <set>
 
 #include "cli_context.hpp"

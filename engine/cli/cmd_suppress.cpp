@@ -1,10 +1,9 @@
 // relance suppress add | remove | list | import: the global suppression list.
-#include <relance/runtime/contact_events.hpp>
-#include <relance/runtime/time_text.hpp>
-
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <relance/runtime/contact_events.hpp>
+#include <relance/runtime/time_text.hpp>
 
 #include "cli_context.hpp"
 
@@ -107,9 +106,10 @@ int import_file(const std::string& file, const std::string& reason) {
 }  // namespace
 
 void register_suppress(CLI::App& app) {
-    auto* sup = app.add_subcommand(
-        "suppress", "the global suppression list (emails, domains, phones, LinkedIn URLs): "
-                    "checked right before every call, for queued runs too");
+    auto* sup =
+        app.add_subcommand("suppress",
+                           "the global suppression list (emails, domains, phones, LinkedIn URLs): "
+                           "checked right before every call, for queued runs too");
     sup->require_subcommand(1);
     static SuppressArgs args;
     auto* add = sup->add_subcommand("add", "suppress emails, @domains, phones, LinkedIn URLs");
@@ -128,7 +128,10 @@ void register_suppress(CLI::App& app) {
     import->add_option("file", args.file, "file to read")->required()->check(CLI::ExistingFile);
     import->add_option("--reason", args.reason, "why, kept with each entry");
     import->callback(
-        [] { set_exit(guarded([] { return import_file(args.file, args.reason); })); });
+        [] { set_exit(guarded([] { return import_file(args.file, args.reason);
+}));
+}  // namespace relance::cli
+);
 }
 
 }  // namespace relance::cli

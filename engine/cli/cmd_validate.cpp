@@ -1,7 +1,6 @@
 // relance validate FILE...
-#include <relance/model/validate.hpp>
-
 #include <iostream>
+#include <relance/model/validate.hpp>
 
 #include "cli_context.hpp"
 

@@ -2,12 +2,11 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <relance/runtime/executor.hpp>
 #include <thread>
-
-#include <cstdio>
-#include <cstdlib>
 
 #include "cli_context.hpp"
 

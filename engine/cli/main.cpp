@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     register_senders(app);
     register_bench(app);
     register_plugin_host(app);
+    list_global_options_in_verb_help(app);
     app.parse_complete_callback(apply_logging);
     try {
         app.parse(argc, argv);

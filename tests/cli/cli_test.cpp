@@ -218,6 +218,7 @@ TEST_F(Cli, EveryVerbAnswersHelp) {
         {"suppress", "list"},
         {"suppress", "import"},
         {"stats"},
+        {"senders"},
     };
     for (auto v : verbs) {
         std::string name;
@@ -230,6 +231,96 @@ TEST_F(Cli, EveryVerbAnswersHelp) {
         }());
         EXPECT_EQ(r.exit_code, 0) << name << "--help\n" << r.err;
         EXPECT_NE(r.out.find("Usage"), std::string::npos) << name << "--help\n" << r.out;
+        // Every verb's help lists the global options too (they go before or after the verb).
+        for (const char* global : {"--db", "--config", "--plugin-path", "--live", "--json",
+                                   "--log-level", "--plugin-config", "--sandbox-config"})
+            EXPECT_NE(r.out.find(global), std::string::npos)
+                << name << "--help does not list " << global << ":\n"
+                << r.out;
+    }
+}
+
+// docs/cli.md, "Exit codes": one table for every verb. 64 is the command line itself (including
+// a malformed option value), 2 what the user gave (a file, a record, a contact), 3 not found,
+// 1 a job that could not be done.
+TEST_F(Cli, ExitCodesFollowTheOneTable) {
+    const std::string broken_records = write("broken.json", "[{\"email\":\"a@x.test\"}, {bad");
+    const std::string broken_workflow = write("broken.yaml", "steps: [\n");
+    const std::string broken_config = write("broken-config.yaml", "{bad");
+    struct Case {
+        std::vector<std::string> args;
+        int code;
+    };
+    const std::vector<Case> cases = {
+        {{"frobnicate"}, 64},
+        {{"--log-level", "loud", "runs", "list"}, 64},
+        {{"runs", "list", "--limit", "0"}, 64},
+        {{"runs", "list", "--status", "nope"}, 64},
+        {{"event", "add", "--type", "replied"}, 64},
+        {{"event", "add", "--contact", "a@x.test", "--type", "replied", "--data", "{bad"}, 64},
+        {{"event", "add", "--contact", "a@x.test", "--type", "replied", "--at", "yesterday"}, 64},
+        {{"--plugin-config", "sendgrid=1", "plugins", "list"}, 64},
+        {{"--sandbox-config", "sendgrid", "plugins", "list"}, 64},
+        {{"simulate", prospecting, "--input", leads, "--start", "yesterday"}, 64},
+        {{"validate", dir / "missing.yaml"}, 64},
+        {{"run", prospecting, "--input", dir / "missing.csv"}, 64},
+        {{"--config", dir / "missing.yaml", "senders"}, 64},
+        {{"bench", "--runs", "-1"}, 64},
+        {{"validate", broken_workflow}, 2},
+        {{"run", prospecting, "--input", broken_records}, 2},
+        {{"simulate", prospecting, "--input", broken_records, "--days", "1"}, 2},
+        {{"--config", broken_config, "senders"}, 2},
+        {{"simulate", prospecting, "--input", leads, "--days", "1", "--scenario", broken_config},
+         2},
+        {{"event", "add", "--contact", "nobody", "--type", "replied"}, 2},
+        {{"suppress", "add", "not an entry"}, 2},
+        {{"runs", "show", "r_nope"}, 3},
+        {{"runs", "resolve", "r_nope", "--as", "sent"}, 3},
+        {{"plugins", "describe", "nope"}, 3},
+    };
+    for (const auto& c : cases) {
+        auto r = relance(c.args);
+        std::string line;
+        for (const auto& a : c.args) line += a + " ";
+        EXPECT_EQ(r.exit_code, c.code) << line << "\n" << r.out << r.err;
+        EXPECT_FALSE(r.err.empty()) << line << ": an error says why on stderr";
+    }  // 1: the job cannot be done (here, the database cannot be opened).
+    auto r = run_process({RELANCE_BIN, "--db", dir / "no-such-dir/x.db", "runs", "list"});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("cannot open the database"), std::string::npos) << r.err;
+}
+
+// Every verb that takes --json prints one JSON document on stdout, whatever it has to say;
+// logs and warnings stay on stderr.
+TEST_F(Cli, EveryJsonOutputParses) {
+    const std::string config = src + "/workflows/config/relance.yaml";
+    const std::string sequence = src + "/workflows/sequence.yaml";
+    const std::vector<std::vector<std::string>> commands = {
+        {"--log-level", "info", "validate", prospecting},
+        {"run", prospecting, "--input", leads},
+        {"--log-level", "info", "worker", "--until-idle"},
+        {"runs", "list"},
+        {"runs", "list", "--status", "failed"},
+        {"event", "add", "--contact", "alice.martin@acme-logistics.test", "--type", "replied"},
+        {"suppress", "add", "@cobalt-bank.test"},
+        {"suppress", "list"},
+        {"stats", "prospecting"},
+        {"plugins", "list"},
+        {"plugins", "describe", "noop"},
+        {"sandbox", "outbox", "--limit", "3"},
+        {"--config", config, "senders"},
+        {"--config", config, "simulate", sequence, "--input", leads, "--days", "2"},
+        {"bench", "--runs", "40", "--timers", "0", "--simulate-leads", "0", "--dir",
+         dir.path().string()},
+    };
+    for (auto c : commands) {
+        std::string line;
+        for (const auto& a : c) line += a + " ";
+        c.insert(c.begin(), "--json");
+        auto r = relance(c);
+        EXPECT_EQ(r.exit_code, 0) << line << "\n" << r.err;
+        json j = json::parse(r.out, nullptr, false);
+        EXPECT_FALSE(j.is_discarded()) << line << ": not JSON:\n" << r.out;
     }
 }
 

@@ -39,7 +39,8 @@ steps:
 };
 
 TEST_F(InputsCli, ALatin1WorkflowIsRefusedByValidateRunAndSimulate) {
-    std::string wf = write("latin1.yaml", "name: l\nversion: 1\nsteps:\n  - set: {a: \"Relanc\xE9\"}\n");
+    std::string wf =
+        write("latin1.yaml", "name: l\nversion: 1\nsteps:\n  - set: {a: \"Relanc\xE9\"}\n");
     std::string csv = write("l.csv", "email\na@x.test\n");
     for (auto args : std::vector<std::vector<std::string>>{
              {"validate", wf}, {"run", wf, "--input", csv}, {"simulate", wf, "--input", csv}}) {
@@ -47,7 +48,8 @@ TEST_F(InputsCli, ALatin1WorkflowIsRefusedByValidateRunAndSimulate) {
         EXPECT_EQ(r.exit_code, 2) << args[0] << "\n" << r.out << r.err;
         EXPECT_NE(r.err.find(wf + ":4:21: error: the file is not valid UTF-8 (byte 0xE9)"),
                   std::string::npos)
-            << args[0] << "\n" << r.err;
+            << args[0] << "\n"
+            << r.err;
     }
 }
 
@@ -59,8 +61,9 @@ TEST_F(InputsCli, HostileYamlIsAnErrorNotACrash) {
               std::string::npos)
         << r.err;
 
-    std::string laughs = "name: w\nversion: 1\nsteps:\n  - set:\n      a: &a [lol, lol, lol, lol, "
-                         "lol, lol, lol, lol, lol]\n";
+    std::string laughs =
+        "name: w\nversion: 1\nsteps:\n  - set:\n      a: &a [lol, lol, lol, lol, "
+        "lol, lol, lol, lol, lol]\n";
     for (char c = 'b'; c <= 'i'; ++c) {
         std::string prev(1, static_cast<char>(c - 1));
         laughs += "      " + std::string(1, c) + ": &" + c + " [*" + prev + ", *" + prev + ", *" +
@@ -69,8 +72,7 @@ TEST_F(InputsCli, HostileYamlIsAnErrorNotACrash) {
     }
     r = relance({"validate", write("laughs.yaml", laughs)});
     EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-    EXPECT_NE(r.err.find("more than 100000 nodes once its aliases are expanded"),
-              std::string::npos)
+    EXPECT_NE(r.err.find("more than 100000 nodes once its aliases are expanded"), std::string::npos)
         << r.err;
 
     std::string scenario = write("scenario.yaml", "seed: 1\ndefault: &d {opened: *d}\n");
@@ -103,8 +105,8 @@ TEST_F(InputsCli, ScenarioFieldsAndTypesAreCheckedWithTheirPlace) {
 TEST_F(InputsCli, DeepJsonIsOneRejectedRecord) {
     std::string deep = "{\"email\": \"d@x.test\", \"x\": " + std::string(60'000, '[') +
                        std::string(60'000, ']') + "}";
-    std::string file = write("leads.jsonl", "{\"email\": \"a@x.test\"}\n" + deep +
-                                                "\n{\"email\": \"b@x.test\"}\n");
+    std::string file = write(
+        "leads.jsonl", "{\"email\": \"a@x.test\"}\n" + deep + "\n{\"email\": \"b@x.test\"}\n");
     auto r = relance({"run", workflow(), "--input", file});
     EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
     EXPECT_NE(r.out.find("2 run(s) started"), std::string::npos) << r.out;
@@ -118,7 +120,7 @@ TEST_F(InputsCli, CsvFromExcelAndWindows) {
     // Windows-1252 with semicolons: refused with the hint, then read with --encoding.
     std::string cp = write("excel.csv", "email;name\r\na@x.test;Ren\xE9\r\nb@x.test;Zo\r\n");
     auto r = relance({"run", wf, "--input", cp});
-    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;  // a malformed input file
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;  // a malformed input file is invalid input
     EXPECT_NE(r.err.find(cp + ":2:13: not valid UTF-8 (byte 0xE9)"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("pass --encoding cp1252"), std::string::npos) << r.err;
     r = relance({"--json", "run", wf, "--input", cp, "--encoding", "cp1252"});
@@ -144,17 +146,17 @@ TEST_F(InputsCli, CsvFromExcelAndWindows) {
     EXPECT_NE(r.out.find("1 run(s) started"), std::string::npos) << r.out;
     // An option value that is not one is a usage error.
     r = relance({"run", wf, "--input", bad, "--encoding", "ebcdic"});
-    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(r.exit_code, 64);
     EXPECT_NE(r.err.find("expected utf-8, utf-16"), std::string::npos) << r.err;
     r = relance({"run", wf, "--input", bad, "--delimiter", "\"\""});
-    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(r.exit_code, 64);
 }
 
 TEST_F(InputsCli, ABrokenInputStartsWhatCameBeforeAndSaysWhere) {
     std::string wf = workflow();
     std::string file = write("open.csv", "email\na@x.test\nb@x.test\n\"c@x.test\n");
     auto r = relance({"run", wf, "--input", file});
-    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.exit_code, 2);  // invalid input (docs/cli.md): what came before is started
     EXPECT_NE(r.err.find(file + ":4:1: a quoted field of the record starting on this line is "
                                 "never closed"),
               std::string::npos)
