@@ -60,6 +60,47 @@ int list_senders() {
     return kOk;
 }
 
+// Accounts the provider refused (401/403: a revoked key, an unverified sender): their sends wait
+// and a probe retries them; no config needed, a plugin without sender accounts pauses as a whole.
+int list_paused() {
+    auto store = open_store();
+    auto pauses = store->list_account_pauses();
+    if (global_options().json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& p : pauses)
+            out.push_back({{"account", p.key},
+                           {"reason", p.reason},
+                           {"since", runtime::format_iso(p.since)},
+                           {"next_try_at", runtime::format_iso(p.probe_at)}});
+        std::cout << out.dump(2) << "\n";
+        return kOk;
+    }
+    if (pauses.empty()) {
+        std::cout << "(no account is paused)\n";
+        return kOk;
+    }
+    for (const auto& p : pauses)
+        std::cout << p.key << "  paused since " << runtime::format_short(p.since) << "Z, next try "
+                  << runtime::format_short(p.probe_at) << "Z: " << p.reason << "\n";
+    return kOk;
+}
+
+int resume(const std::string& key) {
+    auto store = open_store();
+    SystemClock clock;
+    auto woken = store->resume_account(key, to_unix_ms(clock.now()));
+    if (!woken) {
+        std::cerr << "error: account " << key << " is not paused (see `relance senders paused`)\n";
+        return kNotFound;
+    }
+    if (global_options().json)
+        std::cout << nlohmann::json{{"account", key}, {"runs_woken", *woken}}.dump(2) << "\n";
+    else
+        std::cout << "account " << key << " resumed: " << *woken
+                  << " waiting run(s) are due now; a worker sends them\n";
+    return kOk;
+}
+
 }  // namespace
 
 void register_senders(CLI::App& app) {
@@ -69,6 +110,15 @@ void register_senders(CLI::App& app) {
         "next send allowed");
     auto* list = cmd->add_subcommand("list", "list the sender accounts (the default)");
     list->callback([] { set_exit(guarded(list_senders)); });
+    auto* paused = cmd->add_subcommand(
+        "paused", "accounts the provider refused (401/403), why, and when they are tried again");
+    paused->callback([] { set_exit(guarded(list_paused)); });
+    static std::string account;
+    auto* resume_cmd = cmd->add_subcommand(
+        "resume", "lift an account's pause once it is fixed: its waiting sends go now");
+    resume_cmd->add_option("account", account, "as `senders paused` shows it, e.g. sendgrid")
+        ->required();
+    resume_cmd->callback([] { set_exit(guarded([] { return resume(account); })); });
     cmd->callback([cmd] {
         if (cmd->get_subcommands().empty()) set_exit(guarded(list_senders));
     });

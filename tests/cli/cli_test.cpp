@@ -219,6 +219,8 @@ TEST_F(Cli, EveryVerbAnswersHelp) {
         {"suppress", "import"},
         {"stats"},
         {"senders"},
+        {"senders", "paused"},
+        {"senders", "resume"},
     };
     for (auto v : verbs) {
         std::string name;
@@ -472,6 +474,75 @@ steps:
     EXPECT_NE(waiting[0]["reason"].get<std::string>().find("no config file names the senders team"),
               std::string::npos)
         << waiting.dump();
+}
+
+// An account the provider refuses (SendGrid 403: the from address is not a verified sender;
+// 401: a revoked key) is the account's fault, not the leads': their sends wait with SendGrid's
+// own words, no attempt is spent, `senders paused` shows it and `senders resume` sends them once
+// the account is fixed. Each lead gets exactly one email.
+TEST_F(Cli, ARefusedAccountPausesItsSendsUntilResumed) {
+    const std::string wf = write("wf.yaml", R"(name: pause_test
+version: 1
+inputs:
+  email: {type: string, required: true}
+steps:
+  - id: hello
+    uses: sendgrid.send
+    with:
+      to: "{{ inputs.email }}"
+      from: "news@x.test"
+      subject: "Hi"
+      text: "Hello"
+)");
+    const std::string leads_csv = write("l.csv", "email\na@y.test\nb@y.test\nc@y.test\n");
+    ASSERT_EQ(relance({"run", wf, "--input", leads_csv}).exit_code, 0);
+    const std::string unverified = R"(sendgrid={"verified_senders":["ok@x.test"]})";
+    auto w = relance({"worker", "--until-idle", "--sandbox-config", unverified});
+    ASSERT_EQ(w.exit_code, 0) << w.err;
+    for (const auto& run : relance_json({"runs", "list"})) {
+        EXPECT_EQ(run["status"], "waiting") << run.dump();
+        EXPECT_NE(
+            run["reason"].get<std::string>().find("does not match a verified Sender Identity"),
+            std::string::npos)
+            << run.dump();
+    }
+    EXPECT_TRUE(relance_json({"sandbox", "outbox"}).empty());
+    // Still broken: the sends keep waiting for the next try instead of calling again.
+    w = relance({"--json", "worker", "--until-idle", "--sandbox-config", unverified});
+    EXPECT_EQ(json::parse(w.out)["actions"], 0) << w.out;
+
+    json paused = relance_json({"senders", "paused"});
+    ASSERT_EQ(paused.size(), 1u) << paused.dump();
+    EXPECT_EQ(paused[0]["account"], "sendgrid");
+    EXPECT_NE(paused[0]["reason"].get<std::string>().find("403"), std::string::npos);
+    EXPECT_EQ(relance({"senders", "resume", "mailgun"}).exit_code, 3);
+    EXPECT_EQ(relance_json({"senders", "resume", "sendgrid"})["runs_woken"], 3);
+    EXPECT_TRUE(relance_json({"senders", "paused"}).empty());
+
+    // The account is fixed (every sender verified): each lead gets one email, first attempt.
+    ASSERT_EQ(relance({"worker", "--until-idle"}).exit_code, 0);
+    json outbox = relance_json({"sandbox", "outbox"});
+    ASSERT_EQ(outbox.size(), 3u) << outbox.dump();
+    std::set<std::string> to;
+    for (const auto& e : outbox) {
+        to.insert(e["entry"]["to"].dump());
+        std::string id = e["entry"]["engine_msg_id"];
+        EXPECT_EQ(id.substr(id.size() - 8), ".hello.1") << id;
+    }
+    EXPECT_EQ(to.size(), 3u);
+    for (const auto& run : relance_json({"runs", "list"})) EXPECT_EQ(run["status"], "completed");
+
+    // A revoked key (401) pauses the same way, with SendGrid's words.
+    const std::string more = write("m.csv", "email\nd@y.test\n");
+    ASSERT_EQ(relance({"run", wf, "--input", more}).exit_code, 0);
+    ASSERT_EQ(relance({"worker", "--until-idle", "--sandbox-config",
+                       R"(sendgrid={"secrets":{"api_key":"revoked"}})"})
+                  .exit_code,
+              0);
+    paused = relance_json({"senders", "paused"});
+    ASSERT_EQ(paused.size(), 1u);
+    EXPECT_NE(paused[0]["reason"].get<std::string>().find("revoked"), std::string::npos);
+    EXPECT_EQ(relance_json({"sandbox", "outbox"}).size(), 3u);
 }
 
 }  // namespace

@@ -90,6 +90,9 @@ class ForwardingStore : public Store {
         return inner.delete_account_pause(key);
     }
     std::vector<AccountPause> list_account_pauses() override { return inner.list_account_pauses(); }
+    std::optional<std::size_t> resume_account(const std::string& key, std::int64_t now) override {
+        return inner.resume_account(key, now);
+    }
     std::vector<Send> sends_of(const std::string& sender, std::int64_t since) override {
         return inner.sends_of(sender, since);
     }

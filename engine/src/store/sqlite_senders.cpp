@@ -75,4 +75,30 @@ std::vector<AccountPause> SqliteStore::list_account_pauses() {
     return out;
 }
 
+std::optional<std::size_t> SqliteStore::resume_account(const std::string& key, std::int64_t now) {
+    std::lock_guard g(m_);
+    try {
+        SQLite::Transaction tx(db_);
+        SQLite::Statement del(db_, "DELETE FROM account_pauses WHERE key=?");
+        del.bind(1, key);
+        if (del.exec() != 1) return std::nullopt;
+        // The pause gate's reasons read "account KEY paused since ..." and "account KEY refused
+        // by the provider ...": the space after the key keeps `sendgrid` from matching
+        // `sendgrid/ann@acme.test`. Only waiting runs due later, that no worker holds.
+        SQLite::Statement wake(db_,
+                               "UPDATE runs SET due_at=? WHERE status='waiting' AND due_at > ? "
+                               "AND instr(reason, 'account ' || ? || ' ') > 0 AND "
+                               "(lease_until IS NULL OR lease_until < ?)");
+        wake.bind(1, static_cast<int64_t>(now));
+        wake.bind(2, static_cast<int64_t>(now));
+        wake.bind(3, key);
+        wake.bind(4, static_cast<int64_t>(now));
+        std::size_t woken = static_cast<std::size_t>(wake.exec());
+        tx.commit();
+        return woken;
+    } catch (const SQLite::Exception& e) {
+        rethrow_store_error(e, "resuming account " + key);
+    }
+}
+
 }  // namespace relance::store

@@ -109,6 +109,7 @@ class SqliteStore final : public Store {
     void put_account_pause(const AccountPause& pause) override;
     bool delete_account_pause(const std::string& key) override;
     std::vector<AccountPause> list_account_pauses() override;
+    std::optional<std::size_t> resume_account(const std::string& key, std::int64_t now) override;
 
     // sqlite_sandbox.cpp
     void record_sandbox(const std::string& plugin, const std::string& box, const json& entry,
@@ -128,7 +129,8 @@ class SqliteStore final : public Store {
     void write_step(const StepRecord& s);
     void write_run(const Run& r);
     std::vector<std::string> lost_leases_locked(
-        const std::vector<std::pair<std::string, std::string>>& leases);  // full state, lease released
+        const std::vector<std::pair<std::string, std::string>>&
+            leases);  // full state, lease released
     static std::string context_text(const Run& r);
 
     std::string path_;

@@ -3,16 +3,15 @@
 // (DESIGN invariant 7).
 #pragma once
 
-#include <relance/base/clock.hpp>
-
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <relance/base/clock.hpp>
 #include <stdexcept>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace relance::store {
@@ -91,16 +90,16 @@ struct Run {
     std::string workflow_name;
     std::string idempotency_key;
     RunStatus status = RunStatus::ready;
-    int node = 0;        // position in the program (model::Program::nodes)
-    int attempt = 1;     // attempt number of the current node's step
-    json context;        // {"inputs":{},"steps":{},"vars":{}}
+    int node = 0;     // position in the program (model::Program::nodes)
+    int attempt = 1;  // attempt number of the current node's step
+    json context;     // {"inputs":{},"steps":{},"vars":{}}
     // When set, written instead of context.dump(): the executor serialises the context once.
     std::string context_text;
     std::optional<std::int64_t> due_at;  // unix ms; set while ready or waiting
     std::string reason;                  // why it is paused, failed or exited
-    std::int64_t next_seq = 1;  // next step row number
-    std::string message_id;     // the engine message id of the current node's action
-    std::string contact_key;    // "email:a@b.test" (or phone:, linkedin:), "" when unknown
+    std::int64_t next_seq = 1;           // next step row number
+    std::string message_id;              // the engine message id of the current node's action
+    std::string contact_key;             // "email:a@b.test" (or phone:, linkedin:), "" when unknown
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;
     // Set by claim_due: the lease token of this claim. Every commit for the run checks it, so a
@@ -115,7 +114,7 @@ struct StepRecord {
     std::string run_id;
     std::int64_t seq = 0;
     std::string step_id;
-    std::string kind;    // action name ("sendgrid.send") or built-in kind ("wait", "if", ...)
+    std::string kind;  // action name ("sendgrid.send") or built-in kind ("wait", "if", ...)
     StepStatus status = StepStatus::done;
     int attempt = 1;
     std::int64_t started_at = 0;
@@ -126,7 +125,7 @@ struct StepRecord {
 };
 
 struct NewRun {
-    std::string contact_key;                // the main identity ("" when none)
+    std::string contact_key;                 // the main identity ("" when none)
     std::vector<std::string> identity_keys;  // every identity of the contact, main one first
     std::string id;
     std::int64_t workflow_version_id = 0;
@@ -165,8 +164,9 @@ struct Batch {
     std::vector<Send> insert_sends;
     std::vector<std::pair<std::string, std::int64_t>> delete_sends;  // (run_id, seq)
     bool empty() const {
-        return leases.empty() && insert_steps.empty() && update_steps.empty() && update_runs.empty() &&
-               checkpoint_runs.empty() && insert_sends.empty() && delete_sends.empty();
+        return leases.empty() && insert_steps.empty() && update_steps.empty() &&
+               update_runs.empty() && checkpoint_runs.empty() && insert_sends.empty() &&
+               delete_sends.empty();
     }
 };
 
@@ -199,9 +199,9 @@ struct Event {
 };
 
 struct Suppression {
-    std::string kind;   // email, domain, phone, linkedin
-    std::string value;  // normalised
-    std::string source; // unsubscribe, bounce, operator, import
+    std::string kind;     // email, domain, phone, linkedin
+    std::string value;    // normalised
+    std::string source;   // unsubscribe, bounce, operator, import
     bool locked = false;  // came from the person: an operator cannot remove it
     std::string reason;
     std::int64_t created_at = 0;
@@ -210,7 +210,7 @@ struct Suppression {
 // A sender account (or a plugin's credentials) the provider refused: its sends wait until it is
 // fixed. The executor probes it again at probe_at; an operator can resume it at once.
 struct AccountPause {
-    std::string key;  // "sendgrid" or "sendgrid/sam@acme.test": plugin, and sender account
+    std::string key;     // "sendgrid" or "sendgrid/sam@acme.test": plugin, and sender account
     std::string reason;  // the provider's own message
     std::int64_t since = 0;
     std::int64_t probe_at = 0;
@@ -235,7 +235,7 @@ struct RunCounts {
 };
 
 class Store {
-public:
+  public:
     virtual ~Store() = default;
 
     // Stores a workflow's source once (by content hash) and returns its version id.
@@ -328,6 +328,11 @@ public:
     virtual void put_account_pause(const AccountPause& pause) = 0;
     virtual bool delete_account_pause(const std::string& key) = 0;
     virtual std::vector<AccountPause> list_account_pauses() = 0;
+    // Lifts a pause by hand, once the account is fixed (`relance senders resume`): in one
+    // transaction, deletes it and makes the idle runs whose send waits for it due at `now`
+    // (their reason names the account, as the pause gate writes it). nullopt when the key was not
+    // paused; else how many runs woke.
+    virtual std::optional<std::size_t> resume_account(const std::string& key, std::int64_t now) = 0;
 
     // Sends of `sender` at or after `since`, oldest first.
     virtual std::vector<Send> sends_of(const std::string& sender, std::int64_t since) = 0;
@@ -353,7 +358,8 @@ public:
                                                        const std::vector<std::string>& keys) = 0;
     // The unfinished runs (ready, waiting, paused) of the contacts among `contact_keys`, known
     // by any identity, oldest first (as active_runs_for, without the runs' state).
-    virtual std::vector<ContactRun> active_runs_of(const std::vector<std::string>& contact_keys) = 0;
+    virtual std::vector<ContactRun> active_runs_of(
+        const std::vector<std::string>& contact_keys) = 0;
 };
 
 // The disk or the database is full (SQLITE_FULL): nothing of the failed commit was written.
