@@ -90,7 +90,7 @@ TEST(ProcessIsolation, ASegfaultCostsOnlyItsCallAndTheChildRestartsAfterBackoff)
     EXPECT_TRUE(contains(a.reason, "plugin crashy is restarting after a fault (SIGSEGV in invoke)"))
         << a.reason;
     auto refused = h.call("crashy", "echo");
-    EXPECT_EQ(refused.status, Status::retryable);  // nothing was called
+    EXPECT_EQ(refused.status, Status::unavailable);  // nothing was called: no attempt spent
     EXPECT_EQ(refused.retry_after, Millis{1000});
 
     h.clock.advance(Millis{1000});
@@ -131,7 +131,7 @@ TEST(ProcessIsolation, APluginThatKeepsCrashingIsQuarantined) {
               "invoke); next try at 2023-11-14 22:23:23 UTC");
     // While quarantined nothing is started or called.
     auto held = h.call("crashy", "echo");
-    EXPECT_EQ(held.status, Status::retryable);
+    EXPECT_EQ(held.status, Status::unavailable);
     EXPECT_EQ(held.error, a.reason);
     EXPECT_EQ(child_pid(h, "crashy"), -1);
 
@@ -300,7 +300,7 @@ TEST(InProcessIsolation, HungCallsAreAbandonedAndTheHostEndsWithoutWaiting) {
     EXPECT_TRUE(contains(a.reason, "plugin hangs has 3 calls stuck inside it past their deadline"))
         << a.reason;
     auto held = h.call("hangs", "quick");
-    EXPECT_EQ(held.status, Status::retryable);
+    EXPECT_EQ(held.status, Status::unavailable);
     EXPECT_TRUE(contains(held.error, "stuck")) << held.error;
     // The host goes away with the calls still inside the plugin: it neither waits for them nor
     // unloads the library under them (this test would hang or crash otherwise).

@@ -108,8 +108,8 @@ ActionOutcome PluginBase::invoke(const ActionRequest& request) {
             "plugin " + manifest_.manifest.name + " has no action '" + request.action + "'");
     TimePoint start = now();
     if (Availability a = availability(start); !a.available)
-        // Nothing was called: safe to try again when it is back.
-        return failed(ActionOutcome::Status::retryable, a.reason,
+        // Nothing was called: try again when it is back, without spending the lead's attempts.
+        return failed(ActionOutcome::Status::unavailable, a.reason,
                       std::max(Millis{0}, std::chrono::duration_cast<Millis>(a.retry_at - start)));
     Millis timeout = request.timeout > Millis{0} ? request.timeout : timeout_for(request.action);
     CallEnd end = call(CallKind::invoke, call_data(request), timeout);
@@ -126,7 +126,7 @@ ActionOutcome PluginBase::invoke(const ActionRequest& request) {
             return failed(maybe, label(request.action) + " did not answer within " + ms(timeout) +
                                      " (its deadline); the call was abandoned" + consequence);
         case CallEnd::Kind::not_started:
-            return failed(ActionOutcome::Status::retryable,
+            return failed(ActionOutcome::Status::unavailable,
                           label(request.action) + " could not start before its deadline of " +
                               ms(timeout) +
                               " (every call slot of the plugin was busy); it was "
@@ -134,9 +134,15 @@ ActionOutcome PluginBase::invoke(const ActionRequest& request) {
         case CallEnd::Kind::crashed:
             return failed(maybe, label(request.action) + ": the process serving the plugin died (" +
                                      end.detail + ") while the call was in flight" + consequence);
-        case CallEnd::Kind::unavailable:
-            return failed(ActionOutcome::Status::retryable,
-                          end.detail + "; " + request.action + " was not called");
+        case CallEnd::Kind::unavailable: {
+            // Restarting or quarantined meanwhile: come back when the ledger says it may be up.
+            Availability a = availability(now());
+            Millis after =
+                a.available ? Millis{1000} : std::chrono::duration_cast<Millis>(a.retry_at - now());
+            return failed(ActionOutcome::Status::unavailable,
+                          end.detail + "; " + request.action + " was not called",
+                          std::max(Millis{1000}, after));
+        }
     }
     return failed(ActionOutcome::Status::in_doubt, label(request.action) + ": unknown call end");
 }

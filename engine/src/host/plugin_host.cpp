@@ -2,12 +2,11 @@
 // child (by the operator's settings), then activates them. Any refusal is recorded with the file
 // and the reason; a plugin that loaded but could not start is remembered by name with its
 // reason, so that validation and runs can say why it is missing. Loading goes on with the others.
-#include <relance/host/plugin_host.hpp>
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <relance/host/plugin_host.hpp>
 #include <set>
 
 #include "host_services.hpp"
@@ -48,6 +47,8 @@ const char* to_string(ActionOutcome::Status s) {
             return "in_doubt";
         case ActionOutcome::Status::account:
             return "account";
+        case ActionOutcome::Status::unavailable:
+            return "unavailable";
     }
     return "unknown";
 }
@@ -113,8 +114,10 @@ struct PluginHost::Impl {
         auto library = detail::open_library(file);
         const std::string name = library->manifest.manifest.name;
         if (name != stem && isolation_for(name) == Isolation::process)
-            throw Refused("plugin '" + name + "' is configured with isolation: process, but its "
-                          "file is named " + file.filename().string() +
+            throw Refused("plugin '" + name +
+                          "' is configured with isolation: process, but its "
+                          "file is named " +
+                          file.filename().string() +
                           ": the worker chooses by file name, before loading it; name the file " +
                           name + ".so");
         return std::make_unique<detail::InProcessPlugin>(std::move(library), config, services);
@@ -194,7 +197,9 @@ void PluginHost::activate() {
     }
 }
 
-const std::vector<LoadFailure>& PluginHost::failures() const { return impl_->failures; }
+const std::vector<LoadFailure>& PluginHost::failures() const {
+    return impl_->failures;
+}
 
 std::vector<LoadedPlugin*> PluginHost::plugins() const {
     std::vector<LoadedPlugin*> out;
@@ -202,9 +207,13 @@ std::vector<LoadedPlugin*> PluginHost::plugins() const {
     return out;
 }
 
-LoadedPlugin* PluginHost::find(const std::string& name) const { return impl_->by_name(name); }
+LoadedPlugin* PluginHost::find(const std::string& name) const {
+    return impl_->by_name(name);
+}
 
-Mode PluginHost::mode() const { return impl_->config.mode; }
+Mode PluginHost::mode() const {
+    return impl_->config.mode;
+}
 
 Availability PluginHost::availability(const std::string& plugin, TimePoint now) const {
     if (PluginBase* p = impl_->by_name(plugin)) return p->availability(now);

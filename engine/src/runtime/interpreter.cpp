@@ -526,6 +526,17 @@ Next Interpreter::apply_outcome(ActiveRun& a, store::Batch& batch) {
         }
         case ActionOutcome::Status::retryable:
             return retry_or_fail(a, batch, StepStatus::retry, out.error, out.retry_after);
+        case ActionOutcome::Status::unavailable: {
+            // The plugin was not called (another call crashed it, it is quarantined): the fault
+            // is the plugin's, not this lead's, so no attempt is spent (DESIGN invariant 10).
+            Millis wait = std::max(out.retry_after, Millis{1000});
+            std::int64_t due = now + wait.count();
+            log_.finish_inflight(a, batch, StepStatus::deferred,
+                                 "not called: " + out.error + "; trying again at " +
+                                     format_short(due) + " (not counted as an attempt)");
+            stop(a, batch, RunStatus::waiting, due);
+            return Next::stopped;
+        }
         case ActionOutcome::Status::permanent: {
             auto seq = a.inflight_seq;
             a.inflight_seq.reset();

@@ -67,6 +67,9 @@ struct ActionOutcome {
         in_doubt,      // may or may not have happened (a timeout after sending, a crash, a hang)
         account,       // the provider refused the account (revoked key, unverified sender):
                        // nothing was sent; pause that account's sends with `error`
+        unavailable,   // the plugin could not take the call (restarting after a crash,
+                       // quarantined, every call slot busy): it was not called, so the lead
+                       // spends no attempt; try again after retry_after
     };
     Status status = Status::ok;
     json output = json::object();  // with ok
