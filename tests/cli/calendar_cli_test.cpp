@@ -36,7 +36,7 @@ schedule:
   calendar: [FR]
 steps:
   - uses: sendgrid.send
-    with: {to: "{{ contact.email }}", subject: hi, text: hello}
+    with: {to: "{{ contact.email }}", from: sam@acme.test, subject: hi, text: hello}
 )";
 
 // The window's own days decide: it used to validate, then fail the run with "send window: does
@@ -51,10 +51,14 @@ TEST_F(CalendarCli, SimulateSendsInASaturdayWindow) {
     ASSERT_EQ(report["leads"].size(), 1u) << report.dump(2);
     const json& lead = report["leads"][0];
     EXPECT_EQ(lead["status"], "completed") << lead.dump(2);
-    ASSERT_EQ(lead["actions"].size(), 1u) << lead.dump(2);
-    EXPECT_EQ(lead["actions"][0]["status"], "succeeded") << lead.dump(2);
-    EXPECT_EQ(lead["actions"][0]["at"].get<std::string>().substr(0, 16), "2026-01-10T10:00")
+    ASSERT_EQ(lead["actions"].size(), 2u) << lead.dump(2);
+    EXPECT_EQ(lead["actions"][0]["status"], "deferred") << lead.dump(2);
+    EXPECT_NE(
+        lead["actions"][0]["detail"].get<std::string>().find("it opens Sat 2026-01-10 10:00 local"),
+        std::string::npos)
         << lead.dump(2);
+    EXPECT_EQ(lead["actions"][1]["status"], "succeeded") << lead.dump(2);
+    EXPECT_EQ(lead["actions"][1]["at"], "2026-01-10T10:00:00.000Z") << lead.dump(2);
 }
 
 // A window with no time block would pass validation and then never open: `validate` refuses it.
@@ -65,7 +69,7 @@ schedule:
   window: "tz Europe/Paris"
 steps:
   - uses: sendgrid.send
-    with: {to: a@x.test, subject: hi, text: hello}
+    with: {to: a@x.test, from: sam@acme.test, subject: hi, text: hello}
 )");
     auto r = relance({"validate", wf});
     EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
@@ -85,12 +89,12 @@ inputs:
 steps:
   - id: intro
     uses: sendgrid.send
-    with: {to: "{{ contact.email }}", subject: hi, text: hello}
+    with: {to: "{{ contact.email }}", from: sam@acme.test, subject: hi, text: hello}
   - id: pause
     wait: 1d
   - id: follow_up
     uses: sendgrid.send
-    with: {to: "{{ contact.email }}", subject: again, text: hello again}
+    with: {to: "{{ contact.email }}", from: sam@acme.test, subject: again, text: hello again}
 )");
     std::string csv = write("two.csv", "email\nann@acme.test\nbob@acme.test\n");
     std::string config = write("relance.yaml", "# no calendar yet\n");
@@ -130,6 +134,21 @@ steps:
         EXPECT_TRUE(sent_after) << "the follow-up went out on a blackout date\n" << show.dump(2);
     }
     EXPECT_EQ(relance_json({"sandbox", "outbox"}).size(), 4u);
+}
+
+// --start goes through the one time parser: offsets are understood, junk is named.
+TEST_F(CalendarCli, SimulateStartTakesAnOffsetAndNamesBadText) {
+    std::string wf = write("saturday.yaml", kSaturdayWorkflow);
+    std::string csv = write("one.csv", "email\nann@acme.test\n");
+    json report = relance_json(
+        {"simulate", wf, "--input", csv, "--days", "1", "--start", "2026-01-05T10:00:00+01:00"});
+    EXPECT_EQ(report["start"], "2026-01-05T09:00:00.000Z") << report.dump(2);
+    auto bad = relance({"simulate", wf, "--input", csv, "--start", "2026-01-05T09:00:00junk"});
+    EXPECT_NE(bad.exit_code, 0);
+    EXPECT_NE(bad.err.find("invalid time '2026-01-05T09:00:00junk': unexpected text 'junk' at "
+                           "the end"),
+              std::string::npos)
+        << bad.err;
 }
 
 }  // namespace

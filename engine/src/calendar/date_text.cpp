@@ -137,12 +137,16 @@ TimePoint parse_instant(std::string_view text) {
         // UTC, said explicitly.
     } else if (const char sign = s.peek(); sign == '+' || sign == '-') {
         s.eat(sign);
-        const int oh = s.digits(2, 2, "offset hours");
+        // +hh, +hhmm or +hh:mm
+        int oh = s.digits(2, 4, "offset");
         int om = 0;
-        if (s.eat(':'))
+        if (s.last_count() == 3) s.fail("the offset takes +hh, +hhmm or +hh:mm");
+        if (s.last_count() == 4) {
+            om = oh % 100;
+            oh /= 100;
+        } else if (s.eat(':')) {
             om = s.digits(2, 2, "offset minutes");
-        else if (!s.at_end())
-            om = s.digits(2, 2, "offset minutes");
+        }
         if (oh > 23 || om > 59) s.fail("the offset must lie between -23:59 and +23:59");
         offset = hours{oh} + minutes{om};
         if (sign == '-') offset = -offset;
