@@ -1,8 +1,8 @@
 #include "relance/calendar/business_calendar.hpp"
 
-#include "test_util.hpp"
-
 #include <gtest/gtest.h>
+
+#include "test_util.hpp"
 
 namespace relance::calendar {
 namespace {
@@ -11,7 +11,7 @@ using test::ymd;
 
 TEST(BusinessCalendar, WeekendsOnlyByDefault) {
     BusinessCalendar cal;
-    EXPECT_TRUE(cal.is_business_day(ymd(2026, 1, 1)));  // no country: New Year counts
+    EXPECT_TRUE(cal.is_business_day(ymd(2026, 1, 1)));   // no country: New Year counts
     EXPECT_FALSE(cal.is_business_day(ymd(2026, 1, 3)));  // Saturday
     EXPECT_FALSE(cal.is_business_day(ymd(2026, 1, 4)));  // Sunday
     EXPECT_EQ(cal.add_business_days(ymd(2026, 1, 9), 1), ymd(2026, 1, 12));  // Fri + 1 = Mon
@@ -64,7 +64,7 @@ TEST(BusinessCalendar, BlackoutDates) {
 
 TEST(BusinessCalendar, CustomWeekend) {
     BusinessCalendar cal({}, {}, {date::Friday, date::Saturday});
-    EXPECT_TRUE(cal.is_business_day(ymd(2026, 1, 11)));  // Sunday
+    EXPECT_TRUE(cal.is_business_day(ymd(2026, 1, 11)));                      // Sunday
     EXPECT_EQ(cal.add_business_days(ymd(2026, 1, 8), 1), ymd(2026, 1, 11));  // Thu + 1 = Sun
     EXPECT_THROW(BusinessCalendar({}, {},
                                   {date::Monday, date::Tuesday, date::Wednesday, date::Thursday,
@@ -85,6 +85,20 @@ TEST(BusinessCalendar, BusinessDaysInFrance2026) {
 
 TEST(BusinessCalendar, UnknownCountry) {
     EXPECT_THROW(BusinessCalendar({"FR", "Narnia"}), std::invalid_argument);
+}
+
+// Blackout dates are a finite list: however long, they delay a business day but never make the
+// calendar give up (eleven years of them used to throw "no business day within ten years").
+TEST(BusinessCalendar, ALongBlackoutListNeverExhaustsTheSearch) {
+    std::vector<date::year_month_day> days;
+    for (date::sys_days d{ymd(2026, 1, 1)}; d < date::sys_days{ymd(2037, 1, 1)}; d += date::days{1})
+        days.emplace_back(d);
+    const BusinessCalendar cal({}, days);
+    EXPECT_EQ(cal.add_business_days(ymd(2025, 12, 31), 1), ymd(2037, 1, 1));  // a Thursday
+    EXPECT_EQ(cal.next_business_day(ymd(2026, 6, 1)), ymd(2037, 1, 1));
+    EXPECT_TRUE(cal.is_holiday_or_blackout(ymd(2030, 3, 2)));
+    EXPECT_FALSE(cal.is_holiday_or_blackout(ymd(2037, 1, 3)));  // a Saturday: weekend only
+    EXPECT_FALSE(cal.is_business_day(ymd(2037, 1, 3)));
 }
 
 }  // namespace

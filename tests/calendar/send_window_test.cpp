@@ -1,9 +1,9 @@
 #include "relance/calendar/send_window.hpp"
 
+#include <gtest/gtest.h>
+
 #include "relance/calendar/zones.hpp"
 #include "test_util.hpp"
-
-#include <gtest/gtest.h>
 
 namespace relance::calendar {
 namespace {
@@ -12,8 +12,12 @@ using namespace std::chrono_literals;
 using test::utc;
 using test::ymd;
 
-const date::time_zone* paris() { return find_zone("Europe/Paris"); }
-const date::time_zone* new_york() { return find_zone("America/New_York"); }
+const date::time_zone* paris() {
+    return find_zone("Europe/Paris");
+}
+const date::time_zone* new_york() {
+    return find_zone("America/New_York");
+}
 
 TEST(SendWindow, OfficeHoursAcrossTheSpringForwardWeekend) {
     const auto w = SendWindow::parse("mon-fri 09:00-17:00");
@@ -28,7 +32,7 @@ TEST(SendWindow, OfficeHoursAcrossTheSpringForwardWeekend) {
 
 TEST(SendWindow, OfficeHoursAcrossTheFallBackWeekend) {
     const auto w = SendWindow::parse("mon-fri 09:00-17:00");
-    EXPECT_EQ(w.next_open(utc(2026, 10, 23, 5), paris()), utc(2026, 10, 23, 7));  // CEST
+    EXPECT_EQ(w.next_open(utc(2026, 10, 23, 5), paris()), utc(2026, 10, 23, 7));   // CEST
     EXPECT_EQ(w.next_open(utc(2026, 10, 23, 18), paris()), utc(2026, 10, 26, 8));  // CET
 }
 
@@ -72,10 +76,10 @@ TEST(SendWindow, SkipsWeekendsAndHolidaysOfTheCalendar) {
 TEST(SendWindow, SeveralBlocksPerDay) {
     const auto w = SendWindow::parse("mon-fri 09:00-12:00, 14:00-17:30");
     // Monday 8 June 2026, Paris is UTC+2.
-    EXPECT_TRUE(w.is_open(utc(2026, 6, 8, 9, 59), paris()));        // 11:59
-    EXPECT_FALSE(w.is_open(utc(2026, 6, 8, 10), paris()));          // 12:00
+    EXPECT_TRUE(w.is_open(utc(2026, 6, 8, 9, 59), paris()));                        // 11:59
+    EXPECT_FALSE(w.is_open(utc(2026, 6, 8, 10), paris()));                          // 12:00
     EXPECT_EQ(w.next_open(utc(2026, 6, 8, 10, 30), paris()), utc(2026, 6, 8, 12));  // 14:00
-    EXPECT_TRUE(w.is_open(utc(2026, 6, 8, 15, 29), paris()));       // 17:29
+    EXPECT_TRUE(w.is_open(utc(2026, 6, 8, 15, 29), paris()));                       // 17:29
     EXPECT_EQ(w.next_open(utc(2026, 6, 8, 15, 30), paris()), utc(2026, 6, 9, 7));
     EXPECT_EQ(w.blocks(date::Monday).size(), 2u);
     EXPECT_TRUE(w.blocks(date::Sunday).empty());
@@ -139,8 +143,8 @@ TEST(SendWindow, ParseAndPrint) {
 TEST(SendWindow, ParseErrors) {
     for (const char* bad :
          {"", " ; ", "xyz 09:00-10:00", "mo 09:00-10:00", "mon", "09:00-10:00", "mon 10:00-09:00",
-          "mon 09:00-09:00", "mon 25:00-26:00", "mon 09:60-10:00", "mon 24:00-24:30",
-          "mon 9-10", "mon 09:00", "tz Mars/Base", "mon-fri 09:00-10:00 x"}) {
+          "mon 09:00-09:00", "mon 25:00-26:00", "mon 09:60-10:00", "mon 24:00-24:30", "mon 9-10",
+          "mon 09:00", "tz Mars/Base", "mon-fri 09:00-10:00 x"}) {
         EXPECT_THROW(SendWindow::parse(bad), std::invalid_argument) << "'" << bad << "'";
     }
     SendWindow w;
@@ -176,9 +180,66 @@ TEST(SendWindow, Errors) {
     const auto w = SendWindow::parse("sat 09:00-10:00");
     EXPECT_THROW(w.is_open(utc(2026, 1, 1), nullptr), std::invalid_argument);
     EXPECT_THROW(w.next_open(utc(2026, 1, 1), nullptr), std::invalid_argument);
-    // Only Saturdays, and the calendar never does business on Saturday.
-    BusinessCalendar cal;
-    EXPECT_THROW(w.next_open(utc(2026, 1, 1), paris(), &cal), std::runtime_error);
+    // A window with no block at all is refused when parsed, not when a run first sends.
+    EXPECT_THROW(SendWindow::parse("tz Europe/Paris"), std::invalid_argument);
+    EXPECT_THROW(SendWindow::parse("; tz Europe/Paris ;"), std::invalid_argument);
+}
+
+// The window's own days decide the weekday: a block written for Saturday opens on Saturday
+// although the business calendar's weekend is Saturday and Sunday (it used to throw "does not
+// open within three years").
+TEST(SendWindow, WeekendBlocksOpenOnTheirDays) {
+    const auto w = SendWindow::parse("sat 10:00-12:00");
+    const BusinessCalendar cal;  // weekend: Saturday and Sunday
+    // Thursday 1 January 2026 -> Saturday 3 January 10:00 Paris (09:00Z).
+    EXPECT_EQ(w.next_open(utc(2026, 1, 1), paris(), &cal), utc(2026, 1, 3, 9));
+    EXPECT_TRUE(w.is_open(utc(2026, 1, 3, 9, 30), paris(), &cal));
+    EXPECT_FALSE(w.is_open(utc(2026, 1, 3, 11), paris(), &cal));  // 12:00 local: closed
+    // Weekdays and weekend in one window: Friday evening -> Saturday morning, not Monday.
+    const auto both = SendWindow::parse("mon-fri 09:00-17:00; sat 10:00-12:00");
+    EXPECT_EQ(both.next_open(utc(2026, 1, 9, 18), paris(), &cal), utc(2026, 1, 10, 9));
+}
+
+// A holiday or blackout date still closes the window that day, whatever the weekday.
+TEST(SendWindow, HolidaysAndBlackoutDatesCloseTheirDate) {
+    const auto w = SendWindow::parse("mon-sun 09:00-17:00");
+    const BusinessCalendar fr({"FR"}, {ymd(2026, 12, 26)});
+    // Christmas (a Friday) is closed; the blackout Saturday 26 too; Sunday 27 opens.
+    EXPECT_FALSE(w.is_open(utc(2026, 12, 25, 10), paris(), &fr));
+    EXPECT_EQ(w.next_open(utc(2026, 12, 24, 17), paris(), &fr), utc(2026, 12, 27, 8));
+    // Saturday 15 August (Assumption) is closed even for a Saturday-only window.
+    const auto sat = SendWindow::parse("sat 10:00-12:00");
+    EXPECT_EQ(sat.next_open(utc(2026, 8, 14), paris(), &fr), utc(2026, 8, 22, 8));
+}
+
+// Nothing that validates can keep a window shut for good: a blackout list covering every
+// Saturday for five years delays the window past its last date instead of failing the run.
+TEST(SendWindow, ALongBlackoutListDelaysButNeverShutsTheWindow) {
+    std::vector<date::year_month_day> saturdays;
+    date::sys_days d{ymd(2026, 1, 3)};
+    for (int i = 0; i < 5 * 53; ++i, d += date::weeks{1}) saturdays.emplace_back(d);
+    const BusinessCalendar cal({}, saturdays);
+    const auto w = SendWindow::parse("sat 10:00-12:00");
+    const TimePoint opens = w.next_open(utc(2026, 1, 1), paris(), &cal);
+    EXPECT_EQ(opens, utc(2031, 2, 1, 9));  // the Saturday after the last blackout one
+    EXPECT_TRUE(w.is_open(opens, paris(), &cal));
+}
+
+// Hours go through the one time parser: the message names the bad text and says why.
+TEST(SendWindow, BadHoursSayWhatIsWrong) {
+    auto message = [](const char* spec) {
+        try {
+            SendWindow::parse(spec);
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_NE(message("mon 25:00-26:00").find("'25:00': hours go from 0 to 24"), std::string::npos)
+        << message("mon 25:00-26:00");
+    const std::string huge = message("mon 000000000000000000000000000009:00-10:00");
+    EXPECT_NE(huge.find("the hour takes 1 or 2 digits"), std::string::npos) << huge;
+    EXPECT_NE(message("mon 09:60-10:00").find("minutes go from 00 to 59"), std::string::npos);
 }
 
 }  // namespace

@@ -126,5 +126,12 @@ TEST_F(ConfigSchemaDoc, AcceptsTheShippedConfigAndRejectsTypos) {
     EXPECT_FALSE(accepts(to_json(YAML::Load(std::string(base) + "{dialy_cap: 5}}\n"))));
     EXPECT_FALSE(accepts(to_json(YAML::Load(std::string(base) + "{min_gap: 90 seconds}}\n"))));
     EXPECT_FALSE(accepts(to_json(YAML::Load("senders:\n  - {id: a@x.test}\n"))));  // no channel
+    // The workspace calendar.
+    EXPECT_TRUE(accepts(to_json(
+        YAML::Load("calendar: {blackout_dates: [2026-12-24, 2026-12-31], holidays: [FR, uk]}\n"))));
+    EXPECT_TRUE(accepts(to_json(YAML::Load("calendar: {blackout_dates: 2026-12-24}\n"))));
+    EXPECT_FALSE(accepts(to_json(YAML::Load("calendar: {blackout: [2026-12-24]}\n"))));
+    EXPECT_FALSE(accepts(to_json(YAML::Load("calendar: {blackout_dates: [24/12/2026]}\n"))));
+    EXPECT_FALSE(accepts(to_json(YAML::Load("calendar: {holidays: [Narnia]}\n"))));
 }
 

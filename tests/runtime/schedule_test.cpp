@@ -206,5 +206,77 @@ TEST(Schedule, WindowFalseSendsOutsideTheWindow) {
     EXPECT_EQ(sent_at(env)["intro"], utc("2026-06-06T10:00"));
 }
 
+// A blackout date added to the workspace config after a run started (and was pinned to its
+// workflow version) still defers its next send, past the closed dates, with the reason.
+TEST(Schedule, AWorkspaceBlackoutReachesARunStartedBeforeIt) {
+    RuntimeEnv env;
+    env.clock.set(from_unix_ms(utc("2026-12-21T10:00")));  // Monday, 11:00 in Paris
+    auto id = env.start_one(sequence("  timezone: Europe/Paris\n  window: mon-fri 09:00-17:00\n",
+                                     send("intro") + "  - wait: 2d\n" + send("follow_up")),
+                            json{{"email", "a@x.test"}});
+    env.executor->run_due();
+    ASSERT_EQ(env.run(id).status, RunStatus::waiting);  // the intro went out; two days to wait
+    // The worker restarts with a workspace calendar: the 23rd and 24th closed, and FR holidays.
+    env.use_config("calendar:\n  blackout_dates: [2026-12-23, 2026-12-24]\n  holidays: [FR]\n");
+    env.drive();
+    auto at = sent_at(env);
+    EXPECT_EQ(at["intro"], utc("2026-12-21T10:00"));
+    // 23-24 blacked out, 25 Christmas (FR), 26-27 the window's weekend: Monday 28, 09:00 local.
+    EXPECT_EQ(at["follow_up"], utc("2026-12-28T08:00"));
+    auto rows = env.steps_of(id, "follow_up");
+    ASSERT_GE(rows.size(), 2u);
+    EXPECT_EQ(rows[0].status, store::StepStatus::deferred);
+    EXPECT_EQ(rows[0].detail,
+              "blackout date 2026-12-23 from the workspace config in Europe/Paris: the send "
+              "window 'mon-fri 09:00-17:00' opens again Mon 2026-12-28 09:00 local");
+}
+
+// Without a window, a closed date still stops the send until the next local midnight that is
+// not closed; a workspace holiday is named with its country.
+TEST(Schedule, AWorkspaceHolidayClosesAWorkflowWithoutAWindow) {
+    RuntimeEnv env;
+    env.use_config("calendar: {holidays: [FR], blackout_dates: 2026-12-26}\n");
+    env.clock.set(from_unix_ms(utc("2026-12-25T10:00")));  // Christmas, a Friday
+    auto id =
+        env.start_one(sequence("  timezone: UTC\n", send("intro")), json{{"email", "a@x.test"}});
+    env.drive();
+    EXPECT_EQ(sent_at(env)["intro"], utc("2026-12-27T00:00"));  // Sunday: no window, not closed
+    auto rows = env.steps_of(id, "intro");
+    ASSERT_GE(rows.size(), 1u);
+    EXPECT_EQ(rows[0].detail,
+              "FR holiday 2026-12-25 (Christmas Day) from the workspace config in UTC: sends "
+              "resume Sun 2026-12-27 00:00 local");
+}
+
+// Business-day waits computed after the worker read the config skip its dates, for a run of
+// any age.
+TEST(Schedule, BusinessDayWaitsSkipTheWorkspaceCalendar) {
+    RuntimeEnv env;
+    env.use_config("calendar: {blackout_dates: [2026-12-24], holidays: [FR]}\n");
+    env.clock.set(from_unix_ms(utc("2026-12-23T09:00")));  // Wednesday
+    auto id = env.start_one(
+        sequence("  timezone: UTC\n", send("intro") + "  - wait: 1bd\n" + send("follow_up")),
+        json{{"email", "a@x.test"}});
+    env.drive();
+    // 24 blacked out, 25 Christmas, 26-27 weekend: Monday 28, same time of day.
+    EXPECT_EQ(sent_at(env)["follow_up"], utc("2026-12-28T09:00"));
+    auto waits = env.steps_of(id, "wait");
+    ASSERT_EQ(waits.size(), 1u);
+    EXPECT_NE(waits[0].detail.find("skipping FR holidays, skipping blackout dates"),
+              std::string::npos)
+        << waits[0].detail;
+}
+
+// A window written for Saturday sends on Saturday (the calendar's weekend is for Nbd waits).
+TEST(Schedule, ASaturdayWindowSendsOnSaturday) {
+    RuntimeEnv env;
+    env.clock.set(from_unix_ms(utc("2026-06-01T08:00")));  // Monday
+    env.start_one(
+        sequence("  timezone: UTC\n  window: sat 10:00-12:00\n  calendar: [GB]\n", send("intro")),
+        json{{"email", "a@x.test"}});
+    env.drive();
+    EXPECT_EQ(sent_at(env)["intro"], utc("2026-06-06T10:00"));
+}
+
 }  // namespace
 }  // namespace relance::test

@@ -1,14 +1,15 @@
 #include "relance/calendar/business_calendar.hpp"
 
-#include "relance/calendar/holidays.hpp"
-
 #include <algorithm>
 #include <stdexcept>
+
+#include "relance/calendar/holidays.hpp"
 
 namespace relance::calendar {
 namespace {
 
-// Ten years of consecutive non-business days means the calendar can never answer.
+// Ten years of consecutive weekend days and holidays (blackouts not counted) means the calendar
+// can never answer.
 constexpr int kSearchLimitDays = 3660;
 
 }  // namespace
@@ -52,8 +53,12 @@ bool BusinessCalendar::is_holiday(date::year_month_day day) const {
 
 bool BusinessCalendar::is_business_day(date::year_month_day day) const {
     if (!day.ok()) throw std::invalid_argument("is_business_day: invalid date");
-    return !is_weekend(date::weekday{date::sys_days{day}}) && !is_blackout(day) &&
-           !is_holiday(day);
+    return !is_weekend(date::weekday{date::sys_days{day}}) && !is_holiday_or_blackout(day);
+}
+
+bool BusinessCalendar::is_holiday_or_blackout(date::year_month_day day) const {
+    if (!day.ok()) throw std::invalid_argument("is_holiday_or_blackout: invalid date");
+    return is_blackout(day) || is_holiday(day);
 }
 
 date::year_month_day BusinessCalendar::add_business_days(date::year_month_day from, int n) const {
@@ -64,7 +69,7 @@ date::year_month_day BusinessCalendar::add_business_days(date::year_month_day fr
     int scanned = 0;  // consecutive non-business days seen
     if (remaining == 0) {
         while (!is_business_day(date::year_month_day{d})) {
-            if (++scanned > kSearchLimitDays) break;
+            if (!is_blackout(date::year_month_day{d}) && ++scanned > kSearchLimitDays) break;
             d += step;
         }
     }
@@ -73,8 +78,8 @@ date::year_month_day BusinessCalendar::add_business_days(date::year_month_day fr
         if (is_business_day(date::year_month_day{d})) {
             --remaining;
             scanned = 0;
-        } else {
-            ++scanned;
+        } else if (!is_blackout(date::year_month_day{d})) {
+            ++scanned;  // blackouts are finite: they never count towards giving up
         }
     }
     if (scanned > kSearchLimitDays) {

@@ -1,11 +1,12 @@
 #include "relance/calendar/send_window.hpp"
 
-#include "relance/calendar/zones.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <optional>
 #include <stdexcept>
+
+#include "relance/calendar/date_text.hpp"
+#include "relance/calendar/zones.hpp"
 
 namespace relance::calendar {
 namespace {
@@ -13,8 +14,8 @@ namespace {
 using std::chrono::minutes;
 
 constexpr minutes kDay{24 * 60};
-// How far next_open looks before giving up (three years, plus the day before `t`).
-constexpr int kSearchDays = 3 * 366 + 2;
+// How many open days of the window next_open looks at before giving up (see next_open).
+constexpr int kMaxOpenListedDays = 60;
 
 // Monday-first order, used for the spec text.
 constexpr unsigned kMondayFirst[] = {1, 2, 3, 4, 5, 6, 0};
@@ -84,19 +85,11 @@ unsigned parse_day(const std::string& name, const std::string& clause) {
 }
 
 minutes parse_time(const std::string& text, const std::string& clause) {
-    auto colon = text.find(':');
-    auto digits = [](const std::string& s) {
-        return !s.empty() && s.size() <= 2 &&
-               std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-    };
-    if (colon == std::string::npos) fail("bad time '" + text + "' (HH:MM)", clause);
-    std::string h = text.substr(0, colon), m = text.substr(colon + 1);
-    if (!digits(h) || m.size() != 2 || !digits(m)) fail("bad time '" + text + "' (HH:MM)", clause);
-    int hours = std::stoi(h), mins = std::stoi(m);
-    if (hours > 24 || mins > 59 || (hours == 24 && mins != 0)) {
-        fail("bad time '" + text + "'", clause);
+    try {
+        return parse_clock_time(text);
+    } catch (const std::invalid_argument& e) {
+        fail(e.what(), clause);
     }
-    return minutes{hours * 60 + mins};
 }
 
 std::string format_time(minutes m) {
@@ -196,6 +189,8 @@ SendWindow SendWindow::parse(std::string_view spec) {
         }
     }
     if (!any_clause) throw std::invalid_argument("send window: empty spec");
+    // A zone alone would validate and then never let a step send.
+    if (w.empty()) throw std::invalid_argument("send window: no time block on any day");
     return w;
 }
 
@@ -248,19 +243,23 @@ bool SendWindow::is_open(TimePoint t, const date::time_zone* tz,
     const bool in_block = std::any_of(blocks.begin(), blocks.end(), [&](const TimeBlock& b) {
         return b.start <= time_of_day && time_of_day < b.end;
     });
-    return in_block && (cal == nullptr || cal->is_business_day(date::year_month_day{day}));
+    // The window's own days decide the weekday; the calendar only closes dates.
+    return in_block && (cal == nullptr || !cal->is_holiday_or_blackout(date::year_month_day{day}));
 }
 
 TimePoint SendWindow::next_open(TimePoint t, const date::time_zone* tz,
                                 const BusinessCalendar* cal) const {
     if (empty()) throw std::invalid_argument("send window: no block on any day");
     if (is_open(t, tz, cal)) return t;
-    const auto first_day = date::floor<date::days>(to_local(t, tz)) - date::days{1};
     std::optional<TimePoint> best;
-    for (int i = 0; i < kSearchDays; ++i) {
-        const date::local_days day = first_day + date::days{i};
+    int open_listed_days = 0;  // days the window lists that no holiday or blackout closes
+    // From the day before `t`: its blocks may end after `t` in UTC terms (a zone east of UTC).
+    for (date::local_days day = date::floor<date::days>(to_local(t, tz)) - date::days{1};;
+         day += date::days{1}) {
         const auto& blocks = week_[date::weekday{day}.c_encoding()];
-        if (!blocks.empty() && (cal == nullptr || cal->is_business_day(date::year_month_day{day}))) {
+        if (!blocks.empty() &&
+            (cal == nullptr || !cal->is_holiday_or_blackout(date::year_month_day{day}))) {
+            ++open_listed_days;
             for (const auto& b : blocks) {
                 const LocalTime start = day + b.start;
                 // A block wholly inside a spring-forward gap never opens.
@@ -272,8 +271,14 @@ TimePoint SendWindow::next_open(TimePoint t, const date::time_zone* tz,
         }
         // Everything on later days starts at or after the next local midnight.
         if (best && to_utc(day + date::days{1}, tz) > *best) return *best;
+        // Blackout dates are a finite list and holidays a few dates a year, so the scan always
+        // reaches days the window lists that nothing closes; one of the first few of them holds
+        // the opening (only a day-long DST gap could empty one). Never reached in practice.
+        if (open_listed_days > kMaxOpenListedDays) {
+            throw std::runtime_error("send window: none of its blocks opens on the next " +
+                                     std::to_string(kMaxOpenListedDays) + " days it lists");
+        }
     }
-    throw std::runtime_error("send window: does not open within three years");
 }
 
 }  // namespace relance::calendar

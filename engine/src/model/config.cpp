@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <relance/calendar/date_text.hpp>
+#include <relance/calendar/holidays.hpp>
 #include <relance/calendar/zones.hpp>
 #include <relance/model/config.hpp>
 #include <relance/model/yaml_document.hpp>
@@ -69,18 +71,21 @@ class ConfigLoader : public detail::YamlReader {
         if (root.IsNull() || !root.IsDefined()) return cfg;  // an empty file: no senders
         if (!root.IsMap()) {
             error(pos(root, file_pos()),
-                  "a config file is a mapping (senders, pools), got " + kind_name(root));
+                  "a config file is a mapping (senders, pools, plugins, calendar), got " +
+                      kind_name(root));
             finish();
         }
         SourcePos rootp = pos(root, SourcePos{file(), 1, 1});
         auto es = entries(root);
-        check_keys(es, {"senders", "pools", "plugins"}, "config", rootp);
+        check_keys(es, {"senders", "pools", "plugins", "calendar"}, "config", rootp);
         for (const auto& e : es)
             if (e.key == "senders") parse_senders(e, cfg, rootp);
         for (const auto& e : es)
             if (e.key == "plugins") detail::parse_plugin_settings(*this, e, cfg, rootp);
         for (const auto& e : es)  // after the senders, so members can be checked
             if (e.key == "pools") parse_pools(e, cfg, rootp);
+        for (const auto& e : es)
+            if (e.key == "calendar") parse_calendar(e, cfg.calendar, rootp);
         finish();
         return cfg;
     }
@@ -250,18 +255,65 @@ class ConfigLoader : public detail::YamlReader {
 
     // "YYYY-MM-DD" as midnight in the sender's zone (UTC without one).
     std::optional<TimePoint> day_start(const Entry& x, const std::string& zone) {
-        std::string v = x.value.IsScalar() ? x.value.Scalar() : std::string();
-        if (auto d = detail::split_iso_date(v)) {
-            date::year_month_day ymd{date::year{d->year}, date::month{d->month},
-                                     date::day{d->day}};
-            if (ymd.ok()) {
-                const date::time_zone* tz = calendar::resolve_zone({zone});
-                return calendar::to_utc(calendar::LocalTime{date::local_days{ymd}}, tz);
+        if (!x.value.IsScalar()) {
+            error(pos(x.value, pos(x.key_node)),
+                  "'since' must be a date YYYY-MM-DD, got " + kind_name(x.value));
+            return std::nullopt;
+        }
+        try {
+            const date::year_month_day ymd = calendar::parse_date(x.value.Scalar(), "'since' date");
+            const date::time_zone* tz = calendar::resolve_zone({zone});
+            return calendar::to_utc(calendar::LocalTime{date::local_days{ymd}}, tz);
+        } catch (const std::invalid_argument& ex) {
+            error(pos(x.value, pos(x.key_node)), ex.what());
+            return std::nullopt;
+        }
+    }
+
+    // calendar: {blackout_dates: [2026-12-24], holidays: [FR]}; each also takes a single value.
+    void parse_calendar(const Entry& e, WorkspaceCalendar& cal, const SourcePos& rootp) {
+        cal.pos = pos(e.key_node, rootp);
+        if (e.value.IsNull()) return;
+        if (!e.value.IsMap()) {
+            error(pos(e.value, cal.pos),
+                  "'calendar' must be a mapping {blackout_dates, holidays}, got " +
+                      kind_name(e.value));
+            return;
+        }
+        auto xs = entries(e.value);
+        check_keys(xs, {"blackout_dates", "holidays"}, "calendar", cal.pos);
+        for (const auto& x : xs) {
+            SourcePos kp = pos(x.key_node, cal.pos);
+            std::vector<YAML::Node> items;
+            if (x.value.IsScalar()) {
+                items.push_back(x.value);
+            } else if (x.value.IsSequence()) {
+                for (const auto& item : x.value) items.push_back(item);
+            } else if (!x.value.IsNull()) {
+                error(pos(x.value, kp),
+                      "'" + x.key + "' must be a value or a list, got " + kind_name(x.value));
+            }
+            for (const auto& item : items) {
+                SourcePos ip = pos(item, kp);
+                if (!item.IsScalar()) {
+                    error(ip, "'" + x.key + "' lists text values, got " + kind_name(item));
+                    continue;
+                }
+                try {
+                    if (x.key == "blackout_dates") {
+                        calendar::parse_date(item.Scalar(), "blackout date");
+                        cal.blackout_dates.push_back(item.Scalar());
+                    } else {
+                        std::string code = calendar::normalize_country(item.Scalar());
+                        if (std::find(cal.holidays.begin(), cal.holidays.end(), code) ==
+                            cal.holidays.end())
+                            cal.holidays.push_back(std::move(code));
+                    }
+                } catch (const std::invalid_argument& ex) {
+                    error(ip, ex.what());
+                }
             }
         }
-        error(pos(x.value, pos(x.key_node)),
-              "'since' must be a date YYYY-MM-DD, got " + kind_name(x.value));
-        return std::nullopt;
     }
 
     void parse_pools(const Entry& e, Config& cfg, const SourcePos& rootp) {

@@ -86,24 +86,6 @@ inline bool is_core_float(std::string_view s) {
     return i == n;
 }
 
-struct Ymd {
-    int year = 0;
-    unsigned month = 0, day = 0;
-};
-
-// Exactly "YYYY-MM-DD" (digits only; whether the day exists is the caller's check).
-inline std::optional<Ymd> split_iso_date(std::string_view s) {
-    if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-        if (!is_digit(s[i])) return std::nullopt;
-    auto num = [&](std::size_t from, std::size_t len) {
-        int v = 0;
-        for (std::size_t i = from; i < from + len; ++i) v = v * 10 + (s[i] - '0');
-        return v;
-    };
-    return Ymd{num(0, 4), static_cast<unsigned>(num(5, 2)), static_cast<unsigned>(num(8, 2))};
-}
-
 // "<1 to 4 digits>bd": business days.
 inline std::optional<int> business_days(std::string_view s) {
     if (s.size() < 3 || s.size() > 6 || s.substr(s.size() - 2) != "bd") return std::nullopt;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <relance/calendar/date_text.hpp>
 #include <relance/calendar/holidays.hpp>
 #include <relance/calendar/send_window.hpp>
 #include <relance/calendar/zones.hpp>
@@ -313,15 +314,12 @@ class Loader : public YamlReader {
                 }
             } else if (x.key == "blackout") {
                 for (auto& [d, p] : texts(x)) {
-                    bool ok = false;
-                    if (auto ymd = detail::split_iso_date(d))
-                        ok = date::year_month_day{date::year{ymd->year}, date::month{ymd->month},
-                                                  date::day{ymd->day}}
-                                 .ok();
-                    if (ok)
+                    try {
+                        calendar::parse_date(d, "blackout date");
                         sc.blackout.push_back(d);
-                    else
-                        error(p, "invalid blackout date '" + d + "': expected YYYY-MM-DD");
+                    } catch (const std::invalid_argument& ex) {
+                        error(p, ex.what());
+                    }
                 }
             } else if (x.key == "timezone_input") {
                 if (auto v = scalar(x, sc.pos, "an input name")) sc.timezone_input = *v;

@@ -68,7 +68,7 @@ struct Executor::Impl {
           host(h),
           clock(c),
           options(std::move(o)),
-          workflows(s),
+          workflows(s, options.config),
           breakers(options.breaker_threshold, options.breaker_open_for),
           senders(s, options.config),
           log(senders, c),

@@ -109,6 +109,9 @@ Verdict Gates::pause_gate(const ActiveRun& a, const std::string& sender, TimePoi
     return Verdict::allow();
 }
 
+// The send window, and the dates closed to sends (holidays and blackout dates of the workflow,
+// of the contact's country and of the workspace config): checked on every run at each gate, so a
+// blackout added to the config reaches runs that started before it, whatever their version.
 Verdict Gates::window_gate(const ActiveRun& a, const std::string& zone, TimePoint now) const {
     if (!a.node().step->in_window) return Verdict::allow();
     std::string why;

@@ -1,22 +1,28 @@
 // A workflow's `schedule:` made executable: its business calendar, its send window and the
-// contact's time zone. Kept behind this small interface so the date library's headers stay out
-// of the executor.
+// contact's time zone, joined with the workspace calendar of the config file (its blackout dates
+// and holidays reach every run, whatever workflow version it is pinned to). Kept behind this
+// small interface so the date library's headers stay out of the executor.
 #pragma once
-
-#include <relance/model/workflow.hpp>
-#include <relance/base/clock.hpp>
 
 #include <memory>
 #include <optional>
+#include <relance/base/clock.hpp>
+#include <relance/model/workflow.hpp>
 #include <string>
+
+namespace relance::model {
+struct WorkspaceCalendar;
+}
 
 namespace relance::runtime {
 
 class CompiledSchedule {
-public:
-    // Throws std::invalid_argument on a bad zone, window, country or date (the loader has
-    // already reported them with positions).
-    explicit CompiledSchedule(const model::Schedule& schedule);
+  public:
+    // Throws std::invalid_argument on a bad zone, window, country or date (the loaders have
+    // already reported them with positions). `workspace` (copied; nullptr: none) adds its
+    // holidays and blackout dates to the workflow's.
+    explicit CompiledSchedule(const model::Schedule& schedule,
+                              const model::WorkspaceCalendar* workspace = nullptr);
     ~CompiledSchedule();
 
     // The zone of a contact: its own (the `timezone` input), else the workflow's, else the
@@ -28,14 +34,19 @@ public:
     TimePoint add_business_days(TimePoint now, int n, const nlohmann::json& inputs,
                                 std::string* how, const std::string& sender_zone = {}) const;
 
-    // When the send window is closed at `now` for this contact: the next opening, and `why`
-    // ("outside the send window mon-fri 09:00-17:00 (Europe/Paris): opens Mon 2026-03-30
-    // 09:00 local"). std::nullopt when open, or when the workflow has no window.
+    // When this contact may not be sent to at `now`: the next time it may, and `why`.
+    // - The contact's local date is a holiday or blackout date (the workflow's, the contact's
+    //   country's or the workspace's): closed that whole day, window or not ("blackout date
+    //   2026-12-24 from the workspace config in Europe/Paris: the send window 'mon-fri
+    //   09:00-17:00' opens again Mon 2026-12-28 09:00 local").
+    // - Outside the window's blocks for the local weekday ("outside the send window
+    //   'mon-fri 09:00-17:00' in Europe/Paris: it opens Mon 2026-03-30 09:00 local").
+    // std::nullopt when a send may leave now.
     std::optional<TimePoint> window_deferral(TimePoint now, const nlohmann::json& inputs,
                                              std::string* why,
                                              const std::string& sender_zone = {}) const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -1,6 +1,6 @@
-#include <relance/runtime/time_text.hpp>
-
 #include <ctime>
+#include <relance/calendar/date_text.hpp>
+#include <relance/runtime/time_text.hpp>
 #include <stdexcept>
 
 namespace relance::runtime {
@@ -22,22 +22,17 @@ std::string format_iso(std::int64_t unix_ms) {
     return format(unix_ms, "%Y-%m-%dT%H:%M:%S") + ms;
 }
 
-std::string format_short(std::int64_t unix_ms) { return format(unix_ms, "%Y-%m-%d %H:%M:%S"); }
+std::string format_short(std::int64_t unix_ms) {
+    return format(unix_ms, "%Y-%m-%d %H:%M:%S");
+}
 
 std::int64_t parse_iso(const std::string& text) {
-    std::tm tm{};
-    const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!end) {
-        tm = {};
-        end = strptime(text.c_str(), "%Y-%m-%dT%H:%M", &tm);
+    try {
+        return to_unix_ms(calendar::parse_instant(text));
+    } catch (const std::invalid_argument& e) {
+        // The command line reports runtime errors (an invalid --start or --at).
+        throw std::runtime_error(e.what());
     }
-    if (!end) {
-        tm = {};
-        end = strptime(text.c_str(), "%Y-%m-%d", &tm);
-    }
-    if (!end || (*end && std::string(end) != "Z"))
-        throw std::runtime_error("bad time '" + text + "' (expected 2026-01-05T09:00:00Z)");
-    return static_cast<std::int64_t>(timegm(&tm)) * 1000;
 }
 
 }  // namespace relance::runtime

@@ -15,7 +15,8 @@ const CompiledWorkflow& WorkflowCache::get(std::int64_t version_id) {
     auto compiled = std::make_unique<CompiledWorkflow>();
     compiled->workflow = model::load_workflow_text(version->source, version->file);
     compiled->program = model::compile(compiled->workflow);
-    compiled->schedule = std::make_unique<CompiledSchedule>(compiled->workflow.schedule);
+    compiled->schedule = std::make_unique<CompiledSchedule>(compiled->workflow.schedule,
+                                                            config_ ? &config_->calendar : nullptr);
     // Only workflows that read it pay for loading a contact's history on each claim.
     compiled->uses_history = version->source.find("history.") != std::string::npos;
     auto& ref = *compiled;

@@ -1,7 +1,9 @@
 // Compiled workflow versions by id. A run is pinned to the source stored with its version, so
-// editing the file on disk never changes a run in flight.
+// editing the file on disk never changes a run in flight; the workspace calendar of the config
+// the worker started with is joined to every version's schedule, so its dates reach them all.
 #pragma once
 
+#include <relance/model/config.hpp>
 #include <relance/model/workflow.hpp>
 #include <relance/store/store.hpp>
 
@@ -22,12 +24,14 @@ struct CompiledWorkflow {
 
 class WorkflowCache {
 public:
-    explicit WorkflowCache(store::Store& store) : store_(store) {}
+    WorkflowCache(store::Store& store, std::shared_ptr<const model::Config> config)
+        : store_(store), config_(std::move(config)) {}
     // Throws std::runtime_error when the version is missing or no longer parses.
     const CompiledWorkflow& get(std::int64_t version_id);
 
 private:
     store::Store& store_;
+    std::shared_ptr<const model::Config> config_;  // nullptr: no workspace calendar
     std::mutex m_;
     std::map<std::int64_t, std::unique_ptr<CompiledWorkflow>> cache_;
 };

@@ -4,7 +4,8 @@
 // local midnight (overlapping or touching blocks are merged when added). It is evaluated in a
 // time zone given at each call (see resolve_zone for the fallback chain), on the local wall clock:
 //   - is_open(t): the local time of `t` lies in a block of its local weekday (and, with a
-//     calendar, its local date is a business day);
+//     calendar, its local date is neither a holiday nor a blackout date). The window's own days
+//     decide the weekday: the calendar's weekend does not close a block written for Saturday;
 //   - next_open(t): `t` if open, else the earliest block start after `t`, local start converted
 //     to UTC with the gap/overlap rule of zones.hpp. A block starting inside a spring-forward gap
 //     opens at the end of the gap; a block lying wholly inside the gap does not open that day.
@@ -18,9 +19,6 @@
 // "tz <IANA name>" to set the window's own zone (the workflow-default link of the fallback chain).
 #pragma once
 
-#include "relance/calendar/business_calendar.hpp"
-#include "relance/base/clock.hpp"
-
 #include <date/tz.h>
 
 #include <array>
@@ -28,6 +26,9 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "relance/base/clock.hpp"
+#include "relance/calendar/business_calendar.hpp"
 
 namespace relance::calendar {
 
@@ -39,7 +40,7 @@ struct TimeBlock {
 };
 
 class SendWindow {
-public:
+  public:
     // Index = weekday c_encoding (0 = Sunday ... 6 = Saturday).
     using Week = std::array<std::vector<TimeBlock>, 7>;
 
@@ -50,8 +51,9 @@ public:
     // Adds a block to one weekday; throws std::invalid_argument unless 0 <= start < end <= 24:00.
     SendWindow& add(date::weekday day, TimeBlock block);
 
-    static SendWindow parse(std::string_view spec);  // std::invalid_argument on bad text
-    std::string to_string() const;                   // canonical spec text, parse() round-trips
+    // std::invalid_argument on bad text, and on a spec with no block on any day ("tz X" alone).
+    static SendWindow parse(std::string_view spec);
+    std::string to_string() const;  // canonical spec text, parse() round-trips
 
     const std::vector<TimeBlock>& blocks(date::weekday day) const;
     bool empty() const;  // no block on any day
@@ -64,14 +66,15 @@ public:
     // `tz` must not be null (std::invalid_argument).
     bool is_open(TimePoint t, const date::time_zone* tz,
                  const BusinessCalendar* cal = nullptr) const;
-    // Throws std::invalid_argument for an empty window, std::runtime_error when the window does
-    // not open within three years (e.g. blocks only on the calendar's weekend days).
+    // Throws std::invalid_argument for an empty window. Any other window opens: blackout dates
+    // are finite and holidays sparse, so the scan always reaches a listed day nothing closes
+    // (std::runtime_error is kept for a window none of whose next 60 open days lets it open).
     TimePoint next_open(TimePoint t, const date::time_zone* tz,
                         const BusinessCalendar* cal = nullptr) const;
 
     friend bool operator==(const SendWindow&, const SendWindow&) = default;
 
-private:
+  private:
     Week week_;
     std::string zone_name_;
 };

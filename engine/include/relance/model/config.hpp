@@ -1,5 +1,6 @@
 // The workspace config file (`relance --config relance.yaml`): what is shared by every workflow
-// of a workspace rather than written in each. Today: sender accounts and their pools.
+// of a workspace rather than written in each: sender accounts and their pools, how plugins run,
+// and the dates closed to sends.
 //
 //   senders:
 //     - id: alice@acme.test            # a mailbox, a phone number, a LinkedIn seat
@@ -13,6 +14,9 @@
 //     sdr-team: [alice@acme.test, bob@acme.test]
 //   plugins:
 //     sendgrid: {isolation: process, timeout: 45s}   # how the worker runs a plugin
+//   calendar:                                       # dates closed to every run of the workspace
+//     blackout_dates: [2026-12-24, 2026-12-31]
+//     holidays: [FR]
 //
 // docs/limits.md is the reference (docs/plugins.md for `plugins:`).
 #pragma once
@@ -57,11 +61,22 @@ struct PluginSettings {
     SourcePos pos;
 };
 
+// Dates on which no run of the workspace sends, whatever workflow version it is pinned to: the
+// send gate defers every send on them, and business-day waits skip them (docs/limits.md).
+struct WorkspaceCalendar {
+    std::vector<std::string> blackout_dates;  // YYYY-MM-DD, checked, in the order written
+    std::vector<std::string> holidays;        // normalized country codes (FR, GB...), each once
+    SourcePos pos;
+
+    bool empty() const { return blackout_dates.empty() && holidays.empty(); }
+};
+
 struct Config {
     std::string file;
     std::vector<SenderAccount> senders;
     std::vector<SenderPool> pools;
     std::vector<PluginSettings> plugins;
+    WorkspaceCalendar calendar;
 
     const SenderAccount* find_sender(const std::string& id) const;
     const SenderPool* find_pool(const std::string& name) const;
