@@ -38,8 +38,19 @@ INSTANTIATE_TEST_SUITE_P(
         Valid{"o'brien@acme.co.uk", "o'brien@acme.co.uk"},
         Valid{"a_b-c=d!#$%&*/?^`{|}~@sub.acme-corp.io", "a_b-c=d!#$%&*/?^`{|}~@sub.acme-corp.io"},
         Valid{"x@a.b", "x@a.b"},
-        Valid{"ren\xC3\xA9@caf\xC3\xA9.fr", "ren\xC3\xA9@caf\xC3\xA9.fr"},  // IDN left as is
+        // Internationalised domains: one key, the A-label, whatever the spelling; the local part
+        // keeps its UTF-8 bytes.
+        Valid{"ren\xC3\xA9@caf\xC3\xA9.fr", "ren\xC3\xA9@xn--caf-dma.fr"},
         Valid{"bob@xn--caf-dma.fr", "bob@xn--caf-dma.fr"},
+        Valid{"anna@M\xC3\x9CLLER.de", "anna@xn--mller-kva.de"},          // MÜLLER.de
+        Valid{"anna@m\xC3\xBCller.de", "anna@xn--mller-kva.de"},          // müller.de
+        Valid{"anna@mu\xCC\x88ller.de", "anna@xn--mller-kva.de"},         // u + combining ¨
+        Valid{"Anna@XN--MLLER-KVA.DE", "anna@xn--mller-kva.de"},
+        Valid{"anna@\xEF\xBD\x8D\xC3\xBCller.de", "anna@xn--mller-kva.de"},  // full-width m
+        Valid{"anna@m\xC3\xBCller\xE3\x80\x82" "de", "anna@xn--mller-kva.de"},  // 。 full stop
+        Valid{"anna@eu.m\xC3\xBCller.de", "anna@eu.xn--mller-kva.de"},
+        Valid{"max@fa\xC3\x9F.de", "max@xn--fa-hia.de"},  // ß is not ss (non-transitional)
+        Valid{"bob@ab--cd.com", "bob@ab--cd.com"},           // ASCII names keep their rules
         Valid{"bob@123.acme.com", "bob@123.acme.com"}));
 
 struct Invalid {
@@ -85,7 +96,16 @@ INSTANTIATE_TEST_SUITE_P(
                     Invalid{"bob,smith@acme.com", "invalid character ','"},
                     Invalid{"<bob@acme.com>", "invalid character '<'"},
                     Invalid{std::string(65, 'a') + "@acme.com", "longer than 64"},
-                    Invalid{"bob@" + std::string(64, 'a') + ".com", "longer than 63"}));
+                    Invalid{"bob@" + std::string(64, 'a') + ".com", "longer than 63"},
+                    // Invalid IDNs name the domain as given.
+                    Invalid{"bob@xn--zz.de", "domain \"xn--zz.de\" is not a valid internationalised"},
+                    Invalid{"bob@xn--a.de", "\"xn--a.de\" is not a valid internationalised"},
+                    Invalid{"bob@-m\xC3\xBCller.de", "not a valid internationalised"},
+                    Invalid{"bob@m\xC3\xBC_ller.de", "invalid character '_'"},
+                    Invalid{"bob@m\xC3\xBC!ller.de", "not a valid internationalised"},
+                    Invalid{"bob@\xFF.de", "not a valid internationalised"},
+                    Invalid{"bob@m\xC3\xBCller..de", "empty label"},
+                    Invalid{"bob@m\xC3\xBCller.123", "IP address"}));
 
 TEST(EmailFold, EmptyAfterFoldingIsRejected) {
     std::string why;
@@ -121,6 +141,16 @@ TEST(NormalizeDomain, Forms) {
     EXPECT_FALSE(normalize_domain("@", &why));
     EXPECT_NE(why.find("empty"), std::string::npos) << why;
     EXPECT_FALSE(normalize_domain("ac me.com", &why));
+}
+
+// Every spelling of an internationalised domain gives the same suppression value.
+TEST(NormalizeDomain, InternationalisedSpellingsAreOne) {
+    EXPECT_EQ(normalize_domain("@m\xC3\xBCller.de"), "xn--mller-kva.de");
+    EXPECT_EQ(normalize_domain("M\xC3\x9CLLER.DE"), "xn--mller-kva.de");
+    EXPECT_EQ(normalize_domain("*.xn--mller-kva.de"), "xn--mller-kva.de");
+    std::string why;
+    EXPECT_FALSE(normalize_domain("xn--zz.de", &why));
+    EXPECT_NE(why.find("\"xn--zz.de\""), std::string::npos) << why;
 }
 
 }  // namespace

@@ -215,6 +215,32 @@ TEST(Suppression, IdentifyThenMatch) {
     EXPECT_TRUE(list.match(id));
 }
 
+// A suppression under one spelling of an internationalised domain holds under every other
+// (MÜLLER.de, müller.de, xn--mller-kva.de), for addresses, domains and subdomains alike.
+TEST(Suppression, InternationalisedDomainSpellingsAreOnePerson) {
+    const std::vector<std::string> spellings = {"M\xC3\x9CLLER.de", "m\xC3\xBCller.de",
+                                                "xn--mller-kva.de", "XN--MLLER-KVA.DE"};
+    for (const auto& blocked : spellings) {
+        SuppressionList by_address;
+        ASSERT_EQ(by_address.add({Kind::email, "anna@" + blocked, "unsubscribe", true}),
+                  AddResult::added);
+        SuppressionList by_domain;
+        ASSERT_EQ(by_domain.add({Kind::domain, "@" + blocked, "operator", false}),
+                  AddResult::added);
+        for (const auto& reached : spellings) {
+            auto id = identify({{"email", "Anna@" + reached}}, "");
+            EXPECT_TRUE(by_address.match(id)) << blocked << " / " << reached;
+            EXPECT_TRUE(by_domain.match(id)) << blocked << " / " << reached;
+            EXPECT_TRUE(by_domain.match(identify({{"email", "bob@eu." + reached}}, "")))
+                << blocked << " / eu." << reached;
+            EXPECT_EQ(by_address.add({Kind::email, "anna@" + reached, "operator", false}),
+                      AddResult::already_present);
+        }
+        EXPECT_FALSE(by_domain.match(identify({{"email", "anna@mueller.de"}}, "")));
+        EXPECT_TRUE(by_address.remove(Kind::email, "anna@xn--mller-kva.de", false));
+    }
+}
+
 struct ParseCase {
     std::string text;
     Kind kind;

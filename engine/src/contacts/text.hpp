@@ -30,7 +30,8 @@ std::string show_char(char c);
 // A value quoted for a message, cut at 80 bytes.
 std::string quote(std::string_view s);
 
-// Validates a domain (already without '@'), returns it lower-cased.
+// Validates a domain (already without '@') and returns its one canonical form: lower-case
+// ASCII, internationalised labels as A-labels ("MÜLLER.de" -> "xn--mller-kva.de", see idna.hpp).
 std::optional<std::string> check_domain(std::string_view domain, std::string* why);
 
 inline void set(std::string* why, std::string text) {
