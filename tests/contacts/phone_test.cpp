@@ -1,8 +1,8 @@
-#include "relance/contacts/normalize.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
+
+#include "relance/contacts/normalize.hpp"
 
 namespace relance::contacts {
 namespace {
@@ -42,34 +42,28 @@ INSTANTIATE_TEST_SUITE_P(
         Valid{"+31 (0)20 123 4567", "", "+31201234567"},  // NL: the trunk 0 goes here too
         Valid{"+81 3-1234-5678", "FR", "+81312345678"},
         Valid{"011 33 6 12 34 56 78", "US", "+33612345678"},  // NANP international prefix
-        Valid{"+33\xC2\xA0" "6\xE2\x80\xAF" "12 34 56 78", "", "+33612345678"},  // nbsp, nnbsp
+        Valid{"+33\xC2\xA0"
+              "6\xE2\x80\xAF"
+              "12 34 56 78",
+              "", "+33612345678"},  // nbsp, nnbsp
         // National forms per default country.
         Valid{"06 12 34 56 78", "FR", "+33612345678"},
         Valid{"06.12.34.56.78", "fr", "+33612345678"},
         Valid{"06 12 34 56 78", " Fr ", "+33612345678"},
         Valid{"(0)6 12 34 56 78", "FR", "+33612345678"},
-        Valid{"01-23-45-67-89", "FR", "+33123456789"},
-        Valid{"0470 12 34 56", "BE", "+32470123456"},
-        Valid{"02 555 12 12", "BE", "+3225551212"},
-        Valid{"044 668 18 00", "CH", "+41446681800"},
-        Valid{"621 123 456", "LU", "+352621123456"},
-        Valid{"030 1234567", "DE", "+49301234567"},
-        Valid{"0171 1234567", "DE", "+491711234567"},
-        Valid{"612 34 56 78", "ES", "+34612345678"},
+        Valid{"01-23-45-67-89", "FR", "+33123456789"}, Valid{"0470 12 34 56", "BE", "+32470123456"},
+        Valid{"02 555 12 12", "BE", "+3225551212"}, Valid{"044 668 18 00", "CH", "+41446681800"},
+        Valid{"621 123 456", "LU", "+352621123456"}, Valid{"030 1234567", "DE", "+49301234567"},
+        Valid{"0171 1234567", "DE", "+491711234567"}, Valid{"612 34 56 78", "ES", "+34612345678"},
         Valid{"512 34 56 78", "ES", "+34512345678"},  // Spanish 5x numbers exist
-        Valid{"91 123 45 67", "ES", "+34911234567"},
-        Valid{"02 1234 5678", "IT", "+390212345678"},
-        Valid{"347 123 4567", "IT", "+393471234567"},
-        Valid{"020 7946 0958", "GB", "+442079460958"},
-        Valid{"07400 123456", "UK", "+447400123456"},
-        Valid{"(415) 555-2671", "US", "+14155552671"},
-        Valid{"1-415-555-2671", "US", "+14155552671"},
-        Valid{"416.555.0123", "CA", "+14165550123"},
+        Valid{"91 123 45 67", "ES", "+34911234567"}, Valid{"02 1234 5678", "IT", "+390212345678"},
+        Valid{"347 123 4567", "IT", "+393471234567"}, Valid{"020 7946 0958", "GB", "+442079460958"},
+        Valid{"07400 123456", "UK", "+447400123456"}, Valid{"(415) 555-2671", "US", "+14155552671"},
+        Valid{"1-415-555-2671", "US", "+14155552671"}, Valid{"416.555.0123", "CA", "+14165550123"},
         // A leading trunk 0 lost in a spreadsheet: the number is still unambiguous.
         Valid{"6 12 34 56 78", "FR", "+33612345678"},
         // Every country's plan, not a table of ten: Japan, Brazil, India, the Netherlands.
-        Valid{"090-1234-5678", "JP", "+819012345678"},
-        Valid{"03-1234-5678", "jp", "+81312345678"},
+        Valid{"090-1234-5678", "JP", "+819012345678"}, Valid{"03-1234-5678", "jp", "+81312345678"},
         Valid{"010 81 3 1234 5678", "JP", "+81312345678"},  // Japan's international prefix
         Valid{"+81 90 1234 5678", "", "+819012345678"},
         Valid{"(11) 91234-5678", "BR", "+5511912345678"},
@@ -99,16 +93,13 @@ TEST_P(InvalidPhone, Rejects) {
 INSTANTIATE_TEST_SUITE_P(
     Table, InvalidPhone,
     testing::Values(
-        Invalid{"", "FR", "empty"},
-        Invalid{"tel:", "FR", "empty"},
-        Invalid{"---", "FR", "no digits"},
-        Invalid{"+", "FR", "no digits"},
+        Invalid{"", "FR", "empty"}, Invalid{"tel:", "FR", "empty"},
+        Invalid{"---", "FR", "no digits"}, Invalid{"+", "FR", "no digits"},
         Invalid{"00", "FR", "no digits after the international prefix"},
         Invalid{"06 12 34 56 78", "", "no default country"},
         Invalid{"06 12 34 56 78", "XX", "no numbering rules for default country \"XX\""},
         Invalid{"06 12 34 56 78", "France", "no numbering rules for default country"},
-        Invalid{"06 12 34 56 7", "FR", "9 digits"},
-        Invalid{"06 12 34 56 78 9", "FR", "9 digits"},
+        Invalid{"06 12 34 56 7", "FR", "9 digits"}, Invalid{"06 12 34 56 78 9", "FR", "9 digits"},
         Invalid{"+33 6 12 34 56", "", "+33 numbers have 9 digits"},
         Invalid{"0612 345 678", "ES", "+34 numbers have 9 digits after the country code; got 10"},
         Invalid{"0621 123 456", "LU", "not a valid number in LU"},

@@ -1,10 +1,10 @@
 #include "idna.hpp"
 
-#include "text.hpp"
-
 #include <idn2.h>
 
 #include <memory>
+
+#include "text.hpp"
 
 namespace relance::contacts::detail {
 

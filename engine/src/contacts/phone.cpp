@@ -1,16 +1,15 @@
 // Phone numbers to E.164 through libphonenumber: every country's numbering plan (calling code,
 // trunk prefix, international prefix, number lengths and ranges) comes from its metadata. This
 // file only reads the text (separators, "tel:", "(0)", letters) and words the errors.
-#include "relance/contacts/normalize.hpp"
-
-#include "text.hpp"
-
 #include <phonenumbers/phonenumberutil.h>
 
 #include <algorithm>
 #include <list>
 #include <set>
 #include <vector>
+
+#include "relance/contacts/normalize.hpp"
+#include "text.hpp"
 
 namespace relance::contacts {
 
@@ -83,20 +82,23 @@ std::optional<std::string> to_e164(const std::string& number, const std::string&
                                    std::string* why) {
     PhoneNumber parsed;
     switch (util().Parse(number, region, &parsed)) {
-    case PhoneNumberUtil::NO_PARSING_ERROR: break;
-    case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
-        set(why, "no country uses the calling code this number starts with");
-        return std::nullopt;
-    case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
-        set(why, "phone number has no digits after the international prefix");
-        return std::nullopt;
-    case PhoneNumberUtil::TOO_SHORT_NSN:
-        set(why, "phone number is too short to be a number");
-        return std::nullopt;
-    case PhoneNumberUtil::TOO_LONG_NSN:
-        set(why, "phone number is too long: E.164 numbers have at most 15 digits");
-        return std::nullopt;
-    default: set(why, "phone number is not a number"); return std::nullopt;
+        case PhoneNumberUtil::NO_PARSING_ERROR:
+            break;
+        case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
+            set(why, "no country uses the calling code this number starts with");
+            return std::nullopt;
+        case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
+            set(why, "phone number has no digits after the international prefix");
+            return std::nullopt;
+        case PhoneNumberUtil::TOO_SHORT_NSN:
+            set(why, "phone number is too short to be a number");
+            return std::nullopt;
+        case PhoneNumberUtil::TOO_LONG_NSN:
+            set(why, "phone number is too long: E.164 numbers have at most 15 digits");
+            return std::nullopt;
+        default:
+            set(why, "phone number is not a number");
+            return std::nullopt;
     }
     const int code = parsed.country_code();
     std::string nsn;
@@ -104,9 +106,10 @@ std::optional<std::string> to_e164(const std::string& number, const std::string&
     auto possible = util().IsPossibleNumberWithReason(parsed);
     if (possible != PhoneNumberUtil::IS_POSSIBLE) {
         auto lengths = national_lengths(code);
-        std::string text = "+" + std::to_string(code) + " numbers have " +
-                           (lengths.empty() ? std::string("another length") : digits_word(lengths)) +
-                           " after the country code; got " + std::to_string(nsn.size());
+        std::string text =
+            "+" + std::to_string(code) + " numbers have " +
+            (lengths.empty() ? std::string("another length") : digits_word(lengths)) +
+            " after the country code; got " + std::to_string(nsn.size());
         if (possible == PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY)
             text += " (a local number without its area code?)";
         set(why, text);
@@ -121,10 +124,11 @@ std::optional<std::string> to_e164(const std::string& number, const std::string&
         if (!trunk.empty() && nsn.starts_with(trunk)) {
             auto lengths = national_lengths(code);
             int without = static_cast<int>(nsn.size() - trunk.size());
-            if (!lengths.empty() && std::find(lengths.begin(), lengths.end(), without) == lengths.end()) {
+            if (!lengths.empty() &&
+                std::find(lengths.begin(), lengths.end(), without) == lengths.end()) {
                 set(why, "+" + std::to_string(code) + " numbers have " + digits_word(lengths) +
-                             " after the country code and the trunk prefix " + trunk +
-                             "; got " + std::to_string(without));
+                             " after the country code and the trunk prefix " + trunk + "; got " +
+                             std::to_string(without));
                 return std::nullopt;
             }
         }
@@ -151,8 +155,8 @@ const std::vector<std::string>& phone_countries() {
     return list;
 }
 
-std::optional<std::string> normalize_phone(std::string_view text,
-                                           std::string_view default_country, std::string* why) {
+std::optional<std::string> normalize_phone(std::string_view text, std::string_view default_country,
+                                           std::string* why) {
     std::string spaced = unicode_spaces_to_ascii(trim(text));
     std::string_view s = spaced;
     if (starts_with_ci(s, "tel:")) s.remove_prefix(4);
@@ -185,8 +189,9 @@ std::optional<std::string> normalize_phone(std::string_view text,
         } else if (c == ' ' || c == '.' || c == '-' || c == ')' || c == '/' || c == '\t') {
             // separator
         } else if (is_alpha(c)) {
-            set(why, "phone number contains letters (extensions such as \"ext. 12\" are not "
-                     "supported)");
+            set(why,
+                "phone number contains letters (extensions such as \"ext. 12\" are not "
+                "supported)");
             return std::nullopt;
         } else {
             set(why, "phone number contains an invalid character " + show_char(c));
@@ -218,8 +223,9 @@ std::optional<std::string> normalize_phone(std::string_view text,
     // National forms, read with the default country's plan.
     std::string region = region_of(default_country);
     if (region.empty()) {
-        set(why, "national number (no + or 00) and no default country; write it as +<country "
-                 "code>...");
+        set(why,
+            "national number (no + or 00) and no default country; write it as +<country "
+            "code>...");
         return std::nullopt;
     }
     if (util().GetCountryCodeForRegion(region) == 0) {

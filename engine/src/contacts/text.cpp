@@ -1,8 +1,8 @@
 #include "text.hpp"
 
-#include "idna.hpp"
-
 #include <cstdio>
+
+#include "idna.hpp"
 
 namespace relance::contacts::detail {
 namespace {
@@ -12,9 +12,9 @@ std::size_t space_prefix(std::string_view s) {
     if (s.empty()) return 0;
     auto u = static_cast<unsigned char>(s[0]);
     if (u <= 0x20 || u == 0x7f) return 1;
-    if (s.starts_with("\xC2\xA0")) return 2;                                // U+00A0
+    if (s.starts_with("\xC2\xA0")) return 2;                                       // U+00A0
     if (s.starts_with("\xE2\x80\xAF") || s.starts_with("\xE2\x80\x8B")) return 3;  // U+202F, U+200B
-    if (s.starts_with("\xEF\xBB\xBF")) return 3;                            // U+FEFF
+    if (s.starts_with("\xEF\xBB\xBF")) return 3;                                   // U+FEFF
     return 0;
 }
 
@@ -98,7 +98,8 @@ std::optional<std::string> check_ldh(std::string out, std::string* why) {
         std::size_t dot = rest.find('.');
         std::string_view label = rest.substr(0, dot);
         if (label.empty()) {
-            set(why, "domain " + quote(out) + " has an empty label (leading, trailing or double dot)");
+            set(why,
+                "domain " + quote(out) + " has an empty label (leading, trailing or double dot)");
             return std::nullopt;
         }
         if (label.size() > 63) {

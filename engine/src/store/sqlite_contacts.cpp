@@ -1,9 +1,10 @@
 // Contacts: events (deduplicated by event id), the runs of a contact by any of its identities,
 // the global suppression list, and the SQL functions that re-normalise stored contact keys.
-#include "sqlite_store.hpp"
+#include <sqlite3.h>
 
 #include <relance/contacts/suppression.hpp>
-#include <sqlite3.h>
+
+#include "sqlite_store.hpp"
 
 namespace relance::store {
 
