@@ -54,14 +54,11 @@ class IdentityCli : public ::testing::Test {
         return false;
     }
 
-    std::string suppressed_reason(const std::string& lead_fragment) {
-        for (const auto& r : relance_json({"runs", "list"})) {
-            std::string reason = r.value("reason", "");
-            if (r.dump().find(lead_fragment) != std::string::npos ||
-                reason.find("suppressed") != std::string::npos)
-                return reason;
-        }
-        return {};
+    // Whether a run ended with a reason containing `text` ("suppressed email ...").
+    bool some_run_says(const std::string& text) {
+        for (const auto& r : relance_json({"runs", "list"}))
+            if (r.value("reason", "").find(text) != std::string::npos) return true;
+        return false;
     }
 
     const std::string prospecting = std::string(RELANCE_SOURCE_DIR) + "/workflows/prospecting.yaml";
@@ -73,8 +70,7 @@ TEST_F(IdentityCli, SuppressedULabelIsNotReachedThroughTheALabel) {
                                     "id,email\nl1,anna@xn--mller-kva.de\nl2,bob@acme.test\n");
     EXPECT_TRUE(reached(outbox, "bob@acme.test"));
     EXPECT_FALSE(reached(outbox, "anna@")) << "suppressed, reached anyway";
-    EXPECT_NE(suppressed_reason("l1").find("suppressed email anna@xn--mller-kva.de"),
-              std::string::npos)
+    EXPECT_TRUE(some_run_says("suppressed email anna@xn--mller-kva.de"))
         << relance_json({"runs", "list"}).dump(2);
 }
 
@@ -83,7 +79,7 @@ TEST_F(IdentityCli, SuppressedALabelDomainIsNotReachedThroughTheULabel) {
                                     "id,email\nl1,carl@eu.m\xC3\xBCller.de\nl2,bob@acme.test\n");
     EXPECT_TRUE(reached(outbox, "bob@acme.test"));
     EXPECT_FALSE(reached(outbox, "carl@")) << "suppressed, reached anyway";
-    EXPECT_NE(suppressed_reason("l1").find("suppressed domain xn--mller-kva.de"), std::string::npos)
+    EXPECT_TRUE(some_run_says("suppressed domain xn--mller-kva.de"))
         << relance_json({"runs", "list"}).dump(2);
 }
 
