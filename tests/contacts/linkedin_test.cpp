@@ -98,7 +98,12 @@ INSTANTIATE_TEST_SUITE_P(
         Invalid{"https://www.linkedin.com/in/jane%2Fdoe", "invalid character '/'"},
         Invalid{"https://www.linkedin.com/in/jane%zzdoe", "invalid %-escape"},
         Invalid{"https://www.linkedin.com/in/jane%4", "invalid %-escape"},
-        Invalid{"https://www.linkedin.com/in/jane doe", "space"}));
+        Invalid{"https://www.linkedin.com/in/jane doe", "space"},
+        // A no-break space inside the path (found by the contact_identity fuzzer): it was kept,
+        // so "jane%C2%A0/" and "jane/" were two people.
+        Invalid{"https://www.linkedin.com/in/jane%C2%A0/", "space"},
+        Invalid{"https://www.linkedin.com/in/jane\xC2\xA0/", "space"},
+        Invalid{"https://www.linkedin.com/in/ja\xE2\x80\x8Bne/", "space"}));
 
 TEST(Linkedin, KindIsOptional) {
     EXPECT_EQ(normalize_linkedin("linkedin.com/in/bob"), "https://www.linkedin.com/in/bob");

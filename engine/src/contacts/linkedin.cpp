@@ -53,6 +53,12 @@ std::optional<std::string> decode_slug(std::string_view raw, std::string* why) {
         }
         out += lower(c);
     }
+    // Unicode spaces (no-break, zero-width, byte-order mark) are spaces too: kept, they would
+    // make "jane%C2%A0/" a key of its own, which trimming then turns into "jane".
+    if (unicode_spaces_to_ascii(out) != out) {
+        set(why, "LinkedIn profile name contains a space");
+        return std::nullopt;
+    }
     // Latin-1 capitals in UTF-8: C3 80..C3 9E, except C3 97 (multiplication sign).
     for (std::size_t i = 0; i + 1 < out.size(); ++i) {
         if (out[i] == '\xC3') {
