@@ -40,6 +40,7 @@ INSTANTIATE_TEST_SUITE_P(
         Valid{"+352 621 123 456", "", "+352621123456"},
         Valid{"+31 20 123 4567", "", "+31201234567"},
         Valid{"+31 (0)20 123 4567", "", "+31201234567"},  // NL: the trunk 0 goes here too
+        Valid{"+31 020 123 4567", "", "+31201234567"},    // the old table kept this 0
         Valid{"+81 3-1234-5678", "FR", "+81312345678"},
         Valid{"011 33 6 12 34 56 78", "US", "+33612345678"},  // NANP international prefix
         Valid{"+33\xC2\xA0"
