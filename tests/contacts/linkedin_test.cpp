@@ -1,6 +1,6 @@
-#include "relance/contacts/normalize.hpp"
-
 #include <gtest/gtest.h>
+
+#include "relance/contacts/normalize.hpp"
 
 namespace relance::contacts {
 namespace {
@@ -16,8 +16,8 @@ class ValidLinkedin : public testing::TestWithParam<Valid> {};
 TEST_P(ValidLinkedin, Canonical) {
     const auto& c = GetParam();
     std::string why;
-    LinkedinKind kind = c.kind == LinkedinKind::profile ? LinkedinKind::company
-                                                        : LinkedinKind::profile;
+    LinkedinKind kind =
+        c.kind == LinkedinKind::profile ? LinkedinKind::company : LinkedinKind::profile;
     auto got = normalize_linkedin(c.input, &why, &kind);
     ASSERT_TRUE(got) << c.input << ": " << why;
     EXPECT_EQ(*got, c.expected) << c.input;
@@ -28,34 +28,35 @@ constexpr const char* kJane = "https://www.linkedin.com/in/jane-doe";
 
 INSTANTIATE_TEST_SUITE_P(
     Table, ValidLinkedin,
-    testing::Values(
-        Valid{"https://www.linkedin.com/in/jane-doe", kJane},
-        Valid{"https://www.linkedin.com/in/jane-doe/", kJane},
-        Valid{"http://linkedin.com/in/jane-doe", kJane},
-        Valid{"linkedin.com/in/jane-doe", kJane},
-        Valid{"www.linkedin.com/in/jane-doe", kJane},
-        Valid{"  HTTPS://WWW.LinkedIn.com/in/Jane-Doe  ", kJane},
-        Valid{"https://fr.linkedin.com/in/jane-doe", kJane},
-        Valid{"https://m.linkedin.com/in/jane-doe", kJane},
-        Valid{"https://www.linkedin.com/in/jane-doe?originalSubdomain=fr", kJane},
-        Valid{"https://www.linkedin.com/in/jane-doe/?trk=abc#experience", kJane},
-        Valid{"https://www.linkedin.com/in/jane-doe#top", kJane},
-        Valid{"https://www.linkedin.com/in/jane-doe/details/experience/", kJane},
-        Valid{"https://www.linkedin.com/in//jane-doe", kJane},
-        Valid{"https://www.linkedin.com/mwlite/in/jane-doe", kJane},
-        Valid{"https://www.linkedin.com/in/jane-doe-4a1b2c3d",
-              "https://www.linkedin.com/in/jane-doe-4a1b2c3d"},
-        Valid{"https://www.linkedin.com/in/j%C3%A9r%C3%B4me-dupont",
-              "https://www.linkedin.com/in/j\xC3\xA9r\xC3\xB4me-dupont"},
-        Valid{"https://www.linkedin.com/in/%C3%89lodie", "https://www.linkedin.com/in/\xC3\xA9lodie"},
-        Valid{"https://www.linkedin.com/in/J%c3%a9r%C3%B4me", "https://www.linkedin.com/in/j\xC3\xA9r\xC3\xB4me"},
-        Valid{"https://www.linkedin.com/in/%6Aane-doe", kJane},
-        Valid{"https://www.linkedin.com/company/acme-corp/",
-              "https://www.linkedin.com/company/acme-corp", LinkedinKind::company},
-        Valid{"linkedin.com/company/Acme-Corp/about/?viewAsMember=true",
-              "https://www.linkedin.com/company/acme-corp", LinkedinKind::company},
-        Valid{"https://de.linkedin.com/company/1234567",
-              "https://www.linkedin.com/company/1234567", LinkedinKind::company}));
+    testing::Values(Valid{"https://www.linkedin.com/in/jane-doe", kJane},
+                    Valid{"https://www.linkedin.com/in/jane-doe/", kJane},
+                    Valid{"http://linkedin.com/in/jane-doe", kJane},
+                    Valid{"linkedin.com/in/jane-doe", kJane},
+                    Valid{"www.linkedin.com/in/jane-doe", kJane},
+                    Valid{"  HTTPS://WWW.LinkedIn.com/in/Jane-Doe  ", kJane},
+                    Valid{"https://fr.linkedin.com/in/jane-doe", kJane},
+                    Valid{"https://m.linkedin.com/in/jane-doe", kJane},
+                    Valid{"https://www.linkedin.com/in/jane-doe?originalSubdomain=fr", kJane},
+                    Valid{"https://www.linkedin.com/in/jane-doe/?trk=abc#experience", kJane},
+                    Valid{"https://www.linkedin.com/in/jane-doe#top", kJane},
+                    Valid{"https://www.linkedin.com/in/jane-doe/details/experience/", kJane},
+                    Valid{"https://www.linkedin.com/in//jane-doe", kJane},
+                    Valid{"https://www.linkedin.com/mwlite/in/jane-doe", kJane},
+                    Valid{"https://www.linkedin.com/in/jane-doe-4a1b2c3d",
+                          "https://www.linkedin.com/in/jane-doe-4a1b2c3d"},
+                    Valid{"https://www.linkedin.com/in/j%C3%A9r%C3%B4me-dupont",
+                          "https://www.linkedin.com/in/j\xC3\xA9r\xC3\xB4me-dupont"},
+                    Valid{"https://www.linkedin.com/in/%C3%89lodie",
+                          "https://www.linkedin.com/in/\xC3\xA9lodie"},
+                    Valid{"https://www.linkedin.com/in/J%c3%a9r%C3%B4me",
+                          "https://www.linkedin.com/in/j\xC3\xA9r\xC3\xB4me"},
+                    Valid{"https://www.linkedin.com/in/%6Aane-doe", kJane},
+                    Valid{"https://www.linkedin.com/company/acme-corp/",
+                          "https://www.linkedin.com/company/acme-corp", LinkedinKind::company},
+                    Valid{"linkedin.com/company/Acme-Corp/about/?viewAsMember=true",
+                          "https://www.linkedin.com/company/acme-corp", LinkedinKind::company},
+                    Valid{"https://de.linkedin.com/company/1234567",
+                          "https://www.linkedin.com/company/1234567", LinkedinKind::company}));
 
 struct Invalid {
     std::string input;
@@ -97,7 +98,12 @@ INSTANTIATE_TEST_SUITE_P(
         Invalid{"https://www.linkedin.com/in/jane%2Fdoe", "invalid character '/'"},
         Invalid{"https://www.linkedin.com/in/jane%zzdoe", "invalid %-escape"},
         Invalid{"https://www.linkedin.com/in/jane%4", "invalid %-escape"},
-        Invalid{"https://www.linkedin.com/in/jane doe", "space"}));
+        Invalid{"https://www.linkedin.com/in/jane doe", "space"},
+        // A no-break space inside the path (found by the contact_identity fuzzer): it was kept,
+        // so "jane%C2%A0/" and "jane/" were two people.
+        Invalid{"https://www.linkedin.com/in/jane%C2%A0/", "space"},
+        Invalid{"https://www.linkedin.com/in/jane\xC2\xA0/", "space"},
+        Invalid{"https://www.linkedin.com/in/ja\xE2\x80\x8Bne/", "space"}));
 
 TEST(Linkedin, KindIsOptional) {
     EXPECT_EQ(normalize_linkedin("linkedin.com/in/bob"), "https://www.linkedin.com/in/bob");

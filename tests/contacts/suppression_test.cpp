@@ -5,7 +5,9 @@
 namespace relance::contacts {
 namespace {
 
-Identity email(const std::string& e) { return Identity{e, {}, {}}; }
+Identity email(const std::string& e) {
+    return Identity{e, {}, {}};
+}
 
 TEST(Kind, Names) {
     for (Kind k : {Kind::email, Kind::domain, Kind::phone, Kind::linkedin}) {
@@ -64,23 +66,22 @@ TEST_P(DomainMatch, DomainAndSubdomains) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Table, DomainMatch,
-    testing::Values(DomainCase{"acme.com", "a@acme.com", true},
-                    DomainCase{"acme.com", "a@eu.acme.com", true},
-                    DomainCase{"acme.com", "a@x.eu.acme.com", true},
-                    DomainCase{"acme.com", "a@notacme.com", false},
-                    DomainCase{"acme.com", "a@acme.com.evil.io", false},
-                    DomainCase{"acme.com", "a@acme.co", false},
-                    DomainCase{"acme.com", "acme.com@gmail.com", false},
-                    DomainCase{"@ACME.com", "a@acme.com", true},
-                    DomainCase{"*.acme.com", "a@eu.acme.com", true},
-                    DomainCase{"eu.acme.com", "a@eu.acme.com", true},
-                    DomainCase{"eu.acme.com", "a@fr.eu.acme.com", true},
-                    DomainCase{"eu.acme.com", "a@acme.com", false},
-                    DomainCase{"eu.acme.com", "a@us.acme.com", false},
-                    DomainCase{"acme.co.uk", "a@sales.acme.co.uk", true},
-                    DomainCase{"acme.co.uk", "a@co.uk", false}));
+INSTANTIATE_TEST_SUITE_P(Table, DomainMatch,
+                         testing::Values(DomainCase{"acme.com", "a@acme.com", true},
+                                         DomainCase{"acme.com", "a@eu.acme.com", true},
+                                         DomainCase{"acme.com", "a@x.eu.acme.com", true},
+                                         DomainCase{"acme.com", "a@notacme.com", false},
+                                         DomainCase{"acme.com", "a@acme.com.evil.io", false},
+                                         DomainCase{"acme.com", "a@acme.co", false},
+                                         DomainCase{"acme.com", "acme.com@gmail.com", false},
+                                         DomainCase{"@ACME.com", "a@acme.com", true},
+                                         DomainCase{"*.acme.com", "a@eu.acme.com", true},
+                                         DomainCase{"eu.acme.com", "a@eu.acme.com", true},
+                                         DomainCase{"eu.acme.com", "a@fr.eu.acme.com", true},
+                                         DomainCase{"eu.acme.com", "a@acme.com", false},
+                                         DomainCase{"eu.acme.com", "a@us.acme.com", false},
+                                         DomainCase{"acme.co.uk", "a@sales.acme.co.uk", true},
+                                         DomainCase{"acme.co.uk", "a@co.uk", false}));
 
 TEST(Suppression, PhoneAndLinkedin) {
     SuppressionList list;
@@ -158,11 +159,9 @@ TEST(Suppression, LockedOperatorEntryIsAlsoProtected) {
 TEST(Suppression, ReAddingKeepsOneEntryAndUpgradesToLocked) {
     SuppressionList list;
     EXPECT_EQ(list.add({Kind::email, "bob@acme.com", "operator", false}), AddResult::added);
-    EXPECT_EQ(list.add({Kind::email, "Bob@Acme.com", "import", false}),
-              AddResult::already_present);
+    EXPECT_EQ(list.add({Kind::email, "Bob@Acme.com", "import", false}), AddResult::already_present);
     EXPECT_EQ(list.find(Kind::email, "bob@acme.com")->source, "operator");
-    EXPECT_EQ(list.add({Kind::email, "bob@acme.com", "unsubscribe", false}),
-              AddResult::locked_now);
+    EXPECT_EQ(list.add({Kind::email, "bob@acme.com", "unsubscribe", false}), AddResult::locked_now);
     auto e = list.find(Kind::email, "bob@acme.com");
     ASSERT_TRUE(e);
     EXPECT_TRUE(e->locked);
@@ -184,9 +183,9 @@ TEST(Suppression, EntriesAreSortedByKindThenValue) {
     list.add({Kind::phone, "+33612345678", "import", false});
     std::vector<std::string> values;
     for (const auto& e : list.entries()) values.push_back(e.value);
-    EXPECT_EQ(values, (std::vector<std::string>{"a@a.com", "z@a.com", "a.com", "b.com",
-                                                "+33612345678",
-                                                "https://www.linkedin.com/in/zed"}));
+    EXPECT_EQ(values,
+              (std::vector<std::string>{"a@a.com", "z@a.com", "a.com", "b.com", "+33612345678",
+                                        "https://www.linkedin.com/in/zed"}));
 }
 
 TEST(Suppression, GmailFoldingIsOptIn) {
@@ -215,6 +214,32 @@ TEST(Suppression, IdentifyThenMatch) {
     EXPECT_TRUE(list.match(id));
 }
 
+// A suppression under one spelling of an internationalised domain holds under every other
+// (MÜLLER.de, müller.de, xn--mller-kva.de), for addresses, domains and subdomains alike.
+TEST(Suppression, InternationalisedDomainSpellingsAreOnePerson) {
+    const std::vector<std::string> spellings = {"M\xC3\x9CLLER.de", "m\xC3\xBCller.de",
+                                                "xn--mller-kva.de", "XN--MLLER-KVA.DE"};
+    for (const auto& blocked : spellings) {
+        SuppressionList by_address;
+        ASSERT_EQ(by_address.add({Kind::email, "anna@" + blocked, "unsubscribe", true}),
+                  AddResult::added);
+        SuppressionList by_domain;
+        ASSERT_EQ(by_domain.add({Kind::domain, "@" + blocked, "operator", false}),
+                  AddResult::added);
+        for (const auto& reached : spellings) {
+            auto id = identify({{"email", "Anna@" + reached}}, "");
+            EXPECT_TRUE(by_address.match(id)) << blocked << " / " << reached;
+            EXPECT_TRUE(by_domain.match(id)) << blocked << " / " << reached;
+            EXPECT_TRUE(by_domain.match(identify({{"email", "bob@eu." + reached}}, "")))
+                << blocked << " / eu." << reached;
+            EXPECT_EQ(by_address.add({Kind::email, "anna@" + reached, "operator", false}),
+                      AddResult::already_present);
+        }
+        EXPECT_FALSE(by_domain.match(identify({{"email", "anna@mueller.de"}}, "")));
+        EXPECT_TRUE(by_address.remove(Kind::email, "anna@xn--mller-kva.de", false));
+    }
+}
+
 struct ParseCase {
     std::string text;
     Kind kind;
@@ -236,29 +261,28 @@ TEST_P(ParseEntry, GuessesKind) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, ParseEntry,
-    testing::Values(
-        ParseCase{"@acme.com", Kind::domain, "acme.com"},
-        ParseCase{"acme.com", Kind::domain, "acme.com"},
-        ParseCase{" EU.Acme.com ", Kind::domain, "eu.acme.com"},
-        ParseCase{"*.acme.com", Kind::domain, "acme.com"},
-        ParseCase{"a@b.co", Kind::email, "a@b.co"},
-        ParseCase{"Bob@Acme.com", Kind::email, "bob@acme.com"},
-        ParseCase{"mailto:bob@acme.com", Kind::email, "bob@acme.com"},
-        ParseCase{"+33 6 12 34 56 78", Kind::phone, "+33612345678"},
-        ParseCase{"0033612345678", Kind::phone, "+33612345678"},
-        ParseCase{"06.12.34.56.78", Kind::phone, "+33612345678"},  // default country FR
-        ParseCase{"tel:+1-415-555-2671", Kind::phone, "+14155552671"},
-        ParseCase{"https://www.linkedin.com/in/jane-doe/", Kind::linkedin,
-                  "https://www.linkedin.com/in/jane-doe"},
-        ParseCase{"linkedin.com/in/Jane-Doe", Kind::linkedin,
-                  "https://www.linkedin.com/in/jane-doe"},
-        ParseCase{"bob@linkedin.com", Kind::email, "bob@linkedin.com"},
-        ParseCase{"linkedin.com", Kind::domain, "linkedin.com"},
-        ParseCase{"email:Bob@acme.com", Kind::email, "bob@acme.com"},
-        ParseCase{"domain:acme.com", Kind::domain, "acme.com"},
-        ParseCase{"phone:+33612345678", Kind::phone, "+33612345678"},
-        ParseCase{"linkedin:https://www.linkedin.com/in/jane-doe", Kind::linkedin,
-                  "https://www.linkedin.com/in/jane-doe"}));
+    testing::Values(ParseCase{"@acme.com", Kind::domain, "acme.com"},
+                    ParseCase{"acme.com", Kind::domain, "acme.com"},
+                    ParseCase{" EU.Acme.com ", Kind::domain, "eu.acme.com"},
+                    ParseCase{"*.acme.com", Kind::domain, "acme.com"},
+                    ParseCase{"a@b.co", Kind::email, "a@b.co"},
+                    ParseCase{"Bob@Acme.com", Kind::email, "bob@acme.com"},
+                    ParseCase{"mailto:bob@acme.com", Kind::email, "bob@acme.com"},
+                    ParseCase{"+33 6 12 34 56 78", Kind::phone, "+33612345678"},
+                    ParseCase{"0033612345678", Kind::phone, "+33612345678"},
+                    ParseCase{"06.12.34.56.78", Kind::phone, "+33612345678"},  // default country FR
+                    ParseCase{"tel:+1-415-555-2671", Kind::phone, "+14155552671"},
+                    ParseCase{"https://www.linkedin.com/in/jane-doe/", Kind::linkedin,
+                              "https://www.linkedin.com/in/jane-doe"},
+                    ParseCase{"linkedin.com/in/Jane-Doe", Kind::linkedin,
+                              "https://www.linkedin.com/in/jane-doe"},
+                    ParseCase{"bob@linkedin.com", Kind::email, "bob@linkedin.com"},
+                    ParseCase{"linkedin.com", Kind::domain, "linkedin.com"},
+                    ParseCase{"email:Bob@acme.com", Kind::email, "bob@acme.com"},
+                    ParseCase{"domain:acme.com", Kind::domain, "acme.com"},
+                    ParseCase{"phone:+33612345678", Kind::phone, "+33612345678"},
+                    ParseCase{"linkedin:https://www.linkedin.com/in/jane-doe", Kind::linkedin,
+                              "https://www.linkedin.com/in/jane-doe"}));
 
 struct ParseError {
     std::string text;
@@ -278,10 +302,8 @@ TEST_P(ParseEntryError, NamesTheProblem) {
 INSTANTIATE_TEST_SUITE_P(
     Table, ParseEntryError,
     testing::Values(
-        ParseError{"", "empty entry"},
-        ParseError{"   ", "empty entry"},
-        ParseError{"bob", "cannot tell what \"bob\" is"},
-        ParseError{"acme", "cannot tell what"},
+        ParseError{"", "empty entry"}, ParseError{"   ", "empty entry"},
+        ParseError{"bob", "cannot tell what \"bob\" is"}, ParseError{"acme", "cannot tell what"},
         ParseError{"bob@", "email \"bob@\": email has an empty domain"},
         ParseError{"@com", "domain \"@com\": domain \"com\" has no dot"},
         ParseError{"06 12 34 56 78", "phone \"06 12 34 56 78\": national number"},

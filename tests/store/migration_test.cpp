@@ -44,7 +44,7 @@ TEST(Migration, FromVersion3KeepsPendingCallsAndContacts) {
     EXPECT_EQ(store->active_runs_for("email:ana@acme.test").size(), 1u);
     store.reset();
     SQLite::Database db(path, SQLite::OPEN_READONLY);
-    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 4);
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 5);  // through 3 -> 4 and 4 -> 5
     EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM pragma_table_info('runs') WHERE "
                             "name='inflight_seq'")
                   .getInt(),

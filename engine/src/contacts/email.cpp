@@ -1,9 +1,8 @@
-#include "relance/contacts/normalize.hpp"
-
-#include "text.hpp"
-
 #include <algorithm>
 #include <string_view>
+
+#include "relance/contacts/normalize.hpp"
+#include "text.hpp"
 
 namespace relance::contacts {
 
@@ -102,8 +101,10 @@ std::string email_domain(std::string_view normalized_email) {
 
 std::optional<std::string> normalize_domain(std::string_view text, std::string* why) {
     std::string_view s = trim(text);
-    if (s.starts_with('@')) s.remove_prefix(1);
-    else if (s.starts_with("*.")) s.remove_prefix(2);
+    if (s.starts_with('@'))
+        s.remove_prefix(1);
+    else if (s.starts_with("*."))
+        s.remove_prefix(2);
     if (s.empty()) {
         set(why, "empty domain");
         return std::nullopt;

@@ -1,12 +1,12 @@
 #include "relance/contacts/identity.hpp"
 
-#include "relance/contacts/normalize.hpp"
-#include "text.hpp"
-
 #include <algorithm>
 #include <array>
 #include <string_view>
 #include <utility>
+
+#include "relance/contacts/normalize.hpp"
+#include "text.hpp"
 
 namespace relance::contacts {
 
@@ -18,9 +18,8 @@ constexpr std::array<std::string_view, 5> kEmailColumns{"email", "e_mail", "emai
                                                         "work_email", "mail"};
 constexpr std::array<std::string_view, 4> kPhoneColumns{"phone", "phone_number", "mobile",
                                                         "mobile_phone"};
-constexpr std::array<std::string_view, 4> kLinkedinColumns{"linkedin", "linkedin_url",
-                                                           "linkedin_profile",
-                                                           "linkedin_profile_url"};
+constexpr std::array<std::string_view, 4> kLinkedinColumns{
+    "linkedin", "linkedin_url", "linkedin_profile", "linkedin_profile_url"};
 
 // "Work-Email " -> "work_email".
 std::string column_key(std::string_view name) {
@@ -34,7 +33,8 @@ std::string column_key(std::string_view name) {
 // Values of the record's columns named in `names`, in the order of `names` (then record order).
 template <std::size_t N>
 std::vector<std::pair<const std::string*, const std::string*>> columns(
-    const std::map<std::string, std::string>& record, const std::array<std::string_view, N>& names) {
+    const std::map<std::string, std::string>& record,
+    const std::array<std::string_view, N>& names) {
     std::vector<std::pair<std::size_t, std::pair<const std::string*, const std::string*>>> found;
     for (const auto& [name, value] : record) {
         std::string key = column_key(name);

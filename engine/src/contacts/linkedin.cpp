@@ -1,8 +1,7 @@
-#include "relance/contacts/normalize.hpp"
-
-#include "text.hpp"
-
 #include <vector>
+
+#include "relance/contacts/normalize.hpp"
+#include "text.hpp"
 
 namespace relance::contacts {
 
@@ -46,13 +45,19 @@ std::optional<std::string> decode_slug(std::string_view raw, std::string* why) {
             i += 2;
         }
         auto u = static_cast<unsigned char>(c);
-        bool ok = is_digit(c) || is_alpha(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-                  u >= 0x80;
+        bool ok =
+            is_digit(c) || is_alpha(c) || c == '-' || c == '_' || c == '.' || c == '~' || u >= 0x80;
         if (!ok) {
             set(why, "LinkedIn profile name contains an invalid character " + show_char(c));
             return std::nullopt;
         }
         out += lower(c);
+    }
+    // Unicode spaces (no-break, zero-width, byte-order mark) are spaces too: kept, they would
+    // make "jane%C2%A0/" a key of its own, which trimming then turns into "jane".
+    if (unicode_spaces_to_ascii(out) != out) {
+        set(why, "LinkedIn profile name contains a space");
+        return std::nullopt;
     }
     // Latin-1 capitals in UTF-8: C3 80..C3 9E, except C3 97 (multiplication sign).
     for (std::size_t i = 0; i + 1 < out.size(); ++i) {
@@ -130,8 +135,9 @@ std::optional<std::string> normalize_linkedin(std::string_view url, std::string*
     } else if (section == "company") {
         k = LinkedinKind::company;
     } else if (section == "sales") {
-        set(why, "Sales Navigator URLs (/sales/...) depend on the viewer's session and are not a "
-                 "stable public identifier; use the profile's linkedin.com/in/ URL");
+        set(why,
+            "Sales Navigator URLs (/sales/...) depend on the viewer's session and are not a "
+            "stable public identifier; use the profile's linkedin.com/in/ URL");
         return std::nullopt;
     } else if (section == "pub") {
         set(why, "legacy /pub/ URL: open it and use the linkedin.com/in/ URL it redirects to");
@@ -149,15 +155,16 @@ std::optional<std::string> normalize_linkedin(std::string_view url, std::string*
         return std::nullopt;
     }
     if (k == LinkedinKind::profile && segs[1].starts_with("ACoAA")) {
-        set(why, "LinkedIn internal member id (/in/ACoAA...), not the public profile URL: open "
-                 "it and use the linkedin.com/in/ URL it shows");
+        set(why,
+            "LinkedIn internal member id (/in/ACoAA...), not the public profile URL: open "
+            "it and use the linkedin.com/in/ URL it shows");
         return std::nullopt;
     }
     auto slug = decode_slug(segs[1], why);
     if (!slug) return std::nullopt;
     if (kind) *kind = k;
     return std::string(k == LinkedinKind::profile ? "https://www.linkedin.com/in/"
-                                                   : "https://www.linkedin.com/company/") +
+                                                  : "https://www.linkedin.com/company/") +
            *slug;
 }
 

@@ -1,8 +1,15 @@
+// Phone numbers to E.164 through libphonenumber: every country's numbering plan (calling code,
+// trunk prefix, international prefix, number lengths and ranges) comes from its metadata. This
+// file only reads the text (separators, "tel:", "(0)", letters) and words the errors.
+#include <phonenumbers/phonenumberutil.h>
+
+#include <algorithm>
+#include <list>
+#include <set>
+#include <vector>
+
 #include "relance/contacts/normalize.hpp"
-
 #include "text.hpp"
-
-#include <array>
 
 namespace relance::contacts {
 
@@ -10,117 +17,146 @@ using namespace detail;
 
 namespace {
 
-enum class Trunk {
-    dropped,  // national numbers start with 0, which is not part of the E.164 number
-    kept,     // Italy: the 0 belongs to the number
-    none,     // no trunk prefix (Spain, Luxembourg)
-    nanp,     // North American Numbering Plan: optional leading 1
-};
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberUtil;
 
-struct Plan {
-    std::string_view country;
-    std::string_view code;  // calling code
-    Trunk trunk;
-    std::size_t min_nsn, max_nsn;  // national significant number length
-};
+// The library is a thread-safe singleton: every method used here is const.
+const PhoneNumberUtil& util() {
+    static const PhoneNumberUtil* instance = PhoneNumberUtil::GetInstance();
+    return *instance;
+}
 
-// Sorted by country. Several countries may share a calling code (US, CA).
-constexpr std::array<Plan, 10> kPlans{{
-    {"BE", "32", Trunk::dropped, 8, 9},
-    {"CA", "1", Trunk::nanp, 10, 10},
-    {"CH", "41", Trunk::dropped, 9, 9},
-    {"DE", "49", Trunk::dropped, 6, 13},
-    {"ES", "34", Trunk::none, 9, 9},
-    {"FR", "33", Trunk::dropped, 9, 9},
-    {"GB", "44", Trunk::dropped, 9, 10},
-    {"IT", "39", Trunk::kept, 6, 11},
-    {"LU", "352", Trunk::none, 5, 11},
-    {"US", "1", Trunk::nanp, 10, 10},
-}};
-
-const Plan* plan_for_country(std::string_view country) {
+// "fr", " Fr " -> "FR"; "UK" -> "GB" (the ISO code; UK is what people write).
+std::string region_of(std::string_view country) {
     std::string c(trim(country));
     for (char& ch : c) ch = ch >= 'a' && ch <= 'z' ? char(ch - 'a' + 'A') : ch;
     if (c == "UK") c = "GB";
-    for (const auto& p : kPlans) {
-        if (p.country == c) return &p;
-    }
-    return nullptr;
+    return c;
 }
 
-// The plan whose calling code starts `digits` (international form without '+').
-const Plan* plan_for_number(std::string_view digits) {
-    for (std::size_t len = 3; len >= 1; --len) {
-        if (digits.size() < len) continue;
-        for (const auto& p : kPlans) {
-            if (p.code == digits.substr(0, len)) return &p;
-        }
-    }
-    return nullptr;
-}
-
-std::string country_list() {
+std::string digits_word(const std::vector<int>& lengths) {
+    if (lengths.size() == 1) return std::to_string(lengths[0]) + " digits";
+    if (lengths.back() - lengths.front() + 1 == static_cast<int>(lengths.size()))
+        return std::to_string(lengths.front()) + " to " + std::to_string(lengths.back()) +
+               " digits";
     std::string out;
-    for (const auto& p : kPlans) {
-        if (!out.empty()) out += ' ';
-        out += p.country;
+    for (std::size_t i = 0; i < lengths.size(); ++i) {
+        if (i) out += i + 1 == lengths.size() ? " or " : ", ";
+        out += std::to_string(lengths[i]);
+    }
+    return out + " digits";
+}
+
+// The national number lengths of a calling code's plan ("+33 numbers have 9 digits"). The
+// metadata is private in the C++ API, but a number's possibility depends on its length alone,
+// so the lengths are found by asking for each one (errors only: never on the valid path).
+std::vector<int> national_lengths(int calling_code) {
+    std::vector<int> out;
+    PhoneNumber probe;
+    probe.set_country_code(calling_code);
+    std::uint64_t number = 1;
+    for (int length = 1; length <= 17; ++length, number *= 10) {
+        probe.set_national_number(number);
+        if (util().IsPossibleNumberWithReason(probe) == PhoneNumberUtil::IS_POSSIBLE)
+            out.push_back(length);
     }
     return out;
 }
 
-std::string digits_word(std::size_t min, std::size_t max) {
-    if (min == max) return std::to_string(min) + " digits";
-    return std::to_string(min) + " to " + std::to_string(max) + " digits";
+// "US, CA, ..." for +1: the countries sharing a calling code, at most three named.
+std::string countries_of(int calling_code) {
+    std::list<std::string> regions;
+    util().GetRegionCodesForCountryCallingCode(calling_code, &regions);
+    std::string out;
+    int n = 0;
+    for (const auto& r : regions) {
+        if (r == "001") continue;  // non-geographic entities (+800, +882...)
+        if (n == 3) return out + ", ...";
+        out += (n++ ? ", " : "") + r;
+    }
+    return out;
 }
 
-// Checks the national significant number of a known plan.
-bool check_nsn(const Plan& p, std::string_view nsn, std::string* why) {
-    if (p.trunk == Trunk::nanp) {
-        if (nsn.size() != 10) {
-            set(why, "NANP (+1) numbers have 10 digits after the country code; got " +
-                         std::to_string(nsn.size()));
-            return false;
-        }
-        if (nsn[0] < '2' || nsn[3] < '2') {
-            set(why, "NANP (+1) area codes and exchanges start with 2-9");
-            return false;
-        }
-        return true;
+// `region`: the default country national numbers are read with ("ZZ" for "+..." numbers).
+std::optional<std::string> to_e164(const std::string& number, const std::string& region,
+                                   std::string* why) {
+    PhoneNumber parsed;
+    switch (util().Parse(number, region, &parsed)) {
+        case PhoneNumberUtil::NO_PARSING_ERROR:
+            break;
+        case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
+            set(why, "no country uses the calling code this number starts with");
+            return std::nullopt;
+        case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
+            set(why, "phone number has no digits after the international prefix");
+            return std::nullopt;
+        case PhoneNumberUtil::TOO_SHORT_NSN:
+            set(why, "phone number is too short to be a number");
+            return std::nullopt;
+        case PhoneNumberUtil::TOO_LONG_NSN:
+            set(why, "phone number is too long: E.164 numbers have at most 15 digits");
+            return std::nullopt;
+        default:
+            set(why, "phone number is not a number");
+            return std::nullopt;
     }
-    if (nsn.size() < p.min_nsn || nsn.size() > p.max_nsn) {
-        set(why, "+" + std::string(p.code) + " numbers have " + digits_word(p.min_nsn, p.max_nsn) +
-                     " after the country code; got " + std::to_string(nsn.size()));
-        return false;
-    }
-    if (p.country == "ES" && (nsn[0] < '6')) {
-        set(why, "Spanish (+34) numbers start with 6, 7, 8 or 9");
-        return false;
-    }
-    return true;
-}
-
-std::optional<std::string> finish(std::string_view code, std::string_view nsn, std::string* why) {
-    std::size_t total = code.size() + nsn.size();
-    if (total < 8 || total > 15) {
-        set(why, "E.164 numbers have 8 to 15 digits; got " + std::to_string(total));
+    const int code = parsed.country_code();
+    std::string nsn;
+    util().GetNationalSignificantNumber(parsed, &nsn);
+    auto possible = util().IsPossibleNumberWithReason(parsed);
+    if (possible != PhoneNumberUtil::IS_POSSIBLE) {
+        auto lengths = national_lengths(code);
+        std::string text =
+            "+" + std::to_string(code) + " numbers have " +
+            (lengths.empty() ? std::string("another length") : digits_word(lengths)) +
+            " after the country code; got " + std::to_string(nsn.size());
+        if (possible == PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY)
+            text += " (a local number without its area code?)";
+        set(why, text);
         return std::nullopt;
     }
-    return "+" + std::string(code) + std::string(nsn);
+    if (!util().IsValidNumber(parsed)) {
+        // libphonenumber keeps a trunk prefix whose removal leaves too few digits ("06 12 34
+        // 56 7" in France): a length is then the clearer reason.
+        std::string main_region, trunk;
+        util().GetRegionCodeForCountryCode(code, &main_region);
+        util().GetNddPrefixForRegion(main_region, true, &trunk);
+        if (!trunk.empty() && nsn.starts_with(trunk)) {
+            auto lengths = national_lengths(code);
+            int without = static_cast<int>(nsn.size() - trunk.size());
+            if (!lengths.empty() &&
+                std::find(lengths.begin(), lengths.end(), without) == lengths.end()) {
+                set(why, "+" + std::to_string(code) + " numbers have " + digits_word(lengths) +
+                             " after the country code and the trunk prefix " + trunk + "; got " +
+                             std::to_string(without));
+                return std::nullopt;
+            }
+        }
+        std::string countries =
+            util().GetCountryCodeForRegion(region) == code ? region : countries_of(code);
+        set(why, "+" + std::to_string(code) + " " + nsn + " is not a valid number" +
+                     (countries.empty() ? "" : " in " + countries) +
+                     ": no number range in use starts like this");
+        return std::nullopt;
+    }
+    std::string out;
+    util().Format(parsed, PhoneNumberUtil::E164, &out);
+    return out;
 }
 
 }  // namespace
 
 const std::vector<std::string>& phone_countries() {
     static const std::vector<std::string> list = [] {
-        std::vector<std::string> out;
-        for (const auto& p : kPlans) out.emplace_back(p.country);
-        return out;
+        std::set<std::string> regions;
+        util().GetSupportedRegions(&regions);
+        return std::vector<std::string>(regions.begin(), regions.end());
     }();
     return list;
 }
 
-std::optional<std::string> normalize_phone(std::string_view text,
-                                           std::string_view default_country, std::string* why) {
+std::optional<std::string> normalize_phone(std::string_view text, std::string_view default_country,
+                                           std::string* why) {
     std::string spaced = unicode_spaces_to_ascii(trim(text));
     std::string_view s = spaced;
     if (starts_with_ci(s, "tel:")) s.remove_prefix(4);
@@ -129,9 +165,10 @@ std::optional<std::string> normalize_phone(std::string_view text,
         return std::nullopt;
     }
 
+    // Only digits reach libphonenumber: it would also read letters (vanity numbers, "ext.")
+    // and other punctuation, which relance refuses.
     std::string digits;
     bool plus = false;
-    std::size_t paren_zero = std::string::npos;  // index in `digits` of a "(0)"
     for (std::size_t i = 0; i < s.size(); ++i) {
         char c = s[i];
         if (is_digit(c)) {
@@ -143,16 +180,18 @@ std::optional<std::string> normalize_phone(std::string_view text,
             }
             plus = true;
         } else if (c == '(') {
+            // "(0)" marks the trunk prefix: kept as a 0, which libphonenumber drops where the
+            // country's plan has a trunk 0 and keeps where it belongs to the number (Italy).
             if (s.substr(i, 3) == "(0)") {
-                paren_zero = digits.size();
                 digits += '0';
                 i += 2;
             }
         } else if (c == ' ' || c == '.' || c == '-' || c == ')' || c == '/' || c == '\t') {
             // separator
         } else if (is_alpha(c)) {
-            set(why, "phone number contains letters (extensions such as \"ext. 12\" are not "
-                     "supported)");
+            set(why,
+                "phone number contains letters (extensions such as \"ext. 12\" are not "
+                "supported)");
             return std::nullopt;
         } else {
             set(why, "phone number contains an invalid character " + show_char(c));
@@ -164,17 +203,12 @@ std::optional<std::string> normalize_phone(std::string_view text,
         return std::nullopt;
     }
 
-    const Plan* home = plan_for_country(default_country);
-
-    // International forms.
-    std::size_t skip = std::string::npos;
-    if (plus) skip = 0;
-    else if (digits.starts_with("00")) skip = 2;
-    else if (home && home->trunk == Trunk::nanp && digits.starts_with("011")) skip = 3;
-    if (skip != std::string::npos) {
-        std::string intl = digits.substr(skip);
-        if (paren_zero != std::string::npos && paren_zero >= skip) paren_zero -= skip;
-        else paren_zero = std::string::npos;
+    // International forms: "+CC..." and "00CC..." whatever the default country (00 is the
+    // international prefix of most of the world, and no national number starts with it).
+    // Other international prefixes (011 in the US, 010 in Japan) are the country's own and
+    // libphonenumber reads them with the default country below.
+    if (plus || digits.starts_with("00")) {
+        std::string intl = digits.substr(plus ? 0 : 2);
         if (intl.empty()) {
             set(why, "phone number has no digits after the international prefix");
             return std::nullopt;
@@ -183,61 +217,24 @@ std::optional<std::string> normalize_phone(std::string_view text,
             set(why, "country calling codes do not start with 0");
             return std::nullopt;
         }
-        const Plan* p = plan_for_number(intl);
-        // "(0)" marks the trunk prefix, not dialled from abroad: drop it except where the 0
-        // belongs to the number (Italy).
-        if (paren_zero != std::string::npos && !(p && p->trunk == Trunk::kept)) {
-            intl.erase(paren_zero, 1);
-        }
-        if (!p) return finish("", intl, why);
-        std::string nsn = intl.substr(p->code.size());
-        if (p->trunk == Trunk::dropped && nsn.starts_with('0')) nsn.erase(0, 1);  // "+33 06..."
-        if (!check_nsn(*p, nsn, why)) return std::nullopt;
-        return finish(p->code, nsn, why);
+        return to_e164("+" + intl, "ZZ", why);
     }
 
-    // National forms.
-    if (default_country.empty()) {
-        set(why, "national number (no + or 00) and no default country; write it as +<country "
-                 "code>...");
+    // National forms, read with the default country's plan.
+    std::string region = region_of(default_country);
+    if (region.empty()) {
+        set(why,
+            "national number (no + or 00) and no default country; write it as +<country "
+            "code>...");
         return std::nullopt;
     }
-    if (!home) {
-        set(why, "no numbering rules for default country " + quote(default_country) + " (known: " +
-                     country_list() + "); write the number as +<country code>...");
+    if (util().GetCountryCodeForRegion(region) == 0) {
+        set(why, "no numbering rules for default country " + quote(default_country) +
+                     " (an ISO 3166 two-letter code such as FR is expected); write the number "
+                     "as +<country code>...");
         return std::nullopt;
     }
-    std::string nsn = digits;
-    switch (home->trunk) {
-    case Trunk::dropped:
-        if (!nsn.starts_with('0')) {
-            set(why, std::string(home->country) +
-                         " national numbers start with the trunk prefix 0; without it the "
-                         "number is ambiguous (write +" +
-                         std::string(home->code) + "...)");
-            return std::nullopt;
-        }
-        nsn.erase(0, 1);
-        break;
-    case Trunk::kept:
-        break;
-    case Trunk::none:
-        if (nsn.starts_with('0')) {
-            set(why, std::string(home->country) + " numbers have no trunk prefix 0");
-            return std::nullopt;
-        }
-        break;
-    case Trunk::nanp:
-        if (nsn.size() == 11 && nsn.starts_with('1')) nsn.erase(0, 1);
-        else if (nsn.size() != 10) {
-            set(why, "NANP numbers have 10 digits, optionally preceded by 1; got " +
-                         std::to_string(nsn.size()));
-            return std::nullopt;
-        }
-        break;
-    }
-    if (!check_nsn(*home, nsn, why)) return std::nullopt;
-    return finish(home->code, nsn, why);
+    return to_e164(digits, region, why);
 }
 
 }  // namespace relance::contacts

@@ -1,9 +1,9 @@
 #include "relance/contacts/suppression.hpp"
 
+#include <algorithm>
+
 #include "relance/contacts/normalize.hpp"
 #include "text.hpp"
-
-#include <algorithm>
 
 namespace relance::contacts {
 
@@ -13,13 +13,17 @@ namespace {
 
 constexpr std::array<Kind, 4> kKinds{Kind::email, Kind::domain, Kind::phone, Kind::linkedin};
 
-std::size_t index(Kind kind) { return static_cast<std::size_t>(kind); }
+std::size_t index(Kind kind) {
+    return static_cast<std::size_t>(kind);
+}
 
 bool looks_like_phone(std::string_view s) {
     bool digit = false;
     for (char c : s) {
-        if (is_digit(c)) digit = true;
-        else if (std::string_view(" .-()/+").find(c) == std::string_view::npos) return false;
+        if (is_digit(c))
+            digit = true;
+        else if (std::string_view(" .-()/+").find(c) == std::string_view::npos)
+            return false;
     }
     return digit;
 }
@@ -28,10 +32,14 @@ bool looks_like_phone(std::string_view s) {
 
 std::string_view to_string(Kind kind) {
     switch (kind) {
-    case Kind::email: return "email";
-    case Kind::domain: return "domain";
-    case Kind::phone: return "phone";
-    case Kind::linkedin: return "linkedin";
+        case Kind::email:
+            return "email";
+        case Kind::domain:
+            return "domain";
+        case Kind::phone:
+            return "phone";
+        case Kind::linkedin:
+            return "linkedin";
     }
     return "?";
 }
@@ -48,19 +56,23 @@ std::optional<std::string> normalize_entry_value(Kind kind, std::string_view val
                                                  std::string* why,
                                                  std::string_view default_country) {
     switch (kind) {
-    case Kind::email: return normalize_email(value, why);
-    case Kind::domain: return normalize_domain(value, why);
-    case Kind::phone: return normalize_phone(value, default_country, why);
-    case Kind::linkedin: {
-        LinkedinKind lk{};
-        auto url = normalize_linkedin(value, why, &lk);
-        if (url && lk != LinkedinKind::profile) {
-            set(why, "a LinkedIn company page suppresses no one; block the company's email "
-                     "domain instead");
-            return std::nullopt;
+        case Kind::email:
+            return normalize_email(value, why);
+        case Kind::domain:
+            return normalize_domain(value, why);
+        case Kind::phone:
+            return normalize_phone(value, default_country, why);
+        case Kind::linkedin: {
+            LinkedinKind lk{};
+            auto url = normalize_linkedin(value, why, &lk);
+            if (url && lk != LinkedinKind::profile) {
+                set(why,
+                    "a LinkedIn company page suppresses no one; block the company's email "
+                    "domain instead");
+                return std::nullopt;
+            }
+            return url;
         }
-        return url;
-    }
     }
     set(why, "unknown kind");
     return std::nullopt;
@@ -156,7 +168,8 @@ bool SuppressionList::remove(Kind kind, std::string_view value, bool by_operator
     Map& m = maps_[index(kind)];
     auto it = m.find(key(kind, *normalized));
     if (it == m.end()) {
-        set(why, std::string(to_string(kind)) + " " + *normalized + " is not on the suppression list");
+        set(why,
+            std::string(to_string(kind)) + " " + *normalized + " is not on the suppression list");
         return false;
     }
     if (by_operator && it->second.locked) {
@@ -172,7 +185,8 @@ bool SuppressionList::remove(Kind kind, std::string_view value, bool by_operator
 std::vector<Entry> SuppressionList::match_all(const Identity& identity) const {
     std::vector<Entry> out;
     if (identity.email) {
-        if (const Entry* e = lookup(Kind::email, key(Kind::email, *identity.email))) out.push_back(*e);
+        if (const Entry* e = lookup(Kind::email, key(Kind::email, *identity.email)))
+            out.push_back(*e);
         // The domain, then each parent with at least two labels: eu.acme.com, acme.com.
         std::string domain = email_domain(*identity.email);
         std::string_view d = domain;

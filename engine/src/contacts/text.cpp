@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "idna.hpp"
+
 namespace relance::contacts::detail {
 namespace {
 
@@ -10,9 +12,9 @@ std::size_t space_prefix(std::string_view s) {
     if (s.empty()) return 0;
     auto u = static_cast<unsigned char>(s[0]);
     if (u <= 0x20 || u == 0x7f) return 1;
-    if (s.starts_with("\xC2\xA0")) return 2;                                // U+00A0
+    if (s.starts_with("\xC2\xA0")) return 2;                                       // U+00A0
     if (s.starts_with("\xE2\x80\xAF") || s.starts_with("\xE2\x80\x8B")) return 3;  // U+202F, U+200B
-    if (s.starts_with("\xEF\xBB\xBF")) return 3;                            // U+FEFF
+    if (s.starts_with("\xEF\xBB\xBF")) return 3;                                   // U+FEFF
     return 0;
 }
 
@@ -80,20 +82,15 @@ std::string quote(std::string_view s) {
     return "\"" + std::string(s) + "\"";
 }
 
-std::optional<std::string> check_domain(std::string_view domain, std::string* why) {
-    if (domain.empty()) {
-        set(why, "empty domain");
-        return std::nullopt;
-    }
-    if (domain.front() == '[') {
-        set(why, "address literals such as [192.0.2.1] are not accepted");
-        return std::nullopt;
-    }
-    if (domain.size() > 253) {
+namespace {
+
+// The LDH rules on a lower-case ASCII domain: labels of letters, digits and inner hyphens, at
+// most 63 octets each and 253 in all, at least two labels, a top-level label not all digits.
+std::optional<std::string> check_ldh(std::string out, std::string* why) {
+    if (out.size() > 253) {
         set(why, "domain is longer than 253 characters");
         return std::nullopt;
     }
-    std::string out = to_lower(domain);
     std::size_t labels = 0;
     std::string_view last;
     std::string_view rest = out;
@@ -101,7 +98,8 @@ std::optional<std::string> check_domain(std::string_view domain, std::string* wh
         std::size_t dot = rest.find('.');
         std::string_view label = rest.substr(0, dot);
         if (label.empty()) {
-            set(why, "domain " + quote(out) + " has an empty label (leading, trailing or double dot)");
+            set(why,
+                "domain " + quote(out) + " has an empty label (leading, trailing or double dot)");
             return std::nullopt;
         }
         if (label.size() > 63) {
@@ -109,9 +107,7 @@ std::optional<std::string> check_domain(std::string_view domain, std::string* wh
             return std::nullopt;
         }
         for (char c : label) {
-            bool ok = is_digit(c) || (c >= 'a' && c <= 'z') || c == '-' ||
-                      static_cast<unsigned char>(c) >= 0x80;  // IDN, left as is
-            if (!ok) {
+            if (!(is_digit(c) || (c >= 'a' && c <= 'z') || c == '-')) {
                 set(why, "domain contains an invalid character " + show_char(c));
                 return std::nullopt;
             }
@@ -135,6 +131,33 @@ std::optional<std::string> check_domain(std::string_view domain, std::string* wh
         set(why, "domain " + quote(out) + " is an IP address, not a name");
         return std::nullopt;
     }
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::string> check_domain(std::string_view domain, std::string* why) {
+    if (domain.empty()) {
+        set(why, "empty domain");
+        return std::nullopt;
+    }
+    if (domain.front() == '[') {
+        set(why, "address literals such as [192.0.2.1] are not accepted");
+        return std::nullopt;
+    }
+    // Four UTF-8 bytes a character at most: anything longer cannot fit 253 octets once encoded.
+    if (domain.size() > 4 * 253) {
+        set(why, "domain is longer than 253 characters");
+        return std::nullopt;
+    }
+    if (!needs_idna(domain)) return check_ldh(to_lower(domain), why);
+    auto ascii = idna_to_ascii(domain, why);
+    if (!ascii) return std::nullopt;
+    std::string reason;
+    auto out = check_ldh(std::move(*ascii), &reason);
+    if (!out)
+        set(why, "domain " + quote(domain) + " is not a valid internationalised domain name (" +
+                     reason + ")");
     return out;
 }
 

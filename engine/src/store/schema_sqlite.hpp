@@ -3,7 +3,7 @@
 
 namespace relance::store {
 
-inline constexpr int kSqliteSchemaVersion = 4;
+inline constexpr int kSqliteSchemaVersion = 5;
 
 inline constexpr const char* kSqliteSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS workflow_versions (
@@ -153,6 +153,38 @@ inline constexpr SqliteMigration kSqliteMigrations[] = {
     {"ALTER TABLE runs DROP COLUMN inflight_seq",
      "INSERT OR IGNORE INTO run_contacts (contact_key, run_id) SELECT contact_key, id FROM runs "
      "WHERE contact_key != ''"},
+    // 4 -> 5: one key per person. Email domains became A-labels (libidn2) and phone numbers
+    // libphonenumber's E.164, so keys stored under the old rules ("email:anna@müller.de",
+    // "phone:+310201234567") are rewritten with relance_identity_key / relance_identity_value
+    // (C++ functions registered on the connection, sqlite_contacts.cpp). Suppressions that now
+    // share a value merge into one that is locked if either was, with the earliest date: a
+    // suppression is never lost. A value that no longer normalises is kept as it was.
+    {"SELECT 1",
+     R"SQL(
+INSERT INTO suppressions (kind, value, source, locked, reason, created_at)
+  SELECT kind, relance_identity_value(kind, value), source, locked, reason, created_at
+  FROM suppressions WHERE relance_identity_value(kind, value) != value
+  ON CONFLICT (kind, value) DO UPDATE SET
+    source = CASE WHEN excluded.locked > suppressions.locked THEN excluded.source
+                  ELSE suppressions.source END,
+    reason = CASE WHEN excluded.locked > suppressions.locked THEN excluded.reason
+                  ELSE suppressions.reason END,
+    locked = max(suppressions.locked, excluded.locked),
+    created_at = min(suppressions.created_at, excluded.created_at);
+DELETE FROM suppressions WHERE relance_identity_value(kind, value) != value;
+UPDATE meta SET value = value + 1 WHERE key = 'suppression_generation';
+INSERT OR IGNORE INTO run_contacts (contact_key, run_id)
+  SELECT relance_identity_key(contact_key), run_id FROM run_contacts
+  WHERE relance_identity_key(contact_key) != contact_key;
+DELETE FROM run_contacts WHERE relance_identity_key(contact_key) != contact_key;
+UPDATE runs SET contact_key = relance_identity_key(contact_key)
+  WHERE contact_key != '' AND relance_identity_key(contact_key) != contact_key;
+UPDATE events SET contact_key = relance_identity_key(contact_key)
+  WHERE relance_identity_key(contact_key) != contact_key;
+UPDATE sends SET contact_key = relance_identity_key(contact_key),
+                 recipient_domain = relance_identity_value('domain', recipient_domain)
+  WHERE relance_identity_key(contact_key) != contact_key;
+)SQL"},
 };
 
 }  // namespace relance::store

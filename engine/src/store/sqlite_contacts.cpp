@@ -1,8 +1,74 @@
 // Contacts: events (deduplicated by event id), the runs of a contact by any of its identities,
-// and the global suppression list.
+// the global suppression list, and the SQL functions that re-normalise stored contact keys.
+#include <sqlite3.h>
+
+#include <relance/contacts/suppression.hpp>
+
 #include "sqlite_store.hpp"
 
 namespace relance::store {
+
+namespace {
+
+// A stored suppression value ("domain", "müller.de") under today's normalisation; the value
+// itself when it does not normalise any more, so that nothing stored is ever dropped.
+std::string identity_value(std::string_view kind, const std::string& value) {
+    auto k = contacts::parse_kind(kind);
+    if (!k) return value;
+    auto normalized = contacts::normalize_entry_value(*k, value);
+    return normalized ? *normalized : value;
+}
+
+// A stored contact key ("email:anna@müller.de") under today's normalisation.
+std::string identity_key(const std::string& key) {
+    std::size_t colon = key.find(':');
+    if (colon == std::string::npos) return key;
+    std::string_view kind(key.data(), colon);
+    if (kind != "email" && kind != "phone" && kind != "linkedin") return key;
+    return std::string(kind) + ":" + identity_value(kind, key.substr(colon + 1));
+}
+
+std::string text_arg(sqlite3_value* v) {
+    const unsigned char* text = sqlite3_value_text(v);
+    return text ? std::string(reinterpret_cast<const char*>(text),
+                              static_cast<std::size_t>(sqlite3_value_bytes(v)))
+                : std::string();
+}
+
+void return_text(sqlite3_context* ctx, const std::string& text) {
+    sqlite3_result_text(ctx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+
+// relance_identity_value(kind, value)
+void sql_identity_value(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    try {
+        return_text(ctx, identity_value(text_arg(argv[0]), text_arg(argv[1])));
+    } catch (const std::exception& e) {  // an exception must not cross SQLite's C frames
+        sqlite3_result_error(ctx, e.what(), -1);
+    }
+}
+
+// relance_identity_key(key)
+void sql_identity_key(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    try {
+        return_text(ctx, identity_key(text_arg(argv[0])));
+    } catch (const std::exception& e) {
+        sqlite3_result_error(ctx, e.what(), -1);
+    }
+}
+
+}  // namespace
+
+void SqliteStore::register_identity_functions() {
+    constexpr int kFlags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+    sqlite3* h = db_.getHandle();
+    if (sqlite3_create_function_v2(h, "relance_identity_value", 2, kFlags, nullptr,
+                                   sql_identity_value, nullptr, nullptr, nullptr) != SQLITE_OK ||
+        sqlite3_create_function_v2(h, "relance_identity_key", 1, kFlags, nullptr, sql_identity_key,
+                                   nullptr, nullptr, nullptr) != SQLITE_OK)
+        throw std::runtime_error(std::string("cannot register the identity functions: ") +
+                                 sqlite3_errmsg(h));
+}
 
 bool SqliteStore::record_event(const Event& e, const Suppression* suppression) {
     std::lock_guard g(m_);

@@ -37,6 +37,7 @@ SqliteStore::SqliteStore(const std::string& path, const SqliteOptions& options)
     db_.exec("PRAGMA cache_size=-65536");
     if (options.max_pages > 0)
         db_.exec("PRAGMA max_page_count=" + std::to_string(options.max_pages));
+    register_identity_functions();
     migrate();
     prepare_statements();
 }

@@ -120,6 +120,8 @@ class SqliteStore final : public Store {
                                            int limit) override;
 
   private:
+    // SQL functions re-normalising contact keys (sqlite_contacts.cpp), used by migrations.
+    void register_identity_functions();
     void migrate();
     void prepare_statements();
     // Inside a transaction: the suppression list changed.

@@ -16,12 +16,15 @@ namespace relance::contacts {
 // ---- email -------------------------------------------------------------------------------------
 
 // Trims surrounding white space (including no-break spaces and a byte-order mark), drops a
-// "mailto:" prefix and lower-cases the whole address (ASCII letters; bytes of internationalised
-// names are kept as they are, IDN domains are not converted to punycode). Rejects: no @ or more
-// than one (quoted local parts are not supported), an empty local part or domain, white space or
-// control characters, characters outside RFC 5322 dot-atoms, leading/trailing/double dots in the
-// local part, a domain without a dot, with an empty label, a label starting or ending with '-',
-// an IP address or address literal, and over-long parts (64 / 253 / 63 octets).
+// "mailto:" prefix and lower-cases the local part (ASCII letters; its UTF-8 bytes are kept). The
+// domain gets one canonical form: lower-case ASCII, internationalised names as A-labels through
+// libidn2 (IDNA2008, UTS #46 non-transitional mapping), so "anna@MÜLLER.de", "anna@müller.de"
+// and "anna@xn--mller-kva.de" all give "anna@xn--mller-kva.de"; an invalid IDN is refused with
+// the domain named. Rejects: no @ or more than one (quoted local parts are not supported), an
+// empty local part or domain, white space or control characters, characters outside RFC 5322
+// dot-atoms, leading/trailing/double dots in the local part, a domain without a dot, with an
+// empty label, a label starting or ending with '-', an IP address or address literal, and
+// over-long parts (64 / 253 / 63 octets).
 //
 // Lower-casing the local part: RFC 5321 lets a server treat "Bob" and "bob" as different
 // mailboxes, but no mainstream provider does, and two spellings of one person must not escape
@@ -39,34 +42,29 @@ std::optional<std::string> normalize_email(std::string_view text, std::string* w
 // The domain of a normalised address (everything after the '@'); "" when there is no '@'.
 std::string email_domain(std::string_view normalized_email);
 
-// A domain name as in an email address: trimmed, a leading "@" or "*." dropped, lower-cased,
-// validated with the email domain rules. Used for domain suppression entries.
+// A domain name as in an email address: trimmed, a leading "@" or "*." dropped, validated with
+// the email domain rules and written in the same canonical form (lower case, A-labels). Used for
+// domain suppression entries.
 std::optional<std::string> normalize_domain(std::string_view text, std::string* why = nullptr);
 
 // ---- phone -------------------------------------------------------------------------------------
 
-// To E.164 ("+33612345678"). Strips spaces (also no-break spaces), dots, dashes, slashes and
-// parentheses, and a "tel:" prefix; letters (extensions) are rejected. International forms:
-// "+CC...", "00CC..." and, when the default country is US or CA, "011CC...". In an international
-// number a "(0)" after the country code ("+44 (0)20 ...") and a stray trunk 0 ("+33 06 ...") are
-// dropped for the countries whose trunk prefix is 0 (Italy keeps its 0: +39 02 ...).
+// To E.164 ("+33612345678"), with libphonenumber's numbering plans for every country. Strips
+// spaces (also no-break spaces), dots, dashes, slashes and parentheses, and a "tel:" prefix;
+// letters (extensions, vanity numbers) and other characters are rejected. International forms:
+// "+CC..." and "00CC..." whatever the default country, and the default country's own
+// international prefix ("011" in the US, "010" in Japan). A trunk prefix after the country code
+// ("+44 (0)20 ...", "+33 06 ...") is dropped where the country has one (Italy keeps its 0).
 //
-// National numbers (no + or 00) need `default_country` (ISO alpha-2, case-insensitive, "UK" is
-// GB) from the table below; any other country, or "", gives std::nullopt with a reason asking
-// for the international form.
-//
-//   FR +33, BE +32, CH +41, DE +49, GB +44: national numbers start with the trunk 0, dropped
-//   LU +352, ES +34: no trunk prefix (a leading 0 is rejected); Spanish numbers start with 6-9
-//   IT +39: the leading 0 of landlines is part of the number and kept
-//   US, CA +1 (NANP): 10 digits, optionally preceded by 1; area code and exchange start 2-9
-//
-// Numbers for these calling codes are checked against the country's national length; every
-// number must have 8 to 15 digits in all (E.164).
-std::optional<std::string> normalize_phone(std::string_view text,
-                                           std::string_view default_country,
+// National numbers (no + or 00) are read with `default_country` (ISO 3166 alpha-2,
+// case-insensitive, "UK" is GB); without one, or with a code libphonenumber does not know, gives
+// std::nullopt with a reason asking for the international form. The number must have a length
+// the country's plan allows and belong to a range in use; `why` says which check failed
+// ("+33 numbers have 9 digits after the country code; got 8").
+std::optional<std::string> normalize_phone(std::string_view text, std::string_view default_country,
                                            std::string* why = nullptr);
 
-// Countries with national numbering rules, sorted: BE CA CH DE ES FR GB IT LU US.
+// Countries with numbering rules (libphonenumber's regions, about 245), sorted.
 const std::vector<std::string>& phone_countries();
 
 // ---- LinkedIn ----------------------------------------------------------------------------------
