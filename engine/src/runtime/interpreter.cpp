@@ -455,6 +455,16 @@ Next Interpreter::complete(ActiveRun& a, store::Batch& batch) {
 
 // The attempt failed: the step runs again after a backoff if retry.attempts allow, else it fails
 // for good. `ended` is how the attempt's row ends (retry, or abandoned after a reconciliation).
+Next Interpreter::wait_without_attempt(ActiveRun& a, store::Batch& batch, StepStatus ended,
+                                       const std::string& what, const char* again, Millis wait) {
+    std::int64_t due = now_ms() + wait.count();
+    log_.finish_inflight(
+        a, batch, ended,
+        what + "; " + again + " at " + format_short(due) + " (not counted as an attempt)");
+    stop(a, batch, RunStatus::waiting, due);
+    return Next::stopped;
+}
+
 Next Interpreter::retry_or_fail(ActiveRun& a, store::Batch& batch, StepStatus ended,
                                 const std::string& failure, Millis retry_after) {
     const auto& policy = a.node().step->retry;
@@ -515,28 +525,17 @@ Next Interpreter::apply_outcome(ActiveRun& a, store::Batch& batch) {
             go_to(a, node.next);
             return Next::admit;
         }
-        case ActionOutcome::Status::rate_limited: {
-            Millis wait = out.retry_after > Millis{0} ? out.retry_after : Millis{60'000};
-            std::int64_t due = now + wait.count();
-            log_.finish_inflight(a, batch, StepStatus::rate_limited,
-                                 "rate limited: " + out.error + "; retrying at " +
-                                     format_short(due) + " (not counted as an attempt)");
-            stop(a, batch, RunStatus::waiting, due);
-            return Next::stopped;
-        }
+        case ActionOutcome::Status::rate_limited:
+            return wait_without_attempt(
+                a, batch, StepStatus::rate_limited, "rate limited: " + out.error, "retrying",
+                out.retry_after > Millis{0} ? out.retry_after : Millis{60'000});
         case ActionOutcome::Status::retryable:
             return retry_or_fail(a, batch, StepStatus::retry, out.error, out.retry_after);
-        case ActionOutcome::Status::unavailable: {
+        case ActionOutcome::Status::unavailable:
             // The plugin was not called (another call crashed it, it is quarantined): the fault
             // is the plugin's, not this lead's, so no attempt is spent (DESIGN invariant 10).
-            Millis wait = std::max(out.retry_after, Millis{1000});
-            std::int64_t due = now + wait.count();
-            log_.finish_inflight(a, batch, StepStatus::deferred,
-                                 "not called: " + out.error + "; trying again at " +
-                                     format_short(due) + " (not counted as an attempt)");
-            stop(a, batch, RunStatus::waiting, due);
-            return Next::stopped;
-        }
+            return wait_without_attempt(a, batch, StepStatus::deferred, "not called: " + out.error,
+                                        "trying again", std::max(out.retry_after, Millis{1000}));
         case ActionOutcome::Status::permanent: {
             auto seq = a.inflight_seq;
             a.inflight_seq.reset();

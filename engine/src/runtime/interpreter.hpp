@@ -85,6 +85,10 @@ class Interpreter {
     Next apply_outcome(ActiveRun& a, store::Batch& batch);
     Next retry_or_fail(ActiveRun& a, store::Batch& batch, store::StepStatus ended,
                        const std::string& failure, Millis retry_after);
+    // Ends the call as `ended` and makes the run wait `wait` for the same step, without spending
+    // an attempt (a rate limit, a plugin that could not take the call).
+    Next wait_without_attempt(ActiveRun& a, store::Batch& batch, store::StepStatus ended,
+                              const std::string& what, const char* again, Millis wait);
     Next apply_reconciliation(ActiveRun& a, store::Batch& batch);
     Next recover(ActiveRun& a, store::Batch& batch);
     Next ask_reconcile(ActiveRun& a, std::string why, std::int64_t started_at);
