@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <relance/runtime/contact_events.hpp>
+#include <utility>
 
 #include "../support/forwarding_store.hpp"
 #include "runtime_env.hpp"
@@ -107,6 +109,47 @@ TEST(Faults, AReplyUnderTheLinkedInProfileWinsAtTheDoor) {
     EXPECT_TRUE(delivered);
     EXPECT_EQ(env.run(id).status, RunStatus::exited);
     EXPECT_EQ(env.outbox().size(), 1u);
+}
+
+// Another process commits a stop at the worst moment: while the worker commits the door's
+// withdrawal of another run, after the door read that let this run through. The door reads
+// again after its own commit, so this stop wins too: no call leaves on facts older than the
+// last commit (before, the call went out right after that commit, on the earlier read).
+class StopDuringTheDoorsCommit : public ForwardingStore {
+  public:
+    using ForwardingStore::ForwardingStore;
+    std::vector<std::string> commit(const store::Batch& batch) override {
+        auto lost = inner.commit(batch);
+        bool withdrew = false;
+        for (const auto& r : batch.update_runs) withdrew |= r.status == RunStatus::exited;
+        if (withdrew && on_withdrawal) std::exchange(on_withdrawal, nullptr)();
+        return lost;
+    }
+    std::function<void()> on_withdrawal;
+};
+
+TEST(Faults, AStopCommittedWhileTheDoorCommitsStillWins) {
+    RuntimeEnv env;
+    StopDuringTheDoorsCommit store(*env.store);
+    auto started =
+        env.start(kOneMail, {json{{"email", "ann@acme.test"}}, json{{"email", "bob@other.test"}}});
+    ASSERT_EQ(started.started.size(), 2u);
+    runtime::ExecutorOptions options;
+    // Ann unsubscribes after both runs were admitted: the door withdraws her send and commits.
+    options.before_send_check = [&] {
+        runtime::record_contact_event(*env.store, "ann@acme.test", "unsubscribed", "evt-ann", 0,
+                                      json::object(), env.clock);
+    };
+    // Bob replies from another process during that commit.
+    store.on_withdrawal = [&] {
+        runtime::record_contact_event(*env.store, "bob@other.test", "replied", "evt-bob", 0,
+                                      json::object(), env.clock);
+    };
+    runtime::Executor executor(store, *env.host, env.clock, options);
+    executor.run_due();
+    EXPECT_FALSE(store.on_withdrawal) << "the door never committed a withdrawal";
+    for (const auto& id : started.started) EXPECT_EQ(env.run(id).status, RunStatus::exited) << id;
+    EXPECT_TRUE(env.outbox().empty()) << env.outbox().size() << " sent after a committed stop";
 }
 
 }  // namespace

@@ -270,15 +270,20 @@ struct Executor::Impl {
         std::vector<ActiveRun*> actions;
         for (ActiveRun* a : calls)
             if (!a->reconciling && !a->lost) actions.push_back(a);
-        store::Batch batch;
-        if (!actions.empty()) {
+        // The door: read the facts, withdraw what they forbid, and read again until a read
+        // withdraws nothing, so that the calls leave right after a read that let them through,
+        // never after the commit (an fsync) of other runs' withdrawals (DESIGN invariant 8).
+        while (!actions.empty()) {
             facts.refresh(actions);
             TimePoint now = clock.now();
+            store::Batch batch;
             for (ActiveRun* a : actions)
                 if (Verdict v = gates.door(*a, now); !v.allowed())
                     interpreter.withdraw(*a, batch, v);
+            if (batch.empty()) break;
+            commit(batch, stop);
+            std::erase_if(actions, [](ActiveRun* a) { return a->stopped; });
         }
-        commit(batch, stop);
         std::size_t sent = 0;
         std::vector<std::pair<ActiveRun*, std::function<void()>>> jobs;
         for (ActiveRun* a : calls) {

@@ -453,8 +453,6 @@ Next Interpreter::complete(ActiveRun& a, store::Batch& batch) {
     return advance(a, batch);
 }
 
-// The attempt failed: the step runs again after a backoff if retry.attempts allow, else it fails
-// for good. `ended` is how the attempt's row ends (retry, or abandoned after a reconciliation).
 Next Interpreter::wait_without_attempt(ActiveRun& a, store::Batch& batch, StepStatus ended,
                                        const std::string& what, const char* again, Millis wait) {
     std::int64_t due = now_ms() + wait.count();
@@ -465,6 +463,8 @@ Next Interpreter::wait_without_attempt(ActiveRun& a, store::Batch& batch, StepSt
     return Next::stopped;
 }
 
+// The attempt failed: the step runs again after a backoff if retry.attempts allow, else it fails
+// for good. `ended` is how the attempt's row ends (retry, or abandoned after a reconciliation).
 Next Interpreter::retry_or_fail(ActiveRun& a, store::Batch& batch, StepStatus ended,
                                 const std::string& failure, Millis retry_after) {
     const auto& policy = a.node().step->retry;
