@@ -1,11 +1,11 @@
 // Lua string patterns in the sandbox run on RE2 (engine/src/expr/lua_patterns.cpp): the results
 // must be Lua's, and no pattern may hang a worker.
-#include "relance/expr/lua_sandbox.hpp"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
+
+#include "relance/expr/lua_sandbox.hpp"
 
 namespace relance::expr {
 namespace {
