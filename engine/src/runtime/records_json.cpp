@@ -15,7 +15,9 @@ using detail::place;
 using detail::TextCursor;
 using json = nlohmann::json;
 
-bool space(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool space(int c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 class JsonReader final : public RecordReader {
   public:
@@ -28,8 +30,7 @@ class JsonReader final : public RecordReader {
         if (!cut_record()) return false;
         if (++count_ > options_.limits.max_records)
             throw InputError(place(name_, rec_line_, rec_column_) + ": more than " +
-                             std::to_string(options_.limits.max_records) +
-                             " records in one input");
+                             std::to_string(options_.limits.max_records) + " records in one input");
         out.where = name_ + ":" + std::to_string(rec_line_);
         out.value = nullptr;
         out.problem.clear();
@@ -55,10 +56,17 @@ class JsonReader final : public RecordReader {
             auto [l, c] = position(e.byte > 0 ? e.byte - 1 : 0);
             out.problem = place(name_, l, c) + ": invalid JSON: " + short_message(e.what());
             return true;
+        } catch (const json::out_of_range& e) {
+            // A number too large for a double (1E999...): nlohmann reports it as out_of_range,
+            // not as a parse error, and without a position (found by fuzz_json_records).
+            auto [l, c] = position(0);
+            out.problem = place(name_, l, c) +
+                          ": invalid JSON in the record starting here: " + short_message(e.what());
+            return true;
         }
         if (!out.value.is_object()) {
-            out.problem = std::string("a record must be a JSON object, got ") +
-                          out.value.type_name();
+            out.problem =
+                std::string("a record must be a JSON object, got ") + out.value.type_name();
             out.value = nullptr;
         }
         return true;
