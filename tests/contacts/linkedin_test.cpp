@@ -91,7 +91,7 @@ INSTANTIATE_TEST_SUITE_P(
         Invalid{"https://www.linkedin.com/company", "no name after /company/"},
         Invalid{"https://notlinkedin.com/in/jane-doe", "not a LinkedIn URL"},
         Invalid{"https://linkedin.com.evil.example/in/jane-doe", "not a LinkedIn URL"},
-        Invalid{"https://www.facebook.com/jane.doe", "not a LinkedIn URL"},
+        Invalid{"https://social.example.test/jane.doe", "not a LinkedIn URL"},
         Invalid{"jane-doe", "not a LinkedIn URL"},
         Invalid{"ftp://www.linkedin.com/in/jane-doe", "unsupported scheme"},
         Invalid{"https://www.linkedin.com:8443/in/jane-doe", "port"},

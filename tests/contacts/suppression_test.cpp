@@ -310,7 +310,7 @@ INSTANTIATE_TEST_SUITE_P(
         ParseError{"+33 6 12", "phone"},
         ParseError{"https://www.linkedin.com/sales/lead/ACwAA123", "Sales Navigator"},
         ParseError{"https://www.linkedin.com/company/acme", "company page suppresses no one"},
-        ParseError{"https://acme.com/contact", "not a LinkedIn URL"},
+        ParseError{"https://acme.test/contact", "not a LinkedIn URL"},
         ParseError{"lnkd.in/abc", "short link"},
         ParseError{"acme.com/contact", "linkedin \"acme.com/contact\": not a LinkedIn URL"},
         ParseError{"email:not-an-email", "email \"not-an-email\": email has no @"},
