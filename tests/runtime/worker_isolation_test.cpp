@@ -103,11 +103,16 @@ TEST_F(WorkerIsolation, SigtermStopsTheWorkerWhileAPluginHangs) {
         relance({"run", workflow("hangs", "crashy.block"), "-i", dir / "leads.csv"}).exit_code, 0);
     pid_t worker = spawn_background(cmd({"worker"}), dir / "worker.log");
     // Wait until the calls are inside the plugin (their started rows are committed).
+    // A run's timeline holds a `started` row for its call only once the call is committed as
+    // leaving: then it is inside the plugin, blocked.
+    const std::string id = runs_of("hangs")[0]["id"];
     bool started = false;
     for (int i = 0; i < 1000 && !started; ++i) {
         std::this_thread::sleep_for(10ms);
-        auto r = relance({"--json", "runs", "list", "--workflow", "hangs"});
-        started = r.out.find("\"call\"") != std::string::npos;
+        auto r = relance({"--json", "runs", "show", id});
+        json show = json::parse(r.out, nullptr, false);
+        if (show.is_discarded()) continue;
+        for (const auto& t : show["timeline"]) started |= t["status"] == "started";
     }
     ASSERT_TRUE(started);
     std::this_thread::sleep_for(200ms);
