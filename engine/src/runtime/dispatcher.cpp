@@ -70,14 +70,14 @@ Dispatcher::~Dispatcher() {
     }
 }
 
-std::size_t Dispatcher::free_slots() const {
-    std::lock_guard g(shared_->m);
-    return shared_->slots - std::min(shared_->slots, shared_->running.size());
-}
-
 std::size_t Dispatcher::in_flight() const {
     std::lock_guard g(shared_->m);
     return shared_->running.size();
+}
+
+std::size_t Dispatcher::outstanding() const {
+    std::lock_guard g(shared_->m);
+    return shared_->running.size() + shared_->done.size();
 }
 
 std::vector<ActiveRun*> Dispatcher::in_flight_runs() const {

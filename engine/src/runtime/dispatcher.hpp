@@ -29,8 +29,11 @@ class Dispatcher {
     Dispatcher(const Dispatcher&) = delete;
     Dispatcher& operator=(const Dispatcher&) = delete;
 
-    std::size_t free_slots() const;
     std::size_t in_flight() const;
+    // Calls in flight plus those done whose outcome wait() has not handed back yet: until the
+    // executor commits an outcome, its effect is still "started" in the store, so a new call
+    // may only take a slot this count leaves free (at most `slots` effects in doubt).
+    std::size_t outstanding() const;
     // The runs whose calls are in flight (their leases must be renewed while they last).
     std::vector<ActiveRun*> in_flight_runs() const;
 

@@ -202,7 +202,7 @@ struct Executor::Impl {
     // is committed as started only when it can leave at once. In lockstep (a virtual clock),
     // a whole claim's worth, awaited together.
     std::size_t free_slots() const {
-        std::size_t in_flight = dispatcher.in_flight() + to_call.size();
+        std::size_t in_flight = dispatcher.outstanding() + to_call.size();
         std::size_t slots = static_cast<std::size_t>(
             std::max(1, options.lockstep ? options.batch_size : options.concurrency));
         return slots > in_flight ? slots - in_flight : 0;
