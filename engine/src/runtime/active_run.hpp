@@ -53,6 +53,7 @@ struct ActiveRun {
     std::optional<host::ReconcileOutcome> reconciled;  // nullopt with reconciling: cannot tell
     std::shared_ptr<CallResult> result;                // while the call is in flight
     std::string probing;      // the paused account this call probes ("" when none)
+    bool holds_doubt_slot = false;  // its call, not safe to repeat, is out (see Executor::room)
     std::uint64_t order = 0;  // claim order: lockstep applies outcomes in it
 
     const model::Node& node() const {

@@ -198,22 +198,81 @@ struct Executor::Impl {
 
     // --- admission, the door, dispatch ------------------------------------------------------
 
-    // Calls that may be started now. Pipelined, as many as there are dispatcher threads: a call
-    // is committed as started only when it can leave at once. In lockstep (a virtual clock),
-    // a whole claim's worth, awaited together.
-    std::size_t free_slots() const {
-        std::size_t in_flight = dispatcher.outstanding() + to_call.size();
-        std::size_t slots = static_cast<std::size_t>(
-            std::max(1, options.lockstep ? options.batch_size : options.concurrency));
-        return slots > in_flight ? slots - in_flight : 0;
+    // Two limits on calls (DESIGN invariant 2). A call that is not safe to repeat may be in
+    // doubt after a crash: it holds one of `concurrency` slots from its started commit until its
+    // outcome is taken back, so a killed worker leaves at most that many in doubt. A call safe
+    // to repeat (and a reconciliation, a lookup) is never in doubt: it is bounded only by the
+    // claim size, so that fast harmless steps share their commits. In lockstep (a virtual
+    // clock), a whole claim's worth of either, awaited together.
+    struct Room {
+        std::size_t any = 0;       // calls of any kind that may start now
+        std::size_t doubtful = 0;  // of which not safe to repeat
+    };
+    std::size_t unrepeatable_out = 0;  // dispatched calls holding a doubt slot
+
+    bool takes_doubt_slot(const ActiveRun& a) const {
+        if (a.reconciling) return false;
+        const model::Step& step = *a.node().step;
+        const model::ActionSpec* spec = host.find_action(step.plugin, step.action);
+        return !(spec && spec->safe_to_repeat);
     }
 
-    // Admits the runs waiting at an action, as many as there are free slots.
+    Room room() const {
+        auto cap = [](int n) { return static_cast<std::size_t>(std::max(1, n)); };
+        std::size_t doubt_cap = cap(options.lockstep ? options.batch_size : options.concurrency);
+        std::size_t any_cap = std::max(doubt_cap, cap(options.batch_size));
+        std::size_t out = dispatcher.outstanding() + to_call.size();
+        std::size_t doubt = unrepeatable_out;
+        for (const ActiveRun* a : to_call) doubt += takes_doubt_slot(*a) ? 1 : 0;
+        Room r;
+        r.any = any_cap > out ? any_cap - out : 0;
+        r.doubtful = std::min(r.any, doubt_cap > doubt ? doubt_cap - doubt : 0);
+        return r;
+    }
+
+    // Whether a run waiting at an action could be admitted now.
+    bool can_admit() const {
+        Room r = room();
+        if (r.any == 0) return false;
+        if (r.doubtful > 0) return !at_action.empty();
+        return std::any_of(at_action.begin(), at_action.end(),
+                           [&](const ActiveRun* a) { return !takes_doubt_slot(*a); });
+    }
+
+    // Whether every run waiting at an action fits in the room: then claiming more feeds calls
+    // that can start now, not a queue.
+    bool room_for_more() const {
+        Room r = room();
+        if (at_action.size() > r.any) return false;
+        std::size_t doubtful = 0;
+        for (const ActiveRun* a : at_action) doubtful += takes_doubt_slot(*a) ? 1 : 0;
+        return doubtful <= r.doubtful && r.any > 0;
+    }
+
+    // Admits the runs waiting at an action, as many as the room allows, in order; a call not
+    // safe to repeat that finds no doubt slot keeps its place for the next turn.
     void admit(store::Batch& batch) {
-        std::size_t n = std::min(free_slots(), at_action.size());
-        if (n == 0) return;
-        std::vector<ActiveRun*> group(at_action.begin(), at_action.begin() + static_cast<long>(n));
-        at_action.erase(at_action.begin(), at_action.begin() + static_cast<long>(n));
+        Room r = room();
+        if (r.any == 0 || at_action.empty()) return;
+        std::vector<ActiveRun*> group;
+        std::deque<ActiveRun*> later;
+        for (ActiveRun* a : at_action) {
+            if (r.any == 0) {
+                later.push_back(a);
+                continue;
+            }
+            if (!a->stopped && takes_doubt_slot(*a)) {
+                if (r.doubtful == 0) {
+                    later.push_back(a);
+                    continue;
+                }
+                --r.doubtful;
+            }
+            --r.any;
+            group.push_back(a);
+        }
+        at_action.swap(later);
+        if (group.empty()) return;
         senders.new_round();
         facts.refresh(group);
         TimePoint now = clock.now();
@@ -290,6 +349,8 @@ struct Executor::Impl {
             if (a->stopped || a->lost) continue;
             auto result = std::make_shared<CallResult>();
             a->result = result;
+            a->holds_doubt_slot = takes_doubt_slot(*a);
+            unrepeatable_out += a->holds_doubt_slot ? 1 : 0;
             if (!a->reconciling) ++sent;
             jobs.emplace_back(a, [plugin = a->plugin, request = a->request,
                                   reconciling = a->reconciling, result] {
@@ -318,6 +379,8 @@ struct Executor::Impl {
     // --- completions -------------------------------------------------------------------------
 
     void complete(ActiveRun& a, store::Batch& batch) {
+        if (a.holds_doubt_slot) --unrepeatable_out;
+        a.holds_doubt_slot = false;
         std::shared_ptr<CallResult> result = std::move(a.result);
         if (a.lost) {
             a.stopped = true;
@@ -393,7 +456,7 @@ struct Executor::Impl {
         store::Batch batch;
         bool lockstep = options.lockstep;
         bool block = wait_until.has_value() && dispatcher.in_flight() > 0 &&
-                     (lockstep || at_action.empty() || free_slots() == 0);
+                     (lockstep || !can_admit());
         std::vector<ActiveRun*> done;
         if (lockstep && block) {
             // The whole group: outcomes applied in claim order, whatever order they came in.
@@ -411,7 +474,7 @@ struct Executor::Impl {
         bool stopping = stop && stop->stop_requested();
         // Claim while calls can be made: a run claimed now is advanced at once, and waits for
         // a slot only if it reached an action.
-        if (allow_claims && !stopping && at_action.size() < free_slots() + 1 &&
+        if (allow_claims && !stopping && room_for_more() &&
             (!lockstep || (dispatcher.in_flight() == 0 && at_action.empty())))
             claimed = claim(batch, stop);
         if (!stopping) admit(batch);
