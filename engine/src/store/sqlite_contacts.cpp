@@ -76,10 +76,11 @@ bool SqliteStore::record_event(const Event& e, const Suppression* suppression) {
         // One transaction: an unsubscribe and the suppression it causes are never apart (a
         // crash in between would leave the person reachable by the next workflow).
         SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement st(db_,
-                             "INSERT INTO events (event_id, contact_key, type, run_id, message_id, "
-                             "occurred_at, recorded_at, data) VALUES (?,?,?,?,?,?,?,?) "
-                             "ON CONFLICT (event_id) DO NOTHING");
+        auto st_held = cached(
+            "INSERT INTO events (event_id, contact_key, type, run_id, message_id, "
+            "occurred_at, recorded_at, data) VALUES (?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (event_id) DO NOTHING");
+        SQLite::Statement& st = *st_held;
         st.bind(1, e.event_id);
         st.bind(2, e.contact_key);
         st.bind(3, e.type);
@@ -102,23 +103,24 @@ std::vector<Event> SqliteStore::events_for(const std::vector<std::string>& keys,
     std::vector<Event> out;
     if (keys.empty()) return out;
     std::lock_guard g(m_);
-    std::string sql = std::string("SELECT ") + kEventColumns +
-                      " FROM events WHERE occurred_at >= ? AND contact_key IN (";
-    for (std::size_t i = 0; i < keys.size(); ++i) sql += i ? ",?" : "?";
-    sql += ") ORDER BY occurred_at, seq";
-    SQLite::Statement st(db_, sql);
+    // The keys travel as one JSON array: one statement text, prepared once, whatever their number.
+    auto st_held = cached(std::string("SELECT ") + kEventColumns +
+                          " FROM events WHERE occurred_at >= ? AND contact_key IN (SELECT value "
+                          "FROM json_each(?)) ORDER BY occurred_at, seq");
+    SQLite::Statement& st = *st_held;
     st.bind(1, static_cast<int64_t>(since));
-    for (std::size_t i = 0; i < keys.size(); ++i) st.bind(static_cast<int>(i) + 2, keys[i]);
+    st.bind(2, json(keys).dump());
     while (st.executeStep()) out.push_back(read_event(st));
     return out;
 }
 
 std::vector<Run> SqliteStore::active_runs_for(const std::string& contact_key) {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_, std::string("SELECT ") + kRunColumns +
-                                  " FROM runs WHERE id IN (SELECT run_id FROM run_contacts WHERE "
-                                  "contact_key=?) AND status IN ('ready','waiting','paused') "
-                                  "ORDER BY created_at");
+    auto st_held = cached(std::string("SELECT ") + kRunColumns +
+                          " FROM runs WHERE id IN (SELECT run_id FROM run_contacts WHERE "
+                          "contact_key=?) AND status IN ('ready','waiting','paused') "
+                          "ORDER BY created_at");
+    SQLite::Statement& st = *st_held;
     st.bind(1, contact_key);
     std::vector<Run> out;
     while (st.executeStep()) out.push_back(read_run(st));
@@ -129,9 +131,10 @@ std::vector<Run> SqliteStore::active_runs_for(const std::string& contact_key) {
 std::vector<std::string> SqliteStore::existing_run_keys(const std::string& workflow_name,
                                                         const std::vector<std::string>& keys) {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_,
-                         "SELECT idempotency_key FROM runs WHERE workflow_name=? AND "
-                         "idempotency_key IN (SELECT value FROM json_each(?))");
+    auto st_held = cached(
+        "SELECT idempotency_key FROM runs WHERE workflow_name=? AND "
+        "idempotency_key IN (SELECT value FROM json_each(?))");
+    SQLite::Statement& st = *st_held;
     st.bind(1, workflow_name);
     st.bind(2, json(keys).dump());
     std::vector<std::string> out;
@@ -141,11 +144,12 @@ std::vector<std::string> SqliteStore::existing_run_keys(const std::string& workf
 
 std::vector<ContactRun> SqliteStore::active_runs_of(const std::vector<std::string>& contact_keys) {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_,
-                         "SELECT c.contact_key, r.workflow_name, r.id FROM run_contacts c JOIN "
-                         "runs r ON r.id = c.run_id WHERE c.contact_key IN (SELECT value FROM "
-                         "json_each(?)) AND r.status IN ('ready','waiting','paused') ORDER BY "
-                         "r.created_at");
+    auto st_held = cached(
+        "SELECT c.contact_key, r.workflow_name, r.id FROM run_contacts c JOIN "
+        "runs r ON r.id = c.run_id WHERE c.contact_key IN (SELECT value FROM "
+        "json_each(?)) AND r.status IN ('ready','waiting','paused') ORDER BY "
+        "r.created_at");
+    SQLite::Statement& st = *st_held;
     st.bind(1, json(contact_keys).dump());
     std::vector<ContactRun> out;
     while (st.executeStep())
@@ -157,11 +161,12 @@ std::vector<ContactRun> SqliteStore::active_runs_of(const std::vector<std::strin
 bool SqliteStore::write_suppression(const Suppression& e) {
     // A locked entry (the person's own unsubscribe) replaces an unlocked one, never the other
     // way round.
-    SQLite::Statement st(db_,
-                         "INSERT INTO suppressions (kind, value, source, locked, reason, "
-                         "created_at) VALUES (?,?,?,?,?,?) ON CONFLICT (kind, value) DO UPDATE "
-                         "SET source=excluded.source, locked=1, reason=excluded.reason "
-                         "WHERE excluded.locked=1 AND suppressions.locked=0");
+    auto st_held = cached(
+        "INSERT INTO suppressions (kind, value, source, locked, reason, "
+        "created_at) VALUES (?,?,?,?,?,?) ON CONFLICT (kind, value) DO UPDATE "
+        "SET source=excluded.source, locked=1, reason=excluded.reason "
+        "WHERE excluded.locked=1 AND suppressions.locked=0");
+    SQLite::Statement& st = *st_held;
     st.bind(1, e.kind);
     st.bind(2, e.value);
     st.bind(3, e.source);
@@ -187,8 +192,9 @@ bool SqliteStore::put_suppression(const Suppression& e) {
 std::optional<Suppression> SqliteStore::get_suppression(const std::string& kind,
                                                         const std::string& value) {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_, std::string("SELECT ") + kSuppressionColumns +
-                                  " FROM suppressions WHERE kind=? AND value=?");
+    auto st_held = cached(std::string("SELECT ") + kSuppressionColumns +
+                          " FROM suppressions WHERE kind=? AND value=?");
+    SQLite::Statement& st = *st_held;
     st.bind(1, kind);
     st.bind(2, value);
     if (!st.executeStep()) return std::nullopt;
@@ -198,7 +204,8 @@ std::optional<Suppression> SqliteStore::get_suppression(const std::string& kind,
 bool SqliteStore::delete_suppression(const std::string& kind, const std::string& value) {
     std::lock_guard g(m_);
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement st(db_, "DELETE FROM suppressions WHERE kind=? AND value=?");
+    auto st_held = cached("DELETE FROM suppressions WHERE kind=? AND value=?");
+    SQLite::Statement& st = *st_held;
     st.bind(1, kind);
     st.bind(2, value);
     bool changed = st.exec() == 1;
@@ -209,8 +216,9 @@ bool SqliteStore::delete_suppression(const std::string& kind, const std::string&
 
 std::vector<Suppression> SqliteStore::list_suppressions() {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_, std::string("SELECT ") + kSuppressionColumns +
-                                  " FROM suppressions ORDER BY kind, value");
+    auto st_held = cached(std::string("SELECT ") + kSuppressionColumns +
+                          " FROM suppressions ORDER BY kind, value");
+    SQLite::Statement& st = *st_held;
     std::vector<Suppression> out;
     while (st.executeStep()) out.push_back(read_suppression(st));
     return out;

@@ -14,13 +14,15 @@ std::int64_t SqliteStore::put_workflow_version(const std::string& name, const st
                                                std::int64_t now) {
     std::lock_guard g(m_);
     std::string sha = sha256_hex(source);
-    SQLite::Statement find(db_, "SELECT id FROM workflow_versions WHERE sha256=? AND name=?");
+    auto find_held = cached("SELECT id FROM workflow_versions WHERE sha256=? AND name=?");
+    SQLite::Statement& find = *find_held;
     find.bind(1, sha);
     find.bind(2, name);
     if (find.executeStep()) return find.getColumn(0).getInt64();
-    SQLite::Statement ins(db_,
-                          "INSERT INTO workflow_versions (name, version, sha256, file, source, "
-                          "created_at) VALUES (?,?,?,?,?,?)");
+    auto ins_held = cached(
+        "INSERT INTO workflow_versions (name, version, sha256, file, source, "
+        "created_at) VALUES (?,?,?,?,?,?)");
+    SQLite::Statement& ins = *ins_held;
     ins.bind(1, name);
     ins.bind(2, version);
     ins.bind(3, sha);
@@ -37,9 +39,10 @@ std::int64_t SqliteStore::put_workflow_version(const std::string& name, const st
 
 std::optional<WorkflowVersion> SqliteStore::get_workflow_version(std::int64_t id) {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_,
-                         "SELECT id, name, version, sha256, file, source, created_at FROM "
-                         "workflow_versions WHERE id=?");
+    auto st_held = cached(
+        "SELECT id, name, version, sha256, file, source, created_at FROM "
+        "workflow_versions WHERE id=?");
+    SQLite::Statement& st = *st_held;
     st.bind(1, static_cast<int64_t>(id));
     if (!st.executeStep()) return std::nullopt;
     WorkflowVersion w;
@@ -184,9 +187,10 @@ std::vector<std::string> SqliteStore::renew_leases(
 
 std::optional<std::int64_t> SqliteStore::next_due() {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_,
-                         "SELECT due_at FROM runs INDEXED BY runs_due WHERE status IN "
-                         "('ready','waiting') ORDER BY due_at LIMIT 1");
+    auto st_held = cached(
+        "SELECT due_at FROM runs INDEXED BY runs_due WHERE status IN "
+        "('ready','waiting') ORDER BY due_at LIMIT 1");
+    SQLite::Statement& st = *st_held;
     if (st.executeStep()) return optional_int(st.getColumn(0));
     return std::nullopt;
 }
@@ -203,9 +207,10 @@ void SqliteStore::release_leases(const std::vector<std::pair<std::string, std::s
     if (leases.empty()) return;
     std::lock_guard g(m_);
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement st(db_,
-                         "UPDATE runs SET lease_owner=NULL, lease_until=NULL WHERE id=? AND "
-                         "lease_owner=?");
+    auto st_held = cached(
+        "UPDATE runs SET lease_owner=NULL, lease_until=NULL WHERE id=? AND "
+        "lease_owner=?");
+    SQLite::Statement& st = *st_held;
     for (const auto& [run_id, token] : leases) {
         st.bind(1, run_id);
         st.bind(2, token);
@@ -354,7 +359,8 @@ std::vector<PendingEffect> SqliteStore::pending_effects(const std::string& run_i
 
 std::optional<Run> SqliteStore::get_run(const std::string& id) {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_, std::string("SELECT ") + kRunColumns + " FROM runs WHERE id=?");
+    auto st_held = cached(std::string("SELECT ") + kRunColumns + " FROM runs WHERE id=?");
+    SQLite::Statement& st = *st_held;
     st.bind(1, id);
     if (!st.executeStep()) return std::nullopt;
     return read_run(st);
@@ -378,8 +384,9 @@ std::vector<Run> SqliteStore::list_runs(const RunFilter& f) {
 
 std::vector<StepRecord> SqliteStore::list_steps(const std::string& run_id) {
     std::lock_guard g(m_);
-    SQLite::Statement st(
-        db_, std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id=? ORDER BY seq");
+    auto st_held =
+        cached(std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id=? ORDER BY seq");
+    SQLite::Statement& st = *st_held;
     st.bind(1, run_id);
     std::vector<StepRecord> out;
     while (st.executeStep()) out.push_back(read_step(st));
@@ -389,7 +396,8 @@ std::vector<StepRecord> SqliteStore::list_steps(const std::string& run_id) {
 RunCounts SqliteStore::count_runs() {
     std::lock_guard g(m_);
     RunCounts c;
-    SQLite::Statement st(db_, "SELECT status, COUNT(*) FROM runs GROUP BY status");
+    auto st_held = cached("SELECT status, COUNT(*) FROM runs GROUP BY status");
+    SQLite::Statement& st = *st_held;
     while (st.executeStep()) {
         auto s = run_status_from(st.getColumn(0).getString());
         auto n = st.getColumn(1).getInt64();
@@ -401,7 +409,8 @@ RunCounts SqliteStore::count_runs() {
 
 bool SqliteStore::has_run(const std::string& workflow_name, const std::string& key) {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_, "SELECT 1 FROM runs WHERE workflow_name=? AND idempotency_key=?");
+    auto st_held = cached("SELECT 1 FROM runs WHERE workflow_name=? AND idempotency_key=?");
+    SQLite::Statement& st = *st_held;
     st.bind(1, workflow_name);
     st.bind(2, key);
     return st.executeStep();
@@ -409,7 +418,8 @@ bool SqliteStore::has_run(const std::string& workflow_name, const std::string& k
 
 std::optional<std::int64_t> SqliteStore::last_enrolled(const std::string& contact_key) {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_, "SELECT MAX(created_at) FROM runs WHERE contact_key=?");
+    auto st_held = cached("SELECT MAX(created_at) FROM runs WHERE contact_key=?");
+    SQLite::Statement& st = *st_held;
     st.bind(1, contact_key);
     if (st.executeStep()) return optional_int(st.getColumn(0));
     return std::nullopt;
@@ -419,11 +429,11 @@ bool SqliteStore::exit_idle_run(const std::string& run_id, const std::string& re
                                 const StepRecord& note, std::int64_t now) {
     std::lock_guard g(m_);
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement up(
-        db_,
+    auto up_held = cached(
         "UPDATE runs SET status='exited', due_at=NULL, reason=?, updated_at=?, "
         "next_seq=next_seq+1 WHERE id=? AND status IN ('ready','waiting','paused') "
         "AND (lease_until IS NULL OR lease_until < ?) RETURNING next_seq - 1");
+    SQLite::Statement& up = *up_held;
     up.bind(1, reason);
     up.bind(2, static_cast<int64_t>(now));
     up.bind(3, run_id);
@@ -444,9 +454,10 @@ bool SqliteStore::exit_idle_run(const std::string& run_id, const std::string& re
 
 bool SqliteStore::wake_idle_run(const std::string& run_id, std::int64_t now) {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_,
-                         "UPDATE runs SET due_at=? WHERE id=? AND status='waiting' AND "
-                         "(lease_until IS NULL OR lease_until < ?)");
+    auto st_held = cached(
+        "UPDATE runs SET due_at=? WHERE id=? AND status='waiting' AND "
+        "(lease_until IS NULL OR lease_until < ?)");
+    SQLite::Statement& st = *st_held;
     st.bind(1, static_cast<int64_t>(now));
     st.bind(2, run_id);
     st.bind(3, static_cast<int64_t>(now));

@@ -8,9 +8,10 @@ namespace relance::store {
 void SqliteStore::record_sandbox(const std::string& plugin, const std::string& box,
                                  const json& entry, std::int64_t now) {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_,
-                         "INSERT INTO sandbox_records (plugin, box, recorded_at, entry) "
-                         "VALUES (?,?,?,?)");
+    auto st_held = cached(
+        "INSERT INTO sandbox_records (plugin, box, recorded_at, entry) "
+        "VALUES (?,?,?,?)");
+    SQLite::Statement& st = *st_held;
     st.bind(1, plugin);
     st.bind(2, box);
     st.bind(3, static_cast<int64_t>(now));
@@ -21,8 +22,9 @@ void SqliteStore::record_sandbox(const std::string& plugin, const std::string& b
 std::vector<SandboxEntry> SqliteStore::sandbox_since(const std::string& box, std::int64_t after_id,
                                                      int limit) {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_, std::string("SELECT ") + kSandboxColumns +
-                                  " FROM sandbox_records WHERE box=? AND id>? ORDER BY id LIMIT ?");
+    auto st_held = cached(std::string("SELECT ") + kSandboxColumns +
+                          " FROM sandbox_records WHERE box=? AND id>? ORDER BY id LIMIT ?");
+    SQLite::Statement& st = *st_held;
     st.bind(1, box);
     st.bind(2, static_cast<int64_t>(after_id));
     st.bind(3, limit);
@@ -38,7 +40,8 @@ std::vector<SandboxEntry> SqliteStore::list_sandbox(const std::string& plugin,
     if (!box.empty()) sql += " AND box=?";
     if (!plugin.empty()) sql += " AND plugin=?";
     sql += " ORDER BY id DESC LIMIT ?";  // the newest `limit`, returned oldest first below
-    SQLite::Statement st(db_, sql);
+    auto st_held = cached(sql);
+    SQLite::Statement& st = *st_held;
     int i = 1;
     if (!box.empty()) st.bind(i++, box);
     if (!plugin.empty()) st.bind(i++, plugin);

@@ -6,8 +6,9 @@ namespace relance::store {
 
 std::vector<Send> SqliteStore::sends_of(const std::string& sender, std::int64_t since) {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_, std::string("SELECT ") + kSendColumns +
-                                  " FROM sends WHERE sender=? AND at>=? ORDER BY at");
+    auto st_held = cached(std::string("SELECT ") + kSendColumns +
+                          " FROM sends WHERE sender=? AND at>=? ORDER BY at");
+    SQLite::Statement& st = *st_held;
     st.bind(1, sender);
     st.bind(2, static_cast<int64_t>(since));
     std::vector<Send> out;
@@ -18,9 +19,10 @@ std::vector<Send> SqliteStore::sends_of(const std::string& sender, std::int64_t 
 std::optional<std::string> SqliteStore::first_sender(const std::string& contact_key,
                                                      const std::string& channel) {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_,
-                         "SELECT sender FROM sends WHERE contact_key=? AND channel=? "
-                         "ORDER BY at LIMIT 1");
+    auto st_held = cached(
+        "SELECT sender FROM sends WHERE contact_key=? AND channel=? "
+        "ORDER BY at LIMIT 1");
+    SQLite::Statement& st = *st_held;
     st.bind(1, contact_key);
     st.bind(2, channel);
     if (!st.executeStep()) return std::nullopt;
@@ -29,7 +31,8 @@ std::optional<std::string> SqliteStore::first_sender(const std::string& contact_
 
 std::optional<std::int64_t> SqliteStore::sender_first_use(const std::string& sender) {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_, "SELECT first_use_at FROM senders WHERE id=?");
+    auto st_held = cached("SELECT first_use_at FROM senders WHERE id=?");
+    SQLite::Statement& st = *st_held;
     st.bind(1, sender);
     if (!st.executeStep()) return std::nullopt;
     return st.getColumn(0).getInt64();
@@ -38,10 +41,11 @@ std::optional<std::int64_t> SqliteStore::sender_first_use(const std::string& sen
 void SqliteStore::put_account_pause(const AccountPause& p) {
     std::lock_guard g(m_);
     try {
-        SQLite::Statement st(db_,
-                             "INSERT INTO account_pauses (key, reason, since, probe_at) VALUES "
-                             "(?,?,?,?) ON CONFLICT (key) DO UPDATE SET reason=excluded.reason, "
-                             "probe_at=excluded.probe_at");
+        auto st_held = cached(
+            "INSERT INTO account_pauses (key, reason, since, probe_at) VALUES "
+            "(?,?,?,?) ON CONFLICT (key) DO UPDATE SET reason=excluded.reason, "
+            "probe_at=excluded.probe_at");
+        SQLite::Statement& st = *st_held;
         st.bind(1, p.key);
         st.bind(2, p.reason);
         st.bind(3, static_cast<int64_t>(p.since));
@@ -54,15 +58,16 @@ void SqliteStore::put_account_pause(const AccountPause& p) {
 
 bool SqliteStore::delete_account_pause(const std::string& key) {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_, "DELETE FROM account_pauses WHERE key=?");
+    auto st_held = cached("DELETE FROM account_pauses WHERE key=?");
+    SQLite::Statement& st = *st_held;
     st.bind(1, key);
     return st.exec() == 1;
 }
 
 std::vector<AccountPause> SqliteStore::list_account_pauses() {
     std::lock_guard g(m_);
-    SQLite::Statement st(db_,
-                         "SELECT key, reason, since, probe_at FROM account_pauses ORDER BY key");
+    auto st_held = cached("SELECT key, reason, since, probe_at FROM account_pauses ORDER BY key");
+    SQLite::Statement& st = *st_held;
     std::vector<AccountPause> out;
     while (st.executeStep()) {
         AccountPause p;
@@ -79,16 +84,18 @@ std::optional<std::size_t> SqliteStore::resume_account(const std::string& key, s
     std::lock_guard g(m_);
     try {
         SQLite::Transaction tx(db_);
-        SQLite::Statement del(db_, "DELETE FROM account_pauses WHERE key=?");
+        auto del_held = cached("DELETE FROM account_pauses WHERE key=?");
+        SQLite::Statement& del = *del_held;
         del.bind(1, key);
         if (del.exec() != 1) return std::nullopt;
         // The pause gate's reasons read "account KEY paused since ..." and "account KEY refused
         // by the provider ...": the space after the key keeps `sendgrid` from matching
         // `sendgrid/ann@acme.test`. Only waiting runs due later, that no worker holds.
-        SQLite::Statement wake(db_,
-                               "UPDATE runs SET due_at=? WHERE status='waiting' AND due_at > ? "
-                               "AND instr(reason, 'account ' || ? || ' ') > 0 AND "
-                               "(lease_until IS NULL OR lease_until < ?)");
+        auto wake_held = cached(
+            "UPDATE runs SET due_at=? WHERE status='waiting' AND due_at > ? "
+            "AND instr(reason, 'account ' || ? || ' ') > 0 AND "
+            "(lease_until IS NULL OR lease_until < ?)");
+        SQLite::Statement& wake = *wake_held;
         wake.bind(1, static_cast<int64_t>(now));
         wake.bind(2, static_cast<int64_t>(now));
         wake.bind(3, key);

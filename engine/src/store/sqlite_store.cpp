@@ -48,6 +48,25 @@ LockFile::~LockFile() {
     if (fd >= 0) ::close(fd);
 }
 
+CachedStatement::~CachedStatement() {
+    try {
+        st_->reset();
+        st_->clearBindings();
+    } catch (...) {
+        // reset() reports the last step's error again, which its caller has seen already
+    }
+}
+
+CachedStatement SqliteStore::cached(const std::string& sql) {
+    constexpr std::size_t kMaxCached = 128;
+    if (auto it = cache_.find(sql); it != cache_.end()) return {it->second.get(), nullptr};
+    auto st = std::make_unique<SQLite::Statement>(db_, sql);
+    if (cache_.size() >= kMaxCached) return {nullptr, std::move(st)};
+    SQLite::Statement* raw = st.get();
+    cache_.emplace(sql, std::move(st));
+    return {raw, nullptr};
+}
+
 void SqliteStore::prepare_statements() {
     insert_step_ = std::make_unique<SQLite::Statement>(
         db_,

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <relance/store/store.hpp>
 #include <string>
+#include <unordered_map>
 
 namespace relance::store {
 
@@ -48,6 +49,23 @@ struct LockFile {
     LockFile(const LockFile&) = delete;
     LockFile& operator=(const LockFile&) = delete;
     ~LockFile();
+};
+
+// A statement taken from the store's cache (prepared once per SQL text and connection) for one
+// use: reset and unbound when the handle goes, so that no read stays open between calls and an
+// exception mid-way leaves it clean. Preparing is a large part of a small query's cost.
+class CachedStatement {
+  public:
+    CachedStatement(SQLite::Statement* cached, std::unique_ptr<SQLite::Statement> owned)
+        : owned_(std::move(owned)), st_(cached ? cached : owned_.get()) {}
+    CachedStatement(const CachedStatement&) = delete;
+    CachedStatement& operator=(const CachedStatement&) = delete;
+    ~CachedStatement();
+    SQLite::Statement& operator*() const { return *st_; }
+
+  private:
+    std::unique_ptr<SQLite::Statement> owned_;  // when the cache is full
+    SQLite::Statement* st_;
 };
 
 class SqliteStore final : public Store {
@@ -134,6 +152,9 @@ class SqliteStore final : public Store {
         const std::vector<std::pair<std::string, std::string>>&
             leases);  // full state, lease released
     static std::string context_text(const Run& r);
+    // The cached statement for `sql` (m_ held). SQL texts are constants; the cache is bounded
+    // all the same.
+    CachedStatement cached(const std::string& sql);
 
     std::string path_;
     // The worker lock: an flock on the database file, taken on demand. Declared before db_ so
@@ -146,6 +167,7 @@ class SqliteStore final : public Store {
     std::unique_ptr<SQLite::Statement> insert_step_, update_step_, update_run_, checkpoint_run_,
         insert_send_, delete_send_, first_use_, claim_, pending_of_claim_, lease_of_, renew_lease_,
         insert_run_, insert_run_contact_;
+    std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;  // after db_
 };
 
 }  // namespace relance::store
