@@ -295,7 +295,7 @@ class Store {
     virtual std::vector<Event> events_for(const std::vector<std::string>& contact_keys,
                                           std::int64_t since) = 0;
     // Runs of a contact, known by any of its identities, that are not finished (ready,
-    // waiting, paused).
+    // waiting, paused). Their state without the context (read as an empty object).
     virtual std::vector<Run> active_runs_for(const std::string& contact_key) = 0;
     // Whether a run with this idempotency key exists in this workflow.
     virtual bool has_run(const std::string& workflow_name, const std::string& idempotency_key) = 0;
