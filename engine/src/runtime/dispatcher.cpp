@@ -8,12 +8,9 @@ namespace relance::runtime {
 // Everything the threads touch lives here, owned jointly by the dispatcher and the threads, so
 // a thread detached at shutdown never writes into freed memory.
 struct Dispatcher::Shared {
+    using Job = Dispatcher::Job;
     mutable std::mutex m;
     std::condition_variable work_cv, done_cv;
-    struct Job {
-        ActiveRun* run;
-        std::function<void()> call;
-    };
     std::deque<Job> jobs;
     std::vector<ActiveRun*> running;  // calls in flight (queued or inside a thread)
     std::vector<ActiveRun*> done;
@@ -38,8 +35,10 @@ struct Dispatcher::Shared {
             }
             lock.lock();
             --busy_threads;
-            running.erase(std::find(running.begin(), running.end(), job.run));
-            done.push_back(job.run);
+            for (ActiveRun* run : job.runs) {
+                running.erase(std::find(running.begin(), running.end(), run));
+                done.push_back(run);
+            }
             done_cv.notify_one();  // only the executor's thread waits on it
         }
     }
@@ -85,25 +84,17 @@ std::vector<ActiveRun*> Dispatcher::in_flight_runs() const {
     return shared_->running;
 }
 
-void Dispatcher::dispatch(ActiveRun* run, std::function<void()> call) {
+void Dispatcher::dispatch(std::vector<Job> jobs) {
+    if (jobs.empty()) return;
+    std::size_t n = jobs.size();
     {
         std::lock_guard g(shared_->m);
-        shared_->running.push_back(run);
-        shared_->jobs.push_back({run, std::move(call)});
-    }
-    shared_->work_cv.notify_one();
-}
-
-void Dispatcher::dispatch(std::vector<std::pair<ActiveRun*, std::function<void()>>> calls) {
-    if (calls.empty()) return;
-    {
-        std::lock_guard g(shared_->m);
-        for (auto& [run, call] : calls) {
-            shared_->running.push_back(run);
-            shared_->jobs.push_back({run, std::move(call)});
+        for (auto& job : jobs) {
+            shared_->running.insert(shared_->running.end(), job.runs.begin(), job.runs.end());
+            shared_->jobs.push_back(std::move(job));
         }
     }
-    for (std::size_t i = 0; i < calls.size(); ++i) shared_->work_cv.notify_one();
+    for (std::size_t i = 0; i < n; ++i) shared_->work_cv.notify_one();
 }
 
 std::vector<ActiveRun*> Dispatcher::wait(std::chrono::steady_clock::time_point deadline,

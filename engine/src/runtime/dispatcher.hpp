@@ -1,8 +1,9 @@
 // The dispatcher: holds the calls in flight. A fixed set of threads (no thread per call), each
-// running one call at a time; the executor hands a call over only when a thread is free, so a
-// call leaves the moment it is dispatched, right after the door's check. Completed calls queue
-// up for the executor, which commits each outcome as soon as it comes (it never waits for the
-// slowest call of a group).
+// running one job at a time; a job is one call, or a group of calls safe to repeat made one
+// after the other (their outcomes come back together, so they share one commit). Calls leave
+// the moment they are dispatched, right after the door's check. Completed jobs queue up for the
+// executor, which commits each outcome as soon as it comes (it never waits for the slowest call
+// of a claim).
 //
 // A call's deadline is enforced by the plugin host. At shutdown, a thread still inside a call
 // (a plugin that ignores its deadline) is detached rather than joined: a hung plugin never
@@ -37,12 +38,15 @@ class Dispatcher {
     // The runs whose calls are in flight (their leases must be renewed while they last).
     std::vector<ActiveRun*> in_flight_runs() const;
 
-    // Runs `call` on a free thread now; `run` comes back from wait() when it is done. The call
-    // must not touch the executor's state: it writes its result where it was told to (memory
-    // it shares with the run).
-    void dispatch(ActiveRun* run, std::function<void()> call);
-    // The same for many calls at once (one lock, one wake-up per call).
-    void dispatch(std::vector<std::pair<ActiveRun*, std::function<void()>>> calls);
+    // A job: `call` makes the calls of `runs` (one, or a group made in turn) and writes each
+    // result where it was told to (memory it shares with the run); it must not touch the
+    // executor's state. The runs come back from wait() when the job is done.
+    struct Job {
+        std::vector<ActiveRun*> runs;
+        std::function<void()> call;
+    };
+    // Queues the jobs for the threads (one lock, one wake-up per job).
+    void dispatch(std::vector<Job> jobs);
 
     // Runs done since the last wait(); waits until at least one is, until `deadline`, or
     // until wake(), whichever first. With `block` false it does not wait.

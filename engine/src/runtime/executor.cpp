@@ -344,7 +344,8 @@ struct Executor::Impl {
             std::erase_if(actions, [](ActiveRun* a) { return a->stopped; });
         }
         std::size_t sent = 0;
-        std::vector<std::pair<ActiveRun*, std::function<void()>>> jobs;
+        std::vector<Dispatcher::Job> jobs;
+        std::vector<std::pair<ActiveRun*, std::function<void()>>> harmless;
         for (ActiveRun* a : calls) {
             if (a->stopped || a->lost) continue;
             auto result = std::make_shared<CallResult>();
@@ -352,8 +353,8 @@ struct Executor::Impl {
             a->holds_doubt_slot = takes_doubt_slot(*a);
             unrepeatable_out += a->holds_doubt_slot ? 1 : 0;
             if (!a->reconciling) ++sent;
-            jobs.emplace_back(a, [plugin = a->plugin, request = a->request,
-                                  reconciling = a->reconciling, result] {
+            auto call = [plugin = a->plugin, request = a->request, reconciling = a->reconciling,
+                         result] {
                 if (reconciling) {
                     try {
                         if (plugin) result->reconciled = plugin->reconcile(request);
@@ -369,7 +370,28 @@ struct Executor::Impl {
                         host::ActionOutcome{host::ActionOutcome::Status::in_doubt, nullptr,
                                             std::string("host error: ") + e.what(), Millis{0}};
                 }
-            });
+            };
+            if (a->holds_doubt_slot)
+                jobs.push_back({{a}, std::move(call)});
+            else
+                harmless.emplace_back(a, std::move(call));
+        }
+        // Calls safe to repeat go out in as many groups as there are threads, each made in
+        // turn by one thread: their outcomes come back together and share one commit, instead
+        // of one turn (and one commit) each when calls are quick.
+        std::size_t groups =
+            std::min(harmless.size(), static_cast<std::size_t>(std::max(1, options.concurrency)));
+        for (std::size_t g = 0; g < groups; ++g) {
+            Dispatcher::Job job;
+            std::vector<std::function<void()>> group_calls;
+            for (std::size_t i = g; i < harmless.size(); i += groups) {
+                job.runs.push_back(harmless[i].first);
+                group_calls.push_back(std::move(harmless[i].second));
+            }
+            job.call = [group_calls = std::move(group_calls)] {
+                for (const auto& c : group_calls) c();
+            };
+            jobs.push_back(std::move(job));
         }
         dispatcher.dispatch(std::move(jobs));
         std::lock_guard g(stats_m);
@@ -455,8 +477,8 @@ struct Executor::Impl {
                      const std::stop_token* stop, bool allow_claims) {
         store::Batch batch;
         bool lockstep = options.lockstep;
-        bool block = wait_until.has_value() && dispatcher.in_flight() > 0 &&
-                     (lockstep || !can_admit());
+        bool block =
+            wait_until.has_value() && dispatcher.in_flight() > 0 && (lockstep || !can_admit());
         std::vector<ActiveRun*> done;
         if (lockstep && block) {
             // The whole group: outcomes applied in claim order, whatever order they came in.
