@@ -6,8 +6,10 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "test_util.hpp"
 
@@ -84,4 +86,37 @@ TEST(CallRunner, DestroyingTheRunnerDoesNotWaitForAStuckCall) {
         EXPECT_EQ(runner.run([gate] { gate->wait(); }, soon(50)), CallRunner::Result::abandoned);
     }  // returns although the call is still inside
     gate->release();
+}
+
+// A group made in turn on one thread (one handoff): each call has its own deadline from its own
+// start, so a slow group of quick calls is not cut short, and at the first call that misses its
+// deadline the group stops: that call is abandoned, the later ones never run.
+TEST(CallRunner, AGroupStopsAtTheFirstCallThatMissesItsOwnDeadline) {
+    using namespace std::chrono_literals;
+    CallRunner runner;
+    std::vector<int> order;
+    std::vector<std::function<void()>> quick;
+    for (int i = 0; i < 5; ++i)
+        quick.push_back([&order, i] {
+            std::this_thread::sleep_for(30ms);  // 150 ms in all, each well within its 100 ms
+            order.push_back(i);
+        });
+    auto each = runner.run_each(std::move(quick), {100ms, 100ms, 100ms, 100ms, 100ms});
+    EXPECT_EQ(each.returned, 5u);
+    EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
+
+    auto gate = std::make_shared<Gate>();
+    auto later_ran = std::make_shared<std::atomic<bool>>(false);
+    auto first = std::make_shared<std::atomic<bool>>(false);
+    std::vector<std::function<void()>> group{[first] { *first = true; }, [gate] { gate->wait(); },
+                                             [later_ran] { *later_ran = true; }};
+    each = runner.run_each(std::move(group), {1000ms, 100ms, 1000ms});
+    EXPECT_EQ(each.returned, 1u);
+    EXPECT_EQ(each.rest, CallRunner::Result::abandoned);
+    EXPECT_TRUE(*first);
+    EXPECT_EQ(runner.abandoned(), 1u);
+    gate->release();
+    ASSERT_TRUE(
+        relance::test::eventually([&] { return runner.abandoned() == 0 && runner.busy() == 0; }));
+    EXPECT_FALSE(*later_ran) << "a call after the abandoned one ran";
 }

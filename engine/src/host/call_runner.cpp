@@ -217,6 +217,77 @@ CallRunner::Result CallRunner::run(std::function<void()> work, Deadline deadline
     return Result::returned;  // it finished just now
 }
 
+CallRunner::Each CallRunner::run_each(std::vector<std::function<void()>> works,
+                                      const std::vector<Deadline::duration>& timeouts) {
+    using Clock = std::chrono::steady_clock;
+    // Shared with the runner thread, which may outlive this frame after an abandon.
+    struct Progress {
+        std::vector<std::function<void()>> works;
+        std::atomic<std::size_t> started{0}, finished{0};
+        std::atomic<Clock::rep> started_at{0};  // of the call running
+        std::atomic<bool> stop{false};          // an abandon: start no further call
+    };
+    Each each;
+    if (works.empty()) return each;
+    auto progress = std::make_shared<Progress>();
+    progress->works = std::move(works);
+    const std::size_t n = progress->works.size();
+    auto job = std::make_shared<Job>();
+    job->work = [progress] {
+        for (std::size_t i = 0; i < progress->works.size(); ++i) {
+            if (progress->stop.load(std::memory_order_acquire)) return;
+            progress->started_at.store(Clock::now().time_since_epoch().count(),
+                                       std::memory_order_release);
+            progress->started.store(i + 1, std::memory_order_release);
+            progress->works[i]();
+            progress->finished.store(i + 1, std::memory_order_release);
+        }
+    };
+    Deadline enqueued = Clock::now();
+    enqueue(job);
+    auto done = [&] { return job->state.load(std::memory_order_acquire) == kDone; };
+    for (;;) {
+        // The deadline of the call running now (or of the first, not started yet).
+        std::size_t started = progress->started.load(std::memory_order_acquire);
+        Deadline deadline =
+            started == 0
+                ? enqueued + timeouts[0]
+                : Deadline(Clock::duration(progress->started_at.load(std::memory_order_acquire))) +
+                      timeouts[started - 1];
+        std::unique_lock lock(job->mutex);
+        job->waiting = true;
+        if (job->cv.wait_until(lock, deadline, done)) {
+            each.returned = n;
+            return each;
+        }
+        lock.unlock();
+        if (Clock::now() < deadline || progress->started.load(std::memory_order_acquire) != started)
+            continue;  // woken early, or the next call started meanwhile: its own deadline
+        break;
+    }
+    // A deadline passed: no further call starts, and the one running (if any) is abandoned.
+    progress->stop.store(true, std::memory_order_release);
+    int expected = kQueued;
+    if (job->state.compare_exchange_strong(expected, kDropped)) {
+        each.rest = Result::not_started;
+        return each;
+    }
+    state_->abandoned.fetch_add(1);
+    expected = kRunning;
+    if (job->state.compare_exchange_strong(expected, kAbandoned)) {
+        each.returned = progress->finished.load(std::memory_order_acquire);
+        each.rest = each.returned < progress->started.load(std::memory_order_acquire)
+                        ? Result::abandoned
+                        : Result::not_started;
+        return each;
+    }
+    state_->abandoned.fetch_sub(1);
+    // It ended just now: what ran returned, what did not start never will.
+    each.returned = progress->finished.load(std::memory_order_acquire);
+    each.rest = each.returned < n ? Result::not_started : Result::returned;
+    return each;
+}
+
 std::size_t CallRunner::abandoned() const {
     return state_->abandoned.load();
 }

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace relance::host::detail {
 
@@ -31,6 +32,16 @@ class CallRunner {
     // Runs `work` on a runner thread and waits for it until `deadline`. `work` must own what it
     // touches (capture shared state by value): after an abandon it runs on without the caller.
     Result run(std::function<void()> work, Deadline deadline);
+    // Runs `works` in turn on one runner thread (one handoff for all, instead of one each), each
+    // with its own deadline: `timeouts[i]` from the moment it starts (the first, from now). At
+    // the first deadline missed, the call running is abandoned and the later ones never run.
+    // Returns how many returned in time and how the first one that did not ended.
+    struct Each {
+        std::size_t returned = 0;
+        Result rest = Result::returned;  // abandoned or not_started when returned < size
+    };
+    Each run_each(std::vector<std::function<void()>> works,
+                  const std::vector<Deadline::duration>& timeouts);
     // Runs `work` on a runner thread without waiting for it (the child process serves the calls
     // it receives this way; the worker holds their deadlines).
     void post(std::function<void()> work);

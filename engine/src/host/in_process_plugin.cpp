@@ -233,6 +233,41 @@ CallEnd InProcessPlugin::call(CallKind kind, const CallData& data, Millis timeou
     return {CallEnd::Kind::deadline, {}, {}};
 }
 
+std::vector<CallEnd> InProcessPlugin::call_each(CallKind kind, const std::vector<CallData>& data,
+                                                const std::vector<Millis>& timeouts) {
+    std::vector<CallEnd> ends;
+    if (data.empty()) return ends;
+    if (kind == CallKind::reconcile && !has_reconcile())
+        return PluginBase::call_each(kind, data, timeouts);
+    // As call(), with one handoff for the whole group: the answers are owned by the job.
+    struct Pending {
+        std::vector<CallData> data;
+        std::vector<RawAnswer> answers;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->data = data;
+    pending->answers.resize(data.size());
+    Core* core = core_.get();
+    std::vector<std::function<void()>> works;
+    works.reserve(data.size());
+    for (std::size_t i = 0; i < data.size(); ++i)
+        works.emplace_back([pending, core, kind, i] {
+            pending->answers[i] = call_core(*core, kind, pending->data[i]);
+        });
+    std::vector<CallRunner::Deadline::duration> limits(timeouts.begin(), timeouts.end());
+    CallRunner::Each each = runner_->run_each(std::move(works), limits);
+    ends.reserve(data.size());
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        if (i < each.returned)
+            ends.push_back({CallEnd::Kind::answered, std::move(pending->answers[i]), {}});
+        else if (i == each.returned && each.rest == CallRunner::Result::abandoned)
+            ends.push_back({CallEnd::Kind::deadline, {}, {}});
+        else
+            ends.push_back({CallEnd::Kind::not_started, {}, {}});
+    }
+    return ends;
+}
+
 Availability InProcessPlugin::transport_availability(TimePoint now) const {
     std::size_t stuck = runner_->abandoned();
     if (stuck < static_cast<std::size_t>(std::max(1, config_.faults.max_stuck_calls))) return {};

@@ -36,6 +36,8 @@ class InProcessPlugin final : public PluginBase {
 
   protected:
     CallEnd call(CallKind kind, const CallData& data, Millis timeout) override;
+    std::vector<CallEnd> call_each(CallKind kind, const std::vector<CallData>& data,
+                                   const std::vector<Millis>& timeouts) override;
     Availability transport_availability(TimePoint now) const override;
     bool supports_reconcile() const override { return has_reconcile(); }
 

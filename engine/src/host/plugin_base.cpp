@@ -100,19 +100,69 @@ std::string PluginBase::clean_text(const std::string& text) const {
     return to_valid_utf8(cut_utf8(redacted, kMaxErrorBytes));
 }
 
-ActionOutcome PluginBase::invoke(const ActionRequest& request) {
-    const model::ActionSpec* spec = action(request.action);
-    if (!spec)
-        return failed(
-            ActionOutcome::Status::permanent,
-            "plugin " + manifest_.manifest.name + " has no action '" + request.action + "'");
+PluginBase::Prepared PluginBase::prepare(const ActionRequest& request) const {
+    Prepared p;
+    p.spec = action(request.action);
+    if (!p.spec) {
+        p.early =
+            failed(ActionOutcome::Status::permanent,
+                   "plugin " + manifest_.manifest.name + " has no action '" + request.action + "'");
+        return p;
+    }
     TimePoint start = now();
-    if (Availability a = availability(start); !a.available)
+    if (Availability a = availability(start); !a.available) {
         // Nothing was called: try again when it is back, without spending the lead's attempts.
-        return failed(ActionOutcome::Status::unavailable, a.reason,
-                      std::max(Millis{0}, std::chrono::duration_cast<Millis>(a.retry_at - start)));
-    Millis timeout = request.timeout > Millis{0} ? request.timeout : timeout_for(request.action);
-    CallEnd end = call(CallKind::invoke, call_data(request), timeout);
+        p.early =
+            failed(ActionOutcome::Status::unavailable, a.reason,
+                   std::max(Millis{0}, std::chrono::duration_cast<Millis>(a.retry_at - start)));
+        return p;
+    }
+    p.timeout = request.timeout > Millis{0} ? request.timeout : timeout_for(request.action);
+    return p;
+}
+
+ActionOutcome PluginBase::invoke(const ActionRequest& request) {
+    Prepared p = prepare(request);
+    if (p.early) return std::move(*p.early);
+    return finish(p, request, call(CallKind::invoke, call_data(request), p.timeout));
+}
+
+std::vector<ActionOutcome> PluginBase::invoke_each(const std::vector<ActionRequest>& requests) {
+    std::vector<ActionOutcome> out(requests.size());
+    std::vector<Prepared> prepared;
+    std::vector<std::size_t> called;  // indexes of the requests that go to the plugin
+    std::vector<CallData> data;
+    std::vector<Millis> timeouts;
+    prepared.reserve(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        prepared.push_back(prepare(requests[i]));
+        if (prepared.back().early) {
+            out[i] = std::move(*prepared.back().early);
+            continue;
+        }
+        called.push_back(i);
+        data.push_back(call_data(requests[i]));
+        timeouts.push_back(prepared.back().timeout);
+    }
+    std::vector<CallEnd> ends = call_each(CallKind::invoke, data, timeouts);
+    for (std::size_t k = 0; k < called.size(); ++k) {
+        std::size_t i = called[k];
+        out[i] = finish(prepared[i], requests[i], std::move(ends[k]));
+    }
+    return out;
+}
+
+std::vector<CallEnd> PluginBase::call_each(CallKind kind, const std::vector<CallData>& data,
+                                           const std::vector<Millis>& timeouts) {
+    std::vector<CallEnd> ends;
+    ends.reserve(data.size());
+    for (std::size_t i = 0; i < data.size(); ++i) ends.push_back(call(kind, data[i], timeouts[i]));
+    return ends;
+}
+
+ActionOutcome PluginBase::finish(const Prepared& p, const ActionRequest& request, CallEnd end) {
+    const model::ActionSpec* spec = p.spec;
+    Millis timeout = p.timeout;
     const bool safe = spec->safe_to_repeat;
     const auto maybe = safe ? ActionOutcome::Status::retryable : ActionOutcome::Status::in_doubt;
     const std::string consequence = safe ? "; the action is safe to repeat"
@@ -129,8 +179,8 @@ ActionOutcome PluginBase::invoke(const ActionRequest& request) {
             return failed(ActionOutcome::Status::unavailable,
                           label(request.action) + " could not start before its deadline of " +
                               ms(timeout) +
-                              " (every call slot of the plugin was busy); it was "
-                              "not called");
+                              " (every call slot of the plugin was busy, or a call before it in "
+                              "the same group missed its own); it was not called");
         case CallEnd::Kind::crashed:
             return failed(maybe, label(request.action) + ": the process serving the plugin died (" +
                                      end.detail + ") while the call was in flight" + consequence);

@@ -24,6 +24,7 @@ class PluginBase : public LoadedPlugin {
     std::vector<std::string> check_input(const std::string& action,
                                          const json& input) const override;
     ActionOutcome invoke(const ActionRequest& request) override;
+    std::vector<ActionOutcome> invoke_each(const std::vector<ActionRequest>& requests) override;
     std::optional<ReconcileOutcome> reconcile(const ActionRequest& request) override;
 
     const model::ActionSpec* action(const std::string& name) const;
@@ -39,6 +40,9 @@ class PluginBase : public LoadedPlugin {
   protected:
     // Takes one call to the plugin and back, within `timeout` (real time).
     virtual CallEnd call(CallKind kind, const CallData& data, Millis timeout) = 0;
+    // Several calls in turn, each within its own timeout; by default one call() each.
+    virtual std::vector<CallEnd> call_each(CallKind kind, const std::vector<CallData>& data,
+                                           const std::vector<Millis>& timeouts);
     // What the way of calling adds to the faults' verdict (stuck calls, a child that is down).
     virtual Availability transport_availability(TimePoint now) const = 0;
     virtual bool supports_reconcile() const = 0;
@@ -51,6 +55,15 @@ class PluginBase : public LoadedPlugin {
     FaultLedger faults_;
 
   private:
+    // invoke() in two halves around the call: what must be known before it (an outcome
+    // already when nothing may be called), and what its end means.
+    struct Prepared {
+        const model::ActionSpec* spec = nullptr;
+        Millis timeout{0};
+        std::optional<ActionOutcome> early;
+    };
+    Prepared prepare(const ActionRequest& request) const;
+    ActionOutcome finish(const Prepared& p, const ActionRequest& request, CallEnd end);
     CallData call_data(const ActionRequest& request) const;
     ActionOutcome read_answer(const model::ActionSpec& spec, RawAnswer answer) const;
     ReconcileOutcome read_reconcile(const model::ActionSpec* spec, RawAnswer answer) const;

@@ -8,6 +8,7 @@
 #include <relance/runtime/time_text.hpp>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "dispatcher.hpp"
@@ -33,6 +34,17 @@ std::string generate_owner() {
 }
 
 constexpr Millis kMaxAccountProbe{6 * 3600 * 1000};
+
+// invoke() never throws by contract; a host error that escapes all the same leaves the call in
+// doubt (it may have left).
+host::ActionOutcome invoke_guarded(host::LoadedPlugin& plugin, const host::ActionRequest& request) {
+    try {
+        return plugin.invoke(request);
+    } catch (const std::exception& e) {
+        return host::ActionOutcome{host::ActionOutcome::Status::in_doubt, nullptr,
+                                   std::string("host error: ") + e.what(), Millis{0}};
+    }
+}
 
 }  // namespace
 
@@ -345,51 +357,68 @@ struct Executor::Impl {
         }
         std::size_t sent = 0;
         std::vector<Dispatcher::Job> jobs;
-        std::vector<std::pair<ActiveRun*, std::function<void()>>> harmless;
+        std::vector<ActiveRun*> harmless;  // invocations safe to repeat
         for (ActiveRun* a : calls) {
             if (a->stopped || a->lost) continue;
-            auto result = std::make_shared<CallResult>();
-            a->result = result;
+            a->result = std::make_shared<CallResult>();
             a->holds_doubt_slot = takes_doubt_slot(*a);
             unrepeatable_out += a->holds_doubt_slot ? 1 : 0;
             if (!a->reconciling) ++sent;
-            auto call = [plugin = a->plugin, request = a->request, reconciling = a->reconciling,
-                         result] {
-                if (reconciling) {
-                    try {
-                        if (plugin) result->reconciled = plugin->reconcile(request);
-                    } catch (...) {
-                        // cannot tell: the run pauses for a human
-                    }
-                    return;
-                }
-                try {
-                    result->outcome = plugin->invoke(request);
-                } catch (const std::exception& e) {
-                    result->outcome =
-                        host::ActionOutcome{host::ActionOutcome::Status::in_doubt, nullptr,
-                                            std::string("host error: ") + e.what(), Millis{0}};
-                }
-            };
-            if (a->holds_doubt_slot)
-                jobs.push_back({{a}, std::move(call)});
-            else
-                harmless.emplace_back(a, std::move(call));
+            if (!a->reconciling && !a->holds_doubt_slot && a->plugin) {
+                harmless.push_back(a);
+                continue;
+            }
+            jobs.push_back({{a},
+                            [plugin = a->plugin, request = a->request, reconciling = a->reconciling,
+                             result = a->result] {
+                                if (reconciling) {
+                                    try {
+                                        if (plugin) result->reconciled = plugin->reconcile(request);
+                                    } catch (...) {
+                                        // cannot tell: the run pauses for a human
+                                    }
+                                    return;
+                                }
+                                result->outcome = invoke_guarded(*plugin, request);
+                            }});
         }
         // Calls safe to repeat go out in as many groups as there are threads, each made in
-        // turn by one thread: their outcomes come back together and share one commit, instead
-        // of one turn (and one commit) each when calls are quick.
+        // turn by one thread and handed to its plugin once (invoke_each): their outcomes come
+        // back together and share one commit, instead of one turn, one commit and one handoff
+        // each when calls are quick.
         std::size_t groups =
             std::min(harmless.size(), static_cast<std::size_t>(std::max(1, options.concurrency)));
         for (std::size_t g = 0; g < groups; ++g) {
             Dispatcher::Job job;
-            std::vector<std::function<void()>> group_calls;
+            std::vector<
+                std::tuple<host::LoadedPlugin*, host::ActionRequest, std::shared_ptr<CallResult>>>
+                group;
             for (std::size_t i = g; i < harmless.size(); i += groups) {
-                job.runs.push_back(harmless[i].first);
-                group_calls.push_back(std::move(harmless[i].second));
+                ActiveRun* a = harmless[i];
+                job.runs.push_back(a);
+                group.emplace_back(a->plugin, a->request, a->result);
             }
-            job.call = [group_calls = std::move(group_calls)] {
-                for (const auto& c : group_calls) c();
+            job.call = [group = std::move(group)] {
+                // Consecutive calls to one plugin cross to it together.
+                for (std::size_t i = 0; i < group.size();) {
+                    host::LoadedPlugin* plugin = std::get<0>(group[i]);
+                    std::size_t j = i;
+                    std::vector<host::ActionRequest> requests;
+                    while (j < group.size() && std::get<0>(group[j]) == plugin)
+                        requests.push_back(std::get<1>(group[j++]));
+                    std::vector<host::ActionOutcome> outcomes;
+                    try {
+                        outcomes = plugin->invoke_each(requests);
+                    } catch (const std::exception& e) {
+                        outcomes.assign(
+                            requests.size(),
+                            host::ActionOutcome{host::ActionOutcome::Status::retryable, nullptr,
+                                                std::string("host error: ") + e.what(), Millis{0}});
+                    }
+                    for (std::size_t k = 0; k < outcomes.size() && i + k < j; ++k)
+                        std::get<2>(group[i + k])->outcome = std::move(outcomes[k]);
+                    i = j;
+                }
             };
             jobs.push_back(std::move(job));
         }

@@ -186,6 +186,15 @@ public:
     // An ok output has been checked: a JSON object, within max_output_bytes, valid against the
     // action's output_schema, secrets redacted.
     virtual ActionOutcome invoke(const ActionRequest& request) = 0;
+    // The same for several calls made in turn, each with its own deadline; in process they
+    // cross to the plugin's thread once for all. Meant for actions safe to repeat: when one
+    // misses its deadline, the later ones are not called (they answer unavailable).
+    virtual std::vector<ActionOutcome> invoke_each(const std::vector<ActionRequest>& requests) {
+        std::vector<ActionOutcome> out;
+        out.reserve(requests.size());
+        for (const auto& r : requests) out.push_back(invoke(r));
+        return out;
+    }
     // Asks the plugin about an in-doubt call; std::nullopt if it cannot reconcile. Same deadline
     // as invoke: a reconcile that hangs or crashes answers pending, with the reason.
     virtual std::optional<ReconcileOutcome> reconcile(const ActionRequest& request) = 0;
