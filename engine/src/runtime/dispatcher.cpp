@@ -79,11 +79,6 @@ std::size_t Dispatcher::outstanding() const {
     return shared_->running.size() + shared_->done.size();
 }
 
-std::vector<ActiveRun*> Dispatcher::in_flight_runs() const {
-    std::lock_guard g(shared_->m);
-    return shared_->running;
-}
-
 void Dispatcher::dispatch(std::vector<Job> jobs) {
     if (jobs.empty()) return;
     std::size_t n = jobs.size();

@@ -35,8 +35,6 @@ class Dispatcher {
     // executor commits an outcome, its effect is still "started" in the store, so a new call
     // may only take a slot this count leaves free (at most `slots` effects in doubt).
     std::size_t outstanding() const;
-    // The runs whose calls are in flight (their leases must be renewed while they last).
-    std::vector<ActiveRun*> in_flight_runs() const;
 
     // A job: `call` makes the calls of `runs` (one, or a group made in turn) and writes each
     // result where it was told to (memory it shares with the run); it must not touch the

@@ -489,11 +489,11 @@ struct Executor::Impl {
     }
 
     // Forgets the runs whose claim ended (their state is committed, nothing is in flight).
+    // A run whose call was dispatched holds its result until complete() takes it back, so the
+    // dispatcher never hands back a run that is gone (and no search of the calls in flight).
     void retire() {
-        auto in_flight = dispatcher.in_flight_runs();
         held.remove_if([&](const ActiveRun& a) {
-            bool done =
-                a.stopped && std::find(in_flight.begin(), in_flight.end(), &a) == in_flight.end();
+            bool done = a.stopped && !a.result;
             if (done) by_id.erase(a.run.id);
             return done;
         });
