@@ -35,6 +35,12 @@ SqliteStore::SqliteStore(const std::string& path, const SqliteOptions& options)
     // virtual machine each syscall is dear, and the hot path reads the same few pages.
     db_.exec("PRAGMA mmap_size=268435456");
     db_.exec("PRAGMA cache_size=-65536");
+    // Checkpoint the WAL every 64 MiB instead of every 4 MiB: a hot page (the runs being
+    // worked, the due-time index) is copied into the database once per checkpoint however
+    // many commits rewrote it, so this cuts the bytes written per step by a third
+    // (bench/storage_bench.sh: 15.3 -> 10.8 KB). The WAL file grows to that size between
+    // checkpoints.
+    db_.exec("PRAGMA wal_autocheckpoint=16384");
     if (options.max_pages > 0)
         db_.exec("PRAGMA max_page_count=" + std::to_string(options.max_pages));
     register_identity_functions();
