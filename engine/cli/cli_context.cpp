@@ -149,8 +149,9 @@ void apply_logging() {
 std::unique_ptr<store::Store> open_store() {
     return open_store(global_options().db);
 }
-std::unique_ptr<store::Store> open_store(const std::string& path) {
-    return store::open_sqlite(path);
+std::unique_ptr<store::Store> open_store(const std::string& path,
+                                         const store::SqliteOptions& options) {
+    return store::open_sqlite(path, options);
 }
 
 std::unique_ptr<host::PluginHost> load_host(const Clock& clock, store::Store* recorder,

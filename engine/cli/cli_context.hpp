@@ -52,7 +52,8 @@ CLI::Validator iso_time_value();     // 2026-01-05T09:00:00Z (see runtime::parse
 void apply_logging();
 
 std::unique_ptr<store::Store> open_store();
-std::unique_ptr<store::Store> open_store(const std::string& path);
+std::unique_ptr<store::Store> open_store(const std::string& path,
+                                         const store::SqliteOptions& options = {});
 
 // Loads plugins (phase 1). Refusals are printed to stderr as warnings: the command goes on.
 std::unique_ptr<host::PluginHost> load_host(const Clock& clock, store::Store* recorder,

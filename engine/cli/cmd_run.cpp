@@ -104,7 +104,8 @@ class JsonObserver final : public runtime::StartObserver {
 
 int run_workflow(const RunArgs& args) {
     SystemClock clock;
-    auto store = open_store();
+    // One pass over the input: small cache, no memory map (bounded memory on large inputs).
+    auto store = open_store(global_options().db, store::SqliteOptions::one_pass());
     auto host = load_host(clock, nullptr);
     auto wf = load_valid_workflow(args.file, *host);
     if (!wf) return kInvalid;

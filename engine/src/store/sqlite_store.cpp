@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -33,8 +34,9 @@ SqliteStore::SqliteStore(const std::string& path, const SqliteOptions& options)
     db_.exec("PRAGMA foreign_keys=ON");
     // Reads through a memory map and a 64 MiB page cache instead of a pread per page: on a
     // virtual machine each syscall is dear, and the hot path reads the same few pages.
-    db_.exec("PRAGMA mmap_size=268435456");
-    db_.exec("PRAGMA cache_size=-65536");
+    db_.exec("PRAGMA mmap_size=" + std::to_string(options.mmap_bytes));
+    db_.exec("PRAGMA cache_size=-" +
+             std::to_string(std::max<std::int64_t>(1, options.cache_bytes >> 10)));
     // Checkpoint the WAL every 64 MiB instead of every 4 MiB: a hot page (the runs being
     // worked, the due-time index) is copied into the database once per checkpoint however
     // many commits rewrote it, so this cuts the bytes written per step by a third

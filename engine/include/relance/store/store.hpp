@@ -371,6 +371,18 @@ struct SqliteOptions {
     // A cap on the database size, in pages (PRAGMA max_page_count); 0 = none. Writes past it
     // fail as on a full disk (StoreFull).
     std::int64_t max_pages = 0;
+    // Page cache and memory map. The worker keeps the hot pages (runs being worked, the due-time
+    // index) in memory; a one-pass command (`relance run` over a large input) reads each page
+    // about once, so it takes the small settings and its memory stays bounded (file pages mapped
+    // count in its resident size).
+    std::int64_t cache_bytes = 64ll << 20;
+    std::int64_t mmap_bytes = 256ll << 20;
+    static SqliteOptions one_pass() {
+        SqliteOptions o;
+        o.cache_bytes = 8ll << 20;
+        o.mmap_bytes = 0;
+        return o;
+    }
 };
 
 // Opens (and creates or migrates) a SQLite store. path ":memory:" for a private in-memory one.
