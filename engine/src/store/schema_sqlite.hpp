@@ -43,6 +43,12 @@ CREATE INDEX IF NOT EXISTS runs_status ON runs (status, created_at);
 CREATE INDEX IF NOT EXISTS runs_contact ON runs (contact_key, status);
 -- Leases held: releasing them at a worker's start costs the leased rows, not every run.
 CREATE INDEX IF NOT EXISTS runs_leased ON runs (lease_owner) WHERE lease_owner IS NOT NULL;
+-- Added after version 5 (kSqliteLateIndexes): `runs list` reads its page in order, oldest
+-- first, with or without a workflow; `relance stats` reads a workflow's runs in id order, the
+-- order of the steps table, with what it needs of them.
+CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at, id);
+CREATE INDEX IF NOT EXISTS runs_workflow_created ON runs (workflow_name, created_at, id);
+CREATE INDEX IF NOT EXISTS runs_workflow_id ON runs (workflow_name, id, created_at, contact_key);
 
 -- Every identity of each run's contact (email, phone, LinkedIn): an event recorded under any of
 -- them stops the run (a reply by SMS stops the email sequence).
@@ -134,6 +140,24 @@ CREATE TABLE IF NOT EXISTS sandbox_records (
 );
 CREATE INDEX IF NOT EXISTS sandbox_records_box ON sandbox_records (box, plugin, id);
 )SQL";
+
+// Indexes added to kSqliteSchema without a new version (only indexes may be: a database written
+// by this relance then holds nothing the previous one does not know). A new or migrated
+// database gets them with the schema; one of the current version that lacks one gets it when it
+// is opened, each in its own transaction (building one reads the runs table: about 3 s at a
+// million runs, holding the write lock). Each statement is the schema's own line.
+struct SqliteLateIndex {
+    const char* name;
+    const char* create;
+};
+inline constexpr SqliteLateIndex kSqliteLateIndexes[] = {
+    {"runs_created", "CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at, id);"},
+    {"runs_workflow_created",
+     "CREATE INDEX IF NOT EXISTS runs_workflow_created ON runs (workflow_name, created_at, id);"},
+    {"runs_workflow_id",
+     "CREATE INDEX IF NOT EXISTS runs_workflow_id ON runs (workflow_name, id, created_at, "
+     "contact_key);"},
+};
 
 // Upgrades from each older version, in order: kSqliteMigrations[v] takes version v+1 to v+2.
 // Creating the tables above is idempotent, so `alter` only changes what CREATE IF NOT EXISTS
