@@ -50,13 +50,13 @@ class ContactEvents {
 
     void add(std::string_view contact, std::int64_t at, std::uint32_t type,
              std::string_view message_id) {
-        if (contacts_.size() * 2 >= table_.size()) grow();
-        std::uint64_t h = std::hash<std::string_view>{}(contact);
-        Slot& slot = find(h, contact);
+        if (contacts_.size() * 2 >= table_.size()) grow(table_.size() * 2);
+        std::uint64_t h = hash(contact);
+        Slot& slot = table_[find(h, contact)];
         if (!slot.contact) {
             contacts_.push_back({text_.size(), static_cast<std::uint32_t>(contact.size()), 0});
             text_.append(contact);
-            slot = {h, static_cast<std::uint32_t>(contacts_.size())};
+            slot = {tag(h), static_cast<std::uint32_t>(contacts_.size())};
         }
         Contact& c = contacts_[slot.contact - 1];
         events_.push_back(
@@ -65,12 +65,20 @@ class ContactEvents {
         c.first = static_cast<std::uint32_t>(events_.size());
     }
 
-    // Calls fn(event) for each event of the contact.
+    static std::uint64_t hash(std::string_view contact) {
+        return std::hash<std::string_view>{}(contact);
+    }
+
+    // Brings the contact's first slot into the cache, to be found a few rows later.
+    void prefetch(std::uint64_t h) const {
+        if (!table_.empty()) __builtin_prefetch(&table_[h & (table_.size() - 1)]);
+    }
+
+    // Calls fn(event) for each event of the contact (h: its hash).
     template <class Fn>
-    void each(std::string_view contact, Fn&& fn) const {
+    void each(std::uint64_t h, std::string_view contact, Fn&& fn) const {
         if (table_.empty()) return;
-        const Slot& slot =
-            const_cast<ContactEvents*>(this)->find(std::hash<std::string_view>{}(contact), contact);
+        const Slot& slot = table_[find(h, contact)];
         if (!slot.contact) return;
         for (std::uint32_t e = contacts_[slot.contact - 1].first; e; e = events_[e - 1].next)
             fn(events_[e - 1]);
@@ -87,28 +95,42 @@ class ContactEvents {
         std::uint32_t first = 0;  // its latest event + 1
     };
     struct Slot {
-        std::uint64_t hash = 0;
+        std::uint32_t tag = 0;      // the hash's high bits: most misses end here
         std::uint32_t contact = 0;  // + 1; 0: empty
     };
+    static std::uint32_t tag(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32); }
 
-    Slot& find(std::uint64_t h, std::string_view contact) {
+    // The contact's slot, or the empty slot where it would go.
+    std::size_t find(std::uint64_t h, std::string_view contact) const {
         std::size_t mask = table_.size() - 1;
         for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-            Slot& slot = table_[i];
-            if (!slot.contact) return slot;
+            const Slot& slot = table_[i];
+            if (!slot.contact) return i;
             const Contact& c = contacts_[slot.contact - 1];
-            if (slot.hash == h && std::string_view(text_).substr(c.name_at, c.name_size) == contact)
-                return slot;
+            if (slot.tag == tag(h) &&
+                std::string_view(text_).substr(c.name_at, c.name_size) == contact)
+                return i;
         }
     }
 
-    void grow() {
+  public:
+    // Room for about `contacts` contacts without growing the table (a few megabytes at most:
+    // beyond, it grows as they come).
+    void reserve(std::size_t contacts) {
+        std::size_t size = 1024;
+        while (size < std::min<std::size_t>(contacts, std::size_t{1} << 21)) size *= 2;
+        if (size > table_.size()) grow(size);
+    }
+
+  private:
+    void grow(std::size_t size) {
         std::vector<Slot> old = std::move(table_);
-        table_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+        table_.assign(std::max<std::size_t>(size, 1024), Slot{});
         std::size_t mask = table_.size() - 1;
         for (const Slot& s : old) {
             if (!s.contact) continue;
-            std::size_t i = s.hash & mask;
+            const Contact& c = contacts_[s.contact - 1];
+            std::size_t i = hash(std::string_view(text_).substr(c.name_at, c.name_size)) & mask;
             while (table_[i].contact) i = (i + 1) & mask;
             table_[i] = s;
         }
@@ -143,7 +165,12 @@ class StepCounter {
             run_id_.assign(run_id);
             contact_.assign(contact);
             created_at_ = created_at;
+            // Its events are looked up once its rows are counted: the table's cache line is
+            // fetched meanwhile (a million look-ups in a table of many megabytes).
+            contact_hash_ = ContactEvents::hash(contact);
+            events.prefetch(contact_hash_);
         }
+        if (kind.find('.') == std::string_view::npos) return;  // not an action
         std::size_t g = group(step_id, variant_of(detail));
         Group& gr = groups_[g];
         if (std::tie(created_at, run_id, seq) <
@@ -172,7 +199,7 @@ class StepCounter {
         std::size_t sends = sends_used_;
         sends_used_ = 0;
         if (contact_.empty() || sends == 0) return;
-        events.each(contact_, [&](const ContactEvents::Event& e) {
+        events.each(contact_hash_, contact_, [&](const ContactEvents::Event& e) {
             if (e.at < created_at_) return;
             std::string_view message_id = events.message_id(e);
             const Send* to = nullptr;
@@ -239,6 +266,7 @@ class StepCounter {
     std::size_t last_group_ = 0;
     std::map<std::pair<std::size_t, std::size_t>, std::int64_t> event_counts_;  // (group, type)
     std::string run_id_, contact_;
+    std::uint64_t contact_hash_ = 0;
     std::int64_t created_at_ = 0;
     std::vector<Send> sends_;  // of the current run: the first sends_used_ (kept for their buffers)
     std::size_t sends_used_ = 0;
@@ -353,6 +381,10 @@ WorkflowCounts SqliteStore::workflow_counts(const std::string& workflow) {
     StepCounter counter;
     // One snapshot for both statements (a worker may be writing meanwhile). Nothing is written.
     SQLite::Transaction tx(db_);
+    // At most as many contacts with events as events (the highest event number, read from the
+    // primary key at once): the table is made once rather than grown by doubling.
+    counter.events.reserve(static_cast<std::size_t>(
+        std::max<std::int64_t>(0, db_.execAndGet("SELECT max(seq) FROM events").getInt64())));
     // The events that may count: those of contacts since the workflow's first run, read in
     // table order and held by contact for the runs to find.
     count_rows(db_.getHandle(),
@@ -361,15 +393,16 @@ WorkflowCounts SqliteStore::workflow_counts(const std::string& workflow) {
                "runs WHERE workflow_name = ?2)",
                counter, workflow);
     // The workflow's runs in id order through runs_workflow_id (it holds created_at and
-    // contact_key too), each followed by its action steps that went out or failed: the steps
-    // table is read in its own order, and a run's rows come together (CROSS JOIN: the runs are
-    // the outer loop). The statuses as ORs: cheaper than IN, which probes a table per row.
+    // contact_key too), each followed by its steps that went out or failed (the counter keeps
+    // the actions' among them): the steps table is read in its own order, and a run's rows come
+    // together (CROSS JOIN: the runs are the outer loop). The statuses as ORs: cheaper than IN,
+    // which probes a table for each of the millions of rows.
     count_rows(db_.getHandle(),
                "SELECT relance_count_step(?1, r.id, r.created_at, r.contact_key, s.seq, s.step_id, "
                "s.kind, s.status = 'failed', s.detail, coalesce(s.finished_at, s.started_at), "
                "s.message_id) FROM runs r CROSS JOIN steps s ON s.run_id = r.id WHERE "
                "r.workflow_name = ?2 AND (s.status = 'succeeded' OR s.status = 'failed' OR "
-               "s.status = 'reconciled') AND instr(s.kind, '.') > 0",
+               "s.status = 'reconciled')",
                counter, workflow);
     tx.commit();
     return counter.result();
