@@ -145,17 +145,15 @@ TEST_F(Cli, RunsListJsonWithALimit) {
         EXPECT_EQ(r.out, list.dump(2) + "\n");
         if (limit == 1000) {
             all = list;
-            // Oldest first, ties by id; the first import before the second.
-            for (std::size_t i = 1; i < list.size(); ++i) {
-                auto key = [&](std::size_t k) {
-                    return std::make_pair(list[k]["created_at"].get<std::string>(),
-                                          list[k]["id"].get<std::string>());
-                };
-                EXPECT_LT(key(i - 1), key(i)) << i;
-            }
+            // Oldest first: the first import, then the second, each in the order of its input
+            // (its runs were created at the same time).
+            for (std::size_t i = 1; i < list.size(); ++i)
+                EXPECT_LE(list[i - 1]["created_at"].get<std::string>(),
+                          list[i]["created_at"].get<std::string>())
+                    << i;
             for (std::size_t i = 0; i < list.size(); ++i) {
-                EXPECT_EQ(list[i]["idempotency_key"].get<std::string>().substr(0, 4),
-                          i < 400 ? "id:a" : "id:b")
+                EXPECT_EQ(list[i]["idempotency_key"],
+                          i < 400 ? "id:a" + std::to_string(i) : "id:b" + std::to_string(i - 400))
                     << i;
                 std::set<std::string> have;
                 for (const auto& [k, v] : list[i].items()) have.insert(k);
