@@ -83,23 +83,37 @@ int list_runs(const ListArgs& args) {
     filter.workflow = args.workflow;
     filter.limit = args.limit;
     StepNames names(*store);
-    auto runs = store->list_runs(filter);
+    // Each run is printed as it is read: memory does not grow with --limit.
+    std::size_t count = 0;
     if (global_options().json) {
-        nlohmann::json out = nlohmann::json::array();
-        for (const auto& r : runs) out.push_back(run_json(r, names.at(r)));
-        std::cout << out.dump(2) << "\n";
+        // The array nlohmann's dump(2) would print, one element at a time: "[", the elements
+        // indented by two more spaces and separated by ",", "]" ("[]" when empty).
+        std::string text;
+        store->for_each_run(filter, [&](const store::Run& r) {
+            text = count++ ? ",\n  " : "[\n  ";
+            // A JSON string holds no raw newline: each one in the dump starts a line.
+            for (char c : run_json(r, names.at(r)).dump(2)) {
+                text += c;
+                if (c == '\n') text += "  ";
+            }
+            std::cout.write(text.data(), static_cast<std::streamsize>(text.size()));
+            return true;
+        });
+        std::cout << (count ? "\n]\n" : "[]\n");
         return kOk;
     }
     std::cout << std::left << std::setw(20) << "RUN" << std::setw(18) << "WORKFLOW" << std::setw(11)
               << "STATUS" << std::setw(18) << "STEP" << std::setw(22) << "DUE"
               << "REASON\n";
-    for (const auto& r : runs) {
+    store->for_each_run(filter, [&](const store::Run& r) {
+        ++count;
         std::cout << std::left << std::setw(20) << r.id << std::setw(18) << r.workflow_name
                   << std::setw(11) << store::to_string(r.status) << std::setw(18)
                   << (store::is_terminal(r.status) ? "-" : names.at(r)) << std::setw(22)
                   << (r.due_at ? format_short(*r.due_at) : "-") << r.reason << "\n";
-    }
-    if (runs.empty()) std::cout << "(no runs)\n";
+        return true;
+    });
+    if (count == 0) std::cout << "(no runs)\n";
     return kOk;
 }
 

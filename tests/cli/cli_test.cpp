@@ -2,6 +2,7 @@
 // real plugins; exit codes (engine/cli/cli_context.hpp), output shapes and --json.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -115,6 +116,68 @@ TEST_F(Cli, JsonOutputsParse) {
 
     auto missing = relance({"runs", "show", "r_nope"});
     EXPECT_EQ(missing.exit_code, 3);
+}
+
+// `runs list` prints each run as it reads it (a page at a time). With --json the array is
+// written a run at a time: it must still parse, and be the very text the whole array dumped at
+// once gives (the shape it always had).
+TEST_F(Cli, RunsListJsonWithALimit) {
+    // Two imports (two creation times), together more than a page of the listing (256 runs).
+    std::string first = "id,email\n", second = "id,email\n";
+    for (int i = 0; i < 400; ++i)
+        first += "a" + std::to_string(i) + ",a" + std::to_string(i) + "@list.test\n";
+    for (int i = 0; i < 200; ++i)
+        second += "b" + std::to_string(i) + ",b" + std::to_string(i) + "@list.test\n";
+    ASSERT_EQ(relance({"run", prospecting, "--input", write("first.csv", first)}).exit_code, 0);
+    ASSERT_EQ(relance({"run", prospecting, "--input", write("second.csv", second)}).exit_code, 0);
+
+    const std::set<std::string> keys = {
+        "attempt", "created_at", "due_at", "id",         "idempotency_key", "inputs",
+        "reason",  "status",     "step",   "updated_at", "workflow",        "workflow_version_id"};
+    json all;
+    for (int limit : {1000, 1, 255, 256, 257, 600}) {
+        SCOPED_TRACE("--limit " + std::to_string(limit));
+        auto r = relance({"--json", "runs", "list", "--limit", std::to_string(limit)});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        json list = json::parse(r.out, nullptr, false);
+        ASSERT_TRUE(list.is_array()) << r.out.substr(0, 500);
+        ASSERT_EQ(list.size(), static_cast<std::size_t>(std::min(limit, 600)));
+        EXPECT_EQ(r.out, list.dump(2) + "\n");
+        if (limit == 1000) {
+            all = list;
+            // Oldest first: the first import, then the second, each in the order of its input
+            // (its runs were created at the same time).
+            for (std::size_t i = 1; i < list.size(); ++i)
+                EXPECT_LE(list[i - 1]["created_at"].get<std::string>(),
+                          list[i]["created_at"].get<std::string>())
+                    << i;
+            for (std::size_t i = 0; i < list.size(); ++i) {
+                EXPECT_EQ(list[i]["idempotency_key"],
+                          i < 400 ? "id:a" + std::to_string(i) : "id:b" + std::to_string(i - 400))
+                    << i;
+                std::set<std::string> have;
+                for (const auto& [k, v] : list[i].items()) have.insert(k);
+                EXPECT_EQ(have, keys);
+            }
+            EXPECT_NE(list[0]["inputs"]["email"].get<std::string>().find("@list.test"),
+                      std::string::npos);
+        } else {
+            // A shorter list is the start of the longer one.
+            for (std::size_t i = 0; i < list.size(); ++i) EXPECT_EQ(list[i], all[i]) << i;
+        }
+    }
+    // Filters and the table form go through the same reading.
+    json ready = relance_json(
+        {"runs", "list", "--status", "ready", "--workflow", "prospecting", "--limit", "300"});
+    EXPECT_EQ(ready.size(), 300u);
+    auto text = relance({"runs", "list", "--limit", "3"});
+    ASSERT_EQ(text.exit_code, 0) << text.err;
+    EXPECT_EQ(std::count(text.out.begin(), text.out.end(), '\n'), 4) << text.out;  // a header
+    auto none = run_process({RELANCE_BIN, "--db", dir / "empty.db", "--json", "runs", "list"});
+    EXPECT_EQ(none.exit_code, 0) << none.err;
+    EXPECT_EQ(none.out, "[]\n");
+    auto none_text = run_process({RELANCE_BIN, "--db", dir / "empty.db", "runs", "list"});
+    EXPECT_NE(none_text.out.find("(no runs)"), std::string::npos) << none_text.out;
 }
 
 std::int64_t parse_iso_ms(const std::string& s) {

@@ -122,6 +122,12 @@ class ForwardingStore : public Store {
     std::vector<ContactRun> active_runs_of(const std::vector<std::string>& contact_keys) override {
         return inner.active_runs_of(contact_keys);
     }
+    void for_each_run(const RunFilter& filter, const std::function<bool(const Run&)>& fn) override {
+        inner.for_each_run(filter, fn);
+    }
+    WorkflowCounts workflow_counts(const std::string& workflow) override {
+        return inner.workflow_counts(workflow);
+    }
 
   protected:
     Store& inner;

@@ -367,18 +367,11 @@ std::optional<Run> SqliteStore::get_run(const std::string& id) {
 }
 
 std::vector<Run> SqliteStore::list_runs(const RunFilter& f) {
-    std::lock_guard g(m_);
-    std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE 1=1";
-    if (f.status) sql += " AND status=?";
-    if (!f.workflow.empty()) sql += " AND workflow_name=?";
-    sql += " ORDER BY created_at, id LIMIT ?";
-    SQLite::Statement st(db_, sql);
-    int i = 1;
-    if (f.status) st.bind(i++, to_string(*f.status));
-    if (!f.workflow.empty()) st.bind(i++, f.workflow);
-    st.bind(i, f.limit);
     std::vector<Run> out;
-    while (st.executeStep()) out.push_back(read_run(st));
+    for_each_run(f, [&](const Run& r) {
+        out.push_back(r);
+        return true;
+    });
     return out;
 }
 

@@ -46,6 +46,7 @@ SqliteStore::SqliteStore(const std::string& path, const SqliteOptions& options)
     if (options.max_pages > 0)
         db_.exec("PRAGMA max_page_count=" + std::to_string(options.max_pages));
     register_identity_functions();
+    register_report_functions();
     migrate();
     prepare_statements();
 }
@@ -135,7 +136,10 @@ void SqliteStore::migrate() {
     if (version > kSqliteSchemaVersion)
         throw std::runtime_error("the database was written by a newer relance (schema " +
                                  std::to_string(version) + ")");
-    if (version == kSqliteSchemaVersion) return;
+    if (version == kSqliteSchemaVersion) {
+        add_late_indexes();
+        return;
+    }
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
     // An existing database first gets the columns its tables lack, then whatever tables and
     // indexes are new, then the data of the new tables; a fresh one gets the whole schema.
@@ -149,6 +153,29 @@ void SqliteStore::migrate() {
             db_.exec(kSqliteMigrations[v - 1].fill);
     db_.exec("PRAGMA user_version=" + std::to_string(kSqliteSchemaVersion));
     tx.commit();
+}
+
+void SqliteStore::add_late_indexes() {
+    for (const auto& index : kSqliteLateIndexes) {
+        auto missing = [&] {
+            SQLite::Statement st(db_, "SELECT 1 FROM sqlite_master WHERE type='index' AND name=?");
+            st.bind(1, index.name);
+            return !st.executeStep();
+        };
+        if (!missing()) continue;  // the usual case: one look at the schema
+        try {
+            // Another process opening the database meanwhile waits, then finds it made.
+            SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+            if (missing()) db_.exec(index.create);
+            tx.commit();
+        } catch (const SQLite::Exception& e) {
+            // A database this process may not write (a read-only file), or one another process
+            // kept busy past the timeout: everything works without it, only slower; the next
+            // open tries again. Anything else is a real error.
+            int code = e.getErrorCode() & 0xff;
+            if (code != SQLITE_READONLY && code != SQLITE_BUSY) throw;
+        }
+    }
 }
 
 WorkerLock SqliteStore::lock_worker() {

@@ -6,7 +6,8 @@
 // The class is declared here and defined by area: sqlite_store.cpp (connection, migrations,
 // the worker lock), sqlite_runs.cpp (workflow versions, runs, claims, leases, commits),
 // sqlite_contacts.cpp (events, suppressions), sqlite_senders.cpp (sends, account pauses),
-// sqlite_sandbox.cpp (emulator records) and sqlite_rows.cpp (row readers).
+// sqlite_sandbox.cpp (emulator records), sqlite_reports.cpp (listings and figures over every run)
+// and sqlite_rows.cpp (row readers).
 #pragma once
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -37,6 +38,11 @@ PendingEffect read_pending(
 void bind_optional(SQLite::Statement& st, int index, const std::optional<std::int64_t>& v);
 std::optional<std::int64_t> optional_int(const SQLite::Column& c);
 json parse_json_column(const SQLite::Column& c);
+
+// The statement listing runs (SqliteStore::for_each_run): its parameters are the status and the
+// workflow when the filter has them, then with `after` the (created_at, id) of the last run
+// given, then the number of rows.
+std::string run_list_sql(const RunFilter& filter, bool after);
 
 // Turns SQLITE_FULL into StoreFull (nothing written, the caller may try again later); rethrows
 // anything else.
@@ -137,10 +143,18 @@ class SqliteStore final : public Store {
     std::vector<SandboxEntry> list_sandbox(const std::string& plugin, const std::string& box,
                                            int limit) override;
 
+    // sqlite_reports.cpp
+    void for_each_run(const RunFilter& filter, const std::function<bool(const Run&)>& fn) override;
+    WorkflowCounts workflow_counts(const std::string& workflow) override;
+
   private:
     // SQL functions re-normalising contact keys (sqlite_contacts.cpp), used by migrations.
     void register_identity_functions();
+    // The aggregate counting a workflow's steps for workflow_counts (sqlite_reports.cpp).
+    void register_report_functions();
     void migrate();
+    // Creates those of kSqliteLateIndexes a current-version database lacks.
+    void add_late_indexes();
     void prepare_statements();
     // Inside a transaction: the suppression list changed.
     void bump_suppression_generation();

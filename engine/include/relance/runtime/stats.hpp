@@ -20,7 +20,8 @@ struct StepStats {
 
 // Events are attributed to the step whose message they name (message id), else to the last
 // step of the run that went out before the event occurred. Rows come in order of first
-// appearance in the runs' timelines.
+// appearance in the runs' timelines. Counted by the store in one pass over the workflow's runs
+// (store::Store::workflow_counts, where the rules are spelled out): no query per run.
 std::vector<StepStats> workflow_stats(store::Store& store, const std::string& workflow);
 
 }  // namespace relance::runtime

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -234,6 +235,38 @@ struct RunCounts {
     std::int64_t by_status[6] = {};  // indexed by RunStatus
 };
 
+// What the sends of one step (and variant) of a workflow came to, over all its runs: the rows of
+// `relance stats` (runtime::workflow_stats), counted by the store. An action step (its kind
+// names a plugin action: it contains a '.') counts as sent when it succeeded or was reconciled,
+// as failed when it failed. The variant is read from the step's detail: "variant a" or
+// "variant a, from sam@acme.test" give "a"; any other detail gives "".
+struct StepSendCount {
+    std::string step_id;
+    std::string kind;  // the kind of the step where the row first appears
+    std::string variant;
+    std::int64_t sent = 0;
+    std::int64_t failed = 0;
+};
+
+// Events attributed to the sends of a step (and variant). Each event of a run's contact that
+// occurred at or after the run's creation goes, within that run, to the last send (by timeline
+// position) whose message id it names; an event naming no message goes to the last send that
+// went out (finished, else started) at or before the event; an event naming a message that is
+// not one of the run's sends counts for nothing. A contact's event counts once per run of the
+// workflow it is attributed in.
+struct StepEventCount {
+    std::string step_id;
+    std::string variant;
+    std::string type;
+    std::int64_t count = 0;
+};
+
+struct WorkflowCounts {
+    // In order of first appearance: runs by (created_at, id), then each run's timeline by seq.
+    std::vector<StepSendCount> sends;
+    std::vector<StepEventCount> events;  // each (step, variant) is one of `sends`
+};
+
 class Store {
   public:
     virtual ~Store() = default;
@@ -360,6 +393,18 @@ class Store {
     // by any identity, oldest first (as active_runs_for, without the runs' state).
     virtual std::vector<ContactRun> active_runs_of(
         const std::vector<std::string>& contact_keys) = 0;
+
+    // --- reports: whatever the number of runs, in bounded memory ---
+
+    // The runs list_runs returns, in the same order (created_at, then id), handed to `fn` one at
+    // a time until it returns false or filter.limit runs were given. They are read a page at a
+    // time, so memory does not grow with the limit, no read lasts while `fn` runs, and `fn` may
+    // call the store. Each run is given at most once; a run created meanwhile may be given too.
+    virtual void for_each_run(const RunFilter& filter,
+                              const std::function<bool(const Run&)>& fn) = 0;
+    // Sends, failures and the events that followed, per step and variant of a workflow (all its
+    // versions), counted by the database: see StepSendCount and StepEventCount.
+    virtual WorkflowCounts workflow_counts(const std::string& workflow) = 0;
 };
 
 // The disk or the database is full (SQLITE_FULL): nothing of the failed commit was written.
