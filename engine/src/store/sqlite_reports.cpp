@@ -513,16 +513,15 @@ WorkflowCounts SqliteStore::workflow_counts(const std::string& workflow) {
                "events WHERE contact_key != '' AND occurred_at >= (SELECT min(created_at) FROM "
                "runs WHERE workflow_name = ?2)",
                counter, workflow);
-    // The steps are stored by run id, and run ids are random: reading a workflow's runs in any
-    // order the indexes give and each run's steps after it costs a random read per run (a
-    // quarter of a page's worth of time each, seconds at a million runs). So when the workflow
-    // holds a good share of the runs, its runs are sorted by id in memory and the whole steps
-    // table is read once, in its own order, each step finding its run as the scan goes; when it
-    // holds few, each run's steps are read after it. Either way a run's rows come together, and
-    // only the statuses that count are handed over (as ORs: cheaper than IN, which probes a
-    // table for each of the millions of rows).
-    // (The runs ever created: the highest rowid, read at once. The workflow's: counted in its
-    // index, a cost in proportion to them.)
+    // The steps table is stored by run id, and run ids are random: reading a workflow's runs
+    // in the order an index gives (creation) and each run's steps after it reads the steps
+    // table at random, a page per run (seconds at a million runs, measured). So when the
+    // workflow holds a third of the runs or more, its runs (id, created_at, contact_key) are
+    // sorted by id in memory and the whole steps table is read once in its own order, each step
+    // finding its run as the scan goes; when it holds fewer, each run's steps are read after it.
+    // Either way a run's rows come together, and only the statuses that count are handed over
+    // (as ORs: cheaper than IN, which probes a table for each of the millions of rows). The runs
+    // ever created: the highest rowid, read at once; the workflow's: counted in its index.
     std::int64_t runs = db_.execAndGet("SELECT coalesce(max(rowid), 0) FROM runs").getInt64();
     SQLite::Statement mine(db_, "SELECT count(*) FROM runs WHERE workflow_name = ?");
     mine.bind(1, workflow);

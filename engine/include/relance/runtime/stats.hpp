@@ -1,9 +1,8 @@
 // Per-step and per-variant figures of a workflow: what went out, and what contacts did after.
 #pragma once
 
-#include <relance/store/store.hpp>
-
 #include <map>
+#include <relance/store/store.hpp>
 #include <string>
 #include <vector>
 
@@ -11,9 +10,9 @@ namespace relance::runtime {
 
 struct StepStats {
     std::string step_id;
-    std::string kind;     // sendgrid.send
-    std::string variant;  // "" when the step has none
-    std::int64_t sent = 0;    // succeeded (or reconciled as done)
+    std::string kind;       // sendgrid.send
+    std::string variant;    // "" when the step has none
+    std::int64_t sent = 0;  // succeeded (or reconciled as done)
     std::int64_t failed = 0;
     std::map<std::string, std::int64_t> events;  // by type, attributed to this step
 };

@@ -262,7 +262,8 @@ struct StepEventCount {
 };
 
 struct WorkflowCounts {
-    // In order of first appearance: runs by (created_at, id), then each run's timeline by seq.
+    // In order of first appearance: runs by (created_at, id) (as list_runs had them before it
+    // kept creation order within a created_at), then each run's timeline by seq.
     std::vector<StepSendCount> sends;
     std::vector<StepEventCount> events;  // each (step, variant) is one of `sends`
 };
@@ -315,6 +316,8 @@ class Store {
     virtual std::vector<PendingEffect> pending_effects(const std::string& run_id) = 0;
 
     virtual std::optional<Run> get_run(const std::string& id) = 0;
+    // Oldest first (created_at); runs created at the same time (one import) in the order they
+    // were created.
     virtual std::vector<Run> list_runs(const RunFilter& filter) = 0;
     virtual std::vector<StepRecord> list_steps(const std::string& run_id) = 0;
     virtual RunCounts count_runs() = 0;
@@ -396,14 +399,16 @@ class Store {
 
     // --- reports: whatever the number of runs, in bounded memory ---
 
-    // The runs list_runs returns, in the same order (created_at, then id), handed to `fn` one at
-    // a time until it returns false or filter.limit runs were given. They are read a page at a
-    // time, so memory does not grow with the limit, no read lasts while `fn` runs, and `fn` may
-    // call the store. Each run is given at most once; a run created meanwhile may be given too.
+    // The runs list_runs returns, in the same order, handed to `fn` one at a time until it
+    // returns false or filter.limit runs were given. They are read a page at a time, so memory
+    // does not grow with the limit, no read lasts while `fn` runs, and `fn` may call the store.
+    // Each run is given at most once; a run created meanwhile may be given too.
     virtual void for_each_run(const RunFilter& filter,
                               const std::function<bool(const Run&)>& fn) = 0;
     // Sends, failures and the events that followed, per step and variant of a workflow (all its
-    // versions), counted by the database: see StepSendCount and StepEventCount.
+    // versions), counted in one pass by the store: see StepSendCount and StepEventCount. Memory
+    // holds the events since the workflow's first run and, for SQLite, a few dozen bytes per run
+    // of the workflow.
     virtual WorkflowCounts workflow_counts(const std::string& workflow) = 0;
 };
 
