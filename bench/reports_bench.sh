@@ -8,7 +8,7 @@
 #   RELANCE    a relance binary to measure instead of building one (the figures of an older
 #              commit: build it elsewhere and point RELANCE at it; measure it first, since a
 #              newer relance adds indexes to the database that an older one would use too)
-#   DB         the database (default /tmp/relance-reports-RUNS.db)
+#   DB         the database (default /tmp/relance-reports-v6-RUNS.db)
 #   MAX_LOAD   wait (up to 10 minutes) while the 1-minute load average is above it (default 1.5)
 #
 # The database: RUNS runs of bench/reports_workflow.yaml (intro with variants a/b, wait 3d,
@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.."
 runs=${1:-1000000}
 repeats=${2:-5}
 build=${BUILD_DIR:-build-release}
-db=${DB:-/tmp/relance-reports-$runs.db}
+db=${DB:-/tmp/relance-reports-v6-$runs.db}  # v6: the schema version it is generated for
 max_load=${MAX_LOAD:-1.5}
 workflow=reports_bench
 
@@ -66,10 +66,10 @@ for index in ("runs_created", "runs_workflow_created"):
 rng = random.Random(42)
 day = 86_400_000
 base = 1_767_603_600_000  # 2026-01-05 09:00 UTC
-RUN_SQL = ("INSERT INTO runs (id, workflow_version_id, workflow_name, idempotency_key, status, "
+RUN_SQL = ("INSERT INTO runs (row, id, workflow_version_id, workflow_name, idempotency_key, status, "
            "node, attempt, context, due_at, reason, next_seq, message_id, contact_key, "
-           "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-STEP_SQL = ("INSERT INTO steps (run_id, seq, step_id, kind, status, attempt, started_at, "
+           "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+STEP_SQL = ("INSERT INTO steps (run_row, seq, step_id, kind, status, attempt, started_at, "
             "finished_at, message_id, detail, output) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
 EVENT_SQL = ("INSERT INTO events (event_id, contact_key, type, run_id, message_id, occurred_at, "
              "recorded_at, data) VALUES (?,?,?,?,?,?,?,'{}')")
@@ -167,11 +167,11 @@ for i in range(n):
                          separators=(",", ":"), sort_keys=True)
     last_msg = timeline[-1][4] if status == "failed" else ""
     updated = max(t[3] for t in timeline)
-    runs.append((rid, version, wf, key, status, node, 1, context, due, reason, seq + 1, last_msg,
+    runs.append((i + 1, rid, version, wf, key, status, node, 1, context, due, reason, seq + 1, last_msg,
                  contact, created, updated))
     contacts.append((contact, rid))
     for k, (step, kind, st, t, msg, detail, out) in enumerate(timeline):
-        steps.append((rid, k + 1, step, kind, st, 1, t, t, msg, detail, out))
+        steps.append((i + 1, k + 1, step, kind, st, 1, t, t, msg, detail, out))
 
     def event(kind, message_id, when):
         global nevents

@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <tuple>
 
 #include "store_fixture.hpp"
 
@@ -44,11 +45,87 @@ TEST(Migration, FromVersion3KeepsPendingCallsAndContacts) {
     EXPECT_EQ(store->active_runs_for("email:ana@acme.test").size(), 1u);
     store.reset();
     SQLite::Database db(path, SQLite::OPEN_READONLY);
-    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 5);  // through 3 -> 4 and 4 -> 5
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 6);  // through 3 -> 4 -> 5 -> 6
     EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM pragma_table_info('runs') WHERE "
                             "name='inflight_seq'")
                   .getInt(),
               0);
+}
+
+
+// The columns and indexes of a table, as text: a migrated database must match a new one.
+std::string shape_of(SQLite::Database& db, const std::string& table) {
+    std::string shape;
+    SQLite::Statement cols(db, "SELECT name, type, \"notnull\", coalesce(dflt_value, ''), pk FROM "
+                               "pragma_table_info(?) ORDER BY cid");
+    cols.bind(1, table);
+    while (cols.executeStep())
+        for (int i = 0; i < 5; ++i) shape += cols.getColumn(i).getString() + (i < 4 ? " " : "\n");
+    SQLite::Statement indexes(db, "SELECT name, sql FROM sqlite_master WHERE type='index' AND "
+                                  "tbl_name=? ORDER BY name");
+    indexes.bind(1, table);
+    while (indexes.executeStep())
+        shape += indexes.getColumn(0).getString() + ": " + indexes.getColumn(1).getString() + "\n";
+    return shape;
+}
+
+// A version 5 database (steps keyed by the run's id): its runs keep their creation order as
+// their row, their steps (a finished one, a pending call) move to that row, and the tables end
+// up exactly as a new database has them.
+TEST(Migration, FromVersion5KeysStepsByTheRunsRow) {
+    TempDir dir;
+    std::string path = dir / "v5.db";
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec(read_file(std::string(STORE_FIXTURES) + "/schema_v5.sql"));
+        db.exec("PRAGMA user_version=5");
+        db.exec(
+            "INSERT INTO workflow_versions (id, name, version, sha256, file, source, "
+            "created_at) VALUES (1, 'wf', '1', 'abc', 'wf.yaml', 'name: wf', 1)");
+        // Ids in the opposite order to creation: the row must follow creation (the rowid).
+        for (auto [id, key, contact] :
+             {std::tuple{"r_zz", "k1", "email:ana@acme.test"}, {"r_aa", "k2", "email:bo@acme.test"}})
+            db.exec(std::string("INSERT INTO runs (id, workflow_version_id, workflow_name, "
+                                "idempotency_key, status, node, attempt, context, due_at, "
+                                "next_seq, message_id, contact_key, created_at, updated_at) "
+                                "VALUES ('") +
+                    id + "', 1, 'wf', '" + key + "', 'ready', 1, 1, '{}', 5, 3, '', '" + contact +
+                    "', 1, 1)");
+        db.exec(
+            "INSERT INTO steps (run_id, seq, step_id, kind, status, attempt, started_at, "
+            "finished_at, message_id, output) VALUES "
+            "('r_zz', 1, 'look', 'noop.pass', 'succeeded', 1, 1, 2, 'r_zz.look.1', '{\"n\":1}'), "
+            "('r_zz', 2, 'send', 'sendgrid.send', 'started', 1, 3, NULL, 'r_zz.send.2', NULL), "
+            "('r_aa', 1, 'look', 'noop.pass', 'succeeded', 1, 1, 2, 'r_aa.look.1', '{\"n\":2}')");
+        db.exec("INSERT INTO run_contacts (contact_key, run_id) VALUES "
+                "('email:ana@acme.test', 'r_zz'), ('email:bo@acme.test', 'r_aa')");
+    }
+    auto store = store::open_sqlite(path);
+    auto zz = store->list_steps("r_zz");
+    ASSERT_EQ(zz.size(), 2u);
+    EXPECT_EQ(zz[0].output, nlohmann::json({{"n", 1}}));
+    EXPECT_EQ(zz[1].status, store::StepStatus::started);
+    auto aa = store->list_steps("r_aa");
+    ASSERT_EQ(aa.size(), 1u);
+    EXPECT_EQ(aa[0].run_id, "r_aa");
+    EXPECT_EQ(aa[0].output, nlohmann::json({{"n", 2}}));
+    auto claimed = store->claim_due("w", 10, 10, 100);
+    ASSERT_EQ(claimed.size(), 2u);
+    for (const auto& run : claimed)
+        EXPECT_EQ(run.pending.size(), run.id == "r_zz" ? 1u : 0u) << run.id;
+    EXPECT_EQ(store->active_runs_for("email:ana@acme.test").size(), 1u);
+    store.reset();
+
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 6);
+    EXPECT_EQ(db.execAndGet("SELECT group_concat(id, ' ') FROM (SELECT id FROM runs ORDER BY row)")
+                  .getString(),
+              "r_zz r_aa");
+    std::string fresh_path = dir / "fresh.db";
+    store::open_sqlite(fresh_path).reset();
+    SQLite::Database fresh(fresh_path, SQLite::OPEN_READONLY);
+    for (const char* table : {"runs", "steps"})
+        EXPECT_EQ(shape_of(db, table), shape_of(fresh, table)) << table;
 }
 
 }  // namespace

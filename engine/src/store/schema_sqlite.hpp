@@ -3,7 +3,7 @@
 
 namespace relance::store {
 
-inline constexpr int kSqliteSchemaVersion = 5;
+inline constexpr int kSqliteSchemaVersion = 6;
 
 inline constexpr const char* kSqliteSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS workflow_versions (
@@ -17,8 +17,13 @@ CREATE TABLE IF NOT EXISTS workflow_versions (
   UNIQUE (name, sha256)
 );
 
+-- `row` is the run's number in creation order, the key its steps are stored under: a run's
+-- steps then sit together and next to those of the runs created with it, so a batch of steps
+-- writes a few pages rather than one per step (run ids are hashes, scattered). An INTEGER
+-- PRIMARY KEY, because a rowid that is not one may change on VACUUM.
 CREATE TABLE IF NOT EXISTS runs (
-  id                  TEXT PRIMARY KEY,
+  row                 INTEGER PRIMARY KEY,
+  id                  TEXT NOT NULL UNIQUE,
   workflow_version_id INTEGER NOT NULL REFERENCES workflow_versions(id),
   workflow_name       TEXT NOT NULL,
   idempotency_key     TEXT NOT NULL,
@@ -59,7 +64,7 @@ CREATE TABLE IF NOT EXISTS run_contacts (
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS steps (
-  run_id      TEXT NOT NULL REFERENCES runs(id),
+  run_row     INTEGER NOT NULL REFERENCES runs(row),
   seq         INTEGER NOT NULL,
   step_id     TEXT NOT NULL,
   kind        TEXT NOT NULL,
@@ -70,10 +75,10 @@ CREATE TABLE IF NOT EXISTS steps (
   message_id  TEXT NOT NULL DEFAULT '',
   detail      TEXT NOT NULL DEFAULT '',
   output      TEXT,
-  PRIMARY KEY (run_id, seq)
+  PRIMARY KEY (run_row, seq)
 ) WITHOUT ROWID;
 -- The effect log's pending effects: steps started and not finished (a handful at any time).
-CREATE INDEX IF NOT EXISTS steps_started ON steps (run_id, seq) WHERE status = 'started';
+CREATE INDEX IF NOT EXISTS steps_started ON steps (run_row, seq) WHERE status = 'started';
 
 CREATE TABLE IF NOT EXISTS events (
   seq         INTEGER PRIMARY KEY,
@@ -206,6 +211,66 @@ UPDATE sends SET contact_key = relance_identity_key(contact_key),
                  recipient_domain = relance_identity_value('domain', recipient_domain)
   WHERE relance_identity_key(contact_key) != contact_key;
 )SQL"},
+    // 5 -> 6: steps are keyed by their run's row (runs.row, a new INTEGER PRIMARY KEY in creation
+    // order) instead of its id. Both tables are rebuilt, as SQLite's ALTER TABLE cannot change
+    // a primary key: new tables under other names, the rows copied (runs in their old rowid
+    // order, so `row` keeps the creation order), the old tables and their indexes dropped, the
+    // new ones renamed; the schema then makes the indexes. This definition is version 6's
+    // own, kept as it was when later versions change the tables.
+    {R"SQL(
+CREATE TABLE runs_v6 (
+  row                 INTEGER PRIMARY KEY,
+  id                  TEXT NOT NULL UNIQUE,
+  workflow_version_id INTEGER NOT NULL REFERENCES workflow_versions(id),
+  workflow_name       TEXT NOT NULL,
+  idempotency_key     TEXT NOT NULL,
+  status              TEXT NOT NULL,
+  node                INTEGER NOT NULL,
+  attempt             INTEGER NOT NULL,
+  context             TEXT NOT NULL,
+  due_at              INTEGER,
+  reason              TEXT NOT NULL DEFAULT '',
+  next_seq            INTEGER NOT NULL DEFAULT 1,
+  message_id          TEXT NOT NULL DEFAULT '',
+  contact_key         TEXT NOT NULL DEFAULT '',
+  lease_owner         TEXT,
+  lease_until         INTEGER,
+  created_at          INTEGER NOT NULL,
+  updated_at          INTEGER NOT NULL,
+  UNIQUE (workflow_name, idempotency_key)
+);
+INSERT INTO runs_v6 (row, id, workflow_version_id, workflow_name, idempotency_key, status, node,
+                     attempt, context, due_at, reason, next_seq, message_id, contact_key,
+                     lease_owner, lease_until, created_at, updated_at)
+  SELECT rowid, id, workflow_version_id, workflow_name, idempotency_key, status, node, attempt,
+         context, due_at, reason, next_seq, message_id, contact_key, lease_owner, lease_until,
+         created_at, updated_at
+  FROM runs ORDER BY rowid;
+CREATE TABLE steps_v6 (
+  run_row     INTEGER NOT NULL REFERENCES runs_v6(row),
+  seq         INTEGER NOT NULL,
+  step_id     TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  attempt     INTEGER NOT NULL,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER,
+  message_id  TEXT NOT NULL DEFAULT '',
+  detail      TEXT NOT NULL DEFAULT '',
+  output      TEXT,
+  PRIMARY KEY (run_row, seq)
+) WITHOUT ROWID;
+INSERT INTO steps_v6 (run_row, seq, step_id, kind, status, attempt, started_at, finished_at,
+                      message_id, detail, output)
+  SELECT r.row, s.seq, s.step_id, s.kind, s.status, s.attempt, s.started_at, s.finished_at,
+         s.message_id, s.detail, s.output
+  FROM runs_v6 r CROSS JOIN steps s ON s.run_id = r.id ORDER BY r.row, s.seq;
+DROP TABLE steps;
+DROP TABLE runs;
+ALTER TABLE runs_v6 RENAME TO runs;
+ALTER TABLE steps_v6 RENAME TO steps;
+)SQL",
+     "SELECT 1"},
 };
 
 }  // namespace relance::store

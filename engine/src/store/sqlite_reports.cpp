@@ -142,63 +142,6 @@ class ContactEvents {
     std::vector<Slot> table_;  // a power of two, at most half full
 };
 
-// A workflow's runs sorted by id, the order of the steps table, for a scan of that table to find
-// the run of each step as it goes (a merge: no look-up per run). About 80 bytes a run.
-class RunsById {
-  public:
-    struct Run {
-        std::string_view id, contact;
-        std::int64_t created_at = 0;
-    };
-
-    void add(std::string_view id, std::int64_t created_at, std::string_view contact) {
-        // The first bytes of the id, big-endian: most comparisons of the sort end there.
-        std::uint64_t key = 0;
-        for (std::size_t i = 0; i < 8; ++i)
-            key = key << 8 | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0);
-        runs_.push_back({key, text_.size(), static_cast<std::uint32_t>(id.size()),
-                         static_cast<std::uint32_t>(contact.size()), created_at});
-        text_.append(id);
-        text_.append(contact);
-    }
-
-    std::size_t size() const { return runs_.size(); }
-
-    void sort() {
-        std::sort(runs_.begin(), runs_.end(), [&](const Entry& a, const Entry& b) {
-            if (a.key != b.key) return a.key < b.key;
-            return id(a) < id(b);
-        });
-    }
-
-    // The run with this id, or nullptr when it is not one of them. Ids must come in increasing
-    // order (a cursor moves forward).
-    const Run* find(std::string_view run_id) {
-        while (next_ < runs_.size() && id(runs_[next_]) < run_id) ++next_;
-        if (next_ == runs_.size() || id(runs_[next_]) != run_id) return nullptr;
-        const Entry& e = runs_[next_];
-        found_ = {id(e), std::string_view(text_).substr(e.at + e.id_size, e.contact_size),
-                  e.created_at};
-        return &found_;
-    }
-
-  private:
-    struct Entry {
-        std::uint64_t key = 0;
-        std::size_t at = 0;  // id then contact, in text_
-        std::uint32_t id_size = 0, contact_size = 0;
-        std::int64_t created_at = 0;
-    };
-    std::string_view id(const Entry& e) const {
-        return std::string_view(text_).substr(e.at, e.id_size);
-    }
-
-    std::string text_;
-    std::vector<Entry> runs_;
-    std::size_t next_ = 0;
-    Run found_;
-};
-
 // The figures of one workflow (Store::workflow_counts), counted as the rows of its action steps
 // come, one run after the other (a run's rows together). Memory holds the groups (step and
 // variant), one run's sends, and the events of the contacts.
@@ -206,7 +149,6 @@ class StepCounter {
   public:
     ContactEvents events;
     std::vector<std::string> types;
-    RunsById runs;  // when the whole steps table is scanned (row_of_scan)
 
     std::uint32_t type_index(std::string_view type) {
         for (std::size_t i = 0; i < types.size(); ++i)
@@ -230,27 +172,6 @@ class StepCounter {
         }
         if (kind.find('.') == std::string_view::npos) return;  // not an action
         count(run_id, created_at, seq, step_id, kind, failed, detail, at, message_id);
-    }
-
-    // A row of the scan of every step (in run id order): its run is found among `runs`, and
-    // the rows of runs of other workflows are passed over.
-    void row_of_scan(std::string_view run_id, std::int64_t seq, std::string_view step_id,
-                     std::string_view kind, bool failed, std::string_view detail, std::int64_t at,
-                     std::string_view message_id) {
-        if (kind.find('.') == std::string_view::npos) return;  // not an action
-        if (run_id != run_id_) {
-            finish_run();
-            run_id_.assign(run_id);
-            const RunsById::Run* run = runs.find(run_id);
-            in_workflow_ = run != nullptr;
-            if (!run) return;
-            contact_.assign(run->contact);
-            created_at_ = run->created_at;
-            contact_hash_ = ContactEvents::hash(run->contact);
-            events.prefetch(contact_hash_);
-        }
-        if (!in_workflow_) return;
-        count(run_id, created_at_, seq, step_id, kind, failed, detail, at, message_id);
     }
 
     void count(std::string_view run_id, std::int64_t created_at, std::int64_t seq,
@@ -351,7 +272,6 @@ class StepCounter {
     std::size_t last_group_ = 0;
     std::map<std::pair<std::size_t, std::size_t>, std::int64_t> event_counts_;  // (group, type)
     std::string run_id_, contact_;
-    bool in_workflow_ = false;  // the current run's (row_of_scan): sends are kept only then
     std::uint64_t contact_hash_ = 0;
     std::int64_t created_at_ = 0;
     std::vector<Send> sends_;  // of the current run: the first sends_used_ (kept for their buffers)
@@ -373,29 +293,6 @@ void count_step(sqlite3_context* ctx, int, sqlite3_value** v) {
     counter->row(text_of(v[1]), sqlite3_value_int64(v[2]), text_of(v[3]), sqlite3_value_int64(v[4]),
                  text_of(v[5]), text_of(v[6]), sqlite3_value_int(v[7]) != 0, text_of(v[8]),
                  sqlite3_value_int64(v[9]), text_of(v[10]));
-}
-
-// relance_scan_step(counter, run id, seq, step_id, kind, failed, detail, at, message_id): the
-// same for the scan of every step, whose runs the counter finds itself (StepCounter::runs).
-void scan_step(sqlite3_context* ctx, int, sqlite3_value** v) {
-    auto* counter = static_cast<StepCounter*>(sqlite3_value_pointer(v[0], kCounterType));
-    if (!counter) {
-        sqlite3_result_error(ctx, "relance_scan_step: no counter", -1);
-        return;
-    }
-    counter->row_of_scan(text_of(v[1]), sqlite3_value_int64(v[2]), text_of(v[3]), text_of(v[4]),
-                         sqlite3_value_int(v[5]) != 0, text_of(v[6]), sqlite3_value_int64(v[7]),
-                         text_of(v[8]));
-}
-
-// relance_add_run(counter, id, created_at, contact_key): the workflow's runs, for that scan.
-void add_run(sqlite3_context* ctx, int, sqlite3_value** v) {
-    auto* counter = static_cast<StepCounter*>(sqlite3_value_pointer(v[0], kCounterType));
-    if (!counter) {
-        sqlite3_result_error(ctx, "relance_add_run: no counter", -1);
-        return;
-    }
-    counter->runs.add(text_of(v[1]), sqlite3_value_int64(v[2]), text_of(v[3]));
 }
 
 // relance_count_event(counter, contact_key, type, message_id, occurred_at): the same, for the
@@ -435,10 +332,6 @@ void SqliteStore::register_report_functions() {
     sqlite3* h = db_.getHandle();
     if (sqlite3_create_function_v2(h, "relance_count_step", 11, SQLITE_UTF8, nullptr, nullptr,
                                    count_step, count_final, nullptr) != SQLITE_OK ||
-        sqlite3_create_function_v2(h, "relance_scan_step", 9, SQLITE_UTF8, nullptr, nullptr,
-                                   scan_step, count_final, nullptr) != SQLITE_OK ||
-        sqlite3_create_function_v2(h, "relance_add_run", 4, SQLITE_UTF8, nullptr, nullptr, add_run,
-                                   count_final, nullptr) != SQLITE_OK ||
         sqlite3_create_function_v2(h, "relance_count_event", 5, SQLITE_UTF8, nullptr, nullptr,
                                    count_event, count_final, nullptr) != SQLITE_OK)
         throw std::runtime_error(std::string("cannot register the report functions: ") +
@@ -513,41 +406,17 @@ WorkflowCounts SqliteStore::workflow_counts(const std::string& workflow) {
                "events WHERE contact_key != '' AND occurred_at >= (SELECT min(created_at) FROM "
                "runs WHERE workflow_name = ?2)",
                counter, workflow);
-    // The steps table is stored by run id, and run ids are random: reading a workflow's runs
-    // in the order an index gives (creation) and each run's steps after it reads the steps
-    // table at random, a page per run (seconds at a million runs, measured). So when the
-    // workflow holds a third of the runs or more, its runs (id, created_at, contact_key) are
-    // sorted by id in memory and the whole steps table is read once in its own order, each step
-    // finding its run as the scan goes; when it holds fewer, each run's steps are read after it.
-    // Either way a run's rows come together, and only the statuses that count are handed over
-    // (as ORs: cheaper than IN, which probes a table for each of the millions of rows). The runs
-    // ever created: the highest rowid, read at once; the workflow's: counted in its index.
-    std::int64_t runs = db_.execAndGet("SELECT coalesce(max(rowid), 0) FROM runs").getInt64();
-    SQLite::Statement mine(db_, "SELECT count(*) FROM runs WHERE workflow_name = ?");
-    mine.bind(1, workflow);
-    mine.executeStep();
-    if (mine.getColumn(0).getInt64() * 3 >= runs) {
-        count_rows(db_.getHandle(),
-                   "SELECT relance_add_run(?1, id, created_at, contact_key) FROM runs WHERE "
-                   "workflow_name = ?2",
-                   counter, workflow);
-        counter.runs.sort();
-        count_rows(db_.getHandle(),
-                   "SELECT relance_scan_step(?1, s.run_id, s.seq, s.step_id, s.kind, s.status = "
-                   "'failed', s.detail, coalesce(s.finished_at, s.started_at), s.message_id) FROM "
-                   "steps s WHERE (s.status = 'succeeded' OR s.status = 'failed' OR s.status = "
-                   "'reconciled') ORDER BY s.run_id, s.seq",
-                   counter, workflow);
-    } else {
-        // CROSS JOIN: the runs are the outer loop.
-        count_rows(db_.getHandle(),
-                   "SELECT relance_count_step(?1, r.id, r.created_at, r.contact_key, s.seq, "
-                   "s.step_id, s.kind, s.status = 'failed', s.detail, coalesce(s.finished_at, "
-                   "s.started_at), s.message_id) FROM runs r CROSS JOIN steps s ON s.run_id = r.id "
-                   "WHERE r.workflow_name = ?2 AND (s.status = 'succeeded' OR s.status = 'failed' "
-                   "OR s.status = 'reconciled')",
-                   counter, workflow);
-    }
+    // Each run's steps come after it: the steps are stored by run row, so following the runs
+    // in creation order reads the steps table in its own order (CROSS JOIN: the runs are the
+    // outer loop). Only the statuses that count are handed over (as ORs: cheaper than IN,
+    // which probes a table for each of the millions of rows).
+    count_rows(db_.getHandle(),
+               "SELECT relance_count_step(?1, r.id, r.created_at, r.contact_key, s.seq, s.step_id, "
+               "s.kind, s.status = 'failed', s.detail, coalesce(s.finished_at, s.started_at), "
+               "s.message_id) FROM runs r CROSS JOIN steps s ON s.run_row = r.row WHERE "
+               "r.workflow_name = ?2 AND (s.status = 'succeeded' OR s.status = 'failed' OR "
+               "s.status = 'reconciled')",
+               counter, workflow);
     tx.commit();
     return counter.result();
 }

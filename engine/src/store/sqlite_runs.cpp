@@ -378,7 +378,8 @@ std::vector<Run> SqliteStore::list_runs(const RunFilter& f) {
 std::vector<StepRecord> SqliteStore::list_steps(const std::string& run_id) {
     std::lock_guard g(m_);
     auto st_held =
-        cached(std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id=? ORDER BY seq");
+        cached(std::string("SELECT ") + kStepColumns +
+               " FROM runs r CROSS JOIN steps s ON s.run_row = r.row WHERE r.id=? ORDER BY s.seq");
     SQLite::Statement& st = *st_held;
     st.bind(1, run_id);
     std::vector<StepRecord> out;

@@ -79,11 +79,13 @@ CachedStatement SqliteStore::cached(const std::string& sql) {
 void SqliteStore::prepare_statements() {
     insert_step_ = std::make_unique<SQLite::Statement>(
         db_,
-        "INSERT INTO steps (run_id, seq, step_id, kind, status, attempt, started_at, finished_at, "
-        "message_id, detail, output) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+        "INSERT INTO steps (run_row, seq, step_id, kind, status, attempt, started_at, "
+        "finished_at, message_id, detail, output) VALUES ((SELECT row FROM runs WHERE id=?),?,?,"
+        "?,?,?,?,?,?,?,?)");
     update_step_ = std::make_unique<SQLite::Statement>(
         db_,
-        "UPDATE steps SET status=?, finished_at=?, detail=?, output=? WHERE run_id=? AND seq=?");
+        "UPDATE steps SET status=?, finished_at=?, detail=?, output=? WHERE run_row=(SELECT row "
+        "FROM runs WHERE id=?) AND seq=?");
     update_run_ = std::make_unique<SQLite::Statement>(
         db_,
         "UPDATE runs SET status=?, node=?, attempt=?, context=?, due_at=?, reason=?, next_seq=?, "
@@ -104,8 +106,8 @@ void SqliteStore::prepare_statements() {
     // INDEXED BY: the planner otherwise prefers runs_status and scans every waiting run; the
     // due-time index makes a claim cost the claimed rows only.
     claim_ = std::make_unique<SQLite::Statement>(
-        db_, std::string("UPDATE runs SET lease_owner=?, lease_until=? WHERE id IN ("
-                         "SELECT id FROM runs INDEXED BY runs_due WHERE status IN "
+        db_, std::string("UPDATE runs SET lease_owner=?, lease_until=? WHERE row IN ("
+                         "SELECT row FROM runs INDEXED BY runs_due WHERE status IN "
                          "('ready','waiting') AND due_at <= ? AND "
                          "(lease_until IS NULL OR lease_until < ?) ORDER BY due_at LIMIT ?) "
                          "RETURNING ") +
@@ -113,7 +115,8 @@ void SqliteStore::prepare_statements() {
     pending_of_claim_ = std::make_unique<SQLite::Statement>(
         db_,
         "SELECT seq, step_id, kind, message_id, attempt, started_at FROM steps INDEXED BY "
-        "steps_started WHERE run_id=? AND status='started' ORDER BY seq");
+        "steps_started WHERE run_row=(SELECT row FROM runs WHERE id=?) AND status='started' "
+        "ORDER BY seq");
     // The leases of many runs in one statement: the ids come as one JSON array.
     lease_of_ = std::make_unique<SQLite::Statement>(
         db_, "SELECT id, lease_owner FROM runs WHERE id IN (SELECT value FROM json_each(?))");
