@@ -129,6 +129,7 @@ int show_run(const std::string& id) {
     std::string at = names.at(*run);
     if (global_options().json) {
         nlohmann::json j = run_json(*run, at);
+        runtime::restore_step_outputs(*store, id, run->context);
         j["context"] = run->context;
         nlohmann::json timeline = nlohmann::json::array();
         for (const auto& s : steps) {

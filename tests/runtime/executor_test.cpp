@@ -1,6 +1,7 @@
 // The executor against real parts: SQLite file, real plugins (noop, sendgrid with its emulator on
 // loopback), virtual time. Workflows are written inline.
 #include <relance/expr/template.hpp>
+#include <relance/runtime/contact_events.hpp>
 
 #include <algorithm>
 #include <set>
@@ -94,6 +95,74 @@ TEST(Executor, BuiltinsRunToTheEndWithTimeline) {
         EXPECT_FALSE(r.context["vars"].contains("reached"));
     }
     EXPECT_FALSE(env.store->next_due().has_value());
+}
+
+const char* const kOutputs = R"(
+name: outputs
+version: 1
+custom_events: [meeting_booked]
+inputs:
+  email: {type: string, required: true}
+steps:
+  - id: look
+    uses: noop.pass
+    with: {n: 41, to: "{{ contact.email }}"}
+  - id: calc
+    lua: |
+      return { double = 2 }
+  - id: hear
+    wait_for: [meeting_booked]
+    timeout: 1d
+  - id: pause
+    wait: 2h
+  - id: use
+    set:
+      n: "{{ steps.look.output.echo.n }}"
+      double: "{{ steps.calc.output.double }}"
+      said: "{{ steps.hear.output.data.text }}"
+)";
+
+// A step's output is stored once, in its row; the run's context names the row. A later claim
+// (here: after a wait, by another executor) reads the outputs back for its templates, and
+// `restore_step_outputs` gives the context as the steps saw it.
+TEST(Executor, StepOutputsAreStoredOnceAndReadBackAfterAWait) {
+    RuntimeEnv env;
+    auto id = env.start_one(kOutputs, json{{"email", "ana@acme.test"}});
+    env.executor->run_due();
+    ASSERT_EQ(env.run(id).status, RunStatus::waiting);
+    runtime::record_contact_event(*env.store, "ana@acme.test", "meeting_booked", "evt-1",
+                                  env.now(), json{{"text", "tell me more"}}, env.clock);
+    env.executor->run_due();
+    ASSERT_EQ(env.run(id).status, RunStatus::waiting) << env.run(id).reason;  // the 2h wait
+
+    // On disk: the context holds each output's row, the rows hold the outputs.
+    auto stored = env.run(id).context;
+    for (const char* step : {"look", "calc", "hear"}) {
+        const json& state = stored["steps"][step];
+        EXPECT_FALSE(state.contains("output")) << step << ": " << state.dump();
+        ASSERT_TRUE(state.contains("output_row")) << step << ": " << state.dump();
+        auto row = state["output_row"].get<std::int64_t>();
+        auto rows = env.steps_of(id, step);
+        ASSERT_FALSE(rows.empty()) << step;
+        EXPECT_EQ(rows.back().seq, row) << step;
+        EXPECT_FALSE(rows.back().output.is_null()) << step;
+    }
+    json context = stored;
+    auto rows = runtime::restore_step_outputs(*env.store, id, context);
+    EXPECT_EQ(rows.size(), 3u);
+    EXPECT_EQ(context["steps"]["look"]["output"]["echo"]["n"], 41);
+    EXPECT_EQ(context["steps"]["calc"]["output"], (json{{"double", 2}}));
+    EXPECT_EQ(context["steps"]["hear"]["output"]["data"]["text"], "tell me more");
+
+    env.use_options({});  // a new executor: nothing is remembered in memory
+    env.clock.advance(Millis{2 * kHour});
+    env.drive();
+    auto done = env.run(id);
+    ASSERT_EQ(done.status, RunStatus::completed) << done.reason;
+    EXPECT_EQ(done.context["vars"]["n"], 41);
+    EXPECT_EQ(done.context["vars"]["double"], 2);
+    EXPECT_EQ(done.context["vars"]["said"], "tell me more");
+    EXPECT_EQ(done.context["steps"]["look"]["output_row"], stored["steps"]["look"]["output_row"]);
 }
 
 // A `when` false skips the step; the timeline says why.

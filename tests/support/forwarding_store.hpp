@@ -51,6 +51,9 @@ class ForwardingStore : public Store {
     std::vector<StepRecord> list_steps(const std::string& run_id) override {
         return inner.list_steps(run_id);
     }
+    std::map<std::int64_t, json> step_outputs(const std::string& run_id) override {
+        return inner.step_outputs(run_id);
+    }
     RunCounts count_runs() override { return inner.count_runs(); }
     bool record_event(const Event& event, const Suppression* suppression) override {
         return inner.record_event(event, suppression);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -39,6 +40,9 @@ struct ActiveRun {
     bool lost = false;              // the lease was lost: nothing more may be written for it
     int steps = 0;                  // steps executed in this claim (loop guard)
     std::string last_note;          // the latest timeline line: why a waiting run waits
+    // Step id -> the row (seq) its output is kept in: the context written names the row
+    // instead of holding the output twice (EffectLog::context_text).
+    std::map<std::string, std::int64_t> output_rows;
 
     std::optional<ActionCandidate> candidate;
     // The effect in flight: its step row, the call, and what came back.

@@ -1,5 +1,7 @@
 #include "effect_log.hpp"
 
+#include <relance/runtime/runs.hpp>
+
 namespace relance::runtime {
 
 using store::StepStatus;
@@ -46,11 +48,59 @@ void EffectLog::finish(ActiveRun& a, store::Batch& batch, std::int64_t seq, Step
     batch.update_steps.push_back(std::move(r));
 }
 
-void EffectLog::finish_inflight(ActiveRun& a, store::Batch& batch, StepStatus status,
-                                std::string detail, nlohmann::json output) {
+std::int64_t EffectLog::finish_inflight(ActiveRun& a, store::Batch& batch, StepStatus status,
+                                        std::string detail, nlohmann::json output) {
     std::int64_t seq = *a.inflight_seq;
     a.inflight_seq.reset();
     finish(a, batch, seq, status, std::move(detail), std::move(output));
+    return seq;
+}
+
+std::string EffectLog::context_text(ActiveRun& a, const char* const* keys, std::size_t count) {
+    // Moved out and back rather than copied: the scope may be large.
+    nlohmann::json context = nlohmann::json::object();
+    for (std::size_t i = 0; i < count; ++i) context[keys[i]] = std::move(a.scope[keys[i]]);
+    std::vector<std::pair<nlohmann::json*, nlohmann::json>> outputs;
+    if (auto steps = context.find("steps"); steps != context.end() && steps->is_object())
+        for (const auto& [id, row] : a.output_rows) {
+            auto state = steps->find(id);
+            if (state == steps->end() || !state->is_object()) continue;
+            auto output = state->find("output");
+            if (output == state->end()) continue;
+            outputs.emplace_back(&*state, std::move(*output));
+            state->erase(output);
+            (*state)["output_row"] = row;
+        }
+    std::string text = context.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    for (auto& [state, output] : outputs) {
+        state->erase("output_row");
+        (*state)["output"] = std::move(output);
+    }
+    for (std::size_t i = 0; i < count; ++i) a.scope[keys[i]] = std::move(context[keys[i]]);
+    return text;
+}
+
+std::map<std::string, std::int64_t> restore_step_outputs(store::Store& store,
+                                                         const std::string& run_id,
+                                                         nlohmann::json& context) {
+    std::map<std::string, std::int64_t> rows;
+    auto steps = context.find("steps");
+    if (steps == context.end() || !steps->is_object()) return rows;
+    for (auto& [id, state] : steps->items())
+        if (state.is_object())
+            if (auto row = state.find("output_row"); row != state.end() && row->is_number_integer())
+                rows.emplace(id, row->get<std::int64_t>());
+    if (rows.empty()) return rows;  // a run whose steps have no output yet: no read
+    auto outputs = store.step_outputs(run_id);
+    for (const auto& [id, row] : rows) {
+        json& state = (*steps)[id];
+        state.erase("output_row");
+        auto it = outputs.find(row);
+        // A row without its output cannot happen (both are committed together); null is what
+        // a step without output reads as.
+        state["output"] = it == outputs.end() ? json(nullptr) : std::move(it->second);
+    }
+    return rows;
 }
 
 }  // namespace relance::runtime

@@ -30,13 +30,18 @@ class EffectLog {
     void finish(ActiveRun& a, store::Batch& batch, std::int64_t seq, store::StepStatus status,
                 std::string detail, nlohmann::json output = nullptr);
 
-    // Ends the run's effect in flight (a.inflight_seq) and forgets it.
-    void finish_inflight(ActiveRun& a, store::Batch& batch, store::StepStatus status,
+    // Ends the run's effect in flight (a.inflight_seq) and forgets it; returns its seq.
+    std::int64_t finish_inflight(ActiveRun& a, store::Batch& batch, store::StepStatus status,
                          std::string detail, nlohmann::json output = nullptr);
 
     // A send counted against its sender account (store::Send) that did not go out no longer
     // counts. Harmless for effects that sent from no account.
     void release_send(ActiveRun& a, store::Batch& batch, std::int64_t seq);
+
+    // The context text of a run: the persistent part of its scope, each step output that is
+    // kept in a row (a.output_rows) written as that row's seq instead (stored once: DESIGN,
+    // "a step's output lives in its row"). The scope is left as it was.
+    static std::string context_text(ActiveRun& a, const char* const* keys, std::size_t count);
 
   private:
     std::int64_t now_ms() const { return to_unix_ms(clock_.now()); }

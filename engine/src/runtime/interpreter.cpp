@@ -6,6 +6,7 @@
 #include <relance/model/config.hpp>
 #include <relance/policy/retry.hpp>
 #include <relance/runtime/contact_events.hpp>
+#include <relance/runtime/runs.hpp>
 #include <relance/runtime/time_text.hpp>
 #include <stdexcept>
 
@@ -37,6 +38,7 @@ void Interpreter::load(ActiveRun& a) {
     a.run.context = nullptr;
     for (const char* k : {"inputs", "steps", "vars", "senders"})
         if (!a.scope.contains(k)) a.scope[k] = json::object();
+    a.output_rows = restore_step_outputs(store_, a.run.id, a.scope);
     a.scope["contact"] = a.scope["inputs"];
     a.scope["run"] = {
         {"id", a.run.id}, {"workflow", a.wf->workflow.name}, {"version", a.wf->workflow.version}};
@@ -83,10 +85,7 @@ json Interpreter::history_of(const store::Run& run) {
 void Interpreter::save_scope(ActiveRun& a) {
     // senders: channel -> the account this run sends from (a lead keeps its sender)
     static constexpr const char* kPersistent[] = {"inputs", "steps", "vars", "senders"};
-    json context = json::object();
-    for (const char* k : kPersistent) context[k] = std::move(a.scope[k]);
-    a.run.context_text = context.dump(-1, ' ', false, json::error_handler_t::replace);
-    for (const char* k : kPersistent) a.scope[k] = std::move(context[k]);
+    a.run.context_text = EffectLog::context_text(a, kPersistent, std::size(kPersistent));
 }
 
 void Interpreter::stop(ActiveRun& a, store::Batch& batch, RunStatus status,
@@ -266,8 +265,8 @@ bool Interpreter::execute(ActiveRun& a, store::Batch& batch, const model::Node& 
         }
         case model::StepKind::lua: {
             json out = lua_.run_block(step.lua, a.scope, eval_options(a, step));
-            log_.note(a, batch, step, "lua", StepStatus::done, "", out);
-            a.scope["steps"][step.id] = {{"status", "succeeded"}, {"output", out}};
+            a.output_rows[step.id] = log_.note(a, batch, step, "lua", StepStatus::done, "", out);
+            a.scope["steps"][step.id] = {{"status", "succeeded"}, {"output", std::move(out)}};
             go_to(a, node.next);
             return false;
         }
@@ -312,10 +311,11 @@ bool Interpreter::wait_for(ActiveRun& a, store::Batch& batch, const model::Node&
                               {"event_id", e.event_id},
                               {"occurred_at", format_iso(e.occurred_at)},
                               {"data", e.data}};
-                log_.note(a, batch, step, "wait_for", StepStatus::done,
-                          e.type + " (event " + e.event_id + " at " + format_short(e.occurred_at) +
-                              "Z): then",
-                          event);
+                a.output_rows[step.id] =
+                    log_.note(a, batch, step, "wait_for", StepStatus::done,
+                              e.type + " (event " + e.event_id + " at " +
+                                  format_short(e.occurred_at) + "Z): then",
+                              event);
                 state = {{"status", "succeeded"}, {"output", event}};
                 go_to(a, node.then_first >= 0 ? node.then_first : node.next);
                 return false;
@@ -518,7 +518,8 @@ Next Interpreter::apply_outcome(ActiveRun& a, store::Batch& batch) {
             std::string sender = state.is_object() ? state.value("sender", "") : "";
             std::string detail = variant.empty() ? "" : "variant " + variant;
             if (!sender.empty()) detail += (detail.empty() ? "from " : ", from ") + sender;
-            log_.finish_inflight(a, batch, StepStatus::succeeded, detail, out.output);
+            a.output_rows[step.id] =
+                log_.finish_inflight(a, batch, StepStatus::succeeded, detail, out.output);
             state = {{"status", "succeeded"}, {"output", std::move(out.output)}};
             if (!variant.empty()) state["variant"] = variant;
             if (!sender.empty()) state["sender"] = sender;
@@ -630,10 +631,11 @@ Next Interpreter::apply_reconciliation(ActiveRun& a, store::Batch& batch) {
     const std::string& why = a.reconcile_why;
     using Outcome = host::ReconcileOutcome::Outcome;
     if (rec && rec->outcome == Outcome::done) {
-        log_.finish_inflight(a, batch, StepStatus::reconciled,
-                             why + "; the provider confirms message " + a.run.message_id +
-                                 " was accepted, so it is not sent again",
-                             rec->output);
+        a.output_rows[step.id] =
+            log_.finish_inflight(a, batch, StepStatus::reconciled,
+                                 why + "; the provider confirms message " + a.run.message_id +
+                                     " was accepted, so it is not sent again",
+                                 rec->output);
         a.scope["steps"][step.id] = {{"status", "succeeded"}, {"output", rec->output}};
         go_to(a, a.node().next);
         return Next::admit;

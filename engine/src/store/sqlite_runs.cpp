@@ -387,6 +387,18 @@ std::vector<StepRecord> SqliteStore::list_steps(const std::string& run_id) {
     return out;
 }
 
+std::map<std::int64_t, json> SqliteStore::step_outputs(const std::string& run_id) {
+    std::lock_guard g(m_);
+    auto st_held = cached(
+        "SELECT s.seq, s.output FROM runs r CROSS JOIN steps s ON s.run_row = r.row WHERE "
+        "r.id=? AND s.output IS NOT NULL");
+    SQLite::Statement& st = *st_held;
+    st.bind(1, run_id);
+    std::map<std::int64_t, json> out;
+    while (st.executeStep()) out.emplace(st.getColumn(0).getInt64(), parse_json_column(st.getColumn(1)));
+    return out;
+}
+
 RunCounts SqliteStore::count_runs() {
     std::lock_guard g(m_);
     RunCounts c;

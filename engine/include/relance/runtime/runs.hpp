@@ -8,6 +8,7 @@
 #include <relance/store/store.hpp>
 
 #include <cstdint>
+#include <map>
 
 #include <string>
 #include <vector>
@@ -93,6 +94,12 @@ StartCounts start_runs(store::Store& store, const model::Workflow& wf, RecordRea
 // and moves on; `retry` runs the step again. Throws std::runtime_error when the run is not
 // paused on an in-doubt step.
 enum class Resolution { sent, retry };
+// A run's context as its steps see it: each step's output is kept once, in the step's row, and
+// the context stored names that row ({"status": "succeeded", "output_row": 7}); this puts the
+// outputs back in `context.steps`. Returns each such step's row (step id -> seq).
+std::map<std::string, std::int64_t> restore_step_outputs(store::Store& store,
+                                                         const std::string& run_id, json& context);
+
 void resolve_in_doubt(store::Store& store, const std::string& run_id, Resolution how,
                       const Clock& clock);
 

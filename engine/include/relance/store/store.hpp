@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -320,6 +321,9 @@ class Store {
     // were created.
     virtual std::vector<Run> list_runs(const RunFilter& filter) = 0;
     virtual std::vector<StepRecord> list_steps(const std::string& run_id) = 0;
+    // The outputs of a run's steps that have one, by seq: a run's context refers to them by
+    // row ("output_row") instead of holding a second copy (runtime::restore_step_outputs).
+    virtual std::map<std::int64_t, json> step_outputs(const std::string& run_id) = 0;
     virtual RunCounts count_runs() = 0;
 
     // --- contacts: events and suppressions ---
