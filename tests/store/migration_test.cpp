@@ -124,7 +124,7 @@ TEST(Migration, FromVersion5KeysStepsByTheRunsRow) {
     std::string fresh_path = dir / "fresh.db";
     store::open_sqlite(fresh_path).reset();
     SQLite::Database fresh(fresh_path, SQLite::OPEN_READONLY);
-    for (const char* table : {"runs", "steps"})
+    for (const char* table : {"runs", "steps", "run_contacts"})
         EXPECT_EQ(shape_of(db, table), shape_of(fresh, table)) << table;
 }
 

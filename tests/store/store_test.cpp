@@ -1,6 +1,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <filesystem>
 
 #include "store_fixture.hpp"
@@ -87,6 +89,44 @@ TEST_F(StoreTest, RunsOfAContactAreFoundByAnyOfItsIdentities) {
         EXPECT_EQ(runs[0].id, "r1");
     }
     EXPECT_TRUE(store->active_runs_for("phone:+33600000000").empty());
+}
+
+// The cooldown between enrolments counts a contact's runs under any identity they were started
+// with: a person enrolled by phone is not enrolled again by email within it.
+TEST_F(StoreTest, LastEnrolledFindsRunsByAnyOfTheirIdentities) {
+    store->create_runs({new_run("r1", version, "phone:+33612345678",
+                                {"phone:+33612345678", "email:ana@acme.test"})},
+                       kNow);
+    EXPECT_EQ(store->last_enrolled("email:ana@acme.test"), kNow);
+    EXPECT_EQ(store->last_enrolled("phone:+33612345678"), kNow);
+    EXPECT_FALSE(store->last_enrolled("email:bo@acme.test").has_value());
+}
+
+// The message id the engine gives an action's first attempt is not stored (it is the run id,
+// the step id and the seq); any other reads back as it was written.
+TEST_F(StoreTest, StepMessageIdsReadBackWhetherStoredOrDerived) {
+    store->create_runs({new_run("r1", version)}, kNow);
+    auto run = *store->get_run("r1");
+    store::Batch batch;
+    batch.insert_steps.push_back(step_row(run, 1, store::StepStatus::succeeded));  // r1.send.1
+    auto retry = step_row(run, 2, store::StepStatus::started);
+    retry.message_id = "r1.send.1";  // a retry keeps its first attempt's id
+    batch.insert_steps.push_back(retry);
+    auto wait = step_row(run, 3, store::StepStatus::waiting);
+    wait.message_id.clear();
+    batch.insert_steps.push_back(wait);
+    store->commit(batch);
+
+    auto steps = store->list_steps("r1");
+    ASSERT_EQ(steps.size(), 3u);
+    EXPECT_EQ(steps[0].message_id, "r1.send.1");
+    EXPECT_EQ(steps[1].message_id, "r1.send.1");
+    EXPECT_EQ(steps[2].message_id, "");
+    auto pending = store->pending_effects("r1");
+    ASSERT_EQ(pending.size(), 1u);
+    EXPECT_EQ(pending[0].message_id, "r1.send.1");
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM steps WHERE message_id IS NULL").getInt(), 1);
 }
 
 TEST_F(StoreTest, UnsubscribeAndItsSuppressionAreOneTransaction) {

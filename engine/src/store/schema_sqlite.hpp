@@ -45,7 +45,6 @@ CREATE TABLE IF NOT EXISTS runs (
 -- The due-time index: only runs that can become due are in it.
 CREATE INDEX IF NOT EXISTS runs_due ON runs (due_at) WHERE status IN ('ready', 'waiting');
 CREATE INDEX IF NOT EXISTS runs_status ON runs (status, created_at);
-CREATE INDEX IF NOT EXISTS runs_contact ON runs (contact_key, status);
 -- Leases held: releasing them at a worker's start costs the leased rows, not every run.
 CREATE INDEX IF NOT EXISTS runs_leased ON runs (lease_owner) WHERE lease_owner IS NOT NULL;
 -- Added after version 5 (kSqliteLateIndexes): `runs list` reads its page in order, oldest
@@ -59,8 +58,8 @@ CREATE INDEX IF NOT EXISTS runs_workflow_created ON runs (workflow_name, created
 -- them stops the run (a reply by SMS stops the email sequence).
 CREATE TABLE IF NOT EXISTS run_contacts (
   contact_key TEXT NOT NULL,
-  run_id      TEXT NOT NULL,
-  PRIMARY KEY (contact_key, run_id)
+  run_row     INTEGER NOT NULL,
+  PRIMARY KEY (contact_key, run_row)
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS steps (
@@ -72,7 +71,9 @@ CREATE TABLE IF NOT EXISTS steps (
   attempt     INTEGER NOT NULL,
   started_at  INTEGER NOT NULL,
   finished_at INTEGER,
-  message_id  TEXT NOT NULL DEFAULT '',
+  -- NULL: the run's id, the step id and the seq, joined by dots (what the engine gives an
+  -- action's first attempt): not stored twice.
+  message_id  TEXT,
   detail      TEXT NOT NULL DEFAULT '',
   output      TEXT,
   PRIMARY KEY (run_row, seq)
@@ -163,8 +164,9 @@ inline constexpr SqliteLateIndex kSqliteLateIndexes[] = {
 
 // Upgrades from each older version, in order: kSqliteMigrations[v] takes version v+1 to v+2.
 // Creating the tables above is idempotent, so `alter` only changes what CREATE IF NOT EXISTS
-// cannot (columns of existing tables), before the schema runs; `fill` moves data into the new
-// tables, after it.
+// cannot (columns of existing tables, tables rebuilt), before the schema runs; `fill` moves
+// data into the new tables, after it. Every alter runs before the schema and every fill after
+// it, so a fill is written against the latest tables (it is rewritten when they change).
 struct SqliteMigration {
     const char* alter;
     const char* fill;
@@ -177,8 +179,8 @@ inline constexpr SqliteMigration kSqliteMigrations[] = {
     // 3 -> 4: pending effects are the `started` step rows (no run column any more); the runs of
     // a contact are found by every identity; account pauses.
     {"ALTER TABLE runs DROP COLUMN inflight_seq",
-     "INSERT OR IGNORE INTO run_contacts (contact_key, run_id) SELECT contact_key, id FROM runs "
-     "WHERE contact_key != ''"},
+     "INSERT OR IGNORE INTO run_contacts (contact_key, run_row) SELECT contact_key, row FROM "
+     "runs WHERE contact_key != ''"},
     // 4 -> 5: one key per person. Email domains became A-labels (libidn2) and phone numbers
     // libphonenumber's E.164, so keys stored under the old rules ("email:anna@müller.de",
     // "phone:+310201234567") are rewritten with relance_identity_key / relance_identity_value
@@ -199,8 +201,8 @@ INSERT INTO suppressions (kind, value, source, locked, reason, created_at)
     created_at = min(suppressions.created_at, excluded.created_at);
 DELETE FROM suppressions WHERE relance_identity_value(kind, value) != value;
 UPDATE meta SET value = value + 1 WHERE key = 'suppression_generation';
-INSERT OR IGNORE INTO run_contacts (contact_key, run_id)
-  SELECT relance_identity_key(contact_key), run_id FROM run_contacts
+INSERT OR IGNORE INTO run_contacts (contact_key, run_row)
+  SELECT relance_identity_key(contact_key), run_row FROM run_contacts
   WHERE relance_identity_key(contact_key) != contact_key;
 DELETE FROM run_contacts WHERE relance_identity_key(contact_key) != contact_key;
 UPDATE runs SET contact_key = relance_identity_key(contact_key)
@@ -211,8 +213,9 @@ UPDATE sends SET contact_key = relance_identity_key(contact_key),
                  recipient_domain = relance_identity_value('domain', recipient_domain)
   WHERE relance_identity_key(contact_key) != contact_key;
 )SQL"},
-    // 5 -> 6: steps are keyed by their run's row (runs.row, a new INTEGER PRIMARY KEY in creation
-    // order) instead of its id. Both tables are rebuilt, as SQLite's ALTER TABLE cannot change
+    // 5 -> 6: steps and run_contacts are keyed by their run's row (runs.row, a new INTEGER
+    // PRIMARY KEY in creation order) instead of its id, an action's first message id is not
+    // stored twice, and runs_contact is gone (run_contacts answers). The tables are rebuilt, as SQLite's ALTER TABLE cannot change
     // a primary key: new tables under other names, the rows copied (runs in their old rowid
     // order, so `row` keeps the creation order), the old tables and their indexes dropped, the
     // new ones renamed; the schema then makes the indexes. This definition is version 6's
@@ -255,7 +258,9 @@ CREATE TABLE steps_v6 (
   attempt     INTEGER NOT NULL,
   started_at  INTEGER NOT NULL,
   finished_at INTEGER,
-  message_id  TEXT NOT NULL DEFAULT '',
+  -- NULL: the run's id, the step id and the seq, joined by dots (what the engine gives an
+  -- action's first attempt): not stored twice.
+  message_id  TEXT,
   detail      TEXT NOT NULL DEFAULT '',
   output      TEXT,
   PRIMARY KEY (run_row, seq)
@@ -265,10 +270,26 @@ INSERT INTO steps_v6 (run_row, seq, step_id, kind, status, attempt, started_at, 
   SELECT r.row, s.seq, s.step_id, s.kind, s.status, s.attempt, s.started_at, s.finished_at,
          s.message_id, s.detail, s.output
   FROM runs_v6 r CROSS JOIN steps s ON s.run_id = r.id ORDER BY r.row, s.seq;
+-- Runs know their contact's identities by row too (a database before version 4 has no such
+-- table yet: made empty first, the 3 -> 4 fill fills it).
+CREATE TABLE IF NOT EXISTS run_contacts (
+  contact_key TEXT NOT NULL,
+  run_id      TEXT NOT NULL,
+  PRIMARY KEY (contact_key, run_id)
+) WITHOUT ROWID;
+CREATE TABLE run_contacts_v6 (
+  contact_key TEXT NOT NULL,
+  run_row     INTEGER NOT NULL,
+  PRIMARY KEY (contact_key, run_row)
+) WITHOUT ROWID;
+INSERT INTO run_contacts_v6 (contact_key, run_row)
+  SELECT c.contact_key, r.row FROM run_contacts c CROSS JOIN runs_v6 r ON r.id = c.run_id;
+DROP TABLE run_contacts;
 DROP TABLE steps;
 DROP TABLE runs;
 ALTER TABLE runs_v6 RENAME TO runs;
 ALTER TABLE steps_v6 RENAME TO steps;
+ALTER TABLE run_contacts_v6 RENAME TO run_contacts;
 )SQL",
      "SELECT 1"},
 };

@@ -132,8 +132,8 @@ std::vector<Run> SqliteStore::active_runs_for(const std::string& contact_key) {
     // "id IN (subquery)", SQLite walked every unfinished run by status instead, which made
     // each event cost as much as all the runs waiting (the simulation's largest cost).
     auto st_held = cached(std::string("SELECT ") + without_context(kRunColumns) +
-                          " FROM (SELECT run_id FROM run_contacts WHERE contact_key=?) AS c "
-                          "CROSS JOIN runs ON runs.id = c.run_id WHERE status IN "
+                          " FROM (SELECT run_row FROM run_contacts WHERE contact_key=?) AS c "
+                          "CROSS JOIN runs ON runs.row = c.run_row WHERE status IN "
                           "('ready','waiting','paused') ORDER BY created_at");
     SQLite::Statement& st = *st_held;
     st.bind(1, contact_key);
@@ -161,7 +161,7 @@ std::vector<ContactRun> SqliteStore::active_runs_of(const std::vector<std::strin
     std::lock_guard g(m_);
     auto st_held = cached(
         "SELECT c.contact_key, r.workflow_name, r.id FROM run_contacts c JOIN "
-        "runs r ON r.id = c.run_id WHERE c.contact_key IN (SELECT value FROM "
+        "runs r ON r.row = c.run_row WHERE c.contact_key IN (SELECT value FROM "
         "json_each(?)) AND r.status IN ('ready','waiting','paused') ORDER BY "
         "r.created_at");
     SQLite::Statement& st = *st_held;

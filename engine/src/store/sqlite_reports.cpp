@@ -411,11 +411,13 @@ WorkflowCounts SqliteStore::workflow_counts(const std::string& workflow) {
     // outer loop). Only the statuses that count are handed over (as ORs: cheaper than IN,
     // which probes a table for each of the millions of rows).
     count_rows(db_.getHandle(),
-               "SELECT relance_count_step(?1, r.id, r.created_at, r.contact_key, s.seq, s.step_id, "
-               "s.kind, s.status = 'failed', s.detail, coalesce(s.finished_at, s.started_at), "
-               "s.message_id) FROM runs r CROSS JOIN steps s ON s.run_row = r.row WHERE "
-               "r.workflow_name = ?2 AND (s.status = 'succeeded' OR s.status = 'failed' OR "
-               "s.status = 'reconciled')",
+               (std::string("SELECT relance_count_step(?1, r.id, r.created_at, r.contact_key, "
+                            "s.seq, s.step_id, s.kind, s.status = 'failed', s.detail, "
+                            "coalesce(s.finished_at, s.started_at), ") +
+                kStepMessageId +
+                ") FROM runs r CROSS JOIN steps s ON s.run_row = r.row WHERE r.workflow_name = ?2 "
+                "AND (s.status = 'succeeded' OR s.status = 'failed' OR s.status = 'reconciled')")
+                   .c_str(),
                counter, workflow);
     tx.commit();
     return counter.result();

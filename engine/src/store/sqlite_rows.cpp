@@ -6,10 +6,14 @@ namespace relance::store {
 const char* const kRunColumns =
     "id, workflow_version_id, workflow_name, idempotency_key, status, node, attempt, context, "
     "due_at, reason, next_seq, message_id, created_at, updated_at, contact_key";
-// Of `steps s JOIN runs r` (a step knows its run by row; the id is the run's).
-const char* const kStepColumns =
-    "r.id, s.seq, s.step_id, s.kind, s.status, s.attempt, s.started_at, s.finished_at, "
-    "s.message_id, s.detail, s.output";
+// Of `steps s JOIN runs r` (a step knows its run by row; the id is the run's). A message id
+// stored as NULL is the one the engine gives an action's first attempt (write_step).
+const char* const kStepMessageId =
+    "coalesce(s.message_id, r.id || '.' || s.step_id || '.' || s.seq)";
+const std::string kStepColumns =
+    std::string("r.id, s.seq, s.step_id, s.kind, s.status, s.attempt, s.started_at, "
+                "s.finished_at, ") +
+    kStepMessageId + ", s.detail, s.output";
 const char* const kEventColumns =
     "seq, event_id, contact_key, type, run_id, message_id, occurred_at, recorded_at, data";
 const char* const kSendColumns = "run_id, seq, sender, channel, contact_key, recipient_domain, at";

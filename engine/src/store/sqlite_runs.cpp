@@ -78,13 +78,14 @@ std::vector<bool> SqliteStore::create_runs(const std::vector<NewRun>& runs, std:
             ins.reset();
             created.push_back(fresh);
             if (!fresh) continue;
+            const std::int64_t row = db_.getLastInsertRowid();
             std::vector<std::string> keys = r.identity_keys;
             if (!r.contact_key.empty() &&
                 std::find(keys.begin(), keys.end(), r.contact_key) == keys.end())
                 keys.insert(keys.begin(), r.contact_key);
             for (const auto& k : keys) {
                 key.bind(1, k);
-                key.bind(2, r.id);
+                key.bind(2, static_cast<int64_t>(row));
                 key.exec();
                 key.reset();
             }
@@ -230,7 +231,11 @@ void SqliteStore::write_step(const StepRecord& s) {
     st.bind(6, s.attempt);
     st.bind(7, static_cast<int64_t>(s.started_at));
     bind_optional(st, 8, s.finished_at);
-    st.bind(9, s.message_id);
+    // The id the engine gives an action's first attempt is known from the row: not stored.
+    if (s.message_id == s.run_id + "." + s.step_id + "." + std::to_string(s.seq))
+        st.bind(9);
+    else
+        st.bind(9, s.message_id);
     st.bind(10, s.detail);
     if (s.output.is_null())
         st.bind(11);
@@ -424,7 +429,10 @@ bool SqliteStore::has_run(const std::string& workflow_name, const std::string& k
 
 std::optional<std::int64_t> SqliteStore::last_enrolled(const std::string& contact_key) {
     std::lock_guard g(m_);
-    auto st_held = cached("SELECT MAX(created_at) FROM runs WHERE contact_key=?");
+    // Through every identity each run was started with (run_contacts), not only its main key.
+    auto st_held = cached(
+        "SELECT MAX(r.created_at) FROM run_contacts c CROSS JOIN runs r ON r.row = c.run_row "
+        "WHERE c.contact_key=?");
     SQLite::Statement& st = *st_held;
     st.bind(1, contact_key);
     if (st.executeStep()) return optional_int(st.getColumn(0));

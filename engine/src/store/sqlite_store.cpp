@@ -114,9 +114,9 @@ void SqliteStore::prepare_statements() {
                  kRunColumns);
     pending_of_claim_ = std::make_unique<SQLite::Statement>(
         db_,
-        "SELECT seq, step_id, kind, message_id, attempt, started_at FROM steps INDEXED BY "
-        "steps_started WHERE run_row=(SELECT row FROM runs WHERE id=?) AND status='started' "
-        "ORDER BY seq");
+        std::string("SELECT s.seq, s.step_id, s.kind, ") + kStepMessageId +
+            ", s.attempt, s.started_at FROM runs r CROSS JOIN steps s INDEXED BY steps_started "
+            "ON s.run_row = r.row WHERE r.id=? AND s.status='started' ORDER BY s.seq");
     // The leases of many runs in one statement: the ids come as one JSON array.
     lease_of_ = std::make_unique<SQLite::Statement>(
         db_, "SELECT id, lease_owner FROM runs WHERE id IN (SELECT value FROM json_each(?))");
@@ -131,7 +131,7 @@ void SqliteStore::prepare_statements() {
         // before": nothing is written.
         "ON CONFLICT DO NOTHING");
     insert_run_contact_ = std::make_unique<SQLite::Statement>(
-        db_, "INSERT OR IGNORE INTO run_contacts (contact_key, run_id) VALUES (?,?)");
+        db_, "INSERT OR IGNORE INTO run_contacts (contact_key, run_row) VALUES (?,?)");
 }
 
 void SqliteStore::migrate() {

@@ -22,7 +22,8 @@ namespace relance::store {
 
 // Row readers (sqlite_rows.cpp): one per struct, columns in the order of their *_COLUMNS.
 extern const char* const kRunColumns;
-extern const char* const kStepColumns;
+extern const char* const kStepMessageId;
+extern const std::string kStepColumns;
 extern const char* const kEventColumns;
 extern const char* const kSendColumns;
 extern const char* const kSandboxColumns;

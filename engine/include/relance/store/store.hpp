@@ -339,7 +339,8 @@ class Store {
     virtual std::vector<Run> active_runs_for(const std::string& contact_key) = 0;
     // Whether a run with this idempotency key exists in this workflow.
     virtual bool has_run(const std::string& workflow_name, const std::string& idempotency_key) = 0;
-    // When the contact's latest run (any workflow, any status) was created; nullopt if none.
+    // When the latest run (any workflow, any status) started with this identity of a contact
+    // among its identities was created; nullopt if none.
     virtual std::optional<std::int64_t> last_enrolled(const std::string& contact_key) = 0;
     // Ends a run that no worker holds (no live lease at `now`) with status exited, appending a
     // timeline line; false when the run is leased or already finished (the worker's own check
