@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
-#include <map>
 #include <relance/runtime/runs.hpp>
 #include <relance/runtime/time_text.hpp>
 
@@ -14,38 +13,6 @@ using runtime::format_iso;
 using runtime::format_short;
 
 namespace {
-
-// The id of the step a run stands at, from its pinned workflow version.
-class StepNames {
-  public:
-    explicit StepNames(store::Store& store) : store_(store) {}
-    std::string at(const store::Run& run) {
-        auto& entry = cache_[run.workflow_version_id];
-        if (!entry.loaded) {
-            entry.loaded = true;
-            if (auto v = store_.get_workflow_version(run.workflow_version_id)) {
-                try {
-                    entry.wf = model::load_workflow_text(v->source, v->file);
-                    entry.program = model::compile(entry.wf);
-                    entry.ok = true;
-                } catch (const std::exception&) {
-                }
-            }
-        }
-        if (!entry.ok || run.node < 0 || run.node >= static_cast<int>(entry.program.nodes.size()))
-            return "-";
-        return entry.program.nodes[static_cast<std::size_t>(run.node)].step->id;
-    }
-
-  private:
-    struct Entry {
-        bool loaded = false, ok = false;
-        model::Workflow wf;
-        model::Program program;
-    };
-    store::Store& store_;
-    std::map<std::int64_t, Entry> cache_;
-};
 
 nlohmann::json run_json(const store::Run& r, const std::string& step) {
     nlohmann::json j = {{"id", r.id},
@@ -82,7 +49,7 @@ int list_runs(const ListArgs& args) {
     }
     filter.workflow = args.workflow;
     filter.limit = args.limit;
-    StepNames names(*store);
+    runtime::RunSteps names(*store);
     // Each run is printed as it is read: memory does not grow with --limit.
     std::size_t count = 0;
     if (global_options().json) {
@@ -92,7 +59,7 @@ int list_runs(const ListArgs& args) {
         store->for_each_run(filter, [&](const store::Run& r) {
             text = count++ ? ",\n  " : "[\n  ";
             // A JSON string holds no raw newline: each one in the dump starts a line.
-            for (char c : run_json(r, names.at(r)).dump(2)) {
+            for (char c : run_json(r, names.step_id(r)).dump(2)) {
                 text += c;
                 if (c == '\n') text += "  ";
             }
@@ -109,7 +76,7 @@ int list_runs(const ListArgs& args) {
         ++count;
         std::cout << std::left << std::setw(20) << r.id << std::setw(18) << r.workflow_name
                   << std::setw(11) << store::to_string(r.status) << std::setw(18)
-                  << (store::is_terminal(r.status) ? "-" : names.at(r)) << std::setw(22)
+                  << (store::is_terminal(r.status) ? "-" : names.step_id(r)) << std::setw(22)
                   << (r.due_at ? format_short(*r.due_at) : "-") << r.reason << "\n";
         return true;
     });
@@ -124,9 +91,9 @@ int show_run(const std::string& id) {
         std::cerr << "error: no run " << id << "\n";
         return kNotFound;
     }
-    StepNames names(*store);
+    runtime::RunSteps names(*store);
     auto steps = store->list_steps(id);
-    std::string at = names.at(*run);
+    std::string at = names.step_id(*run);
     if (global_options().json) {
         nlohmann::json j = run_json(*run, at);
         runtime::restore_step_outputs(*store, id, run->context);

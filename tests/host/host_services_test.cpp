@@ -104,6 +104,27 @@ TEST_F(HostServices, SecretInHttpErrorMessageIsRedacted) {
     EXPECT_NE(message.find("127.0.0.1"), std::string::npos) << message;
 }
 
+TEST_F(HostServices, AHostTooLongForDnsIsRefusedBeforeTheHttpLibrary) {
+    // cpp-httplib's client parses its origin with std::regex, whose recursion overflows the
+    // stack on a long one: a URL rendered from a 200 KB field killed the worker (SIGSEGV).
+    start(Mode::live);
+    std::string host(200'000, 'a');
+    json out = call("fetch", {{"url", "http://" + host + ".test/v2/find"}});
+    EXPECT_EQ(out["ok"], false);
+    EXPECT_EQ(out["sent"], false);
+    std::string message = out["message"];
+    EXPECT_NE(message.find("longer than 253"), std::string::npos) << message.substr(0, 200);
+    // A host of the longest length DNS allows still goes out (and finds no server here).
+    std::string longest = std::string(63, 'a') + "." + std::string(63, 'b') + "." +
+                          std::string(63, 'c') + "." + std::string(61, 'd');
+    ASSERT_EQ(longest.size(), 253u);
+    out = call("fetch", {{"url", "http://" + longest + ":" + std::to_string(test::closed_port()) +
+                                     "/v2/find"}});
+    EXPECT_EQ(out["ok"], false);
+    message = out["message"];
+    EXPECT_EQ(message.find("longer than 253"), std::string::npos) << message;
+}
+
 TEST_F(HostServices, SecretInPluginErrorIsRedacted) {
     start(Mode::live);
     ActionRequest r;

@@ -9,6 +9,8 @@
 #include <cctype>
 #include <map>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace relance::host::detail {
@@ -43,6 +45,14 @@ bool parse_url(const std::string& url, ParsedUrl& out, std::string& why) {
     if (authority.empty() || authority.find('@') != std::string::npos) {
         // Credentials in the URL would end up in logs and pool keys: refuse them.
         why = authority.empty() ? "URL has no host" : "credentials in URLs are not supported";
+        return false;
+    }
+    // A DNS name is at most 253 characters; with an IPv6 literal's brackets and a port, an
+    // authority has no reason to be longer. Checked before cpp-httplib sees it: its client
+    // parses the origin with std::regex, whose recursion overflows the stack on a long one.
+    constexpr std::size_t kMaxHost = 253;
+    if (authority.size() > kMaxHost + std::string_view("[]:65535").size()) {
+        why = "URL host is longer than " + std::to_string(kMaxHost) + " characters";
         return false;
     }
     out.origin = scheme + "://" + authority;

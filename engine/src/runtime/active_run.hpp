@@ -33,7 +33,8 @@ struct CallResult {
 
 struct ActiveRun {
     store::Run run;
-    const CompiledWorkflow* wf = nullptr;
+    // Held while the run is: the cache may drop a version that runs still use.
+    std::shared_ptr<const CompiledWorkflow> wf;
     nlohmann::json scope;           // context + "contact" (the inputs) + "run"
     std::vector<std::string> keys;  // every identity of the contact: events under any stop it
     bool stopped = false;           // this claim ended: the run's state is in a batch

@@ -1,63 +1,29 @@
+#include <algorithm>
+#include <map>
+#include <relance/base/digest.hpp>
 #include <relance/contacts/identity.hpp>
 #include <relance/contacts/suppression.hpp>
 #include <relance/model/workflow.hpp>
 #include <relance/runtime/contact_events.hpp>
 #include <relance/runtime/time_text.hpp>
-
-#include <relance/base/digest.hpp>
-
-#include <algorithm>
-#include <map>
-#include <memory>
-#include <mutex>
 #include <stdexcept>
+
+#include "workflow_cache.hpp"
 
 namespace relance::runtime {
 
 namespace {
 
-std::string kind_of_key(const std::string& key) { return key.substr(0, key.find(':')); }
-std::string value_of_key(const std::string& key) { return key.substr(key.find(':') + 1); }
+std::string kind_of_key(const std::string& key) {
+    return key.substr(0, key.find(':'));
+}
+std::string value_of_key(const std::string& key) {
+    return key.substr(key.find(':') + 1);
+}
 
-std::string content_id(const std::string& text) { return "evt_" + sha256_hex(text, 24); }
-
-// Workflow versions a contact's runs are on, parsed once per process: versions are immutable and
-// known by the hash of their text, so the cache is keyed by that hash (safe across stores).
-class Versions {
-public:
-    explicit Versions(store::Store& store) : store_(store) {}
-    struct Loaded {
-        model::Workflow workflow;
-        model::Program program;  // points into workflow
-    };
-    // nullptr when the version is missing or no longer loads.
-    const Loaded* of(std::int64_t version_id) {
-        auto v = store_.get_workflow_version(version_id);
-        if (!v) return nullptr;
-        static std::mutex m;
-        static std::map<std::string, std::shared_ptr<const Loaded>> cache;
-        std::lock_guard g(m);
-        auto it = cache.find(v->sha256);
-        if (it == cache.end()) {
-            std::shared_ptr<Loaded> loaded;
-            try {
-                loaded = std::make_shared<Loaded>();
-                loaded->workflow = model::load_workflow_text(v->source, v->file);
-                loaded->program = model::compile(loaded->workflow);
-            } catch (const std::exception&) {
-                loaded.reset();
-            }
-            if (cache.size() > 1000) cache.clear();  // bounded; refilled on demand
-            it = cache.emplace(v->sha256, std::move(loaded)).first;
-        }
-        held_.push_back(it->second);  // keeps it alive for this call even if the cache clears
-        return it->second.get();
-    }
-
-private:
-    store::Store& store_;
-    std::vector<std::shared_ptr<const Loaded>> held_;
-};
+std::string content_id(const std::string& text) {
+    return "evt_" + sha256_hex(text, 24);
+}
 
 bool contains(const std::vector<std::string>& list, const std::string& item) {
     return std::find(list.begin(), list.end(), item) != list.end();
@@ -103,8 +69,8 @@ std::vector<std::string> identity_keys_from_inputs(const json& inputs) {
 
 EventOutcome record_contact_event(store::Store& store, const std::string& contact,
                                   const std::string& type, std::string event_id,
-                                  std::int64_t occurred_at, const json& data,
-                                  const Clock& clock, const std::string& message_id) {
+                                  std::int64_t occurred_at, const json& data, const Clock& clock,
+                                  const std::string& message_id) {
     std::string why;
     auto key = contact_key_of(contact, &why);
     if (!key) throw std::invalid_argument("contact: " + why);
@@ -112,8 +78,8 @@ EventOutcome record_contact_event(store::Store& store, const std::string& contac
     std::int64_t now = to_unix_ms(clock.now());
     if (occurred_at <= 0) occurred_at = now;
     if (event_id.empty())
-        event_id = content_id(*key + "|" + type + "|" + std::to_string(occurred_at) + "|" +
-                              data.dump());
+        event_id =
+            content_id(*key + "|" + type + "|" + std::to_string(occurred_at) + "|" + data.dump());
 
     EventOutcome out;
     out.event_id = event_id;
@@ -144,11 +110,13 @@ EventOutcome record_contact_event(store::Store& store, const std::string& contac
     if (!out.recorded) return out;  // a provider's retry: everything below happened already
     if (suppression) out.suppressed = store.get_suppression(suppression->kind, suppression->value);
 
-    Versions versions(store);
+    // No config: the rules read here (stop_on, wait_for) do not depend on the workspace
+    // calendar. The versions' compiled texts are shared with every other cache in the process.
+    WorkflowCache versions(store, nullptr);
     static const std::vector<std::string> kDefaultStopOn = model::Workflow{}.stop_on;
     for (const auto& run : store.active_runs_for(*key)) {
         if (run.created_at > occurred_at) continue;  // older news than the run itself
-        const auto* v = versions.of(run.workflow_version_id);
+        auto v = versions.find(run.workflow_version_id);
         // A version that no longer loads keeps the default rules: never less safe.
         const auto& stop_on = v ? v->workflow.stop_on : kDefaultStopOn;
         if (!contains(stop_on, type)) {
@@ -204,9 +172,8 @@ bool unsuppress(store::Store& store, const std::string& text, std::string* why) 
     }
     if (current->locked) {
         if (why)
-            *why = kind + " " + entry->value + " was suppressed by the person (" +
-                   current->source + ": " + current->reason +
-                   "); an operator cannot lift it";
+            *why = kind + " " + entry->value + " was suppressed by the person (" + current->source +
+                   ": " + current->reason + "); an operator cannot lift it";
         return false;
     }
     return store.delete_suppression(kind, entry->value);

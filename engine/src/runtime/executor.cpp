@@ -190,7 +190,7 @@ struct Executor::Impl {
             a.order = ++claims;
             by_id[a.run.id] = &a;
             try {
-                a.wf = &workflows.get(a.run.workflow_version_id);
+                a.wf = workflows.load(a.run.workflow_version_id);
             } catch (const std::exception& e) {
                 a.run.status = RunStatus::paused;
                 a.run.due_at.reset();

@@ -1,15 +1,15 @@
+#include <map>
+#include <relance/base/digest.hpp>
 #include <relance/calendar/holidays.hpp>
 #include <relance/calendar/zones.hpp>
 #include <relance/runtime/contact_events.hpp>
 #include <relance/runtime/runs.hpp>
 #include <relance/runtime/time_text.hpp>
-
-#include <relance/base/digest.hpp>
-
-#include <map>
 #include <set>
 #include <stdexcept>
 #include <string_view>
+
+#include "workflow_cache.hpp"
 
 namespace relance::runtime {
 
@@ -25,8 +25,8 @@ std::string run_id_for(const std::string& workflow, const std::string& key) {
 // The contact's time zone and country feed the send window and the holidays. A value relance
 // cannot use is passed over (the workflow's setting applies): say so when the run starts, not
 // silently at the first send.
-void check_zone_and_country(const model::Workflow& wf, const json& inputs,
-                            const std::string& place, std::vector<RecordWarning>& out) {
+void check_zone_and_country(const model::Workflow& wf, const json& inputs, const std::string& place,
+                            std::vector<RecordWarning>& out) {
     auto text = [&](const std::string& name) -> std::string {
         if (name.empty()) return {};
         auto it = inputs.find(name);
@@ -37,8 +37,9 @@ void check_zone_and_country(const model::Workflow& wf, const json& inputs,
         try {
             calendar::find_zone(zone);
         } catch (const std::exception&) {
-            std::string instead = !sc.timezone.empty() ? "the workflow's zone " + sc.timezone
-                                                       : "the workflow's or sender's zone (else UTC)";
+            std::string instead = !sc.timezone.empty()
+                                      ? "the workflow's zone " + sc.timezone
+                                      : "the workflow's or sender's zone (else UTC)";
             out.push_back({place, sc.timezone_input,
                            "'" + zone + "' is not an IANA time zone (e.g. Europe/Paris); " +
                                instead + " is used for this contact"});
@@ -211,7 +212,8 @@ class RunStarter {
             r.idempotency_key = std::move(p.key);
             r.contact_key = std::move(p.contact);
             r.identity_keys = identity_keys_from_inputs(p.inputs);
-            r.context = {{"inputs", std::move(p.inputs)}, {"steps", json::object()},
+            r.context = {{"inputs", std::move(p.inputs)},
+                         {"steps", json::object()},
                          {"vars", json::object()}};
             r.due_at = now_;
             fresh.push_back(std::move(r));
@@ -269,8 +271,7 @@ class RunStarter {
         if (policy.cooldown.count() > 0) {
             if (auto last = store_.last_enrolled(contact);
                 last && now_ - *last < policy.cooldown.count())
-                return "enrolled less than the cooldown ago (last on " + format_short(*last) +
-                       "Z)";
+                return "enrolled less than the cooldown ago (last on " + format_short(*last) + "Z)";
         }
         return {};
     }
@@ -365,15 +366,18 @@ void resolve_in_doubt(store::Store& store, const std::string& run_id, Resolution
     batch.insert_steps.push_back(note);
 
     if (how == Resolution::sent) {
-        // Move past the step, exactly as a success would, on the run's pinned version.
-        auto version = store.get_workflow_version(run->workflow_version_id);
-        if (!version) throw std::runtime_error("run " + run_id + ": workflow version missing");
-        model::Workflow wf = model::load_workflow_text(version->source, version->file);
-        model::Program program = model::compile(wf);
-        run->context["steps"][doubt->step_id] = {{"status", "succeeded"},
-                                                 {"output", json::object()},
-                                                 {"resolved", "sent"}};
-        run->node = program.nodes.at(static_cast<std::size_t>(run->node)).next;
+        // Move past the step, exactly as a success would, on the run's pinned version (as the
+        // worker reads it: a version it cannot run cannot be moved along either).
+        std::shared_ptr<const CompiledWorkflow> wf;
+        try {
+            wf = WorkflowCache(store, nullptr).load(run->workflow_version_id);
+        } catch (const std::exception& e) {
+            throw std::runtime_error("run " + run_id +
+                                     ": cannot load its workflow version: " + e.what());
+        }
+        run->context["steps"][doubt->step_id] = {
+            {"status", "succeeded"}, {"output", json::object()}, {"resolved", "sent"}};
+        run->node = wf->program.nodes.at(static_cast<std::size_t>(run->node)).next;
         run->attempt = 1;
         run->message_id.clear();
     } else {
@@ -386,6 +390,16 @@ void resolve_in_doubt(store::Store& store, const std::string& run_id, Resolution
     run->updated_at = now;
     batch.update_runs.push_back(*run);
     store.commit(batch);
+}
+
+RunSteps::RunSteps(store::Store& store)
+    : versions_(std::make_unique<WorkflowCache>(store, nullptr)) {}
+RunSteps::~RunSteps() = default;
+
+std::string RunSteps::step_id(const store::Run& run) {
+    auto wf = versions_->find(run.workflow_version_id);
+    if (!wf || run.node < 0 || run.node >= static_cast<int>(wf->program.nodes.size())) return "-";
+    return wf->program.nodes[static_cast<std::size_t>(run.node)].step->id;
 }
 
 }  // namespace relance::runtime

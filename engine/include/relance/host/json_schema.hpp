@@ -3,10 +3,11 @@
 // found: a plugin whose manifest holds one is refused at load instead of leaving its calls
 // unchecked.
 //
-// `pattern` and the date/time `format`s are matched with RE2, in time linear in the value (the
-// values come from workflows and providers; valijson's own std::regex recursion would let a long
-// value crash the worker). A pattern RE2 cannot run in linear time (backreferences, lookaround)
-// is a compile error.
+// `pattern`, the date/time `format`s and the names of `patternProperties` are matched with RE2,
+// in time linear in the value (the values come from workflows and providers; valijson's own
+// std::regex recursion would let a long value, or a long property name, crash the worker). A
+// pattern RE2 cannot run in linear time (backreferences, lookaround) is a compile error, and so
+// is a `$ref` out of the schema, or to a place no subschema stands.
 #pragma once
 
 #include <memory>

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 
 #include <string>
 #include <vector>
@@ -102,5 +103,23 @@ std::map<std::string, std::int64_t> restore_step_outputs(store::Store& store,
 
 void resolve_in_doubt(store::Store& store, const std::string& run_id, Resolution how,
                       const Clock& clock);
+
+class WorkflowCache;
+
+// Where runs stand: the id of the step each is at, on its pinned workflow version as the worker
+// reads it (each version loaded once). For `relance runs list|show`.
+class RunSteps {
+  public:
+    explicit RunSteps(store::Store& store);
+    ~RunSteps();
+    RunSteps(const RunSteps&) = delete;
+    RunSteps& operator=(const RunSteps&) = delete;
+
+    // "-" when the version is missing or no longer loads, or the run is past its last step.
+    std::string step_id(const store::Run& run);
+
+  private:
+    std::unique_ptr<WorkflowCache> versions_;
+};
 
 }  // namespace relance::runtime
