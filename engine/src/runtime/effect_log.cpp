@@ -60,23 +60,35 @@ std::string EffectLog::context_text(ActiveRun& a, const char* const* keys, std::
     // Moved out and back rather than copied: the scope may be large.
     nlohmann::json context = nlohmann::json::object();
     for (std::size_t i = 0; i < count; ++i) context[keys[i]] = std::move(a.scope[keys[i]]);
-    std::vector<std::pair<nlohmann::json*, nlohmann::json>> outputs;
+    // Each state whose output is in a row, as it was, to be put back after the dump.
+    std::vector<std::pair<nlohmann::json*, nlohmann::json>> states;
     if (auto steps = context.find("steps"); steps != context.end() && steps->is_object())
         for (const auto& [id, row] : a.output_rows) {
             auto state = steps->find(id);
-            if (state == steps->end() || !state->is_object()) continue;
-            auto output = state->find("output");
-            if (output == state->end()) continue;
-            outputs.emplace_back(&*state, std::move(*output));
-            state->erase(output);
-            (*state)["output_row"] = row;
+            if (state == steps->end() || !state->is_object() || !state->contains("output"))
+                continue;
+            nlohmann::json& s = *state;
+            states.emplace_back(&s, std::move(s));
+            const nlohmann::json& was = states.back().second;
+            if (was.size() == 2 && was.value("status", "") == "succeeded") {
+                s = row;  // the usual case, {"status": "succeeded", "output": ...}: its row
+            } else {
+                s = was;
+                s.erase("output");
+                s["output_row"] = row;
+            }
         }
+    // Empty parts are left out (Interpreter::load puts them back): most runs have no vars.
+    for (auto it = context.begin(); it != context.end();)
+        it = it->is_object() && it->empty() && it.key() != "inputs" ? context.erase(it)
+                                                                     : std::next(it);
     std::string text = context.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    for (auto& [state, output] : outputs) {
-        state->erase("output_row");
-        (*state)["output"] = std::move(output);
-    }
-    for (std::size_t i = 0; i < count; ++i) a.scope[keys[i]] = std::move(context[keys[i]]);
+    for (auto& [state, was] : states) *state = std::move(was);
+    for (std::size_t i = 0; i < count; ++i)
+        if (auto it = context.find(keys[i]); it != context.end())
+            a.scope[keys[i]] = std::move(*it);
+        else
+            a.scope[keys[i]] = nlohmann::json::object();
     return text;
 }
 
@@ -87,14 +99,19 @@ std::map<std::string, std::int64_t> restore_step_outputs(store::Store& store,
     auto steps = context.find("steps");
     if (steps == context.end() || !steps->is_object()) return rows;
     for (auto& [id, state] : steps->items())
-        if (state.is_object())
+        if (state.is_number_integer())  // a step succeeded, its output in that row
+            rows.emplace(id, state.get<std::int64_t>());
+        else if (state.is_object())
             if (auto row = state.find("output_row"); row != state.end() && row->is_number_integer())
                 rows.emplace(id, row->get<std::int64_t>());
     if (rows.empty()) return rows;  // a run whose steps have no output yet: no read
     auto outputs = store.step_outputs(run_id);
     for (const auto& [id, row] : rows) {
         json& state = (*steps)[id];
-        state.erase("output_row");
+        if (state.is_number_integer())
+            state = {{"status", "succeeded"}};
+        else
+            state.erase("output_row");
         auto it = outputs.find(row);
         // A row without its output cannot happen (both are committed together); null is what
         // a step without output reads as.

@@ -96,8 +96,9 @@ StartCounts start_runs(store::Store& store, const model::Workflow& wf, RecordRea
 // paused on an in-doubt step.
 enum class Resolution { sent, retry };
 // A run's context as its steps see it: each step's output is kept once, in the step's row, and
-// the context stored names that row ({"status": "succeeded", "output_row": 7}); this puts the
-// outputs back in `context.steps`. Returns each such step's row (step id -> seq).
+// the context stored names that row (a succeeded step is just its row, `"look": 7`; one with
+// more to say holds it, `{"status": "succeeded", "variant": "b", "output_row": 7}`); this
+// puts the outputs back in `context.steps`. Returns each such step's row (step id -> seq).
 std::map<std::string, std::int64_t> restore_step_outputs(store::Store& store,
                                                          const std::string& run_id, json& context);
 
