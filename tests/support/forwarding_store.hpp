@@ -65,9 +65,6 @@ class ForwardingStore : public Store {
     std::vector<Run> active_runs_for(const std::string& contact_key) override {
         return inner.active_runs_for(contact_key);
     }
-    bool has_run(const std::string& workflow_name, const std::string& idempotency_key) override {
-        return inner.has_run(workflow_name, idempotency_key);
-    }
     std::optional<std::int64_t> last_enrolled(const std::string& contact_key) override {
         return inner.last_enrolled(contact_key);
     }

@@ -15,13 +15,6 @@ namespace relance::runtime {
 
 namespace {
 
-// A run's id is derived from its workflow and idempotency key, which are unique together: the
-// same input gets the same id in every database, so a simulation (whose scenario draws are
-// seeded by message ids, which contain run ids) gives the same result every time.
-std::string run_id_for(const std::string& workflow, const std::string& key) {
-    return "r_" + sha256_hex(workflow + "\n" + key, 16);
-}
-
 // The contact's time zone and country feed the send window and the holidays. A value relance
 // cannot use is passed over (the workflow's setting applies): say so when the run starts, not
 // silently at the first send.
@@ -206,7 +199,7 @@ class RunStarter {
                 observer_.warning(w);
             }
             store::NewRun r;
-            r.id = run_id_for(wf_.name, p.key);
+            r.id = store::run_id_for(wf_.name, p.key);
             r.workflow_version_id = version_id_;
             r.workflow_name = wf_.name;
             r.idempotency_key = std::move(p.key);

@@ -20,7 +20,9 @@ CREATE TABLE IF NOT EXISTS workflow_versions (
 -- `row` is the run's number in creation order, the key its steps are stored under: a run's
 -- steps then sit together and next to those of the runs created with it, so a batch of steps
 -- writes a few pages rather than one per step (run ids are hashes, scattered). An INTEGER
--- PRIMARY KEY, because a rowid that is not one may change on VACUUM.
+-- PRIMARY KEY, because a rowid that is not one may change on VACUUM. The id is derived from the
+-- workflow and the idempotency key (store::run_id_for): its being unique makes a key start one
+-- run per workflow, with no second index over both.
 CREATE TABLE IF NOT EXISTS runs (
   row                 INTEGER PRIMARY KEY,
   id                  TEXT NOT NULL UNIQUE,
@@ -39,8 +41,7 @@ CREATE TABLE IF NOT EXISTS runs (
   lease_owner         TEXT,
   lease_until         INTEGER,
   created_at          INTEGER NOT NULL,
-  updated_at          INTEGER NOT NULL,
-  UNIQUE (workflow_name, idempotency_key)
+  updated_at          INTEGER NOT NULL
 );
 -- The due-time index: only runs that can become due are in it.
 CREATE INDEX IF NOT EXISTS runs_due ON runs (due_at) WHERE status IN ('ready', 'waiting');
@@ -215,7 +216,8 @@ UPDATE sends SET contact_key = relance_identity_key(contact_key),
 )SQL"},
     // 5 -> 6: steps and run_contacts are keyed by their run's row (runs.row, a new INTEGER
     // PRIMARY KEY in creation order) instead of its id, an action's first message id is not
-    // stored twice, and runs_contact is gone (run_contacts answers). The tables are rebuilt, as SQLite's ALTER TABLE cannot change
+    // stored twice, runs_contact is gone (run_contacts answers), and so is the unique index over
+    // the workflow and idempotency key (the id is derived from both). The tables are rebuilt, as SQLite's ALTER TABLE cannot change
     // a primary key: new tables under other names, the rows copied (runs in their old rowid
     // order, so `row` keeps the creation order), the old tables and their indexes dropped, the
     // new ones renamed; the schema then makes the indexes. This definition is version 6's
@@ -239,8 +241,7 @@ CREATE TABLE runs_v6 (
   lease_owner         TEXT,
   lease_until         INTEGER,
   created_at          INTEGER NOT NULL,
-  updated_at          INTEGER NOT NULL,
-  UNIQUE (workflow_name, idempotency_key)
+  updated_at          INTEGER NOT NULL
 );
 INSERT INTO runs_v6 (row, id, workflow_version_id, workflow_name, idempotency_key, status, node,
                      attempt, context, due_at, reason, next_seq, message_id, contact_key,

@@ -146,12 +146,16 @@ std::vector<Run> SqliteStore::active_runs_for(const std::string& contact_key) {
 std::vector<std::string> SqliteStore::existing_run_keys(const std::string& workflow_name,
                                                         const std::vector<std::string>& keys) {
     std::lock_guard g(m_);
+    // By the ids the keys give (run_id_for): the id's index is the only one runs are looked up
+    // by key with.
+    json ids = json::array();
+    for (const auto& key : keys) ids.push_back(run_id_for(workflow_name, key));
     auto st_held = cached(
-        "SELECT idempotency_key FROM runs WHERE workflow_name=? AND "
-        "idempotency_key IN (SELECT value FROM json_each(?))");
+        "SELECT idempotency_key FROM runs WHERE id IN (SELECT value FROM json_each(?)) AND "
+        "workflow_name=?");
     SQLite::Statement& st = *st_held;
-    st.bind(1, workflow_name);
-    st.bind(2, json(keys).dump());
+    st.bind(1, ids.dump());
+    st.bind(2, workflow_name);
     std::vector<std::string> out;
     while (st.executeStep()) out.push_back(st.getColumn(0).getString());
     return out;

@@ -418,15 +418,6 @@ RunCounts SqliteStore::count_runs() {
     return c;
 }
 
-bool SqliteStore::has_run(const std::string& workflow_name, const std::string& key) {
-    std::lock_guard g(m_);
-    auto st_held = cached("SELECT 1 FROM runs WHERE workflow_name=? AND idempotency_key=?");
-    SQLite::Statement& st = *st_held;
-    st.bind(1, workflow_name);
-    st.bind(2, key);
-    return st.executeStep();
-}
-
 std::optional<std::int64_t> SqliteStore::last_enrolled(const std::string& contact_key) {
     std::lock_guard g(m_);
     // Through every identity each run was started with (run_contacts), not only its main key.

@@ -127,8 +127,8 @@ void SqliteStore::prepare_statements() {
         "INSERT INTO runs (id, workflow_version_id, workflow_name, idempotency_key, status, "
         "node, attempt, context, due_at, reason, next_seq, message_id, created_at, updated_at, "
         "contact_key) VALUES (?,?,?,?,'ready',0,1,?,?,'',1,'',?,?,?) "
-        // Any conflict (the idempotency key, or the id derived from it) means "started
-        // before": nothing is written.
+        // A conflict on the id (derived from the workflow and the idempotency key) means
+        // "started before": nothing is written.
         "ON CONFLICT DO NOTHING");
     insert_run_contact_ = std::make_unique<SQLite::Statement>(
         db_, "INSERT OR IGNORE INTO run_contacts (contact_key, run_row) VALUES (?,?)");

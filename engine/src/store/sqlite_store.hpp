@@ -106,7 +106,6 @@ class SqliteStore final : public Store {
     std::vector<StepRecord> list_steps(const std::string& run_id) override;
     std::map<std::int64_t, json> step_outputs(const std::string& run_id) override;
     RunCounts count_runs() override;
-    bool has_run(const std::string& workflow_name, const std::string& key) override;
     std::optional<std::int64_t> last_enrolled(const std::string& contact_key) override;
     bool exit_idle_run(const std::string& run_id, const std::string& reason, const StepRecord& note,
                        std::int64_t now) override;

@@ -126,10 +126,16 @@ struct StepRecord {
     json output;         // null when none
 };
 
+// A run's id: derived from its workflow and idempotency key, so the same input gets the same id
+// in every database (a simulation, whose scenario draws are seeded by message ids that contain
+// run ids, gives the same result every time), and the id being unique is what makes a key
+// start one run per workflow (the store keeps no second index for it).
+std::string run_id_for(const std::string& workflow_name, const std::string& idempotency_key);
+
 struct NewRun {
     std::string contact_key;                 // the main identity ("" when none)
     std::vector<std::string> identity_keys;  // every identity of the contact, main one first
-    std::string id;
+    std::string id;  // run_id_for(workflow_name, idempotency_key); tests may use their own
     std::int64_t workflow_version_id = 0;
     std::string workflow_name;
     std::string idempotency_key;
@@ -337,8 +343,6 @@ class Store {
     // Runs of a contact, known by any of its identities, that are not finished (ready,
     // waiting, paused). Their state without the context (read as an empty object).
     virtual std::vector<Run> active_runs_for(const std::string& contact_key) = 0;
-    // Whether a run with this idempotency key exists in this workflow.
-    virtual bool has_run(const std::string& workflow_name, const std::string& idempotency_key) = 0;
     // When the latest run (any workflow, any status) started with this identity of a contact
     // among its identities was created; nullopt if none.
     virtual std::optional<std::int64_t> last_enrolled(const std::string& contact_key) = 0;
@@ -394,7 +398,8 @@ class Store {
 
     // --- starting runs in chunks (runtime::start_runs): one look-up per chunk of records ---
 
-    // The keys among `keys` that already have a run of workflow `workflow_name`.
+    // The keys among `keys` that already have a run of workflow `workflow_name` (a run whose id
+    // is run_id_for(workflow_name, key)).
     virtual std::vector<std::string> existing_run_keys(const std::string& workflow_name,
                                                        const std::vector<std::string>& keys) = 0;
     // The unfinished runs (ready, waiting, paused) of the contacts among `contact_keys`, known
