@@ -188,7 +188,9 @@ Next Interpreter::advance(ActiveRun& a, store::Batch& batch) {
     const auto& nodes = a.wf->program.nodes;
     while (!a.stopped) {
         if (a.run.node < 0 || a.run.node >= static_cast<int>(nodes.size())) {
-            stop(a, batch, RunStatus::completed, std::nullopt, "completed");
+            // No reason: the status says it all (and a million finished runs need not keep
+            // the word).
+            stop(a, batch, RunStatus::completed, std::nullopt, "");
             return Next::stopped;
         }
         if (++a.steps > options_.max_steps_per_claim) {
