@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 namespace relance::contacts {
 namespace {
 
@@ -245,6 +247,8 @@ struct ParseCase {
     Kind kind;
     std::string value;
 };
+// Test names show the entry, not the struct's bytes (which differ from one build to the next).
+void PrintTo(const ParseCase& c, std::ostream* os) { *os << '"' << c.text << '"'; }
 
 class ParseEntry : public testing::TestWithParam<ParseCase> {};
 
@@ -288,6 +292,7 @@ struct ParseError {
     std::string text;
     std::string reason;
 };
+void PrintTo(const ParseError& c, std::ostream* os) { *os << '"' << c.text << '"'; }
 
 class ParseEntryError : public testing::TestWithParam<ParseError> {};
 
