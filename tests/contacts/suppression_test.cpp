@@ -248,7 +248,9 @@ struct ParseCase {
     std::string value;
 };
 // Test names show the entry, not the struct's bytes (which differ from one build to the next).
-void PrintTo(const ParseCase& c, std::ostream* os) { *os << '"' << c.text << '"'; }
+void PrintTo(const ParseCase& c, std::ostream* os) {
+    *os << '"' << c.text << '"';
+}
 
 class ParseEntry : public testing::TestWithParam<ParseCase> {};
 
@@ -292,7 +294,9 @@ struct ParseError {
     std::string text;
     std::string reason;
 };
-void PrintTo(const ParseError& c, std::ostream* os) { *os << '"' << c.text << '"'; }
+void PrintTo(const ParseError& c, std::ostream* os) {
+    *os << '"' << c.text << '"';
+}
 
 class ParseEntryError : public testing::TestWithParam<ParseError> {};
 

@@ -1,9 +1,8 @@
 // The executor against real parts: SQLite file, real plugins (noop, sendgrid with its emulator on
 // loopback), virtual time. Workflows are written inline.
+#include <algorithm>
 #include <relance/expr/template.hpp>
 #include <relance/runtime/contact_events.hpp>
-
-#include <algorithm>
 #include <set>
 
 #include "runtime_env.hpp"
@@ -130,8 +129,8 @@ TEST(Executor, StepOutputsAreStoredOnceAndReadBackAfterAWait) {
     auto id = env.start_one(kOutputs, json{{"email", "ana@acme.test"}});
     env.executor->run_due();
     ASSERT_EQ(env.run(id).status, RunStatus::waiting);
-    runtime::record_contact_event(*env.store, "ana@acme.test", "meeting_booked", "evt-1",
-                                  env.now(), json{{"text", "tell me more"}}, env.clock);
+    runtime::record_contact_event(*env.store, "ana@acme.test", "meeting_booked", "evt-1", env.now(),
+                                  json{{"text", "tell me more"}}, env.clock);
     env.executor->run_due();
     ASSERT_EQ(env.run(id).status, RunStatus::waiting) << env.run(id).reason;  // the 2h wait
 
@@ -200,8 +199,7 @@ steps:
 TEST(Runs, StartIsIdempotent) {
     RuntimeEnv env;
     std::vector<json> records = {json{{"id", "lead-1"}, {"email", "a@x.test"}},
-                                 json{{"email", "b@x.test"}},
-                                 json{{"id", "lead-3"}}};
+                                 json{{"email", "b@x.test"}}, json{{"id", "lead-3"}}};
     model::Workflow wf = env.load(kNeedsEmail);
     auto first = runtime::start_runs(*env.store, wf, records, {"f:2", "f:3", "f:4"}, env.clock);
     ASSERT_EQ(first.started.size(), 2u);
@@ -375,9 +373,11 @@ steps:
 // A `call` step that fails once with `status` (then would succeed), with `attempts` allowed,
 // followed by an `after` step.
 std::string failing_call(const std::string& status, int attempts) {
-    return "name: " + status + "\nversion: 1\nsteps:\n  - id: call\n    uses: noop.fail\n"
-           "    with: {status: " + status + ", times: 1}\n    retry: {attempts: " +
-           std::to_string(attempts) + ", backoff: 1m}\n  - id: after\n    set: {ok: true}\n";
+    return "name: " + status +
+           "\nversion: 1\nsteps:\n  - id: call\n    uses: noop.fail\n"
+           "    with: {status: " +
+           status + ", times: 1}\n    retry: {attempts: " + std::to_string(attempts) +
+           ", backoff: 1m}\n  - id: after\n    set: {ok: true}\n";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -468,7 +468,8 @@ steps:
     with:
       to: "{{ contact.email }}"
       from: sam@relance-demo.test
-      subject: ")" + subject + R"("
+      subject: ")" +
+           subject + R"("
       text: "Hello"
     retry: {attempts: 3, backoff: 1m}
   - id: after
@@ -509,12 +510,14 @@ TEST(Executor, FallbackRenders) {
 std::string versioned(const std::string& version, const std::string& label) {
     return R"(
 name: pinned
-version: )" + version + R"(
+version: )" +
+           version + R"(
 steps:
   - id: pause
     wait: 1h
   - id: mark
-    set: {label: )" + label + R"(}
+    set: {label: )" +
+           label + R"(}
 )";
 }
 
@@ -545,7 +548,8 @@ TEST(Executor, RunsStayOnTheirVersion) {
 
 TEST(Sendgrid, OutboxCarriesTheEngineMessageId) {
     RuntimeEnv env;
-    auto started = env.start(mail("Hello"), {json{{"email", "a@x.test"}}, json{{"email", "b@x.test"}}});
+    auto started =
+        env.start(mail("Hello"), {json{{"email", "a@x.test"}}, json{{"email", "b@x.test"}}});
     ASSERT_EQ(started.started.size(), 2u);
     env.drive();
     auto out = env.outbox();
@@ -571,7 +575,8 @@ TEST(Sendgrid, OutboxCarriesTheEngineMessageId) {
 }
 
 TEST(Sendgrid, RateLimit429WaitsRetryAfterThenSendsOnce) {
-    RuntimeEnv env({{"sendgrid", json::parse(R"({"fail_next":[{"status":429,"retry_after":"2"}]})")}});
+    RuntimeEnv env(
+        {{"sendgrid", json::parse(R"({"fail_next":[{"status":429,"retry_after":"2"}]})")}});
     auto id = env.start_one(mail("Hello"), json{{"email", "a@x.test"}});
     std::int64_t t0 = env.now();
     env.executor->run_due();
@@ -730,7 +735,9 @@ Crashed crash_before_outcome(RuntimeEnv& env, const std::string& yaml, const std
 bool deliver_lost_send(RuntimeEnv& env, const Crashed& c) {
     host::ActionRequest req;
     req.action = "send";
-    req.input = {{"to", "a@x.test"}, {"from", "sam@relance-demo.test"}, {"subject", "Hi"},
+    req.input = {{"to", "a@x.test"},
+                 {"from", "sam@relance-demo.test"},
+                 {"subject", "Hi"},
                  {"text", "Hello"}};
     req.message_id = c.message_id;
     req.run_id = c.run_id;
@@ -833,7 +840,6 @@ TEST(Recovery, LeaseHeldByAnotherWorkerIsRespected) {
     EXPECT_TRUE(env.outbox().empty());
     EXPECT_EQ(env.store->pending_effects(c.run_id).size(), 1u);
 }
-
 
 // The provider's activity search lags behind sends: right after a crash, "no trace" must not
 // be taken as "not sent". The run waits, asks again, and never sends twice.

@@ -52,17 +52,18 @@ TEST(Migration, FromVersion3KeepsPendingCallsAndContacts) {
               0);
 }
 
-
 // The columns and indexes of a table, as text: a migrated database must match a new one.
 std::string shape_of(SQLite::Database& db, const std::string& table) {
     std::string shape;
-    SQLite::Statement cols(db, "SELECT name, type, \"notnull\", coalesce(dflt_value, ''), pk FROM "
-                               "pragma_table_info(?) ORDER BY cid");
+    SQLite::Statement cols(db,
+                           "SELECT name, type, \"notnull\", coalesce(dflt_value, ''), pk FROM "
+                           "pragma_table_info(?) ORDER BY cid");
     cols.bind(1, table);
     while (cols.executeStep())
         for (int i = 0; i < 5; ++i) shape += cols.getColumn(i).getString() + (i < 4 ? " " : "\n");
-    SQLite::Statement indexes(db, "SELECT name, sql FROM sqlite_master WHERE type='index' AND "
-                                  "tbl_name=? ORDER BY name");
+    SQLite::Statement indexes(db,
+                              "SELECT name, sql FROM sqlite_master WHERE type='index' AND "
+                              "tbl_name=? ORDER BY name");
     indexes.bind(1, table);
     while (indexes.executeStep())
         shape += indexes.getColumn(0).getString() + ": " + indexes.getColumn(1).getString() + "\n";
@@ -83,8 +84,8 @@ TEST(Migration, FromVersion5KeysStepsByTheRunsRow) {
             "INSERT INTO workflow_versions (id, name, version, sha256, file, source, "
             "created_at) VALUES (1, 'wf', '1', 'abc', 'wf.yaml', 'name: wf', 1)");
         // Ids in the opposite order to creation: the row must follow creation (the rowid).
-        for (auto [id, key, contact] :
-             {std::tuple{"r_zz", "k1", "email:ana@acme.test"}, {"r_aa", "k2", "email:bo@acme.test"}})
+        for (auto [id, key, contact] : {std::tuple{"r_zz", "k1", "email:ana@acme.test"},
+                                        {"r_aa", "k2", "email:bo@acme.test"}})
             db.exec(std::string("INSERT INTO runs (id, workflow_version_id, workflow_name, "
                                 "idempotency_key, status, node, attempt, context, due_at, "
                                 "next_seq, message_id, contact_key, created_at, updated_at) "
@@ -97,8 +98,9 @@ TEST(Migration, FromVersion5KeysStepsByTheRunsRow) {
             "('r_zz', 1, 'look', 'noop.pass', 'succeeded', 1, 1, 2, 'r_zz.look.1', '{\"n\":1}'), "
             "('r_zz', 2, 'send', 'sendgrid.send', 'started', 1, 3, NULL, 'r_zz.send.2', NULL), "
             "('r_aa', 1, 'look', 'noop.pass', 'succeeded', 1, 1, 2, 'r_aa.look.1', '{\"n\":2}')");
-        db.exec("INSERT INTO run_contacts (contact_key, run_id) VALUES "
-                "('email:ana@acme.test', 'r_zz'), ('email:bo@acme.test', 'r_aa')");
+        db.exec(
+            "INSERT INTO run_contacts (contact_key, run_id) VALUES "
+            "('email:ana@acme.test', 'r_zz'), ('email:bo@acme.test', 'r_aa')");
     }
     auto store = store::open_sqlite(path);
     auto zz = store->list_steps("r_zz");

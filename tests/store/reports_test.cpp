@@ -149,6 +149,33 @@ TEST_F(Listing, RunsWrittenBetweenPagesComeAtMostOnce) {
     EXPECT_TRUE(seen.count("r_late"));  // created after the others: read on the last page
 }
 
+// The look-ups of an import (which keys have a run already) and of an event (the runs of a
+// contact) start from what they are given and reach each run by its unique key: never through
+// an index over a whole workflow or status, whose cost grows with every run stored (a million-
+// record import took quadratic time that way).
+TEST_F(Listing, KeyAndContactLookUpsStartFromWhatTheyAreGiven) {
+    store.reset();
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    auto plan_of = [&](const std::string& sql) {
+        SQLite::Statement st(db, "EXPLAIN QUERY PLAN " + sql);
+        std::string plan;
+        while (st.executeStep()) plan += st.getColumn(3).getString() + "\n";
+        return plan;
+    };
+    std::string keys = plan_of(store::kExistingRunKeysSql);
+    EXPECT_NE(keys.find("SCAN k"), std::string::npos) << keys;
+    EXPECT_NE(keys.find("SEARCH r USING INDEX sqlite_autoindex_runs_1 (id=?)"), std::string::npos)
+        << keys;
+    EXPECT_EQ(keys.find("runs_workflow_created"), std::string::npos) << keys;
+    std::string contact = plan_of(store::active_runs_sql());
+    EXPECT_NE(contact.find("SEARCH run_contacts USING PRIMARY KEY (contact_key=?)"),
+              std::string::npos)
+        << contact;
+    EXPECT_NE(contact.find("SEARCH runs USING INTEGER PRIMARY KEY (rowid=?)"), std::string::npos)
+        << contact;
+    EXPECT_EQ(contact.find("runs_status"), std::string::npos) << contact;
+}
+
 // The statement of each page reads the runs in order through an index, and stops at the end of
 // the page: never a sort (EXPLAIN QUERY PLAN: no "USE TEMP B-TREE"), never a scan of the table.
 TEST_F(Listing, PagesAreReadThroughAnIndex) {

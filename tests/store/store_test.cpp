@@ -1,7 +1,6 @@
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include <filesystem>
 

@@ -57,9 +57,9 @@ struct ActiveRun {
     std::optional<host::ActionOutcome> outcome;
     std::optional<host::ReconcileOutcome> reconciled;  // nullopt with reconciling: cannot tell
     std::shared_ptr<CallResult> result;                // while the call is in flight
-    std::string probing;      // the paused account this call probes ("" when none)
+    std::string probing;            // the paused account this call probes ("" when none)
     bool holds_doubt_slot = false;  // its call, not safe to repeat, is out (see Executor::room)
-    std::uint64_t order = 0;  // claim order: lockstep applies outcomes in it
+    std::uint64_t order = 0;        // claim order: lockstep applies outcomes in it
 
     const model::Node& node() const {
         return wf->program.nodes.at(static_cast<std::size_t>(run.node));

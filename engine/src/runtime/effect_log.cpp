@@ -81,7 +81,7 @@ std::string EffectLog::context_text(ActiveRun& a, const char* const* keys, std::
     // Empty parts are left out (Interpreter::load puts them back): most runs have no vars.
     for (auto it = context.begin(); it != context.end();)
         it = it->is_object() && it->empty() && it.key() != "inputs" ? context.erase(it)
-                                                                     : std::next(it);
+                                                                    : std::next(it);
     std::string text = context.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     for (auto& [state, was] : states) *state = std::move(was);
     for (std::size_t i = 0; i < count; ++i)

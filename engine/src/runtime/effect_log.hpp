@@ -32,7 +32,7 @@ class EffectLog {
 
     // Ends the run's effect in flight (a.inflight_seq) and forgets it; returns its seq.
     std::int64_t finish_inflight(ActiveRun& a, store::Batch& batch, store::StepStatus status,
-                         std::string detail, nlohmann::json output = nullptr);
+                                 std::string detail, nlohmann::json output = nullptr);
 
     // A send counted against its sender account (store::Send) that did not go out no longer
     // counts. Harmless for effects that sent from no account.

@@ -313,11 +313,10 @@ bool Interpreter::wait_for(ActiveRun& a, store::Batch& batch, const model::Node&
                               {"event_id", e.event_id},
                               {"occurred_at", format_iso(e.occurred_at)},
                               {"data", e.data}};
-                a.output_rows[step.id] =
-                    log_.note(a, batch, step, "wait_for", StepStatus::done,
-                              e.type + " (event " + e.event_id + " at " +
-                                  format_short(e.occurred_at) + "Z): then",
-                              event);
+                a.output_rows[step.id] = log_.note(a, batch, step, "wait_for", StepStatus::done,
+                                                   e.type + " (event " + e.event_id + " at " +
+                                                       format_short(e.occurred_at) + "Z): then",
+                                                   event);
                 state = {{"status", "succeeded"}, {"output", event}};
                 go_to(a, node.then_first >= 0 ? node.then_first : node.next);
                 return false;

@@ -7,18 +7,17 @@
 // them all.
 #pragma once
 
-#include <relance/model/config.hpp>
-#include <relance/model/workflow.hpp>
-#include <relance/store/store.hpp>
-
-#include "schedule.hpp"
-
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <relance/model/config.hpp>
+#include <relance/model/workflow.hpp>
+#include <relance/store/store.hpp>
 #include <string>
+
+#include "schedule.hpp"
 
 namespace relance::runtime {
 

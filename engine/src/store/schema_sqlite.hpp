@@ -217,7 +217,8 @@ UPDATE sends SET contact_key = relance_identity_key(contact_key),
     // 5 -> 6: steps and run_contacts are keyed by their run's row (runs.row, a new INTEGER
     // PRIMARY KEY in creation order) instead of its id, an action's first message id is not
     // stored twice, runs_contact is gone (run_contacts answers), and so is the unique index over
-    // the workflow and idempotency key (the id is derived from both). The tables are rebuilt, as SQLite's ALTER TABLE cannot change
+    // the workflow and idempotency key (the id is derived from both). The tables are rebuilt, as
+    // SQLite's ALTER TABLE cannot change
     // a primary key: new tables under other names, the rows copied (runs in their old rowid
     // order, so `row` keeps the creation order), the old tables and their indexes dropped, the
     // new ones renamed; the schema then makes the indexes. This definition is version 6's

@@ -126,15 +126,18 @@ std::string without_context(const std::string& columns) {
 
 }  // namespace
 
+std::string active_runs_sql() {
+    return std::string("SELECT ") + without_context(kRunColumns) +
+           " FROM (SELECT run_row FROM run_contacts WHERE contact_key=?) AS c CROSS JOIN runs ON "
+           "runs.row = c.run_row WHERE status IN ('ready','waiting','paused') ORDER BY created_at";
+}
+
 std::vector<Run> SqliteStore::active_runs_for(const std::string& contact_key) {
     std::lock_guard g(m_);
     // From the contact's runs to their rows (CROSS JOIN keeps that order): written as
     // "id IN (subquery)", SQLite walked every unfinished run by status instead, which made
     // each event cost as much as all the runs waiting (the simulation's largest cost).
-    auto st_held = cached(std::string("SELECT ") + without_context(kRunColumns) +
-                          " FROM (SELECT run_row FROM run_contacts WHERE contact_key=?) AS c "
-                          "CROSS JOIN runs ON runs.row = c.run_row WHERE status IN "
-                          "('ready','waiting','paused') ORDER BY created_at");
+    auto st_held = cached(active_runs_sql());
     SQLite::Statement& st = *st_held;
     st.bind(1, contact_key);
     std::vector<Run> out;
@@ -150,9 +153,7 @@ std::vector<std::string> SqliteStore::existing_run_keys(const std::string& workf
     // by key with.
     json ids = json::array();
     for (const auto& key : keys) ids.push_back(run_id_for(workflow_name, key));
-    auto st_held = cached(
-        "SELECT idempotency_key FROM runs WHERE id IN (SELECT value FROM json_each(?)) AND "
-        "workflow_name=?");
+    auto st_held = cached(kExistingRunKeysSql);
     SQLite::Statement& st = *st_held;
     st.bind(1, ids.dump());
     st.bind(2, workflow_name);

@@ -11,8 +11,9 @@ const char* const kRunColumns =
 const char* const kStepMessageId =
     "coalesce(s.message_id, r.id || '.' || s.step_id || '.' || s.seq)";
 const std::string kStepColumns =
-    std::string("r.id, s.seq, s.step_id, s.kind, s.status, s.attempt, s.started_at, "
-                "s.finished_at, ") +
+    std::string(
+        "r.id, s.seq, s.step_id, s.kind, s.status, s.attempt, s.started_at, "
+        "s.finished_at, ") +
     kStepMessageId + ", s.detail, s.output";
 const char* const kEventColumns =
     "seq, event_id, contact_key, type, run_id, message_id, occurred_at, recorded_at, data";

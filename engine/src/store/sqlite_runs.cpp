@@ -400,7 +400,8 @@ std::map<std::int64_t, json> SqliteStore::step_outputs(const std::string& run_id
     SQLite::Statement& st = *st_held;
     st.bind(1, run_id);
     std::map<std::int64_t, json> out;
-    while (st.executeStep()) out.emplace(st.getColumn(0).getInt64(), parse_json_column(st.getColumn(1)));
+    while (st.executeStep())
+        out.emplace(st.getColumn(0).getInt64(), parse_json_column(st.getColumn(1)));
     return out;
 }
 

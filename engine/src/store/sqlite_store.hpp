@@ -44,6 +44,15 @@ json parse_json_column(const SQLite::Column& c);
 // workflow when the filter has them, then with `after` the (created_at, id) of the last run
 // given, then the number of rows.
 std::string run_list_sql(const RunFilter& filter, bool after);
+// The runs of a contact known by one identity (active_runs_for), without their contexts.
+std::string active_runs_sql();
+// The keys that already have a run (existing_run_keys): ?1 the ids as a JSON array, ?2 the
+// workflow. The ids drive (CROSS JOIN): written as "id IN (...) AND workflow_name = ?", SQLite
+// read every run of the workflow through its index instead, for each chunk of an import (a
+// million records took quadratic time).
+inline constexpr const char* kExistingRunKeysSql =
+    "SELECT r.idempotency_key FROM json_each(?1) AS k CROSS JOIN runs r ON r.id = k.value "
+    "WHERE r.workflow_name = ?2";
 
 // Turns SQLITE_FULL into StoreFull (nothing written, the caller may try again later); rethrows
 // anything else.

@@ -1,16 +1,14 @@
 // Starting runs from input records, and settling runs that need a human.
 #pragma once
 
-#include <relance/model/inputs.hpp>
-#include <relance/model/workflow.hpp>
-#include <relance/base/clock.hpp>
-#include <relance/runtime/records.hpp>
-#include <relance/store/store.hpp>
-
 #include <cstdint>
 #include <map>
 #include <memory>
-
+#include <relance/base/clock.hpp>
+#include <relance/model/inputs.hpp>
+#include <relance/model/workflow.hpp>
+#include <relance/runtime/records.hpp>
+#include <relance/store/store.hpp>
 #include <string>
 #include <vector>
 
@@ -25,9 +23,9 @@ struct RejectedRecord {
 };
 
 struct SkippedRecord {
-    std::string where;   // "leads.csv:12"
-    std::string contact; // "email:ana@acme.test"
-    std::string reason;  // "already active in this workflow (run r_...)"
+    std::string where;    // "leads.csv:12"
+    std::string contact;  // "email:ana@acme.test"
+    std::string reason;   // "already active in this workflow (run r_...)"
 };
 
 // A record that started, but with a value relance passes over (a time zone or country it does
