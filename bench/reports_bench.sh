@@ -83,7 +83,7 @@ def provider_id():
 def flush():
     db.executemany(RUN_SQL, runs)
     db.executemany(STEP_SQL, steps)
-    db.executemany("INSERT INTO run_contacts (contact_key, run_id) VALUES (?,?)", contacts)
+    db.executemany("INSERT INTO run_contacts (contact_key, run_row) VALUES (?,?)", contacts)
     db.executemany(EVENT_SQL, events)
     runs.clear(); steps.clear(); contacts.clear(); events.clear()
 
@@ -169,7 +169,7 @@ for i in range(n):
     updated = max(t[3] for t in timeline)
     runs.append((i + 1, rid, version, wf, key, status, node, 1, context, due, reason, seq + 1, last_msg,
                  contact, created, updated))
-    contacts.append((contact, rid))
+    contacts.append((contact, i + 1))
     for k, (step, kind, st, t, msg, detail, out) in enumerate(timeline):
         steps.append((i + 1, k + 1, step, kind, st, 1, t, t, msg, detail, out))
 

@@ -406,19 +406,27 @@ WorkflowCounts SqliteStore::workflow_counts(const std::string& workflow) {
                "events WHERE contact_key != '' AND occurred_at >= (SELECT min(created_at) FROM "
                "runs WHERE workflow_name = ?2)",
                counter, workflow);
-    // Each run's steps come after it: the steps are stored by run row, so following the runs
-    // in creation order reads the steps table in its own order (CROSS JOIN: the runs are the
-    // outer loop). Only the statuses that count are handed over (as ORs: cheaper than IN,
-    // which probes a table for each of the millions of rows).
-    count_rows(db_.getHandle(),
-               (std::string("SELECT relance_count_step(?1, r.id, r.created_at, r.contact_key, "
-                            "s.seq, s.step_id, s.kind, s.status = 'failed', s.detail, "
-                            "coalesce(s.finished_at, s.started_at), ") +
-                kStepMessageId +
-                ") FROM runs r CROSS JOIN steps s ON s.run_row = r.row WHERE r.workflow_name = ?2 "
-                "AND (s.status = 'succeeded' OR s.status = 'failed' OR s.status = 'reconciled')")
-                   .c_str(),
-               counter, workflow);
+    // A run's rows come together, in run row order either way: the steps are stored by run
+    // row. When the workflow holds a third of the runs or more, the whole steps table is read
+    // in its own order and each step finds its run by row (1.4 s against 2.0 s at a million
+    // runs: a scan, no search per run); otherwise the workflow's runs are followed and each
+    // one's steps read after it. Only the statuses that count are handed over (as ORs: cheaper
+    // than IN, which probes a table for each of the millions of rows). The runs ever created:
+    // the highest row, read at once; the workflow's: counted in its index.
+    std::int64_t runs = db_.execAndGet("SELECT coalesce(max(row), 0) FROM runs").getInt64();
+    SQLite::Statement mine(db_, "SELECT count(*) FROM runs WHERE workflow_name = ?");
+    mine.bind(1, workflow);
+    mine.executeStep();
+    const bool scan_steps = mine.getColumn(0).getInt64() * 3 >= runs;
+    const std::string sql =
+        std::string("SELECT relance_count_step(?1, r.id, r.created_at, r.contact_key, s.seq, "
+                    "s.step_id, s.kind, s.status = 'failed', s.detail, "
+                    "coalesce(s.finished_at, s.started_at), ") +
+        kStepMessageId + ") FROM " +
+        (scan_steps ? "steps s CROSS JOIN runs r" : "runs r CROSS JOIN steps s") +
+        " ON s.run_row = r.row WHERE r.workflow_name = ?2 AND (s.status = 'succeeded' OR "
+        "s.status = 'failed' OR s.status = 'reconciled')";
+    count_rows(db_.getHandle(), sql.c_str(), counter, workflow);
     tx.commit();
     return counter.result();
 }
