@@ -419,9 +419,10 @@ WorkflowCounts SqliteStore::workflow_counts(const std::string& workflow) {
     mine.executeStep();
     const bool scan_steps = mine.getColumn(0).getInt64() * 3 >= runs;
     const std::string sql =
-        std::string("SELECT relance_count_step(?1, r.id, r.created_at, r.contact_key, s.seq, "
-                    "s.step_id, s.kind, s.status = 'failed', s.detail, "
-                    "coalesce(s.finished_at, s.started_at), ") +
+        std::string(
+            "SELECT relance_count_step(?1, r.id, r.created_at, r.contact_key, s.seq, "
+            "s.step_id, s.kind, s.status = 'failed', s.detail, "
+            "coalesce(s.finished_at, s.started_at), ") +
         kStepMessageId + ") FROM " +
         (scan_steps ? "steps s CROSS JOIN runs r" : "runs r CROSS JOIN steps s") +
         " ON s.run_row = r.row WHERE r.workflow_name = ?2 AND (s.status = 'succeeded' OR "
