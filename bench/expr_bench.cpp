@@ -2,6 +2,8 @@
 // The end-to-end figures (durable steps/s, runs/s, timer latency) come from `relance bench`.
 #include <benchmark/benchmark.h>
 
+#include <nlohmann/json.hpp>
+
 #include "relance/expr/lua_sandbox.hpp"
 #include "relance/expr/template.hpp"
 

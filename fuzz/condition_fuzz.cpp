@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <relance/expr/lua_sandbox.hpp>
 #include <string_view>
 

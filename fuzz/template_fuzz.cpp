@@ -3,6 +3,7 @@
 // Input: the template text, optionally followed by a 0 byte and a JSON scope.
 #include <cstdint>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <relance/base/text_limits.hpp>
 #include <relance/expr/template.hpp>
 #include <string_view>

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <lua.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

@@ -5,6 +5,7 @@
 // code without these fixes a hang shows as a failure naming the script.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

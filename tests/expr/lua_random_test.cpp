@@ -2,6 +2,7 @@
 // replay draws the same numbers and no evaluation can observe another's draws (issue 8, point 3).
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "relance/expr/lua_sandbox.hpp"

@@ -3,6 +3,7 @@
 // the template. Inputs that could crash the process run in a child (hang_guard.hpp).
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "hang_guard.hpp"

@@ -8,6 +8,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <relance/base/utf8.hpp>
 #include <utility>

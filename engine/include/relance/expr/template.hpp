@@ -12,7 +12,7 @@
 #pragma once
 
 #include <cstddef>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <relance/base/text_limits.hpp>
 #include <stdexcept>
 #include <string>
