@@ -15,18 +15,26 @@ std::string read_file(const std::string& path) {
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// A database as relance of schema `version` left it (tests/store/fixtures/schema_vN.sql), with
+// workflow version 1 stored, for a test to fill.
+SQLite::Database old_database(const std::string& path, int version) {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec(
+        read_file(std::string(STORE_FIXTURES) + "/schema_v" + std::to_string(version) + ".sql"));
+    db.exec("PRAGMA user_version=" + std::to_string(version));
+    db.exec(
+        "INSERT INTO workflow_versions (id, name, version, sha256, file, source, created_at) "
+        "VALUES (1, 'wf', '1', 'abc', 'wf.yaml', 'name: wf', 1)");
+    return db;
+}
+
 // A version 3 database (relance before the effect log): a run mid-call, its started step noted
 // by runs.inflight_seq.
 TEST(Migration, FromVersion3KeepsPendingCallsAndContacts) {
     TempDir dir;
     std::string path = dir / "v3.db";
     {
-        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        db.exec(read_file(std::string(STORE_FIXTURES) + "/schema_v3.sql"));
-        db.exec("PRAGMA user_version=3");
-        db.exec(
-            "INSERT INTO workflow_versions (id, name, version, sha256, file, source, "
-            "created_at) VALUES (1, 'wf', '1', 'abc', 'wf.yaml', 'name: wf', 1)");
+        SQLite::Database db = old_database(path, 3);
         db.exec(
             "INSERT INTO runs (id, workflow_version_id, workflow_name, idempotency_key, "
             "status, node, attempt, context, due_at, inflight_seq, next_seq, message_id, "
@@ -77,12 +85,7 @@ TEST(Migration, FromVersion5KeysStepsByTheRunsRow) {
     TempDir dir;
     std::string path = dir / "v5.db";
     {
-        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        db.exec(read_file(std::string(STORE_FIXTURES) + "/schema_v5.sql"));
-        db.exec("PRAGMA user_version=5");
-        db.exec(
-            "INSERT INTO workflow_versions (id, name, version, sha256, file, source, "
-            "created_at) VALUES (1, 'wf', '1', 'abc', 'wf.yaml', 'name: wf', 1)");
+        SQLite::Database db = old_database(path, 5);
         // Ids in the opposite order to creation: the row must follow creation (the rowid).
         for (auto [id, key, contact] : {std::tuple{"r_zz", "k1", "email:ana@acme.test"},
                                         {"r_aa", "k2", "email:bo@acme.test"}})

@@ -392,7 +392,7 @@ Next Interpreter::start(ActiveRun& a, store::Batch& batch, const SenderDesk::Cho
             throw std::runtime_error(msg);
         }
         if (a.run.message_id.empty())
-            a.run.message_id = a.run.id + "." + step.id + "." + std::to_string(a.run.next_seq);
+            a.run.message_id = store::engine_message_id(a.run.id, step.id, a.run.next_seq);
         std::string detail = variant.empty() ? "" : "variant " + variant;
         if (sender)
             detail += (detail.empty() ? "from " : ", from ") + sender->account->id +

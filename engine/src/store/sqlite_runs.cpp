@@ -232,7 +232,7 @@ void SqliteStore::write_step(const StepRecord& s) {
     st.bind(7, static_cast<int64_t>(s.started_at));
     bind_optional(st, 8, s.finished_at);
     // The id the engine gives an action's first attempt is known from the row: not stored.
-    if (s.message_id == s.run_id + "." + s.step_id + "." + std::to_string(s.seq))
+    if (s.message_id == engine_message_id(s.run_id, s.step_id, s.seq))
         st.bind(9);
     else
         st.bind(9, s.message_id);

@@ -132,6 +132,12 @@ struct StepRecord {
 // start one run per workflow (the store keeps no second index for it).
 std::string run_id_for(const std::string& workflow_name, const std::string& idempotency_key);
 
+// The engine message id of an action: the run id, the step id and the seq of the step row that
+// first started it, joined by dots; every attempt carries it to the provider. The SQLite store
+// does not keep it when a row has exactly this one (kStepMessageId rebuilds it).
+std::string engine_message_id(const std::string& run_id, const std::string& step_id,
+                              std::int64_t seq);
+
 struct NewRun {
     std::string contact_key;                 // the main identity ("" when none)
     std::vector<std::string> identity_keys;  // every identity of the contact, main one first
