@@ -4,13 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-#include <relance/host/json_schema.hpp>
 #include <relance/host/schema_check.hpp>
+#include <relance/schema/json_schema.hpp>
 
 using nlohmann::json;
-using relance::host::JsonSchema;
 using relance::host::SchemaChecker;
-using relance::host::SchemaError;
+using relance::schema::JsonSchema;
+using relance::schema::SchemaError;
 
 TEST(JsonSchema, ProblemsNameTheField) {
     auto schema = JsonSchema::compile(json::parse(R"({"type":"object",

@@ -20,7 +20,8 @@ FakeCatalog mail_catalog() {
             "priority": {"type": "integer", "minimum": 1, "maximum": 5},
             "mode": {"enum": ["plain", "html"]},
             "tags": {"type": "array", "items": {"type": "string"}},
-            "meta": {"$ref": "#/definitions/meta"}
+            "meta": {"$ref": "#/definitions/meta"},
+            "code": {"type": "string", "pattern": "^(a|b)*$"}
         },
         "definitions": {"meta": {"type": "object", "additionalProperties": {"type": "string"}}}
     })");
@@ -231,6 +232,20 @@ TEST(Validate, OnErrorTargetCheckedForBuiltWorkflows) {
 
 namespace {
 
+// A literal is user input: its `pattern` runs on RE2, in linear time. valijson's own std::regex
+// recursed once per character and overflowed the stack on a long value, killing `validate`.
+TEST(Validate, PatternsOfLiteralsRunInLinearTime) {
+    const std::string longest(200000, 'a');
+    auto ds =
+        check(std::string(kHeader) +
+              "  - uses: mail.send\n    with: {to: x, subject: y, code: " + longest +
+              "b}\n  - uses: mail.send\n    with: {to: x, subject: y, code: " + longest + "c}\n");
+    ASSERT_EQ(ds.size(), 1u) << dump(ds);
+    EXPECT_EQ(ds[0].pos.line, 10) << dump(ds);
+    EXPECT_NE(ds[0].message.find("field 'code' is invalid"), std::string::npos) << dump(ds);
+    EXPECT_NE(ds[0].message.find("pattern"), std::string::npos) << dump(ds);
+}
+
 TEST(Validate, MalformedPluginSchemaIsAWarningNotACrash) {
     FakeCatalog c;
     ActionSpec bad;
@@ -263,8 +278,10 @@ TEST(Validate, PresenceRulesOfTheWholeInputAreChecked) {
     })");
     c.add(send);
     auto run = [&](const std::string& with) {
-        Workflow wf = load_workflow_text(std::string(kHeader) + "  - id: s\n    uses: mail.send\n"
-                                                                "    with: " + with + "\n",
+        Workflow wf = load_workflow_text(std::string(kHeader) +
+                                             "  - id: s\n    uses: mail.send\n"
+                                             "    with: " +
+                                             with + "\n",
                                          "p.yaml");
         return validate(wf, compile(wf), c);
     };

@@ -30,10 +30,10 @@ std::optional<Millis> timeout_of(const json& obj, const std::string& where) {
     return Millis{it->get<std::int64_t>()};
 }
 
-JsonSchema compile(const json& schema, const std::string& where, const char* key) {
+schema::JsonSchema compile(const json& schema, const std::string& where, const char* key) {
     try {
-        return JsonSchema::compile(schema);
-    } catch (const SchemaError& e) {
+        return schema::JsonSchema::compile(schema);
+    } catch (const schema::SchemaError& e) {
         throw Refused("invalid manifest: " + where + "\"" + key +
                       "\" is not a valid JSON Schema: " + e.what());
     }
@@ -102,7 +102,7 @@ CompiledManifest parse_manifest(const char* text) {
         if (!in->is_object())
             throw Refused("invalid manifest: " + where + "\"input_schema\" must be an object");
         spec.input_schema = *in;
-        std::optional<JsonSchema> output;
+        std::optional<schema::JsonSchema> output;
         if (auto it = a.find("output_schema"); it != a.end()) {
             if (!it->is_object())
                 throw Refused("invalid manifest: " + where + "\"output_schema\" must be an object");

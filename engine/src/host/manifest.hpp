@@ -4,8 +4,8 @@
 
 #include <map>
 #include <optional>
-#include <relance/host/json_schema.hpp>
 #include <relance/host/plugin_host.hpp>
+#include <relance/schema/json_schema.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -18,8 +18,9 @@ struct Refused : std::runtime_error {
 };
 
 struct ActionSchemas {
-    JsonSchema input;
-    std::optional<JsonSchema> output;  // none declared: outputs are only checked to be objects
+    schema::JsonSchema input;
+    std::optional<schema::JsonSchema>
+        output;  // none declared: outputs are only checked to be objects
 };
 
 struct CompiledManifest {

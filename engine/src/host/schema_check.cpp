@@ -4,15 +4,15 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <relance/host/json_schema.hpp>
 #include <relance/host/schema_check.hpp>
+#include <relance/schema/json_schema.hpp>
 
 namespace relance::host {
 
 struct SchemaChecker::Impl {
     struct Entry {
-        std::optional<JsonSchema> schema;  // empty when it did not compile
-        std::string error;                 // why it did not
+        std::optional<schema::JsonSchema> schema;  // empty when it did not compile
+        std::string error;                         // why it did not
     };
     std::mutex mutex;
     std::map<std::string, Entry> entries;
@@ -30,7 +30,7 @@ std::vector<std::string> SchemaChecker::check(const std::string& key, const nloh
         auto [it, inserted] = impl_->entries.try_emplace(key);
         if (inserted) {
             try {
-                it->second.schema = JsonSchema::compile(schema);
+                it->second.schema = schema::JsonSchema::compile(schema);
             } catch (const std::exception& e) {
                 it->second.error = e.what();
             }

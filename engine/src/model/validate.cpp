@@ -1,25 +1,18 @@
 // Static checks of a loaded workflow against the plugins' manifests: everything that can be known
 // before a run starts is reported here, with positions, so a mistake costs an edit, not a run.
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <relance/base/utf8.hpp>
 #include <relance/expr/lua_sandbox.hpp>
 #include <relance/expr/template.hpp>
 #include <relance/model/validate.hpp>
-
-// Plugin schemas are untrusted input: a malformed one must raise, not abort the process.
-#ifndef VALIJSON_USE_EXCEPTIONS
-#define VALIJSON_USE_EXCEPTIONS 1
-#endif
-#include <iterator>
-#include <algorithm>
-#include <cmath>
-#include <memory>
+#include <relance/schema/json_schema.hpp>
 #include <set>
 #include <sstream>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validation_results.hpp>
-#include <valijson/validator.hpp>
 
 #include "availability.hpp"
 #include "lua_scan.hpp"
@@ -101,8 +94,9 @@ class Checker {
         check_steps(wf_.steps);
         check_availability();
         if (!wf_.senders.empty() && !channel_steps_)
-            warn(wf_.senders_pos, "'senders' has no effect: no step uses an action with a "
-                                  "channel (such as sendgrid.send)");
+            warn(wf_.senders_pos,
+                 "'senders' has no effect: no step uses an action with a "
+                 "channel (such as sendgrid.send)");
         for (const auto& id : program_.unreachable) {
             auto it = program_.index_of.find(id);
             if (it == program_.index_of.end()) continue;
@@ -159,7 +153,8 @@ class Checker {
                 check_lua(s.lua, false, s.lua_pos, "'lua' block");
                 break;
             case StepKind::wait:
-                if (s.wait_for.count() <= 0 && s.wait_business_days <= 0) error(s.pos, "wait duration must be positive");
+                if (s.wait_for.count() <= 0 && s.wait_business_days <= 0)
+                    error(s.pos, "wait duration must be positive");
                 break;
             case StepKind::wait_for:
                 for (const auto& type : s.wait_events)
@@ -181,8 +176,8 @@ class Checker {
         std::string uses = s.plugin + "." + s.action;
         if (!catalog_.has_plugin(s.plugin)) {
             if (auto problem = catalog_.plugin_problem(s.plugin)) {
-                error(s.uses_pos, "plugin '" + s.plugin + "' in '" + uses +
-                                      "' cannot be used: " + *problem);
+                error(s.uses_pos,
+                      "plugin '" + s.plugin + "' in '" + uses + "' cannot be used: " + *problem);
                 return;
             }
             auto names = catalog_.plugin_names();
@@ -226,16 +221,18 @@ class Checker {
         const SourcePos& where = s.senders ? s.senders_pos : wf_.senders_pos;
         if (spec.channel.empty()) {
             if (s.senders && !s.senders->empty())
-                error(s.senders_pos, "'" + uses + "' reaches no one (its plugin declares no "
-                                     "channel), so it has no senders");
+                error(s.senders_pos, "'" + uses +
+                                         "' reaches no one (its plugin declares no "
+                                         "channel), so it has no senders");
             return true;
         }
         ++channel_steps_;
         if (names.empty()) return true;
         if (!config_) {
             if (!warned_no_config_)
-                warn(where, "senders are not checked (no config file: pass --config or set "
-                            "RELANCE_CONFIG); fields they fill in are not checked either");
+                warn(where,
+                     "senders are not checked (no config file: pass --config or set "
+                     "RELANCE_CONFIG); fields they fill in are not checked either");
             warned_no_config_ = true;
             return false;
         }
@@ -243,8 +240,8 @@ class Checker {
         auto ids = config_->expand(names, &unknown);
         for (const auto& n : unknown)  // once per place, not once per step
             if (reported_senders_.insert(where.str() + "\n" + n).second)
-                error(where, "unknown sender or pool '" + n + "' (config " + config_->file +
-                                 ")" + did_you_mean(n, config_->names()));
+                error(where, "unknown sender or pool '" + n + "' (config " + config_->file + ")" +
+                                 did_you_mean(n, config_->names()));
         if (!unknown.empty()) return false;  // what they would fill in is unknown
         bool first = true;
         int matching = 0;
@@ -335,11 +332,11 @@ class Checker {
             for (const auto& b : *all)
                 if (presence_only(b) && !presence_holds(b, with)) return false;
         for (const char* k : {"anyOf", "oneOf"})
-            if (auto any = branch.find(k); any != branch.end() && any->is_array() && !any->empty()) {
+            if (auto any = branch.find(k);
+                any != branch.end() && any->is_array() && !any->empty()) {
                 bool judged = std::all_of(any->begin(), any->end(), presence_only);
-                if (judged && std::none_of(any->begin(), any->end(), [&](const json& b) {
-                        return presence_holds(b, with);
-                    }))
+                if (judged && std::none_of(any->begin(), any->end(),
+                                           [&](const json& b) { return presence_holds(b, with); }))
                     return false;
             }
         return true;
@@ -385,45 +382,63 @@ class Checker {
                 return;
             }
         }
-        // Everything else (enum, pattern, nested objects, $ref) through valijson, against the
-        // whole schema minus `required` so that internal references still resolve.
+        // Everything else (enum, pattern, nested objects, $ref) through the schema checker,
+        // against the whole schema minus its whole-object rules so that internal references
+        // still resolve. Its patterns run on RE2: a literal is user input, and std::regex's
+        // recursion (valijson's own) would let a long one crash `validate`.
+        const schema::JsonSchema* compiled = compiled_input(spec, vpos, key);
+        if (!compiled) return;
+        json doc = json::object();
+        doc[key] = value;
+        std::vector<std::string> problems;
         try {
-            const valijson::Schema& schema = compiled(spec);
-            json doc = json::object();
-            doc[key] = value;
-            valijson::Validator validator;
-            valijson::ValidationResults results;
-            valijson::adapters::NlohmannJsonAdapter target(doc);
-            if (validator.validate(schema, target, &results)) return;
-            valijson::ValidationResults::Error err, deepest;
-            while (results.popError(err))
-                if (err.context.size() >= deepest.context.size()) deepest = err;
-            std::string where;
-            for (std::size_t i = 1; i < deepest.context.size(); ++i) where += deepest.context[i];
-            error(vpos, "field '" + key + "' is invalid" + (where.empty() ? "" : " at " + where) +
-                            ": " + deepest.description);
+            problems = compiled->check(doc, key);
         } catch (const std::exception& e) {
-            warn(vpos, "cannot check field '" + key + "': the input schema of " + spec.plugin +
-                           "." + spec.name + " is not usable (" + e.what() + ")");
+            warn(vpos, "cannot check field '" + key + "': " + e.what());
+            return;
         }
+        if (problems.empty()) return;
+        // "key: description" or "key.sub.0: description": say where inside the field.
+        std::string problem = problems.front();
+        std::string where;
+        if (problem.rfind(key + ".", 0) == 0) {
+            auto colon = problem.find(": ", key.size());
+            if (colon != std::string::npos) {
+                where = problem.substr(key.size() + 1, colon - key.size() - 1);
+                problem = problem.substr(colon + 2);
+            }
+        } else if (problem.rfind(key + ": ", 0) == 0) {
+            problem = problem.substr(key.size() + 2);
+        }
+        error(vpos, "field '" + key + "' is invalid" + (where.empty() ? "" : " at " + where) +
+                        ": " + problem);
     }
 
-    const valijson::Schema& compiled(const ActionSpec& spec) {
-        auto& slot = schemas_[&spec];
-        if (!slot) {
+    // The action's input schema without the rules that judge a whole object, compiled once per
+    // action; null (with a warning) when it does not compile.
+    const schema::JsonSchema* compiled_input(const ActionSpec& spec, const SourcePos& vpos,
+                                             const std::string& key) {
+        auto [slot, fresh] = schemas_.try_emplace(&spec);
+        if (fresh) {
             json root = spec.input_schema;
             // Whole-object rules (required fields, "subject or template_id") cannot judge a
             // document holding one field; they are checked after rendering, at run time.
             for (const char* k : {"required", "anyOf", "oneOf", "allOf", "not", "if", "then",
                                   "else", "dependencies", "dependentRequired", "minProperties"})
                 root.erase(k);
-            auto schema = std::make_unique<valijson::Schema>();
-            valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-            valijson::adapters::NlohmannJsonAdapter adapter(root);
-            parser.populateSchema(adapter, *schema);
-            slot = std::move(schema);
+            try {
+                slot->second = schema::JsonSchema::compile(root);
+            } catch (const std::exception& e) {
+                slot->second.reset();
+                schema_errors_[&spec] = e.what();
+            }
         }
-        return *slot;
+        if (!slot->second) {
+            warn(vpos, "cannot check field '" + key + "': the input schema of " + spec.plugin +
+                           "." + spec.name + " is not usable (" + schema_errors_[&spec] + ")");
+            return nullptr;
+        }
+        return &*slot->second;
     }
 
     // ---- templates ----
@@ -485,8 +500,9 @@ class Checker {
         if (root == "sender") {
             static const std::vector<std::string> fields = {"id", "channel", "vars"};
             if (!sends_from_accounts_)
-                error(p, "'" + ref.text + "': 'sender' is only known in a channel step that "
-                         "sends from sender accounts ('senders:')");
+                error(p, "'" + ref.text +
+                             "': 'sender' is only known in a channel step that "
+                             "sends from sender accounts ('senders:')");
             else if (path.size() >= 2 &&
                      std::find(fields.begin(), fields.end(), path[1]) == fields.end())
                 error(p, "'" + ref.text + "': a sender has " + join(fields) +
@@ -572,7 +588,8 @@ class Checker {
             return;
         }
         if (ref.has_fallback || f.required || f.default_value) return;
-        error(p, "'" + ref.text + "': input '" + f.name + "' is optional and has no default, so "
+        error(p, "'" + ref.text + "': input '" + f.name +
+                     "' is optional and has no default, so "
                      "a record without it fails this step at run time; add a fallback ({{ " +
                      ref.text + " | \"...\" }}), a 'default', or 'required: true'");
     }
@@ -581,8 +598,8 @@ class Checker {
     // against the paths that reach the reading step.
     void must_be_set(detail::Fact fact, const expr::VariableRef& ref, const SourcePos& p) {
         if (index_ < 0) return;
-        std::string key = std::string(fact.kind == detail::Fact::Kind::var ? "v:" : "o:") +
-                          fact.name;
+        std::string key =
+            std::string(fact.kind == detail::Fact::Kind::var ? "v:" : "o:") + fact.name;
         auto [it, fresh] = fact_index_.emplace(key, facts_.size());
         if (fresh) facts_.push_back(fact);
         queries_.push_back({it->second, index_});
@@ -596,15 +613,17 @@ class Checker {
             if (set[q]) continue;
             const detail::Fact& f = facts_[queries_[q].fact];
             const auto& [text, p] = query_refs_[q];
-            std::string what = f.kind == detail::Fact::Kind::var
-                                   ? "vars." + f.name + " is not set on every path to this step "
-                                     "(a 'set' step in a branch that may not run, or skipped by "
-                                     "its 'when', or failed under on_error)"
-                                   : "steps." + f.name + " has no output on some path to this "
-                                     "step (it may sit in a branch that did not run, be skipped "
-                                     "by its 'when', fail under on_error, or time out)";
-            error(p, "'" + text + "': " + what + "; add a fallback: {{ " + text +
-                         " | \"...\" }}");
+            std::string what =
+                f.kind == detail::Fact::Kind::var
+                    ? "vars." + f.name +
+                          " is not set on every path to this step "
+                          "(a 'set' step in a branch that may not run, or skipped by "
+                          "its 'when', or failed under on_error)"
+                    : "steps." + f.name +
+                          " has no output on some path to this "
+                          "step (it may sit in a branch that did not run, be skipped "
+                          "by its 'when', fail under on_error, or time out)";
+            error(p, "'" + text + "': " + what + "; add a fallback: {{ " + text + " | \"...\" }}");
         }
     }
 
@@ -668,7 +687,7 @@ class Checker {
     int channel_steps_ = 0;
     bool warned_no_config_ = false;
     std::set<std::string> reported_senders_;  // "place\nname" of unknown senders reported
-    bool sends_from_accounts_ = false;  // the step being checked names sender accounts
+    bool sends_from_accounts_ = false;        // the step being checked names sender accounts
     std::vector<std::string> lines_;
     std::vector<std::string> input_names_;
     std::map<std::string, const InputField*> input_of_;
@@ -679,7 +698,8 @@ class Checker {
     std::vector<std::pair<std::string, SourcePos>> query_refs_;
     std::vector<std::string> step_ids_;
     std::map<std::string, std::vector<int>> set_at_;  // var name -> indices of set steps
-    std::map<const ActionSpec*, std::unique_ptr<valijson::Schema>> schemas_;
+    std::map<const ActionSpec*, std::optional<schema::JsonSchema>> schemas_;
+    std::map<const ActionSpec*, std::string> schema_errors_;  // why a schema did not compile
     std::unique_ptr<expr::LuaSandbox> lua_;
     std::string lua_init_error_;
     int index_ = -1;  // document-order index of the step being checked

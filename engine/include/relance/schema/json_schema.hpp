@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-namespace relance::host {
+namespace relance::schema {
 
 struct SchemaError : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -39,4 +39,4 @@ class JsonSchema {
     std::shared_ptr<const Impl> impl_;  // immutable once compiled: shared, checked concurrently
 };
 
-}  // namespace relance::host
+}  // namespace relance::schema

@@ -5,7 +5,7 @@
 
 #include <deque>
 #include <nlohmann/json.hpp>
-#include <relance/host/json_schema.hpp>
+#include <relance/schema/json_schema.hpp>
 #include <set>
 #include <utility>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
@@ -15,7 +15,7 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
-namespace relance::host {
+namespace relance::schema {
 
 namespace {
 
@@ -488,4 +488,4 @@ std::vector<std::string> JsonSchema::check(const json& value, const std::string&
     return problems;
 }
 
-}  // namespace relance::host
+}  // namespace relance::schema
