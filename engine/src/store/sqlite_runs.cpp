@@ -106,6 +106,10 @@ std::vector<Run> SqliteStore::claim_due(const std::string& owner, std::int64_t n
     // The token is unique to this claim: a later claim of the same run (after this one's lease
     // expired) gets another, and this claim's commits then change nothing.
     std::string token = owner + "." + std::to_string(++claims_);
+    // A claim is committed without waiting for the disk: nothing leaves the worker on its
+    // strength. The first commit that precedes a call (a step recorded as started) is synced,
+    // and the WAL is synced in order, so it carries this claim to the disk with it.
+    UnsyncedCommits unsynced(db_);
     try {
         SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
         auto& st = *claim_;

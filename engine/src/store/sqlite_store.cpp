@@ -1,5 +1,8 @@
 // The SQLite store's connection: opening, pragmas, migrations, prepared statements and the
 // worker lock.
+#include <cstdio>
+#include <cstdlib>
+
 #include "sqlite_store.hpp"
 
 #include <fcntl.h>
@@ -21,6 +24,22 @@ namespace relance::store {
         throw StoreFull(what + ": the disk or the database is full (" + e.what() +
                         "); nothing of this commit was written");
     throw;
+}
+
+UnsyncedCommits::UnsyncedCommits(SQLite::Database& db) : db_(db) {
+    db_.exec("PRAGMA synchronous=NORMAL");
+}
+
+UnsyncedCommits::~UnsyncedCommits() {
+    // Cannot fail short of a broken connection (a pragma, no transaction open). If it did, the
+    // worker must not go on committing calls unsynced: stop here, as a kill would (invariant:
+    // a crash at any instant loses nothing acknowledged).
+    try {
+        db_.exec("PRAGMA synchronous=FULL");
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "relance: store: cannot restore synchronous=FULL: %s\n", e.what());
+        std::abort();
+    }
 }
 
 SqliteStore::SqliteStore(const std::string& path, const SqliteOptions& options)

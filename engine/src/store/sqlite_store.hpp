@@ -67,6 +67,20 @@ struct LockFile {
     ~LockFile();
 };
 
+// The commits made while it lives are not synced to the disk (synchronous=NORMAL); FULL again
+// when it goes. Only for commits that nothing outside the store acts on (a claim): a later
+// synced commit carries them to the disk, since the WAL is synced in order.
+class UnsyncedCommits {
+  public:
+    explicit UnsyncedCommits(SQLite::Database& db);
+    UnsyncedCommits(const UnsyncedCommits&) = delete;
+    UnsyncedCommits& operator=(const UnsyncedCommits&) = delete;
+    ~UnsyncedCommits();
+
+  private:
+    SQLite::Database& db_;
+};
+
 // A statement taken from the store's cache (prepared once per SQL text and connection) for one
 // use: reset and unbound when the handle goes, so that no read stays open between calls and an
 // exception mid-way leaves it clean. Preparing is a large part of a small query's cost.
