@@ -289,9 +289,14 @@ TEST_F(Stats, SameFiguresAsTheTimelineLoopOnARandomDatabase) {
             at += 1000 * pick(3);
             std::optional<std::int64_t> finished;
             if (pick(4)) finished = at + 1000 * (pick(3) - 1);  // sometimes before its start
-            std::string msg = pick(6) == 0 ? std::string() : id + ".m" + std::to_string(pick(4));
-            messages.push_back(msg);
-            step(id, seq, steps[pick(4)], kinds[pick(5)], statuses[pick(12)], details[pick(10)], at,
+            // "-": the engine's own id (run, step, seq), which the store keeps as NULL.
+            int m = pick(9);
+            std::string msg = m == 0   ? std::string()
+                              : m < 4 ? std::string("-")
+                                      : id + ".m" + std::to_string(pick(4));
+            const std::string& step_id = steps[pick(4)];
+            messages.push_back(msg == "-" ? store::engine_message_id(id, step_id, seq) : msg);
+            step(id, seq, step_id, kinds[pick(5)], statuses[pick(12)], details[pick(10)], at,
                  finished, msg);
         }
     }
