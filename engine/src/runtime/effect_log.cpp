@@ -1,5 +1,6 @@
 #include "effect_log.hpp"
 
+#include <relance/base/json_text.hpp>
 #include <relance/runtime/runs.hpp>
 
 namespace relance::runtime {
@@ -82,7 +83,7 @@ std::string EffectLog::context_text(ActiveRun& a, const char* const* keys, std::
     for (auto it = context.begin(); it != context.end();)
         it = it->is_object() && it->empty() && it.key() != "inputs" ? context.erase(it)
                                                                     : std::next(it);
-    std::string text = context.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string text = json_text(context);
     for (auto& [state, was] : states) *state = std::move(was);
     for (std::size_t i = 0; i < count; ++i)
         if (auto it = context.find(keys[i]); it != context.end())

@@ -5,6 +5,8 @@
 #include <set>
 #include <stdexcept>
 
+#include <relance/base/json_text.hpp>
+
 #include "sqlite_store.hpp"
 
 namespace relance::store {
@@ -69,7 +71,7 @@ std::vector<bool> SqliteStore::create_runs(const std::vector<NewRun>& runs, std:
             ins.bind(2, static_cast<int64_t>(r.workflow_version_id));
             ins.bind(3, r.workflow_name);
             ins.bind(4, r.idempotency_key);
-            ins.bind(5, r.context.dump());
+            ins.bind(5, json_text(r.context));
             ins.bind(6, static_cast<int64_t>(r.due_at));
             ins.bind(7, static_cast<int64_t>(now));
             ins.bind(8, static_cast<int64_t>(now));
@@ -244,13 +246,13 @@ void SqliteStore::write_step(const StepRecord& s) {
     if (s.output.is_null())
         st.bind(11);
     else
-        st.bind(11, s.output.dump(-1, ' ', false, json::error_handler_t::replace));
+        st.bind(11, json_text(s.output));
     st.exec();
     st.reset();
 }
 
 std::string SqliteStore::context_text(const Run& r) {
-    return r.context_text.empty() ? r.context.dump(-1, ' ', false, json::error_handler_t::replace)
+    return r.context_text.empty() ? json_text(r.context)
                                   : r.context_text;
 }
 
@@ -300,7 +302,7 @@ std::vector<std::string> SqliteStore::commit(const Batch& batch) {
             if (s.output.is_null())
                 st.bind(4);
             else
-                st.bind(4, s.output.dump(-1, ' ', false, json::error_handler_t::replace));
+                st.bind(4, json_text(s.output));
             st.bind(5, s.run_id);
             st.bind(6, static_cast<int64_t>(s.seq));
             st.exec();
