@@ -8,6 +8,7 @@
 #include <relance/store/store.hpp>
 #include <sstream>
 
+#include "../support/counting_vfs.hpp"
 #include "../support/process.hpp"
 
 namespace relance::test {
@@ -49,7 +50,7 @@ struct Seen final : runtime::StartObserver {
     void duplicate(const std::string& key) override { duplicates.push_back(key); }
     void rejected(const runtime::RejectedRecord& r) override {
         rejections.push_back(r.where + ": " + r.problems.at(0).field + ": " +
-                           r.problems.at(0).message);
+                             r.problems.at(0).message);
     }
     void skipped(const runtime::SkippedRecord& s) override {
         skips.push_back(s.where + ": " + s.reason);
@@ -97,6 +98,46 @@ TEST_F(StartRuns, ChunksStartEveryRecordOnce) {
     EXPECT_EQ(counts.duplicates, 11u);
 }
 
+// An import waits for the disk once, at its end, not once per chunk; when start_runs returns,
+// every run it started is on the disk (the last commit synced, or sync() when the last chunk
+// held no new run).
+TEST(StartRunsSync, ChunksDoNotWaitForTheDiskButTheEndDoes) {
+    counting_vfs::CountingVfs vfs;
+    TempDir dir;
+    auto store = store::open_sqlite(dir / "r.db");
+    VirtualClock clock{from_unix_ms(1'700'000'000'000)};
+    auto wf = model::load_workflow_text(kWorkflow, "stream.yaml");
+    auto leads = [](int from, int to) {
+        std::vector<runtime::InputRecord> out;
+        for (int i = from; i < to; ++i)
+            out.push_back(rec("l.csv:" + std::to_string(i + 2),
+                              {{"email", "p" + std::to_string(i) + "@x.test"}}));
+        return out;
+    };
+    auto import = [&](std::vector<runtime::InputRecord> records, std::size_t started) {
+        ListReader reader(std::move(records));
+        Seen seen;
+        runtime::StartOptions o;
+        o.chunk = 10;
+        const int before = counting_vfs::g_syncs.load();
+        auto counts = runtime::start_runs(*store, wf, reader, clock, seen, o);
+        EXPECT_EQ(counts.started, started);
+        return counting_vfs::g_syncs.load() - before;
+    };
+    // Four chunks of new runs: one synced commit, at the end (the WAL's sync, and perhaps the
+    // database's), not one per chunk.
+    int syncs = import(leads(0, 40), 40);
+    EXPECT_GE(syncs, 1);
+    EXPECT_LE(syncs, 2);
+    // New runs, then a last chunk of runs started before: the end has nothing to commit and
+    // syncs all the same.
+    auto records = leads(40, 50);
+    for (auto& r : leads(0, 10)) records.push_back(r);
+    syncs = import(records, 10);
+    EXPECT_GE(syncs, 1);
+    EXPECT_LE(syncs, 2);
+}
+
 TEST_F(StartRuns, TheSameContactInALaterChunkAppearsTwice) {
     Seen seen;
     auto counts = start({rec("l.csv:2", {{"id", "a"}, {"email", "ana@x.test"}}),
@@ -120,8 +161,8 @@ TEST_F(StartRuns, AContactActiveFromBeforeIsSkippedByThePolicy) {
                         seen, 10);
     EXPECT_EQ(counts.started, 1u);
     ASSERT_EQ(seen.skips.size(), 1u);
-    EXPECT_EQ(seen.skips[0], "b.csv:2: already active in this workflow (run " +
-                                 first.started_ids[0] + ")");
+    EXPECT_EQ(seen.skips[0],
+              "b.csv:2: already active in this workflow (run " + first.started_ids[0] + ")");
     // Another workflow: active_in_workflow (the default) lets the contact in; active_anywhere
     // does not.
     std::string other = kWorkflow;
@@ -136,23 +177,25 @@ TEST_F(StartRuns, AContactActiveFromBeforeIsSkippedByThePolicy) {
     Seen anywhere;
     start({rec("d.csv:2", {{"id", "5"}, {"email", "ana@x.test"}})}, anywhere, 10);
     ASSERT_EQ(anywhere.skips.size(), 1u);
-    EXPECT_EQ(anywhere.skips[0], "d.csv:2: already active in workflow stream (run " +
-                                     first.started_ids[0] + ")");
+    EXPECT_EQ(anywhere.skips[0],
+              "d.csv:2: already active in workflow stream (run " + first.started_ids[0] + ")");
 }
 
 TEST_F(StartRuns, RecordsThatCouldNotBeReadAreRejectedWithTheirPlace) {
     Seen seen;
     auto counts = start({rec("l.csv:2", {{"email", "a@x.test"}}),
-                         {nullptr, "l.csv:3", "column 9: expected 2 fields (as in the header), "
-                                              "found 3"},
+                         {nullptr, "l.csv:3",
+                          "column 9: expected 2 fields (as in the header), "
+                          "found 3"},
                          rec("l.csv:4", {{"email", "b@x.test"}, {"score", "many"}}),
                          rec("l.csv:5", {{"email", "c@"}})},
                         seen, 1000);
     EXPECT_EQ(counts.started, 1u);
     EXPECT_EQ(counts.rejected, 3u);
     ASSERT_EQ(seen.rejections.size(), 3u);
-    EXPECT_EQ(seen.rejections[0], "l.csv:3: : column 9: expected 2 fields (as in the header), "
-                                "found 3");
+    EXPECT_EQ(seen.rejections[0],
+              "l.csv:3: : column 9: expected 2 fields (as in the header), "
+              "found 3");
     EXPECT_EQ(seen.rejections[1], "l.csv:4: score: expected integer, got \"many\"");
     EXPECT_EQ(seen.rejections[2].rfind("l.csv:5: email: ", 0), 0u) << seen.rejections[2];
 }
@@ -176,8 +219,7 @@ TEST_F(StartRuns, ABrokenInputKeepsWhatWasReadBeforeIt) {
 TEST_F(StartRuns, TheListFormGivesTheSameResult) {
     auto result = runtime::start_runs(*store, wf,
                                       {json{{"id", "x"}, {"email", "a@x.test"}},
-                                       json{{"id", "x"}, {"email", "b@x.test"}},
-                                       json{{"nope", 1}}},
+                                       json{{"id", "x"}, {"email", "b@x.test"}}, json{{"nope", 1}}},
                                       {"f:2", "f:3", "f:4"}, clock);
     EXPECT_EQ(result.started.size(), 1u);
     EXPECT_EQ(result.duplicates.size(), 1u);

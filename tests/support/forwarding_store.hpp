@@ -20,9 +20,11 @@ class ForwardingStore : public Store {
     std::optional<WorkflowVersion> get_workflow_version(std::int64_t id) override {
         return inner.get_workflow_version(id);
     }
-    std::vector<bool> create_runs(const std::vector<NewRun>& runs, std::int64_t now) override {
-        return inner.create_runs(runs, now);
+    std::vector<bool> create_runs(const std::vector<NewRun>& runs, std::int64_t now,
+                                  Durability durability = Durability::synced) override {
+        return inner.create_runs(runs, now, durability);
     }
+    void sync() override { inner.sync(); }
     std::vector<Run> claim_due(const std::string& owner, std::int64_t now, int limit,
                                std::int64_t lease_until) override {
         return inner.claim_due(owner, now, limit, lease_until);

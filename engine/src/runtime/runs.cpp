@@ -147,10 +147,19 @@ class RunStarter {
         p.contact = contact_key_from_inputs(inputs, &p.identity_problems);
         p.inputs = std::move(inputs);
         pending_.push_back(std::move(p));
-        if (pending_.size() >= chunk_) flush();
+        if (pending_.size() >= chunk_) flush(store::Durability::deferred);
     }
 
-    void flush() {
+    // Starts what is pending and returns once every run started is on the disk: a chunk full
+    // in the middle of an import commits without waiting for the disk, the end waits once for
+    // all of them (an import is as fast as the disk writes, not as its syncs).
+    void finish() {
+        flush(store::Durability::synced);
+        if (unsynced_) store_.sync();
+        unsynced_ = false;
+    }
+
+    void flush(store::Durability durability) {
         if (pending_.empty()) return;
         std::set<std::string> existing;
         {
@@ -213,7 +222,8 @@ class RunStarter {
         }
         pending_.clear();
         if (fresh.empty()) return;
-        auto created = store_.create_runs(fresh, now_);
+        auto created = store_.create_runs(fresh, now_, durability);
+        unsynced_ = durability == store::Durability::deferred;
         for (std::size_t i = 0; i < fresh.size(); ++i) {
             if (created[i]) {
                 ++counts.started;
@@ -228,6 +238,8 @@ class RunStarter {
     StartCounts counts;
 
   private:
+    bool unsynced_ = false;  // a chunk was committed without waiting for the disk
+
     // A record whose own checks passed, waiting for its chunk's look-ups.
     struct Pending {
         std::size_t index = 0;
@@ -305,7 +317,7 @@ StartCounts start_runs(store::Store& store, const model::Workflow& wf, RecordRea
     } catch (const InputError& e) {
         starter.counts.input_error = e.what();  // what was read before it is started below
     }
-    starter.flush();
+    starter.finish();
     return starter.counts;
 }
 
@@ -318,7 +330,7 @@ StartResult start_runs(store::Store& store, const model::Workflow& wf,
     RunStarter starter(store, wf, clock, observer, records.size());
     for (std::size_t i = 0; i < records.size(); ++i)
         starter.add(records[i], i < where.size() ? where[i] : std::string(), std::string());
-    starter.flush();
+    starter.finish();
     return result;
 }
 

@@ -1,11 +1,11 @@
 // Workflow versions, runs, claims and leases, and the hot-path commit.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <relance/base/digest.hpp>
+#include <relance/base/json_text.hpp>
 #include <set>
 #include <stdexcept>
-
-#include <relance/base/json_text.hpp>
 
 #include "sqlite_store.hpp"
 
@@ -58,10 +58,13 @@ std::optional<WorkflowVersion> SqliteStore::get_workflow_version(std::int64_t id
     return w;
 }
 
-std::vector<bool> SqliteStore::create_runs(const std::vector<NewRun>& runs, std::int64_t now) {
+std::vector<bool> SqliteStore::create_runs(const std::vector<NewRun>& runs, std::int64_t now,
+                                           Durability durability) {
     std::lock_guard g(m_);
     std::vector<bool> created;
     created.reserve(runs.size());
+    std::optional<UnsyncedCommits> unsynced;
+    if (durability == Durability::deferred) unsynced.emplace(db_);
     try {
         SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
         auto& ins = *insert_run_;
@@ -99,6 +102,21 @@ std::vector<bool> SqliteStore::create_runs(const std::vector<NewRun>& runs, std:
         rethrow_store_error(e, "creating runs");
     }
     return created;
+}
+
+void SqliteStore::sync() {
+    std::lock_guard g(m_);
+    try {
+        // A synced commit of one row: the WAL is synced whole, so every commit before it is on
+        // the disk too. (SQLite has no "sync now" of its own; a checkpoint may stop short.)
+        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        db_.exec(
+            "INSERT INTO meta (key, value) VALUES ('synced', 1) ON CONFLICT (key) DO "
+            "UPDATE SET value = value + 1");
+        tx.commit();
+    } catch (const SQLite::Exception& e) {
+        rethrow_store_error(e, "syncing the database");
+    }
 }
 
 std::vector<Run> SqliteStore::claim_due(const std::string& owner, std::int64_t now, int limit,
@@ -252,8 +270,7 @@ void SqliteStore::write_step(const StepRecord& s) {
 }
 
 std::string SqliteStore::context_text(const Run& r) {
-    return r.context_text.empty() ? json_text(r.context)
-                                  : r.context_text;
+    return r.context_text.empty() ? json_text(r.context) : r.context_text;
 }
 
 void SqliteStore::write_run(const Run& r) {

@@ -1,8 +1,5 @@
 // The SQLite store's connection: opening, pragmas, migrations, prepared statements and the
 // worker lock.
-#include <cstdio>
-#include <cstdlib>
-
 #include "sqlite_store.hpp"
 
 #include <fcntl.h>
@@ -12,6 +9,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 

@@ -111,7 +111,9 @@ class SqliteStore final : public Store {
                                       const std::string& file, const std::string& source,
                                       std::int64_t now) override;
     std::optional<WorkflowVersion> get_workflow_version(std::int64_t id) override;
-    std::vector<bool> create_runs(const std::vector<NewRun>& runs, std::int64_t now) override;
+    std::vector<bool> create_runs(const std::vector<NewRun>& runs, std::int64_t now,
+                                  Durability durability = Durability::synced) override;
+    void sync() override;
     std::vector<Run> claim_due(const std::string& owner, std::int64_t now, int limit,
                                std::int64_t lease_until) override;
     std::vector<std::string> lost_leases(

@@ -184,6 +184,9 @@ struct Batch {
     }
 };
 
+// Whether a commit waits for the disk before it returns.
+enum class Durability { synced, deferred };
+
 struct RunFilter {
     std::optional<RunStatus> status;
     std::string workflow;
@@ -292,8 +295,15 @@ class Store {
     virtual std::optional<WorkflowVersion> get_workflow_version(std::int64_t id) = 0;
 
     // Creates runs in one transaction. A run whose (workflow_name, idempotency_key) exists
-    // already is not created: the result holds false at its position.
-    virtual std::vector<bool> create_runs(const std::vector<NewRun>& runs, std::int64_t now) = 0;
+    // already is not created: the result holds false at its position. `deferred`: the commit
+    // does not wait for the disk (an import's chunks); the next synced commit, or sync(),
+    // carries it there. A crash of the process loses nothing either way; a power loss may take
+    // back deferred runs, which the same import starts again (their keys were not taken).
+    virtual std::vector<bool> create_runs(const std::vector<NewRun>& runs, std::int64_t now,
+                                          Durability durability = Durability::synced) = 0;
+
+    // Returns once every commit made so far is on the disk.
+    virtual void sync() = 0;
 
     // Claims up to `limit` runs due at `now` (ready or waiting, due_at <= now, not leased) for
     // `owner` until `lease_until`, oldest due first. Each run comes back with its lease token
