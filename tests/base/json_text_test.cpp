@@ -28,6 +28,19 @@ TEST(JsonText, SameTextAsNlohmannOnKnownValues) {
     }
 }
 
+// Long runs are scanned eight bytes at a time: an escape at any place of a word is found.
+TEST(JsonText, AnEscapeAnywhereInALongStringIsFound) {
+    for (std::string special :
+         {"\"", "\\", "\x01", "\x1f", "\n", " ", "\x7f", "\xc3\xa9", "\x20"}) {
+        for (std::size_t at = 0; at < 41; ++at) {
+            std::string text(40, 'a');
+            text.insert(at, special);
+            json v = text;
+            ASSERT_EQ(json_text(v), reference(v)) << at;
+        }
+    }
+}
+
 TEST(JsonText, InvalidUtf8IsReplacedAsNlohmannDoes) {
     for (std::string bad : {std::string("a\xff"
                                         "b"),

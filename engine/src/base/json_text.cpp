@@ -15,6 +15,19 @@ constexpr bool needs_escape(unsigned char c) {
     return c < 0x20 || c == '"' || c == '\\';
 }
 
+// Whether any of the eight bytes at `p` needs an escape: a byte below 0x20, a quote or a
+// backslash (the classic "has a zero byte" test on the word, and on it xor the byte sought). A
+// true may be wrong after a true byte (borrows), never a false: the bytes are then looked at one
+// by one.
+bool word_needs_escape(const char* p) {
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    auto has_zero = [&](std::uint64_t v) { return (v - ones) & ~v & highs; };
+    std::uint64_t control = (w - 0x20 * ones) & ~w & highs;
+    return (control | has_zero(w ^ ('"' * ones)) | has_zero(w ^ ('\\' * ones))) != 0;
+}
+
 bool all_ascii(const std::string& s) {
     // Eight bytes at a time: any high bit set means a byte above ASCII.
     const char* p = s.data();
@@ -40,6 +53,9 @@ void append_string(std::string& out, const std::string& s) {
     const std::size_t n = s.size();
     std::size_t start = 0;
     for (std::size_t i = 0; i < n; ++i) {
+        // Eight bytes at a time while none needs an escape (most text has none for a while).
+        while (i + 8 <= n && !word_needs_escape(p + i)) i += 8;
+        if (i >= n) break;
         auto c = static_cast<unsigned char>(p[i]);
         if (!needs_escape(c)) continue;
         out.append(p + start, i - start);
