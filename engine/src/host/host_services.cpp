@@ -3,12 +3,11 @@
 // code built by another compiler, so each one catches everything.
 #include "host_services.hpp"
 
-#include "json_text.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <climits>
 #include <exception>
+#include <relance/base/json_text.hpp>
 #include <string>
 
 namespace relance::host::detail {

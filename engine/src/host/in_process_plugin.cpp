@@ -5,9 +5,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <relance/base/json_text.hpp>
 #include <vector>
-
-#include "json_text.hpp"
 
 namespace relance::host::detail {
 

@@ -1,10 +1,9 @@
 #include "plugin_base.hpp"
 
 #include <nlohmann/json.hpp>
+#include <relance/base/json_text.hpp>
 #include <relance/base/text_limits.hpp>
 #include <relance/base/utf8.hpp>
-
-#include "json_text.hpp"
 
 namespace relance::host::detail {
 

@@ -13,9 +13,9 @@
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <relance/base/json_text.hpp>
 
 #include "in_process_plugin.hpp"
-#include "json_text.hpp"
 #include "wire.hpp"
 
 namespace relance::host {
@@ -156,7 +156,7 @@ class Server {
         };
         config_.sandbox_recorder = [this](const std::string&, const std::string& box,
                                           const json& entry) {
-            ask({"record", box, detail::json_text(entry)});
+            ask({"record", box, json_text(entry)});
         };
         config_.sandbox_history = [this](const std::string&) {
             auto r = ask({"history"});

@@ -4,8 +4,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
-
-#include "json_text.hpp"
+#include <relance/base/json_text.hpp>
 
 namespace relance::host::detail {
 

@@ -2,17 +2,15 @@
 // emulator as JSON; what it answers goes back as is.
 #include "sandbox_server.hpp"
 
-#include "json_text.hpp"
-
-#include <sys/socket.h>
-
 #include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <relance/base/json_text.hpp>
 #include <stdexcept>
 #include <thread>
 
@@ -118,9 +116,7 @@ void SandboxServer::start() {
     s.set_write_timeout(10);
     auto route = [this](const httplib::Request& req, httplib::Response& res) {
         try {
-            from_json_text(
-                impl_->handler(json_text(to_json(req))),
-                res);
+            from_json_text(impl_->handler(json_text(to_json(req))), res);
         } catch (const std::exception& e) {
             res.status = 500;
             res.set_content(json{{"errors", {{{"message", e.what()}}}}}.dump(), "application/json");

@@ -1,5 +1,6 @@
 // What sandbox emulators accepted, recorded durably (`relance sandbox outbox`).
 #include <algorithm>
+#include <relance/base/json_text.hpp>
 
 #include "sqlite_store.hpp"
 
@@ -15,7 +16,7 @@ void SqliteStore::record_sandbox(const std::string& plugin, const std::string& b
     st.bind(1, plugin);
     st.bind(2, box);
     st.bind(3, static_cast<int64_t>(now));
-    st.bind(4, entry.dump(-1, ' ', false, json::error_handler_t::replace));
+    st.bind(4, json_text(entry));
     st.exec();
 }
 
