@@ -3,6 +3,7 @@
 // an InputError; anything else (a crash, a sanitizer report, a hang, memory past the record
 // limit) is a bug.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <relance/model/inputs.hpp>
 #include <relance/runtime/records.hpp>
 #include <sstream>

@@ -1,6 +1,7 @@
 // JSON records (arrays, objects, JSON lines) on any bytes: each record is read or reported, or
 // the input stops with an InputError; anything else is a bug.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <relance/runtime/records.hpp>
 #include <sstream>
 #include <string>
@@ -17,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         runtime::InputRecord r;
         while (reader->next(r)) {
-            if (r.problem.empty() && !r.value.is_object()) __builtin_trap();
+            if (r.problem.empty() && !r.value->is_object()) __builtin_trap();
         }
     } catch (const runtime::InputError&) {
     }

@@ -25,15 +25,15 @@ std::string plugin_json_problem(const std::string& item) {
     return "";
 }
 
-std::map<std::string, nlohmann::json> parse_plugin_json(const std::vector<std::string>& items,
-                                                        const char* flag) {
-    std::map<std::string, nlohmann::json> out;
+std::map<std::string, JsonValue> parse_plugin_json(const std::vector<std::string>& items,
+                                                   const char* flag) {
+    std::map<std::string, JsonValue> out;
     for (const auto& item : items) {
         // The option's validator checked the form while the command line was parsed.
         if (auto problem = plugin_json_problem(item); !problem.empty())
             throw std::runtime_error(std::string(flag) + " " + problem);
         auto eq = item.find('=');
-        out[item.substr(0, eq)].merge_patch(nlohmann::json::parse(item.substr(eq + 1)));
+        out[item.substr(0, eq)]->merge_patch(nlohmann::json::parse(item.substr(eq + 1)));
     }
     return out;
 }

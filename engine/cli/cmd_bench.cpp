@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <relance/runtime/executor.hpp>
 #include <relance/runtime/runs.hpp>
 #include <relance/runtime/simulate.hpp>

@@ -1,5 +1,6 @@
 // relance event add: record something that happened to a contact (a reply, a bounce...).
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <relance/runtime/contact_events.hpp>
 #include <relance/runtime/time_text.hpp>
 

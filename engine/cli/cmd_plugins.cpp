@@ -2,6 +2,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "cli_context.hpp"
 
@@ -118,20 +119,20 @@ int describe_plugin(const std::string& name) {
               << "file       " << p->file().string() << "\n"
               << "isolation  " << host::to_string(p->isolation()) << "\n"
               << "sandbox    " << (p->has_sandbox() ? "yes" : "no") << "\n";
-    if (!m.secrets.empty()) {
+    if (!m.secrets->empty()) {
         std::cout << "secrets\n";
-        for (const auto& s : m.secrets)
+        for (const auto& s : *m.secrets)
             std::cout << "  " << s.value("name", "?") << "  " << s.value("description", "") << "\n";
     }
-    if (!m.limits.empty()) std::cout << "limits   " << m.limits.dump() << "\n";
+    if (!m.limits->empty()) std::cout << "limits   " << m.limits->dump() << "\n";
     for (const auto& a : m.actions) {
         std::cout << "\naction " << m.name << "." << a.name
                   << (a.safe_to_repeat ? "  (safe to repeat)" : "  (not safe to repeat)")
                   << (a.channel.empty() ? "" : "  channel " + a.channel) << "\n  " << a.description
                   << "\n  input schema:\n"
-                  << a.input_schema.dump(2) << "\n";
-        if (!a.output_schema.empty())
-            std::cout << "  output schema:\n" << a.output_schema.dump(2) << "\n";
+                  << a.input_schema->dump(2) << "\n";
+        if (!a.output_schema->empty())
+            std::cout << "  output schema:\n" << a.output_schema->dump(2) << "\n";
     }
     return kOk;
 }

@@ -1,6 +1,7 @@
 // relance run FILE --input leads.csv|leads.json|- [--encoding E] [--delimiter D]
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <relance/model/validate.hpp>
 #include <relance/runtime/records.hpp>
 #include <relance/runtime/runs.hpp>

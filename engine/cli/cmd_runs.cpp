@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <relance/runtime/runs.hpp>
 #include <relance/runtime/time_text.hpp>
 
@@ -25,7 +26,7 @@ nlohmann::json run_json(const store::Run& r, const std::string& step) {
                         {"reason", r.reason},
                         {"created_at", format_iso(r.created_at)},
                         {"updated_at", format_iso(r.updated_at)},
-                        {"inputs", r.context.value("inputs", nlohmann::json::object())}};
+                        {"inputs", r.context->value("inputs", nlohmann::json::object())}};
     j["due_at"] = r.due_at ? nlohmann::json(format_iso(*r.due_at)) : nlohmann::json(nullptr);
     return j;
 }
@@ -96,7 +97,7 @@ int show_run(const std::string& id) {
     std::string at = names.step_id(*run);
     if (global_options().json) {
         nlohmann::json j = run_json(*run, at);
-        runtime::restore_step_outputs(*store, id, run->context);
+        runtime::restore_step_outputs(*store, id, *run->context);
         j["context"] = run->context;
         nlohmann::json timeline = nlohmann::json::array();
         for (const auto& s : steps) {
@@ -121,7 +122,7 @@ int show_run(const std::string& id) {
     std::cout << "\n";
     if (run->due_at) std::cout << "due       " << format_short(*run->due_at) << "\n";
     if (!run->reason.empty()) std::cout << "reason    " << run->reason << "\n";
-    std::cout << "inputs    " << run->context.value("inputs", nlohmann::json::object()).dump()
+    std::cout << "inputs    " << run->context->value("inputs", nlohmann::json::object()).dump()
               << "\n\ntimeline\n";
     std::size_t id_width = 14, kind_width = 14;
     for (const auto& s : steps) {
@@ -137,8 +138,8 @@ int show_run(const std::string& id) {
         std::cout << s.detail;
         if ((s.status == store::StepStatus::succeeded || s.status == store::StepStatus::done ||
              s.status == store::StepStatus::reconciled) &&
-            s.output.is_object() && !s.output.empty())
-            std::cout << (s.detail.empty() ? "" : "  ") << "-> " << s.output.dump();
+            s.output->is_object() && !s.output->empty())
+            std::cout << (s.detail.empty() ? "" : "  ") << "-> " << s.output->dump();
         std::cout << "\n";
     }
     if (steps.empty()) std::cout << "  (nothing yet: run `relance worker`)\n";

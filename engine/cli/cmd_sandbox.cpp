@@ -1,6 +1,7 @@
 // relance sandbox outbox: what the sandbox emulators accepted (the local mail catcher).
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <relance/runtime/time_text.hpp>
 
 #include "cli_context.hpp"

@@ -2,6 +2,7 @@
 // and when it may send next.
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <relance/runtime/senders.hpp>
 #include <relance/runtime/time_text.hpp>
 

@@ -1,6 +1,7 @@
 // relance simulate FILE --input leads.csv --days N
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <relance/model/validate.hpp>
 #include <relance/runtime/records.hpp>
 #include <relance/runtime/simulate.hpp>
@@ -192,7 +193,7 @@ int simulate(const SimulateArgs& args) {
                 ++unreadable;
                 continue;
             }
-            records.records.push_back(std::move(r.value));
+            records.records.push_back(std::move(*r.value));
             records.where.push_back(std::move(r.where));
         }
     } catch (const runtime::InputError& e) {

@@ -1,6 +1,7 @@
 // relance stats WORKFLOW: sent and events per step and per variant.
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <relance/runtime/stats.hpp>
 #include <set>
 

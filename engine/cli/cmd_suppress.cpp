@@ -2,6 +2,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <relance/runtime/contact_events.hpp>
 #include <relance/runtime/time_text.hpp>
 

@@ -1,5 +1,6 @@
 // relance validate FILE...
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <relance/model/validate.hpp>
 
 #include "cli_context.hpp"

@@ -4,6 +4,7 @@
 // call or one refusal, with a message naming the plugin, the action and the field.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <relance/model/validate.hpp>
 #include <relance/model/workflow.hpp>
 
@@ -91,12 +92,12 @@ TEST_P(BothModes, StrayExceptionIsInDoubtUnlessTheActionIsSafeToRepeat) {
     // The SDK serialises invalid UTF-8 as U+FFFD instead of failing the call.
     auto latin1 = h.call("stray_throw", "latin1");
     ASSERT_EQ(latin1.status, Status::ok) << latin1.error;
-    EXPECT_EQ(latin1.output["name"], "Ren\xEF\xBF\xBD");
+    EXPECT_EQ((*latin1.output)["name"], "Ren\xEF\xBF\xBD");
 
     // ...and cuts text on a character boundary: "é" is two bytes.
     auto cut = h.call("stray_throw", "cut", {{"text", "caf\xC3\xA9"}, {"max", 4}});
     ASSERT_EQ(cut.status, Status::ok) << cut.error;
-    EXPECT_EQ(cut.output["cut"], "caf");
+    EXPECT_EQ((*cut.output)["cut"], "caf");
 }
 
 TEST_P(BothModes, ACallPastItsDeadlineIsAnsweredForThePlugin) {
@@ -194,7 +195,7 @@ steps:
 
 TEST_P(BothModes, ACreateThatNeverReturnsIsRefusedInTime) {
     FaultHost h({"hangs", "crashy"}, GetParam(), [](host::HostConfig& c) {
-        c.plugin_config["hangs"] = {{"hang_in_create", true}};
+        c.plugin_config["hangs"] = json{{"hang_in_create", true}};
         // The same limit covers starting the plugin-host child and loading the library: 300 ms
         // was too short for that alone in the sanitizer build, and the load failed (by file,
         // before the plugin's name is known) instead of create().

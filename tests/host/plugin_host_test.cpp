@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <relance/host/plugin_host.hpp>
 
 #include "test_util.hpp"
@@ -72,15 +73,15 @@ TEST(PluginHost, ManifestBecomesActionCatalog) {
     ASSERT_NE(send, nullptr);
     EXPECT_EQ(send->plugin, "sendgrid");
     EXPECT_FALSE(send->safe_to_repeat);
-    EXPECT_EQ(send->input_schema["additionalProperties"], false);
+    EXPECT_EQ((*send->input_schema)["additionalProperties"], false);
     ASSERT_NE(host.find_action("noop", "pass"), nullptr);
     EXPECT_TRUE(host.find_action("noop", "pass")->safe_to_repeat);
     EXPECT_TRUE(host.find_action("http", "get")->safe_to_repeat);
     EXPECT_FALSE(host.find_action("http", "request")->safe_to_repeat);
     EXPECT_EQ(host.find_action("sendgrid", "nope"), nullptr);
     const auto& m = host.find("sendgrid")->manifest();
-    ASSERT_EQ(m.secrets.size(), 1u);
-    EXPECT_EQ(m.secrets[0]["name"], "api_key");
+    ASSERT_EQ(m.secrets->size(), 1u);
+    EXPECT_EQ((*m.secrets)[0]["name"], "api_key");
     auto names = host.plugin_names();
     EXPECT_NE(std::find(names.begin(), names.end(), "noop"), names.end());
 }
@@ -104,7 +105,7 @@ TEST(PluginHost, NoopPassAndFail) {
     EXPECT_EQ(noop->invoke(request("fail", fail, 2)).status, ActionOutcome::Status::rate_limited);
     auto third = noop->invoke(request("fail", fail, 3));
     EXPECT_EQ(third.status, ActionOutcome::Status::ok);
-    EXPECT_EQ(third.output["attempts"], 3);
+    EXPECT_EQ((*third.output)["attempts"], 3);
 
     for (auto [name, status] : {std::pair{"retryable", ActionOutcome::Status::retryable},
                                 {"permanent", ActionOutcome::Status::permanent},

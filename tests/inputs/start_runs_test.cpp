@@ -3,6 +3,7 @@
 // their reasons), whatever the chunk boundaries, and nothing lost when the input breaks.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <relance/model/workflow.hpp>
 #include <relance/runtime/runs.hpp>
 #include <relance/store/store.hpp>

@@ -1,5 +1,6 @@
 // The workspace config file (sender accounts, limits, pools) and how `validate` checks a
 // workflow's `senders` against it: every mistake with file:line:col.
+#include <nlohmann/json.hpp>
 #include <relance/model/config.hpp>
 
 #include "helpers.hpp"
@@ -38,8 +39,8 @@ TEST(Config, LoadsSendersLimitsAndPools) {
     ASSERT_NE(a, nullptr);
     EXPECT_EQ(a->channel, "email");
     EXPECT_EQ(a->timezone, "Europe/Paris");
-    EXPECT_EQ(a->with["from_name"], "Alice");
-    EXPECT_EQ(a->vars["first_name"], "Alice");
+    EXPECT_EQ((*a->with)["from_name"], "Alice");
+    EXPECT_EQ((*a->vars)["first_name"], "Alice");
     EXPECT_EQ(a->limits.daily_cap, 40);
     EXPECT_EQ(a->limits.per_hour, 20);
     EXPECT_EQ(a->limits.per_minute, 2);

@@ -1,5 +1,6 @@
 // The shipped example must load, compile and validate cleanly (templates, ids, reachability).
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <relance/model/inputs.hpp>
 #include <sstream>
 
@@ -36,7 +37,7 @@ TEST(Example, ProspectingLoadsCompilesAndValidates) {
         if (n.step->kind == StepKind::action) {
             ++sends;
             EXPECT_EQ(n.step->plugin, "sendgrid");
-            EXPECT_EQ(n.step->with["from"], "sam@relance-demo.test");
+            EXPECT_EQ((*n.step->with)["from"], "sam@relance-demo.test");
         }
         if (n.step->kind == StepKind::wait) ++waits;
     }

@@ -1,3 +1,4 @@
+#include <nlohmann/json.hpp>
 #include <relance/model/inputs.hpp>
 
 #include "helpers.hpp"

@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include "helpers.hpp"
 
 using namespace relance::model;
@@ -74,14 +76,14 @@ TEST(Parse, EveryStepKind) {
     EXPECT_EQ(a.name, "First email");
     EXPECT_EQ(a.plugin, "mail");
     EXPECT_EQ(a.action, "send");
-    EXPECT_EQ(a.with["to"], "{{ contact.email }}");
-    EXPECT_EQ(a.with["count"], 3);
-    EXPECT_EQ(a.with["ratio"], 1.5);
-    EXPECT_EQ(a.with["flag"], true);
-    EXPECT_TRUE(a.with["nothing"].is_null());
-    EXPECT_EQ(a.with["quoted"], "42");  // quoted scalars stay text
-    EXPECT_EQ(a.with["list"], json::parse(R"(["a", 2])"));
-    EXPECT_EQ(a.with["nested"], json::parse(R"({"k": "v"})"));
+    EXPECT_EQ((*a.with)["to"], "{{ contact.email }}");
+    EXPECT_EQ((*a.with)["count"], 3);
+    EXPECT_EQ((*a.with)["ratio"], 1.5);
+    EXPECT_EQ((*a.with)["flag"], true);
+    EXPECT_TRUE((*a.with)["nothing"].is_null());
+    EXPECT_EQ((*a.with)["quoted"], "42");  // quoted scalars stay text
+    EXPECT_EQ((*a.with)["list"], json::parse(R"(["a", 2])"));
+    EXPECT_EQ((*a.with)["nested"], json::parse(R"({"k": "v"})"));
     EXPECT_EQ(a.when, "inputs.tier ~= 'skip'");
     EXPECT_EQ(a.retry.attempts, 3);
     EXPECT_EQ(a.retry.backoff, 5min);
@@ -132,8 +134,8 @@ TEST(Parse, DefaultRetryAndOnError) {
     Workflow wf = load_workflow_text("name: a\nversion: 1\nsteps:\n  - uses: x.y\n", "f");
     EXPECT_EQ(wf.steps[0].retry.attempts, 1);
     EXPECT_EQ(wf.steps[0].on_error.kind, OnError::Kind::fail);
-    EXPECT_TRUE(wf.steps[0].with.is_object());
-    EXPECT_TRUE(wf.steps[0].with.empty());
+    EXPECT_TRUE(wf.steps[0].with->is_object());
+    EXPECT_TRUE(wf.steps[0].with->empty());
 }
 
 TEST(Parse, DerivedIds) {

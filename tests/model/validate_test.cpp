@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include "helpers.hpp"
 
 using namespace relance::model;

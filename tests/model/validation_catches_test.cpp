@@ -1,6 +1,8 @@
 // Validation catches what would fail (or silently do nothing) later: event types that never
 // match, variables a run may not have, and the sequence form's defaults. Each case loaded or
 // validated clean before, then misbehaved at run time.
+#include <nlohmann/json.hpp>
+
 #include "helpers.hpp"
 
 using namespace relance::model;
@@ -215,11 +217,11 @@ sequence:
     EXPECT_EQ(first.with_pos.at("/to").line, 7);  // where the default is written
     EXPECT_EQ(first.retry.attempts, 3);
     const Step& second = wf.steps[2];
-    EXPECT_EQ(second.with["from"], "ana@x.test");  // the entry's own key wins
+    EXPECT_EQ((*second.with)["from"], "ana@x.test");  // the entry's own key wins
     EXPECT_EQ(second.retry.attempts, 1);
     const Step& third = wf.steps[4];
     EXPECT_EQ(third.plugin, "crm");
-    EXPECT_TRUE(third.with.empty());  // the default `with` is mail.send's
+    EXPECT_TRUE(third.with->empty());  // the default `with` is mail.send's
     EXPECT_EQ(third.retry.attempts, 3);
     EXPECT_TRUE(validate(wf, compile(wf), catalog()).empty());
 }

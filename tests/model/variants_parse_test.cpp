@@ -1,5 +1,7 @@
 // Step variants: parsed with positions, and each variant's `with` validated merged over the
 // step's.
+#include <nlohmann/json.hpp>
+
 #include "helpers.hpp"
 
 using namespace relance::model;
@@ -25,7 +27,7 @@ steps:
     EXPECT_EQ(s.variants[0].name, "a");
     EXPECT_EQ(s.variants[0].weight, 3);
     EXPECT_EQ(s.variants[1].weight, 1);
-    EXPECT_EQ(s.variants[1].with["subject"], "B");
+    EXPECT_EQ((*s.variants[1].with)["subject"], "B");
 }
 
 TEST(VariantsParse, BadVariantsAreReported) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <relance/host/plugin_host.hpp>
 
 namespace relance::test {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "plugin_fixture.hpp"
@@ -57,9 +58,9 @@ TEST(SendGrid, AcceptedMessageIsInTheOutbox) {
                                   {"reply_to", "reply+tok@parse.example.com"}}),
                          "msg-0001");
     ASSERT_EQ(out.status, ActionOutcome::Status::ok) << out.error;
-    EXPECT_EQ(out.output["status"], 202);
-    EXPECT_EQ(out.output["engine_msg_id"], "msg-0001");
-    std::string id = out.output["provider_message_id"];
+    EXPECT_EQ((*out.output)["status"], 202);
+    EXPECT_EQ((*out.output)["engine_msg_id"], "msg-0001");
+    std::string id = (*out.output)["provider_message_id"];
     EXPECT_GE(id.size(), 16u);
 
     auto box = outbox(sg);
@@ -84,7 +85,7 @@ TEST(SendGrid, AcceptedMessageIsInTheOutbox) {
     // A second message gets another id.
     auto second = sg.invoke("send", message(), "msg-0002");
     ASSERT_EQ(second.status, ActionOutcome::Status::ok) << second.error;
-    EXPECT_NE(second.output["provider_message_id"], id);
+    EXPECT_NE((*second.output)["provider_message_id"], id);
 }
 
 TEST(SendGrid, TemplateNeedsNoSubjectOrContent) {
@@ -229,7 +230,7 @@ TEST(SendGrid, TimeoutAfterSendingIsInDoubtAndReconciles) {
     ASSERT_TRUE(test::eventually([&] { return outbox(sg).size() == 1u; }));
     auto rec = reconcile(sg, "msg-doubt");
     EXPECT_EQ(rec.outcome, ReconcileOutcome::Outcome::done);
-    EXPECT_EQ(rec.output["provider_message_id"], outbox(sg)[0]["provider_message_id"]);
+    EXPECT_EQ((*rec.output)["provider_message_id"], outbox(sg)[0]["provider_message_id"]);
 }
 
 TEST(SendGrid, ReconcileDoneAndNotDone) {
@@ -238,8 +239,8 @@ TEST(SendGrid, ReconcileDoneAndNotDone) {
     ASSERT_EQ(out.status, ActionOutcome::Status::ok);
     auto done = reconcile(sg, "msg-42");
     EXPECT_EQ(done.outcome, ReconcileOutcome::Outcome::done);
-    EXPECT_EQ(done.output["provider_message_id"], out.output["provider_message_id"]);
-    EXPECT_EQ(done.output["engine_msg_id"], "msg-42");
+    EXPECT_EQ((*done.output)["provider_message_id"], (*out.output)["provider_message_id"]);
+    EXPECT_EQ((*done.output)["engine_msg_id"], "msg-42");
     // No trace of a send started more than the settle time (10 minutes) ago: not sent.
     std::int64_t long_ago = to_unix_ms(sg.clock.now()) - 11 * 60 * 1000;
     EXPECT_EQ(reconcile(sg, "msg-never-sent", long_ago).outcome,

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <relance/store/store.hpp>
 #include <set>
 #include <thread>
@@ -111,11 +112,11 @@ TEST_F(CrashTest, KilledWorkerNeverSendsTwice) {
     std::map<std::string, int> by_msg;
     std::set<std::pair<std::string, std::string>> by_step;
     for (const auto& e : outbox) {
-        std::string msg = e.entry.value("engine_msg_id", "");
-        ASSERT_FALSE(msg.empty()) << e.entry.dump();
+        std::string msg = e.entry->value("engine_msg_id", "");
+        ASSERT_FALSE(msg.empty()) << e.entry->dump();
         EXPECT_EQ(++by_msg[msg], 1) << "sent twice: " << msg;
-        auto key = std::make_pair(e.entry.value("engine_run_id", ""),
-                                  e.entry["custom_args"].value("step", ""));
+        auto key = std::make_pair(e.entry->value("engine_run_id", ""),
+                                  (*e.entry)["custom_args"].value("step", ""));
         EXPECT_TRUE(by_step.insert(key).second)
             << "step " << key.second << " of run " << key.first << " sent twice";
     }
@@ -229,8 +230,8 @@ TEST_F(CrashTest, InDoubtWithoutReconcilePausesUntilResolved) {
     std::map<std::string, int> per_step;
     std::set<std::string> ids;
     for (const auto& e : outbox) {
-        ++per_step[e.entry["custom_args"].value("step", "")];
-        ids.insert(e.entry.value("engine_msg_id", ""));
+        ++per_step[(*e.entry)["custom_args"].value("step", "")];
+        ids.insert(e.entry->value("engine_msg_id", ""));
     }
     EXPECT_EQ(outbox.size(), 3u);
     EXPECT_EQ(ids.size(), outbox.size());
@@ -294,8 +295,8 @@ steps:
     auto outbox = s->list_sandbox("sendgrid", "outbox", 1000);
     std::map<std::string, std::string> from_of_run;
     for (const auto& e : outbox) {
-        std::string run = e.entry.value("engine_run_id", "");
-        EXPECT_TRUE(from_of_run.emplace(run, e.entry.value("from", "")).second)
+        std::string run = e.entry->value("engine_run_id", "");
+        EXPECT_TRUE(from_of_run.emplace(run, e.entry->value("from", "")).second)
             << "run " << run << " sent twice";
     }
     EXPECT_EQ(outbox.size(), 24u);

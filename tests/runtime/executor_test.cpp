@@ -1,6 +1,7 @@
 // The executor against real parts: SQLite file, real plugins (noop, sendgrid with its emulator on
 // loopback), virtual time. Workflows are written inline.
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <relance/expr/template.hpp>
 #include <relance/runtime/contact_events.hpp>
 #include <set>
@@ -71,9 +72,9 @@ TEST(Executor, BuiltinsRunToTheEndWithTimeline) {
     auto calc = env.steps_of(high, "calc");
     EXPECT_EQ(calc[0].output, (json{{"double", 14}}));
     auto run = env.run(high);
-    EXPECT_EQ(run.context["vars"]["greeting"], "Hi a@x.test");
-    EXPECT_EQ(run.context["vars"]["tier"], "high");
-    EXPECT_EQ(env.run(low).context["vars"]["tier"], "low");
+    EXPECT_EQ((*run.context)["vars"]["greeting"], "Hi a@x.test");
+    EXPECT_EQ((*run.context)["vars"]["tier"], "high");
+    EXPECT_EQ((*env.run(low).context)["vars"]["tier"], "low");
 
     // Nothing is due before the timer: the runs stay where they are.
     env.clock.advance(Millis{2 * kHour - 1});
@@ -91,7 +92,7 @@ TEST(Executor, BuiltinsRunToTheEndWithTimeline) {
         ASSERT_FALSE(s.empty());
         EXPECT_EQ(s.back().step_id, "finish");
         EXPECT_TRUE(env.steps_of(id, "never").empty());
-        EXPECT_FALSE(r.context["vars"].contains("reached"));
+        EXPECT_FALSE((*r.context)["vars"].contains("reached"));
     }
     EXPECT_FALSE(env.store->next_due().has_value());
 }
@@ -135,7 +136,7 @@ TEST(Executor, StepOutputsAreStoredOnceAndReadBackAfterAWait) {
     ASSERT_EQ(env.run(id).status, RunStatus::waiting) << env.run(id).reason;  // the 2h wait
 
     // On disk: the context holds each output's row, the rows hold the outputs.
-    auto stored = env.run(id).context;
+    json stored = *env.run(id).context;
     EXPECT_FALSE(stored.contains("vars")) << "empty parts are left out: " << stored.dump();
     for (const char* step : {"look", "calc", "hear"}) {
         const json& state = stored["steps"][step];
@@ -144,7 +145,7 @@ TEST(Executor, StepOutputsAreStoredOnceAndReadBackAfterAWait) {
         auto rows = env.steps_of(id, step);
         ASSERT_FALSE(rows.empty()) << step;
         EXPECT_EQ(rows.back().seq, row) << step;
-        EXPECT_FALSE(rows.back().output.is_null()) << step;
+        EXPECT_FALSE(rows.back().output->is_null()) << step;
     }
     json context = stored;
     auto rows = runtime::restore_step_outputs(*env.store, id, context);
@@ -158,10 +159,10 @@ TEST(Executor, StepOutputsAreStoredOnceAndReadBackAfterAWait) {
     env.drive();
     auto done = env.run(id);
     ASSERT_EQ(done.status, RunStatus::completed) << done.reason;
-    EXPECT_EQ(done.context["vars"]["n"], 41);
-    EXPECT_EQ(done.context["vars"]["double"], 2);
-    EXPECT_EQ(done.context["vars"]["said"], "tell me more");
-    EXPECT_EQ(done.context["steps"]["look"], stored["steps"]["look"]);
+    EXPECT_EQ((*done.context)["vars"]["n"], 41);
+    EXPECT_EQ((*done.context)["vars"]["double"], 2);
+    EXPECT_EQ((*done.context)["vars"]["said"], "tell me more");
+    EXPECT_EQ((*done.context)["steps"]["look"], stored["steps"]["look"]);
 }
 
 // A `when` false skips the step; the timeline says why.
@@ -312,7 +313,7 @@ TEST(Executor, RetriesExhaustedOnErrorContinue) {
     EXPECT_EQ(run.status, RunStatus::completed) << run.reason;
     EXPECT_EQ(statuses(env.steps(id)),
               "flaky:retry flaky:retry flaky:failed skipped_by_goto:done recover:done");
-    EXPECT_EQ(run.context["steps"]["flaky"]["status"], "failed");
+    EXPECT_EQ((*run.context)["steps"]["flaky"]["status"], "failed");
 }
 
 TEST(Executor, RetriesExhaustedOnErrorGoto) {
@@ -322,8 +323,8 @@ TEST(Executor, RetriesExhaustedOnErrorGoto) {
     auto run = env.run(id);
     EXPECT_EQ(run.status, RunStatus::completed) << run.reason;
     EXPECT_EQ(statuses(env.steps(id)), "flaky:retry flaky:retry flaky:failed recover:done");
-    EXPECT_EQ(run.context["vars"]["recovered"], true);
-    EXPECT_FALSE(run.context["vars"].contains("middle"));
+    EXPECT_EQ((*run.context)["vars"]["recovered"], true);
+    EXPECT_FALSE((*run.context)["vars"].contains("middle"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -431,7 +432,7 @@ TEST(Executor, InDoubtPausesAndResolveSentMovesOn) {
     EXPECT_EQ(run.status, RunStatus::completed) << run.reason;
     EXPECT_EQ(statuses(env.steps(id)), "call:in_doubt call:resolved after:done");
     EXPECT_EQ(env.executor->stats().actions, 1u);  // not called again
-    EXPECT_EQ(run.context["steps"]["call"]["resolved"], "sent");
+    EXPECT_EQ((*run.context)["steps"]["call"]["resolved"], "sent");
 
     // Only a paused run can be resolved.
     EXPECT_THROW(runtime::resolve_in_doubt(*env.store, id, runtime::Resolution::sent, env.clock),
@@ -501,7 +502,7 @@ TEST(Executor, FallbackRenders) {
     EXPECT_EQ(env.run(id).status, RunStatus::completed) << env.run(id).reason;
     auto out = env.outbox();
     ASSERT_EQ(out.size(), 1u);
-    EXPECT_EQ(out[0].entry["subject"], "Hi friend");
+    EXPECT_EQ((*out[0].entry)["subject"], "Hi friend");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -535,9 +536,9 @@ TEST(Executor, RunsStayOnTheirVersion) {
 
     env.drive();
     EXPECT_EQ(env.run(old_run).status, RunStatus::completed);
-    EXPECT_EQ(env.run(old_run).context["vars"]["label"], "one");
-    EXPECT_EQ(env.run(new_run).context["vars"]["label"], "two");
-    EXPECT_EQ(env.run(same_number).context["vars"]["label"], "edited");
+    EXPECT_EQ((*env.run(old_run).context)["vars"]["label"], "one");
+    EXPECT_EQ((*env.run(new_run).context)["vars"]["label"], "two");
+    EXPECT_EQ((*env.run(same_number).context)["vars"]["label"], "edited");
     auto v = env.store->get_workflow_version(env.run(old_run).workflow_version_id);
     ASSERT_TRUE(v.has_value());
     EXPECT_NE(v->source.find("label: one"), std::string::npos);
@@ -562,13 +563,13 @@ TEST(Sendgrid, OutboxCarriesTheEngineMessageId) {
         EXPECT_EQ(s[0].status, store::StepStatus::succeeded);
         ASSERT_FALSE(s[0].message_id.empty());
         auto it = std::find_if(out.begin(), out.end(), [&](const store::SandboxEntry& e) {
-            return e.entry["engine_run_id"] == id;
+            return (*e.entry)["engine_run_id"] == id;
         });
         ASSERT_NE(it, out.end());
-        EXPECT_EQ(it->entry["custom_args"]["engine_msg_id"], s[0].message_id);
-        EXPECT_EQ(it->entry["engine_msg_id"], s[0].message_id);
-        EXPECT_EQ(s[0].output["engine_msg_id"], s[0].message_id);
-        EXPECT_EQ(s[0].output["provider_message_id"], it->entry["provider_message_id"]);
+        EXPECT_EQ((*it->entry)["custom_args"]["engine_msg_id"], s[0].message_id);
+        EXPECT_EQ((*it->entry)["engine_msg_id"], s[0].message_id);
+        EXPECT_EQ((*s[0].output)["engine_msg_id"], s[0].message_id);
+        EXPECT_EQ((*s[0].output)["provider_message_id"], (*it->entry)["provider_message_id"]);
         seen.insert(s[0].message_id);
     }
     EXPECT_EQ(seen.size(), 2u);
@@ -598,7 +599,7 @@ TEST(Sendgrid, RateLimit429WaitsRetryAfterThenSendsOnce) {
     EXPECT_EQ(s[1].attempt, 1);
     EXPECT_EQ(s[0].message_id, s[1].message_id);
     ASSERT_EQ(env.outbox().size(), 1u);
-    EXPECT_EQ(env.outbox()[0].entry["engine_msg_id"], s[1].message_id);
+    EXPECT_EQ((*env.outbox()[0].entry)["engine_msg_id"], s[1].message_id);
 }
 
 TEST(Sendgrid, ServerErrorRetriedWithBackoff) {
@@ -765,7 +766,7 @@ TEST(Recovery, SentButUnacknowledgedIsReconciledNotResent) {
     EXPECT_EQ(statuses(env.steps(c.run_id)), "send:reconciled after:done");
     auto s = env.steps_of(c.run_id, "send");
     EXPECT_NE(s[0].detail.find(c.message_id), std::string::npos) << s[0].detail;
-    EXPECT_EQ(s[0].output["engine_msg_id"], c.message_id);
+    EXPECT_EQ((*s[0].output)["engine_msg_id"], c.message_id);
     EXPECT_EQ(env.executor->stats().actions, 0u);
 }
 
@@ -782,7 +783,7 @@ TEST(Recovery, NeverSentIsSentOnceAfterReconcile) {
               "send:abandoned send:reconciling send:succeeded after:done");
     auto out = env.outbox();
     ASSERT_EQ(out.size(), 1u);
-    EXPECT_EQ(out[0].entry["engine_msg_id"], c.message_id);  // same message id as the lost call
+    EXPECT_EQ((*out[0].entry)["engine_msg_id"], c.message_id);  // same message id as the lost call
     EXPECT_GE(out[0].recorded_at, crashed_at + 10 * 60 * 1000);
 }
 
@@ -874,7 +875,7 @@ TEST(Recovery, NeverSentWaitsForTheSettleTimeThenSendsOnce) {
     EXPECT_EQ(env.run(c.run_id).status, RunStatus::completed);
     auto out = env.outbox();
     ASSERT_EQ(out.size(), 1u);
-    EXPECT_EQ(out[0].entry["engine_msg_id"], c.message_id);
+    EXPECT_EQ((*out[0].entry)["engine_msg_id"], c.message_id);
     EXPECT_GE(out[0].recorded_at, crashed_at + 120'000);  // not before the settle time
 }
 

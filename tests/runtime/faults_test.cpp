@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <relance/runtime/contact_events.hpp>
 #include <utility>
 
@@ -51,7 +52,7 @@ TEST(Faults, AFullDiskPausesTheWorkerAndResendsNothing) {
         EXPECT_EQ(env.run(id).status, RunStatus::completed) << id;
     EXPECT_EQ(env.outbox().size(), 20u);
     std::set<std::string> to;
-    for (const auto& e : env.outbox()) to.insert(e.entry["to"][0].get<std::string>());
+    for (const auto& e : env.outbox()) to.insert((*e.entry)["to"][0].get<std::string>());
     EXPECT_EQ(to.size(), 20u);
 }
 

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <relance/host/plugin_host.hpp>
 #include <relance/model/config.hpp>
 #include <relance/model/workflow.hpp>
@@ -39,8 +40,8 @@ class RuntimeEnv {
         for (const auto& d : extra_plugin_dirs) c.plugin_path.emplace_back(d);
         c.mode = host::Mode::sandbox;
         c.clock = &clock;
-        c.sandbox_config = std::move(sandbox_config);
-        c.plugin_config = std::move(plugin_config);
+        for (auto& [name, value] : sandbox_config) c.sandbox_config[name] = std::move(value);
+        for (auto& [name, value] : plugin_config) c.plugin_config[name] = std::move(value);
         c.sandbox_recorder = [this](const std::string& plugin, const std::string& box,
                                     const json& entry) {
             store->record_sandbox(plugin, box, entry, to_unix_ms(clock.now()));

@@ -1,5 +1,6 @@
 // Simulation scenarios: parsed with named errors, drawn deterministically, and driving branches
 // and stop rules in `simulate`.
+#include <nlohmann/json.hpp>
 #include <relance/runtime/scenario.hpp>
 #include <relance/runtime/simulate.hpp>
 

@@ -2,6 +2,7 @@
 // times of day must hold across DST changes, holidays and weekends must be skipped, and a step
 // pushed later must push every later step (no catching up in a burst).
 #include <ctime>
+#include <nlohmann/json.hpp>
 
 #include "runtime_env.hpp"
 
@@ -37,7 +38,8 @@ std::string send(const std::string& id, const std::string& extra = "") {
 // The time each message went out, by step id (the subject).
 std::map<std::string, std::int64_t> sent_at(RuntimeEnv& env) {
     std::map<std::string, std::int64_t> out;
-    for (const auto& e : env.outbox()) out[e.entry["subject"].get<std::string>()] = e.recorded_at;
+    for (const auto& e : env.outbox())
+        out[(*e.entry)["subject"].get<std::string>()] = e.recorded_at;
     return out;
 }
 
@@ -133,8 +135,8 @@ steps:
     env.drive();
     std::map<std::string, std::int64_t> follow_up;
     for (const auto& e : env.outbox())
-        if (e.entry["subject"] == "follow_up")
-            follow_up[e.entry["to"][0].get<std::string>()] = e.recorded_at;
+        if ((*e.entry)["subject"] == "follow_up")
+            follow_up[(*e.entry)["to"][0].get<std::string>()] = e.recorded_at;
     EXPECT_EQ(follow_up["ny@x.test"], utc("2026-11-27T15:00"));   // Friday: Thursday is off
     EXPECT_EQ(follow_up["ny2@x.test"], utc("2026-11-26T15:00"));  // Thursday
     auto waits = env.steps_of(us, "wait");

@@ -4,6 +4,7 @@
 // window's last fallback. The crash test with a rate-limited backlog is in crash_test.cpp.
 #include <algorithm>
 #include <ctime>
+#include <nlohmann/json.hpp>
 
 #include "runtime_env.hpp"
 
@@ -58,7 +59,7 @@ std::vector<Sent> sent(RuntimeEnv& env) {
     std::vector<Sent> out;
     for (const auto& e : env.outbox())
         out.push_back(
-            {e.recorded_at, e.entry.value("from", ""), e.entry["to"][0].get<std::string>()});
+            {e.recorded_at, e.entry->value("from", ""), (*e.entry)["to"][0].get<std::string>()});
     return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <relance/runtime/stats.hpp>
 #include <relance/store/store.hpp>
@@ -38,7 +39,7 @@ class Stats : public ::testing::Test {
         r.idempotency_key = "key:" + id;
         r.contact_key = contact;
         if (!contact.empty()) r.identity_keys = {contact};
-        r.context = {{"inputs", nlohmann::json::object()}};
+        r.context = nlohmann::json{{"inputs", nlohmann::json::object()}};
         r.due_at = created_at;
         ASSERT_EQ(store->create_runs({r}, created_at), std::vector<bool>{true});
     }

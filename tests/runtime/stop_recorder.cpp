@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <relance/runtime/contact_events.hpp>
 #include <relance/store/store.hpp>

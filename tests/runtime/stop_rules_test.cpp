@@ -1,6 +1,7 @@
 // Stop rules and suppression: events end a contact's runs; the check right before each call
 // stops a send even when the reply arrives after the run was claimed; unsubscribes and bounces
 // are suppressed; suppression applies to sends already queued.
+#include <nlohmann/json.hpp>
 #include <relance/runtime/contact_events.hpp>
 
 #include "runtime_env.hpp"
@@ -14,8 +15,8 @@ using store::RunStatus;
 std::vector<std::string> subjects_to(RuntimeEnv& env, const std::string& email) {
     std::vector<std::string> out;
     for (const auto& e : env.outbox())
-        if (e.entry["to"].dump().find(email) != std::string::npos)
-            out.push_back(e.entry["subject"].get<std::string>());
+        if ((*e.entry)["to"].dump().find(email) != std::string::npos)
+            out.push_back((*e.entry)["subject"].get<std::string>());
     return out;
 }
 
@@ -212,7 +213,7 @@ TEST(WaitFor, NoEventTakesElseAtTheTimeout) {
     EXPECT_EQ(env.run(id).status, RunStatus::completed);
     auto sent = env.outbox();
     ASSERT_EQ(sent.size(), 2u);
-    EXPECT_EQ(sent[1].entry["subject"], "cold");
+    EXPECT_EQ((*sent[1].entry)["subject"], "cold");
     EXPECT_EQ(sent[1].recorded_at, deadline);
 }
 
@@ -224,7 +225,7 @@ TEST(WaitFor, EventsBeforeTheWaitBeganDoNotCount) {
                                   env.now() - 1000, json::object(), env.clock);
     env.executor->run_due();
     env.drive();
-    EXPECT_EQ(env.outbox().back().entry["subject"], "cold");
+    EXPECT_EQ((*env.outbox().back().entry)["subject"], "cold");
     (void)id;
 }
 

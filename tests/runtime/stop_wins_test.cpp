@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <relance/store/store.hpp>
 #include <sstream>
 #include <thread>
@@ -119,12 +120,12 @@ TEST_F(WorkerTest, AStopCommittedBeforeASendAlwaysWins) {
     int late = 0, stopped_mid_sequence = 0, stopped_before_any = 0;
     std::map<std::string, int> sent;
     for (const auto& e : s->list_sandbox("sendgrid", "outbox", 1 << 20)) {
-        std::string to = e.entry["to"][0].get<std::string>();
+        std::string to = (*e.entry)["to"][0].get<std::string>();
         ++sent[to];
         auto it = stopped_at.find(to);
         if (it != stopped_at.end() && e.recorded_at > it->second) {
             ++late;
-            ADD_FAILURE() << to << ": " << e.entry.value("subject", "")
+            ADD_FAILURE() << to << ": " << e.entry->value("subject", "")
                           << " reached the provider at " << e.recorded_at
                           << ", after its stop committed at " << it->second;
         }

@@ -1,5 +1,6 @@
 // A/B variants: weighted assignment, recorded per run, the same on every attempt, sticky across
 // steps on request; `relance stats` counts sends and the events that followed, per variant.
+#include <nlohmann/json.hpp>
 #include <relance/runtime/contact_events.hpp>
 #include <relance/runtime/stats.hpp>
 
@@ -41,8 +42,8 @@ TEST(Variants, WeightedStickyAndCounted) {
     // Every run got one variant, kept across both steps; the subject matches it.
     std::map<std::string, std::string> by_run;
     for (const auto& e : env.outbox()) {
-        std::string subject = e.entry["subject"];
-        std::string run = e.entry["engine_run_id"];
+        std::string subject = (*e.entry)["subject"];
+        std::string run = (*e.entry)["engine_run_id"];
         std::string v = subject.substr(0, 1);
         if (by_run.count(run)) {
             EXPECT_EQ(by_run[run], v) << "variant switched in run " << run;
@@ -91,11 +92,11 @@ TEST(Variants, TheSameVariantOnEveryAttempt) {
     EXPECT_EQ(intro[0].status, store::StepStatus::retry);
     ASSERT_EQ(intro[1].detail.rfind("variant ", 0), 0u) << intro[1].detail;
     std::string variant = intro[1].detail.substr(8);
-    EXPECT_EQ(env.run(id).context["steps"]["intro"]["variant"], variant);
+    EXPECT_EQ((*env.run(id).context)["steps"]["intro"]["variant"], variant);
     // The message that went out (on the second attempt) is the variant drawn at the first.
     auto out = env.outbox();
     ASSERT_EQ(out.size(), 2u);
-    EXPECT_EQ(out[0].entry["subject"].get<std::string>().substr(0, 1),
+    EXPECT_EQ((*out[0].entry)["subject"].get<std::string>().substr(0, 1),
               variant == "a" ? "A" : "B");
 }
 

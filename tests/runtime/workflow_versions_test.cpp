@@ -2,6 +2,7 @@
 // worker, contact events, `runs resolve` and `runs list|show` agree on what a version says and
 // on whether it still loads, and for the same reason. Real parts: SQLite files in temp dirs, the
 // real store, the executor of RuntimeEnv.
+#include <nlohmann/json.hpp>
 #include <relance/runtime/contact_events.hpp>
 
 #include "runtime_env.hpp"
@@ -38,7 +39,7 @@ store::NewRun new_run(std::int64_t version, const std::string& id, const std::st
     r.workflow_version_id = version;
     r.workflow_name = "two_mails";
     r.idempotency_key = id;
-    r.context = {{"inputs", {{"email", email}}}};
+    r.context = nlohmann::json{{"inputs", {{"email", email}}}};
     r.due_at = due_at;
     return r;
 }

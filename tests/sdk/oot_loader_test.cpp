@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <relance/host/plugin_host.hpp>
 
 using namespace relance;
@@ -25,13 +26,13 @@ TEST(OutOfTreePlugin, LoadsAndRuns) {
 
     ActionRequest r;
     r.action = "greet";
-    r.input = {{"name", "Ana"}};
+    r.input = nlohmann::json{{"name", "Ana"}};
     auto out = hello->invoke(r);
     ASSERT_EQ(out.status, ActionOutcome::Status::ok) << out.error;
-    EXPECT_EQ(out.output["greeting"], "hello Ana");
-    EXPECT_EQ(out.output["at_ms"], 1234);
-    EXPECT_EQ(out.output["mode"], "sandbox");
+    EXPECT_EQ((*out.output)["greeting"], "hello Ana");
+    EXPECT_EQ((*out.output)["at_ms"], 1234);
+    EXPECT_EQ((*out.output)["mode"], "sandbox");
 
-    r.input = {{"name", ""}};
+    r.input = nlohmann::json{{"name", ""}};
     EXPECT_EQ(hello->invoke(r).status, ActionOutcome::Status::permanent);
 }

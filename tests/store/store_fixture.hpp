@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <relance/store/store.hpp>
 
 #include "../support/process.hpp"
@@ -20,7 +21,7 @@ inline store::NewRun new_run(const std::string& id, std::int64_t version,
     r.idempotency_key = "key:" + id;
     r.contact_key = contact;
     r.identity_keys = std::move(keys);
-    r.context = {{"inputs", nlohmann::json::object()}};
+    r.context = nlohmann::json{{"inputs", nlohmann::json::object()}};
     r.due_at = kNow;
     return r;
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "store_fixture.hpp"
 
@@ -56,7 +57,7 @@ TEST_F(StoreTest, FullDatabaseIsStoreFullAndLosesNothingCommitted) {
     bool full = false;
     for (int i = 0; i < 10'000 && !full; ++i) {
         auto r = new_run("r" + std::to_string(i), version);
-        r.context["inputs"]["padding"] = std::string(2000, 'x');
+        (*r.context)["inputs"]["padding"] = std::string(2000, 'x');
         try {
             small->create_runs({r}, kNow);
             created.push_back(r.id);
@@ -157,7 +158,7 @@ TEST_F(StoreTest, EventAndSuppressionFailTogether) {
         e.contact_key = "email:c" + std::to_string(n) + "@acme.test";
         e.type = "unsubscribed";
         e.occurred_at = e.recorded_at = kNow;
-        e.data = {{"padding", std::string(1500, 'y')}};
+        e.data = nlohmann::json{{"padding", std::string(1500, 'y')}};
         store::Suppression s{"email",
                              "c" + std::to_string(n) + "@acme.test",
                              "unsubscribe",

@@ -162,7 +162,7 @@ void sandbox_record(rl_host_ctx* ctx, const char* box, const char* entry_json) {
 }  // namespace
 
 void learn_secrets(const PluginManifest& manifest, const HostConfig& config, Redactor& redactor) {
-    for (const auto& s : manifest.secrets) {
+    for (const auto& s : *manifest.secrets) {
         std::string name = s.value("name", "");
         if (config.mode == Mode::sandbox)
             redactor.add(sandbox_secret(manifest.name, name));

@@ -17,7 +17,7 @@ InProcessPlugin::InProcessPlugin(std::unique_ptr<Library> library, const HostCon
     core_->library = std::move(library);
     core_->ctx->plugin = manifest().name;
     core_->ctx->services = &services;
-    for (const auto& s : manifest().secrets)
+    for (const auto& s : *manifest().secrets)
         core_->ctx->declared_secrets.insert(s["name"].get<std::string>());
 }
 

@@ -126,7 +126,7 @@ CompiledManifest parse_manifest(const char* text) {
             if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string())
                 throw Refused("invalid manifest: each secret needs a \"name\"");
             if (!entry.contains("required")) entry["required"] = true;
-            m.secrets.push_back(std::move(entry));
+            m.secrets->push_back(std::move(entry));
         }
     }
     auto optional_member = [&](const char* key, json& target, bool array) {
@@ -137,9 +137,9 @@ CompiledManifest parse_manifest(const char* text) {
                           (array ? "an array" : "an object"));
         target = *it;
     };
-    optional_member("limits", m.limits, false);
-    optional_member("events", m.events, true);
-    optional_member("pollers", m.pollers, true);
+    optional_member("limits", *m.limits, false);
+    optional_member("events", *m.events, true);
+    optional_member("pollers", *m.pollers, true);
     m.raw = std::move(raw);
     return out;
 }

@@ -85,7 +85,7 @@ CallData PluginBase::call_data(const ActionRequest& request) const {
     CallData data;
     data.action = request.action;
     // Replaced rather than thrown: a stray invalid byte must not turn into a host error.
-    data.input_json = request.input.is_null() ? "{}" : json_text(request.input);
+    data.input_json = request.input->is_null() ? "{}" : json_text(request.input);
     data.message_id = request.message_id;
     data.run_id = request.run_id;
     data.attempt = request.attempt;

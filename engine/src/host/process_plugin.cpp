@@ -52,9 +52,9 @@ std::pair<std::shared_ptr<ChildProcess>, Message> start_loaded(
     } catch (const std::exception& e) {
         throw Refused(std::string("cannot start its plugin-host process: ") + e.what());
     }
-    auto config_of = [&](const std::map<std::string, json>& all) {
+    auto config_of = [&](const std::map<std::string, JsonValue>& all) {
         auto it = all.find(name);
-        return json_text(it == all.end() ? json::object() : it->second);
+        return json_text(it == all.end() ? json::object() : *it->second);
     };
     auto reply = child->request(MsgType::init,
                                 {file.string(), config.mode == Mode::sandbox ? "sandbox" : "live",
@@ -262,7 +262,7 @@ std::vector<std::string> ProcessPlugin::serve(const Message& request) {
     if (what == "clock") return {std::to_string(to_unix_ms(now()))};
     if (what == "secret") {
         const std::string& secret = request.field(1);
-        bool declared = std::any_of(manifest().secrets.begin(), manifest().secrets.end(),
+        bool declared = std::any_of(manifest().secrets->begin(), manifest().secrets->end(),
                                     [&](const json& s) { return s.value("name", "") == secret; });
         if (!declared) return {"0"};
         std::optional<std::string> value;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <nlohmann/json.hpp>
 
 namespace relance::model::detail {
 
@@ -23,11 +24,11 @@ std::vector<Edge> edges_of(const Program& p, int i, const std::vector<Fact>& fac
     Mask gen = 0;
     for (std::size_t k = first; k < facts.size() && k < first + 64; ++k) {
         const Fact& f = facts[k];
-        bool sets = f.kind == Fact::Kind::output
-                        ? f.name == s.id && (s.kind == StepKind::action ||
-                                             s.kind == StepKind::lua ||
-                                             s.kind == StepKind::wait_for)
-                        : s.kind == StepKind::set && s.set.is_object() && s.set.contains(f.name);
+        bool sets =
+            f.kind == Fact::Kind::output
+                ? f.name == s.id && (s.kind == StepKind::action || s.kind == StepKind::lua ||
+                                     s.kind == StepKind::wait_for)
+                : s.kind == StepKind::set && s.set->is_object() && s.set->contains(f.name);
         if (sets) gen |= Mask{1} << (k - first);
     }
     std::vector<Edge> out;

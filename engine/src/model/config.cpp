@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <relance/calendar/date_text.hpp>
 #include <relance/calendar/holidays.hpp>
 #include <relance/calendar/zones.hpp>

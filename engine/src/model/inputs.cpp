@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <relance/base/text_limits.hpp>
 #include <relance/model/inputs.hpp>
 

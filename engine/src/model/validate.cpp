@@ -78,7 +78,7 @@ class Checker {
             step_ids_.push_back(id);
             const Step* s = program.nodes[idx].step;
             if (s->kind == StepKind::set)
-                for (const auto& [name, v] : s->set.items()) set_at_[name].push_back(idx);
+                for (const auto& [name, v] : s->set->items()) set_at_[name].push_back(idx);
         }
         try {
             lua_ = std::make_unique<expr::LuaSandbox>();
@@ -205,7 +205,7 @@ class Checker {
         for (const auto& v : s.variants) {
             Step merged = s;
             merged.variants.clear();
-            for (const auto& [k, val] : v.with.items()) merged.with[k] = val;
+            for (const auto& [k, val] : v.with->items()) (*merged.with)[k] = val;
             for (const auto& [ptr, p] : v.with_pos) merged.with_pos[ptr] = p;
             if (!s.with_pos.count("")) merged.with_pos[""] = v.pos;
             check_with(merged, *spec, uses + " (variant " + v.name + ")", supplied);
@@ -250,7 +250,7 @@ class Checker {
             if (a->channel != spec.channel) continue;
             ++matching;
             std::set<std::string> keys;
-            for (const auto& [k, v] : a->with.items()) keys.insert(k);
+            for (const auto& [k, v] : a->with->items()) keys.insert(k);
             if (first) {
                 supplied = keys;
             } else {
@@ -278,7 +278,7 @@ class Checker {
         const json& schema = spec.input_schema;
         if (!schema.is_object() || schema.empty()) return;
         SourcePos wpos = at(s.with_pos, "", s.pos);
-        const json& with = s.with.is_object() ? s.with : json::object();
+        const json& with = s.with->is_object() ? *s.with : json::object();
         json present = with;  // what the call will hold: the step's fields and the sender's
         for (const auto& k : supplied) present[k] = true;
         json props = schema.value("properties", json::object());

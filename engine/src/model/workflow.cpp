@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <relance/calendar/date_text.hpp>
 #include <relance/calendar/holidays.hpp>
 #include <relance/calendar/send_window.hpp>
@@ -844,7 +845,7 @@ class Loader : public YamlReader {
             } else {
                 std::map<std::string, SourcePos> key_pos;
                 s.set = to_json(kind->value, "", kpos, &s.set_pos, &key_pos);
-                for (const auto& [name, value] : s.set.items())
+                for (const auto& [name, value] : s.set->items())
                     if (!is_identifier(name))
                         error(key_pos["/" + pointer_escape(name)],
                               "variable name '" + name +
@@ -1001,10 +1002,10 @@ class Loader : public YamlReader {
         };
         if (default_keys_.count("with") && s.plugin == d.plugin && s.action == d.action) {
             if (!gives("with")) s.with_pos[""] = s.pos;  // "needs a field" points at the entry
-            if (!s.with.is_object()) s.with = json::object();
-            for (const auto& [key, value] : d.with.items()) {
-                if (s.with.contains(key)) continue;
-                s.with[key] = value;
+            if (!s.with->is_object()) s.with = json::object();
+            for (const auto& [key, value] : d.with->items()) {
+                if (s.with->contains(key)) continue;
+                (*s.with)[key] = value;
                 std::string ptr = "/" + pointer_escape(key);
                 for (auto it = d.with_pos.lower_bound(ptr); it != d.with_pos.end(); ++it) {
                     if (it->first.compare(0, ptr.size(), ptr) != 0) break;

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <relance/model/yaml_document.hpp>
 #include <set>
 #include <tuple>

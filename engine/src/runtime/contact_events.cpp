@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <relance/base/digest.hpp>
 #include <relance/contacts/identity.hpp>
 #include <relance/contacts/suppression.hpp>

@@ -196,7 +196,7 @@ struct Executor::Impl {
                 a.run.due_at.reset();
                 a.run.reason = std::string("cannot load its workflow version: ") + e.what();
                 a.run.updated_at = now;
-                a.run.context_text = a.run.context.dump();
+                a.run.context_text = a.run.context->dump();
                 batch.update_runs.push_back(a.run);
                 a.stopped = true;
                 continue;

@@ -34,7 +34,7 @@ Interpreter::Interpreter(store::Store& store, host::PluginHost& host, const Cloc
 // --- run state ------------------------------------------------------------------------------
 
 void Interpreter::load(ActiveRun& a) {
-    a.scope = a.run.context.is_object() ? std::move(a.run.context) : json::object();
+    a.scope = a.run.context->is_object() ? std::move(*a.run.context) : json::object();
     a.run.context = nullptr;
     for (const char* k : {"inputs", "steps", "vars", "senders"})
         if (!a.scope.contains(k)) a.scope[k] = json::object();
@@ -371,12 +371,12 @@ Next Interpreter::start(ActiveRun& a, store::Batch& batch, const SenderDesk::Cho
         std::string variant;
         if (const model::Step::Variant* v = choose_variant(a, node)) {
             variant = v->name;
-            for (const auto& [k, val] : v->with.items()) with[k] = val;
+            for (const auto& [k, val] : v->with->items()) with[k] = val;
             a.scope["steps"][step.id]["variant"] = variant;
         }
         if (sender) {
             // The account's own fields (its address, its name) are what it sends with.
-            for (const auto& [k, val] : sender->account->with.items()) with[k] = val;
+            for (const auto& [k, val] : sender->account->with->items()) with[k] = val;
             a.scope["sender"] = {{"id", sender->account->id},
                                  {"channel", sender->account->channel},
                                  {"vars", sender->account->vars}};
@@ -521,7 +521,7 @@ Next Interpreter::apply_outcome(ActiveRun& a, store::Batch& batch) {
             if (!sender.empty()) detail += (detail.empty() ? "from " : ", from ") + sender;
             a.output_rows[step.id] =
                 log_.finish_inflight(a, batch, StepStatus::succeeded, detail, out.output);
-            state = {{"status", "succeeded"}, {"output", std::move(out.output)}};
+            state = {{"status", "succeeded"}, {"output", std::move(*out.output)}};
             if (!variant.empty()) state["variant"] = variant;
             if (!sender.empty()) state["sender"] = sender;
             go_to(a, node.next);

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 namespace relance::runtime {
 
@@ -95,7 +96,7 @@ Records read_records(const std::string& path, const ReadOptions& options) {
     InputRecord r;
     while (reader->next(r)) {
         if (!r.problem.empty()) throw InputError(r.where + ": " + r.problem);
-        out.records.push_back(std::move(r.value));
+        out.records.push_back(std::move(*r.value));
         out.where.push_back(std::move(r.where));
     }
     return out;

@@ -2,6 +2,7 @@
 // at a time. A row is first cut out of the text (a line break ends it when the quotes seen so far
 // are balanced), then split; so every position in a message is exact and no row holds more
 // than the record limit in memory.
+#include <nlohmann/json.hpp>
 #include <relance/runtime/records.hpp>
 
 #include <set>
@@ -56,7 +57,7 @@ class CsvReader final : public RecordReader {
             }
             out.value = nlohmann::json::object();
             for (std::size_t i = 0; i < header_.size(); ++i)
-                if (!header_[i].empty()) out.value[header_[i]] = std::move(fields[i].text);
+                if (!header_[i].empty()) (*out.value)[header_[i]] = std::move(fields[i].text);
             return true;
         }
         return false;

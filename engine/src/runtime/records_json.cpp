@@ -2,6 +2,7 @@
 // read a record at a time. A linear scanner finds where each record ends (depth is a counter,
 // never recursion); each record is checked against the limits (json_limit_error) before the
 // JSON parser sees it, so nesting 60,000 deep is an error about that record, not a crash.
+#include <nlohmann/json.hpp>
 #include <relance/base/text_limits.hpp>
 #include <relance/runtime/records.hpp>
 
@@ -64,9 +65,9 @@ class JsonReader final : public RecordReader {
                           ": invalid JSON in the record starting here: " + short_message(e.what());
             return true;
         }
-        if (!out.value.is_object()) {
+        if (!out.value->is_object()) {
             out.problem =
-                std::string("a record must be a JSON object, got ") + out.value.type_name();
+                std::string("a record must be a JSON object, got ") + out.value->type_name();
             out.value = nullptr;
         }
         return true;

@@ -1,4 +1,5 @@
 #include <map>
+#include <nlohmann/json.hpp>
 #include <relance/base/digest.hpp>
 #include <relance/calendar/holidays.hpp>
 #include <relance/calendar/zones.hpp>
@@ -380,7 +381,7 @@ void resolve_in_doubt(store::Store& store, const std::string& run_id, Resolution
             throw std::runtime_error("run " + run_id +
                                      ": cannot load its workflow version: " + e.what());
         }
-        run->context["steps"][doubt->step_id] = {
+        (*run->context)["steps"][doubt->step_id] = {
             {"status", "succeeded"}, {"output", json::object()}, {"resolved", "sent"}};
         run->node = wf->program.nodes.at(static_cast<std::size_t>(run->node)).next;
         run->attempt = 1;

@@ -1,3 +1,4 @@
+#include <nlohmann/json.hpp>
 #include <relance/base/digest.hpp>
 #include <relance/model/workflow.hpp>
 #include <relance/model/yaml_document.hpp>

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <relance/calendar/business_calendar.hpp>
 #include <relance/calendar/date_text.hpp>
 #include <relance/calendar/holidays.hpp>

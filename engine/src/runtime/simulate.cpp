@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <relance/runtime/contact_events.hpp>
 #include <relance/runtime/simulate.hpp>
 
@@ -28,8 +29,8 @@ SimulationReport simulate(store::Store& store, host::PluginHost& host, VirtualCl
         if (options.scenario) {
             for (const auto& sent : store.sandbox_since("outbox", outbox_seen, 1 << 30)) {
                 outbox_seen = sent.id;
-                std::string msg = sent.entry.value("engine_msg_id", "");
-                std::string run = sent.entry.value("engine_run_id", "");
+                std::string msg = sent.entry->value("engine_msg_id", "");
+                std::string run = sent.entry->value("engine_run_id", "");
                 auto first = msg.find('.'), last = msg.rfind('.');
                 if (msg.empty() || first == last) continue;
                 std::string step = msg.substr(first + 1, last - first - 1);
@@ -93,7 +94,7 @@ SimulationReport simulate(store::Store& store, host::PluginHost& host, VirtualCl
     for (const auto& run : store.list_runs(all)) {
         SimulatedLead lead;
         lead.run_id = run.id;
-        const auto& inputs = run.context.value("inputs", nlohmann::json::object());
+        const auto& inputs = run.context->value("inputs", nlohmann::json::object());
         if (inputs.contains("email") && inputs["email"].is_string())
             lead.lead = inputs["email"].get<std::string>();
         else if (inputs.contains("id"))

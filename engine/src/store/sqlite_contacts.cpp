@@ -2,6 +2,7 @@
 // the global suppression list, and the SQL functions that re-normalise stored contact keys.
 #include <sqlite3.h>
 
+#include <nlohmann/json.hpp>
 #include <relance/contacts/suppression.hpp>
 
 #include "sqlite_store.hpp"
@@ -88,7 +89,7 @@ bool SqliteStore::record_event(const Event& e, const Suppression* suppression) {
         st.bind(5, e.message_id);
         st.bind(6, static_cast<int64_t>(e.occurred_at));
         st.bind(7, static_cast<int64_t>(e.recorded_at));
-        st.bind(8, e.data.dump());
+        st.bind(8, e.data->dump());
         if (st.exec() != 1) return false;  // recorded before: the transaction rolls back
         if (suppression && write_suppression(*suppression)) bump_suppression_generation();
         tx.commit();

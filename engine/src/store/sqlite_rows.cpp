@@ -1,4 +1,6 @@
 // Reading rows into store structs: one reader per struct, its columns listed next to it.
+#include <nlohmann/json.hpp>
+
 #include "sqlite_store.hpp"
 
 namespace relance::store {

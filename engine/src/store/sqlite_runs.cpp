@@ -1,6 +1,7 @@
 // Workflow versions, runs, claims and leases, and the hot-path commit.
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <relance/base/digest.hpp>
 #include <relance/base/json_text.hpp>
@@ -261,7 +262,7 @@ void SqliteStore::write_step(const StepRecord& s) {
     else
         st.bind(9, s.message_id);
     st.bind(10, s.detail);
-    if (s.output.is_null())
+    if (s.output->is_null())
         st.bind(11);
     else
         st.bind(11, json_text(s.output));
@@ -316,7 +317,7 @@ std::vector<std::string> SqliteStore::commit(const Batch& batch) {
             st.bind(1, to_string(s.status));
             bind_optional(st, 2, s.finished_at);
             st.bind(3, s.detail);
-            if (s.output.is_null())
+            if (s.output->is_null())
                 st.bind(4);
             else
                 st.bind(4, json_text(s.output));

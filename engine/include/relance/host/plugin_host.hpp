@@ -9,6 +9,7 @@
 #pragma once
 
 #include <relance/base/clock.hpp>
+#include <relance/base/json_value.hpp>
 #include <relance/model/config.hpp>
 #include <relance/model/validate.hpp>
 
@@ -16,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,14 +39,14 @@ struct PluginManifest {
     std::string version;
     std::string description;
     std::vector<model::ActionSpec> actions;
-    json secrets = json::array();  // [{"name","description","required"}]
-    json limits = json::object();  // default sender/provider limits
-    json events = json::array();   // event types its webhooks parse
-    json pollers = json::array();
+    JsonValue secrets = JsonValue::array();  // [{"name","description","required"}]
+    JsonValue limits = JsonValue::object();  // default sender/provider limits
+    JsonValue events = JsonValue::array();   // event types its webhooks parse
+    JsonValue pollers = JsonValue::array();
     // Deadline of a call, by action, when the manifest declares one ("timeout_ms" on the action
     // or at the top level); otherwise the operator's setting or HostConfig::default_timeout.
     std::map<std::string, Millis> timeouts;
-    json raw;  // the manifest as the plugin gave it
+    JsonValue raw;  // the manifest as the plugin gave it
 };
 
 struct LoadFailure {
@@ -72,15 +74,15 @@ struct ActionOutcome {
                        // spends no attempt; try again after retry_after
     };
     Status status = Status::ok;
-    json output = json::object();  // with ok
-    std::string error;             // otherwise; never contains a known secret
+    JsonValue output = JsonValue::object();  // with ok
+    std::string error;                       // otherwise; never contains a known secret
     Millis retry_after{0};
 };
 const char* to_string(ActionOutcome::Status s);
 
 struct ActionRequest {
     std::string action;
-    json input;
+    JsonValue input;
     std::string message_id;
     std::string run_id;
     unsigned attempt = 1;
@@ -95,7 +97,7 @@ struct ActionRequest {
 struct ReconcileOutcome {
     enum class Outcome { done, not_done, unknown, pending };
     Outcome outcome = Outcome::unknown;
-    json output = json::object();
+    JsonValue output = JsonValue::object();
     Millis retry_after{0};  // with pending: when to ask again
     // Why it is unknown or pending ("sendgrid answered 503 to the Email Activity lookup...",
     // "plugin sendgrid quarantined after 3 crashes..."), for the run's timeline.
@@ -131,9 +133,9 @@ struct HostConfig {
     Mode mode = Mode::sandbox;
     const Clock* clock = nullptr;                    // required
     // Extra configuration per plugin name, merged into the config given to create().
-    std::map<std::string, json> plugin_config;
+    std::map<std::string, JsonValue> plugin_config;
     // Configuration of each plugin's sandbox emulator (failure injection, latency...).
-    std::map<std::string, json> sandbox_config;
+    std::map<std::string, JsonValue> sandbox_config;
     // Secret lookup for live mode: (plugin, secret name) -> value.
     std::function<std::optional<std::string>(const std::string&, const std::string&)> secrets;
     // Where sandbox_record() entries go: (plugin, box, entry). The store persists them.

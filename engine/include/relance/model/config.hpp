@@ -32,9 +32,10 @@ namespace relance::model {
 struct SenderAccount {
     std::string id;
     std::string channel;
-    std::string timezone;        // IANA name; "" = none
-    json with = json::object();  // merged over the `with:` of every step sent from this account
-    json vars = json::object();  // free values, visible to templates as sender.vars
+    std::string timezone;  // IANA name; "" = none
+    // merged over the `with:` of every step sent from this account
+    JsonValue with = JsonValue::object();
+    JsonValue vars = JsonValue::object();  // free values, visible to templates as sender.vars
     policy::SenderLimits limits;
     // ramp_up.since was written in the file; otherwise day 0 of the ramp is the account's first
     // use, recorded in the store.

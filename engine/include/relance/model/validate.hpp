@@ -21,8 +21,8 @@ struct ActionSpec {
     // "" for actions that reach no one (lookups, webhooks). A step of a channel action sends
     // from the workflow's sender accounts of that channel, within their limits.
     std::string channel;
-    json input_schema = json::object();   // JSON Schema (draft 7)
-    json output_schema = json::object();  // JSON Schema; may be empty
+    JsonValue input_schema = JsonValue::object();   // JSON Schema (draft 7)
+    JsonValue output_schema = JsonValue::object();  // JSON Schema; may be empty
 };
 
 class ActionCatalog {

@@ -6,8 +6,9 @@
 
 #include <chrono>
 #include <map>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <relance/base/json_value.hpp>
 #include <string>
 #include <vector>
 
@@ -50,7 +51,7 @@ struct InputField {
     std::string name;
     InputType type = InputType::string;
     bool required = false;
-    std::optional<json> default_value;
+    std::optional<JsonValue> default_value;
     std::string description;
     SourcePos pos;
 };
@@ -92,13 +93,13 @@ struct Step {
     std::string plugin;
     std::string action;
     SourcePos uses_pos;
-    json with = json::object();
+    JsonValue with = JsonValue::object();
     std::map<std::string, SourcePos> with_pos;  // JSON pointer ("/to/email") -> position
                                                 // of the value; "" -> the `with:` key
     std::map<std::string, SourcePos> with_key_pos;  // JSON pointer -> position of the key
 
     // set: name -> template value; results land in vars.<name>
-    json set = json::object();
+    JsonValue set = JsonValue::object();
     std::map<std::string, SourcePos> set_pos;  // JSON pointer ("/greeting") -> position
 
     // if: Lua condition, then/else branches
@@ -122,7 +123,7 @@ struct Step {
     struct Variant {
         std::string name;
         double weight = 1;
-        json with = json::object();
+        JsonValue with = JsonValue::object();
         std::map<std::string, SourcePos> with_pos;
         SourcePos pos;
     };

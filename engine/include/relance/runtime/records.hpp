@@ -4,7 +4,8 @@
 // is dropped), UTF-16 with its byte-order mark, or, when told, Windows-1252 or Latin-1.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
+#include <relance/base/json_value.hpp>
 
 #include <cstdint>
 #include <istream>
@@ -40,7 +41,7 @@ struct ReadOptions {
 
 // One record of the input, or why this one could not be read (the input goes on after it).
 struct InputRecord {
-    nlohmann::json value;  // an object; null when `problem` is set
+    JsonValue value;       // an object; null when `problem` is set
     std::string where;     // "leads.csv:12" (the line the record starts on)
     std::string problem;   // "column 23: expected 4 fields (as in the header), found 5"
 };

@@ -8,9 +8,10 @@
 #include <iosfwd>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <relance/base/clock.hpp>
+#include <relance/base/json_value.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -92,9 +93,9 @@ struct Run {
     std::string workflow_name;
     std::string idempotency_key;
     RunStatus status = RunStatus::ready;
-    int node = 0;     // position in the program (model::Program::nodes)
-    int attempt = 1;  // attempt number of the current node's step
-    json context;     // {"inputs":{},"steps":{},"vars":{}}
+    int node = 0;       // position in the program (model::Program::nodes)
+    int attempt = 1;    // attempt number of the current node's step
+    JsonValue context;  // {"inputs":{},"steps":{},"vars":{}}
     // When set, written instead of context.dump(): the executor serialises the context once.
     std::string context_text;
     std::optional<std::int64_t> due_at;  // unix ms; set while ready or waiting
@@ -123,7 +124,7 @@ struct StepRecord {
     std::optional<std::int64_t> finished_at;
     std::string message_id;
     std::string detail;  // the reason, in words: "condition false: skipped", "429: retry at ..."
-    json output;         // null when none
+    JsonValue output;    // null when none
 };
 
 // A run's id: derived from its workflow and idempotency key, so the same input gets the same id
@@ -145,7 +146,7 @@ struct NewRun {
     std::int64_t workflow_version_id = 0;
     std::string workflow_name;
     std::string idempotency_key;
-    json context;
+    JsonValue context;
     std::int64_t due_at = 0;
 };
 
@@ -198,7 +199,7 @@ struct SandboxEntry {
     std::string plugin;
     std::string box;
     std::int64_t recorded_at = 0;
-    json entry;
+    JsonValue entry;
 };
 
 // Something that happened to a contact (delivered, opened, replied, bounced, unsubscribed, or a
@@ -212,7 +213,7 @@ struct Event {
     std::string message_id;  // optional: the message it is about
     std::int64_t occurred_at = 0;
     std::int64_t recorded_at = 0;
-    json data = json::object();
+    JsonValue data = JsonValue::object();
 };
 
 struct Suppression {
