@@ -23,7 +23,7 @@ inputs:
 steps:
   - wait: 1d
 )",
-                                                                 "f.yaml");
+                                                                "f.yaml");
     if (size == 0) return 0;
     runtime::ReadOptions options;
     static const runtime::TextEncoding encodings[] = {

@@ -57,8 +57,9 @@ std::string utf16(const std::string& ascii, bool little_endian, bool bom = true)
 // ---- CSV ----
 
 TEST(Csv, ReadsRowsWithTheirLines) {
-    auto r = read("id,email,note\n1,a@x.test,\"hello, \"\"you\"\"\"\n2,b@x.test,\"two\nlines\"\n"
-                  "3,c@x.test,x\n");
+    auto r = read(
+        "id,email,note\n1,a@x.test,\"hello, \"\"you\"\"\"\n2,b@x.test,\"two\nlines\"\n"
+        "3,c@x.test,x\n");
     ASSERT_TRUE(r.error.empty()) << r.error;
     ASSERT_EQ(r.records.size(), 3u);
     EXPECT_EQ(*r.records[0].value,
@@ -83,7 +84,8 @@ TEST(Csv, DetectsSemicolonsAndTabsOrTakesTheDelimiter) {
 }
 
 TEST(Csv, SkipsBlankAndWhitespaceOnlyLines) {
-    auto r = read("\n  \nemail,name\r\n\r\n   \t \r\na@x.test,Ana\r\n,\r\n  ,  \r\nb@x.test,Bo\r\n\n");
+    auto r =
+        read("\n  \nemail,name\r\n\r\n   \t \r\na@x.test,Ana\r\n,\r\n  ,  \r\nb@x.test,Bo\r\n\n");
     ASSERT_TRUE(r.error.empty()) << r.error;
     ASSERT_EQ(r.records.size(), 2u);
     EXPECT_EQ(r.records[0].where, "in.csv:6");
@@ -110,13 +112,15 @@ TEST(Csv, ABadRowIsReportedByLineAndColumnAndTheOthersAreRead) {
 TEST(Csv, AQuoteThatNeverClosesStopsTheInputWhereItOpened) {
     auto r = read("id,email\n1,a@x.test\n2,\"b@x.test\n3,c@x.test\n");
     EXPECT_EQ(r.records.size(), 1u);
-    EXPECT_EQ(r.error, "in.csv:3:1: a quoted field of the record starting on this line is never "
-                       "closed");
+    EXPECT_EQ(r.error,
+              "in.csv:3:1: a quoted field of the record starting on this line is never "
+              "closed");
     ReadOptions small;
     small.limits.max_record_bytes = 100;
     r = read("id,email\n1,\"" + std::string(1000, 'x') + "\n", false, small);
-    EXPECT_EQ(r.error, "in.csv:2: the record starting on this line is longer than 100 bytes (a "
-                       "quote that is never closed?)");
+    EXPECT_EQ(r.error,
+              "in.csv:2: the record starting on this line is longer than 100 bytes (a "
+              "quote that is never closed?)");
 }
 
 TEST(Csv, HeaderProblems) {
@@ -155,8 +159,9 @@ TEST(Encodings, Utf16WithItsByteOrderMarkIsConverted) {
     EXPECT_EQ((*r.records[0].value)["name"], "Ren\xC3\xA9");
     // Without a byte-order mark, the zero bytes give it away.
     r = read(utf16("email\na@x.test\n", true, false));
-    EXPECT_EQ(r.error, "in.csv:1:2: a NUL byte: the input may be UTF-16 without a byte-order mark "
-                       "(pass --encoding utf-16le or utf-16be)");
+    EXPECT_EQ(r.error,
+              "in.csv:1:2: a NUL byte: the input may be UTF-16 without a byte-order mark "
+              "(pass --encoding utf-16le or utf-16be)");
     ReadOptions le;
     le.encoding = TextEncoding::utf16le;
     r = read(utf16("email\na@x.test\n", true, false), false, le);
@@ -167,8 +172,9 @@ TEST(Encodings, Windows1252IsRefusedWithAHintOrConverted) {
     std::string text = "email,name\na@x.test,Ren\xE9\nb@x.test,\x80uro\n";
     auto r = read(text);
     EXPECT_TRUE(r.records.empty());
-    EXPECT_EQ(r.error, "in.csv:2:13: not valid UTF-8 (byte 0xE9); a file saved by Excel or an "
-                       "older system is often Windows-1252: pass --encoding cp1252 (or latin1)");
+    EXPECT_EQ(r.error,
+              "in.csv:2:13: not valid UTF-8 (byte 0xE9); a file saved by Excel or an "
+              "older system is often Windows-1252: pass --encoding cp1252 (or latin1)");
     ReadOptions cp;
     cp.encoding = TextEncoding::cp1252;
     r = read(text, false, cp);
@@ -219,8 +225,9 @@ TEST(Json, BadRecordsAreReportedAndTheOthersRead) {
     auto r = read("{\"a\": 1}\nnot json\n{\"a\": }\n[1, 2]\n{\"a\": 3}\n", true);
     ASSERT_TRUE(r.error.empty()) << r.error;
     ASSERT_EQ(r.records.size(), 5u);
-    EXPECT_EQ(r.records[1].problem, "not a JSON object (one object per line, or an array of "
-                                    "objects)");
+    EXPECT_EQ(r.records[1].problem,
+              "not a JSON object (one object per line, or an array of "
+              "objects)");
     EXPECT_EQ(r.records[2].problem.rfind("in.csv:3:7: invalid JSON: ", 0), 0u)
         << r.records[2].problem;
     EXPECT_EQ(r.records[3].problem, "a record must be a JSON object, got array");
@@ -235,8 +242,9 @@ TEST(Json, DeepNestingIsOneBadRecordNotACrash) {
     auto r = read("[" + deep + ", {\"ok\": true}]", true);
     ASSERT_TRUE(r.error.empty()) << r.error;
     ASSERT_EQ(r.records.size(), 2u);
-    EXPECT_EQ(r.records[0].problem, "the record is nested deeper than 64 levels at line 1, "
-                                    "column 70");
+    EXPECT_EQ(r.records[0].problem,
+              "the record is nested deeper than 64 levels at line 1, "
+              "column 70");
     EXPECT_EQ((*r.records[1].value)["ok"], true);
 }
 

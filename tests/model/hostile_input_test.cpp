@@ -1,14 +1,13 @@
 // Hostile and malformed files: every one is a clean LoadError naming file:line:col (or the
 // file), never a crash, a hang or gigabytes of memory. Each case crashed or misbehaved before
 // the YAML door (relance/model/yaml_document.hpp) and the linear scanners existed.
-#include <relance/model/config.hpp>
-#include <relance/model/yaml_document.hpp>
-
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <relance/model/config.hpp>
+#include <relance/model/yaml_document.hpp>
 
 #include "helpers.hpp"
 
@@ -46,24 +45,25 @@ TEST(HostileInput, AThirtyThousandDigitScalarIsJustTooLarge) {
     EXPECT_TRUE(has_diag(ds, 5, 12, "'attempts' must be an integer from 1 to 100"))
         << dump(ds).substr(0, 500);
     // As a plain `with:` value it stays text (JSON has no infinity): no error, no crash.
-    Workflow wf = load_workflow_text(kHead + "  - uses: mail.send\n    with: {n: " + digits +
-                                         ", f: 1." + digits + "e99999}\n",
-                                     "wf.yaml");
+    Workflow wf = load_workflow_text(
+        kHead + "  - uses: mail.send\n    with: {n: " + digits + ", f: 1." + digits + "e99999}\n",
+        "wf.yaml");
     EXPECT_TRUE((*wf.steps[0].with)["n"].is_string());
     EXPECT_TRUE((*wf.steps[0].with)["f"].is_string());
 }
 
 TEST(HostileInput, ALongLuaStringValidates) {
     std::string text(20'000, 'x');
-    Workflow wf = load_workflow_text(
-        kHead + "  - id: l\n    lua: |\n      local s = \"" + text + "\" .. '" + text +
-            "'\n      return { n = #s, a = inputs.first_name }\n",
-        "wf.yaml");
+    Workflow wf =
+        load_workflow_text(kHead + "  - id: l\n    lua: |\n      local s = \"" + text + "\" .. '" +
+                               text + "'\n      return { n = #s, a = inputs.first_name }\n",
+                           "wf.yaml");
     FakeCatalog catalog;
     auto ds = validate(wf, compile(wf), catalog);
     // The reference after the strings is still found (a warning: it is not declared).
     bool found = false;
-    for (const auto& d : ds) found |= d.message.find("in Lua: 'inputs.first_name'") != std::string::npos;
+    for (const auto& d : ds)
+        found |= d.message.find("in Lua: 'inputs.first_name'") != std::string::npos;
     EXPECT_TRUE(found) << dump(ds).substr(0, 500);
 }
 
@@ -78,7 +78,8 @@ TEST(HostileInput, ASelfReferentialAliasIsACycle) {
 }
 
 TEST(HostileInput, BillionLaughsIsRefusedBeforeItGrows) {
-    std::string text = kHead + "  - set:\n      a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+    std::string text =
+        kHead + "  - set:\n      a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
     std::string prev = "a";
     for (char c = 'b'; c <= 'i'; ++c) {
         std::string list;
@@ -134,7 +135,8 @@ TEST(HostileInput, TextThatIsNotUtf8IsRefusedWhereItStops) {
 
 TEST(HostileInput, AFileOverTheSizeLimitIsNotRead) {
     namespace fs = std::filesystem;
-    fs::path path = fs::temp_directory_path() / ("relance-big-" + std::to_string(::getpid()) + ".yaml");
+    fs::path path =
+        fs::temp_directory_path() / ("relance-big-" + std::to_string(::getpid()) + ".yaml");
     {
         std::ofstream out(path);
         out << kHead << "  - set:\n      a: \"";

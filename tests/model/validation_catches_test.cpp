@@ -53,16 +53,18 @@ steps:
   - wait_for: [Clicked, opened]
     timeout: 3d
 )");
-    EXPECT_TRUE(has_diag(ds, 3, 11, "unknown event type 'Replied' in 'stop_on' (did you mean "
-                                    "'replied'?)"))
+    EXPECT_TRUE(has_diag(ds, 3, 11,
+                         "unknown event type 'Replied' in 'stop_on' (did you mean "
+                         "'replied'?)"))
         << dump(ds);
     EXPECT_TRUE(has_diag(ds, 3, 20, "'open' in 'stop_on' (did you mean 'opened'?)")) << dump(ds);
     EXPECT_TRUE(has_diag(ds, 3, 26, "'repiled' in 'stop_on' (did you mean 'replied'?)"))
         << dump(ds);
-    EXPECT_TRUE(has_diag(ds, 3, 35, "'meeting_booked' in 'stop_on': the engine's types are "
-                                    "delivered, opened, clicked, replied, bounced, "
-                                    "unsubscribed, complained; declare your own under "
-                                    "'custom_events'"))
+    EXPECT_TRUE(has_diag(ds, 3, 35,
+                         "'meeting_booked' in 'stop_on': the engine's types are "
+                         "delivered, opened, clicked, replied, bounced, "
+                         "unsubscribed, complained; declare your own under "
+                         "'custom_events'"))
         << dump(ds);
     EXPECT_TRUE(has_diag(ds, 5, 16, "'Clicked' in 'wait_for' (did you mean 'clicked'?)"))
         << dump(ds);
@@ -132,8 +134,9 @@ TEST(Templates, AnOptionalInputWithoutFallbackIsAnError) {
 )");
     EXPECT_TRUE(has_diag(ds, 10, 14, "input 'first_name' is optional and has no default"))
         << dump(ds);
-    EXPECT_TRUE(has_diag(ds, 11, 17, "add a fallback ({{ inputs.first_name | \"...\" }}), a "
-                                     "'default', or 'required: true'"))
+    EXPECT_TRUE(has_diag(ds, 11, 17,
+                         "add a fallback ({{ inputs.first_name | \"...\" }}), a "
+                         "'default', or 'required: true'"))
         << dump(ds);
     EXPECT_TRUE(has_diag(ds, 14, 14, "input 'email' is a string, it has no field 'domain'"))
         << dump(ds);

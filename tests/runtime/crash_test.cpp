@@ -134,15 +134,19 @@ TEST_F(CrashTest, KilledWorkerNeverSendsTwice) {
         bool explain = false;
         for (const auto& st : v.steps) {
             if (st.kind != "sendgrid.send") continue;
-            EXPECT_NE(st.status, store::StepStatus::started) << v.run.id << " seq " << st.seq << " left open";
-            if (st.status == store::StepStatus::succeeded || st.status == store::StepStatus::reconciled) {
+            EXPECT_NE(st.status, store::StepStatus::started)
+                << v.run.id << " seq " << st.seq << " left open";
+            if (st.status == store::StepStatus::succeeded ||
+                st.status == store::StepStatus::reconciled) {
                 EXPECT_TRUE(recorded.insert(st.message_id).second)
                     << "two successes for " << st.message_id;
                 EXPECT_EQ(by_msg.count(st.message_id), 1u)
                     << v.run.id << ": " << st.status << " but not in the outbox: " << st.message_id;
             }
             if (st.status == store::StepStatus::reconciled) ++reconciled;
-            if (st.status == store::StepStatus::reconciled || st.status == store::StepStatus::in_doubt) explain = true;
+            if (st.status == store::StepStatus::reconciled ||
+                st.status == store::StepStatus::in_doubt)
+                explain = true;
         }
         if (explain) explained.push_back(v.run.id);
     }
@@ -170,8 +174,11 @@ TEST_F(CrashTest, KilledWorkerNeverSendsTwice) {
         for (const auto& v : runs(*s)) {
             if (v.run.id != id) continue;
             for (const auto& st : v.steps) {
-                if (st.status != store::StepStatus::reconciled && st.status != store::StepStatus::in_doubt) continue;
-                EXPECT_NE(show.out.find(store::to_string(st.status)), std::string::npos) << show.out;
+                if (st.status != store::StepStatus::reconciled &&
+                    st.status != store::StepStatus::in_doubt)
+                    continue;
+                EXPECT_NE(show.out.find(store::to_string(st.status)), std::string::npos)
+                    << show.out;
                 EXPECT_NE(show.out.find(st.detail), std::string::npos)
                     << "explanation missing: " << st.detail << "\n"
                     << show.out;
@@ -304,8 +311,8 @@ steps:
     for (const auto& v : runs(*s)) {
         EXPECT_EQ(v.run.status, RunStatus::completed) << v.run.id << ": " << v.run.reason;
         for (const auto& st : v.steps)
-            deferred_by_cap |=
-                st.status == store::StepStatus::deferred && st.detail.find("mailbox daily cap") != std::string::npos;
+            deferred_by_cap |= st.status == store::StepStatus::deferred &&
+                               st.detail.find("mailbox daily cap") != std::string::npos;
     }
     EXPECT_TRUE(deferred_by_cap) << "the backlog never hit a daily cap";
 

@@ -61,8 +61,8 @@ class RuntimeEnv {
 
     // Runs the executor with this workspace config (sender accounts and pools) from now on.
     void use_config(const std::string& yaml, runtime::ExecutorOptions options = {}) {
-        config = std::make_shared<const model::Config>(
-            model::load_config_text(yaml, "relance.yaml"));
+        config =
+            std::make_shared<const model::Config>(model::load_config_text(yaml, "relance.yaml"));
         options.config = config;
         executor = std::make_unique<runtime::Executor>(*store, *host, clock, options);
     }

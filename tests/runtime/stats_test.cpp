@@ -292,7 +292,7 @@ TEST_F(Stats, SameFiguresAsTheTimelineLoopOnARandomDatabase) {
             if (pick(4)) finished = at + 1000 * (pick(3) - 1);  // sometimes before its start
             // "-": the engine's own id (run, step, seq), which the store keeps as NULL.
             int m = pick(9);
-            std::string msg = m == 0   ? std::string()
+            std::string msg = m == 0  ? std::string()
                               : m < 4 ? std::string("-")
                                       : id + ".m" + std::to_string(pick(4));
             const std::string& step_id = steps[pick(4)];

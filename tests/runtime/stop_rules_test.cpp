@@ -11,7 +11,6 @@ namespace {
 
 using store::RunStatus;
 
-
 std::vector<std::string> subjects_to(RuntimeEnv& env, const std::string& email) {
     std::vector<std::string> out;
     for (const auto& e : env.outbox())
@@ -126,8 +125,8 @@ TEST(Suppression, UnsubscribeIsSuppressedLockedAndStopsOtherWorkflowsToo) {
 
 TEST(Suppression, ADomainSuppressedWhileSendsAreQueued) {
     RuntimeEnv env;
-    std::vector<json> leads = {{{"email", "a@acme.test"}}, {{"email", "b@eu.acme.test"}},
-                               {{"email", "c@notacme.test"}}};
+    std::vector<json> leads = {
+        {{"email", "a@acme.test"}}, {{"email", "b@eu.acme.test"}}, {{"email", "c@notacme.test"}}};
     auto started = env.start(kTwoMails, leads);
     env.executor->run_due();  // three intros out, three follow-ups queued
     std::string why;
@@ -137,8 +136,7 @@ TEST(Suppression, ADomainSuppressedWhileSendsAreQueued) {
     env.drive();
     EXPECT_EQ(subjects_to(env, "a@acme.test"), std::vector<std::string>{"intro"});
     EXPECT_EQ(subjects_to(env, "b@eu.acme.test"), std::vector<std::string>{"intro"});
-    EXPECT_EQ(subjects_to(env, "c@notacme.test"),
-              (std::vector<std::string>{"intro", "follow_up"}));
+    EXPECT_EQ(subjects_to(env, "c@notacme.test"), (std::vector<std::string>{"intro", "follow_up"}));
     // An operator's entry can be lifted.
     EXPECT_TRUE(runtime::unsuppress(*env.store, "acme.test", &why)) << why;
 }
@@ -246,10 +244,9 @@ TEST(Enrollment, AContactActiveInTheWorkflowIsNotEnrolledTwice) {
     auto first = env.start(enrolling("seq", ""), {json{{"id", "1"}, {"email", "ana@acme.test"}}});
     ASSERT_EQ(first.started.size(), 1u);
     // Another row for the same person (another id, other spelling): skipped, with the reason.
-    auto second = env.start(enrolling("seq", ""),
-                            {json{{"id", "2"}, {"email", "ANA@acme.test"}},
-                             json{{"id", "3"}, {"email", "bo@acme.test"}},
-                             json{{"id", "4"}, {"email", "bo@acme.test"}}});
+    auto second = env.start(enrolling("seq", ""), {json{{"id", "2"}, {"email", "ANA@acme.test"}},
+                                                   json{{"id", "3"}, {"email", "bo@acme.test"}},
+                                                   json{{"id", "4"}, {"email", "bo@acme.test"}}});
     EXPECT_EQ(second.started.size(), 1u);  // bo, once
     ASSERT_EQ(second.skipped.size(), 2u);
     EXPECT_EQ(second.skipped[0].contact, "email:ana@acme.test");

@@ -88,9 +88,8 @@ const char* to_string(StepKind k) {
 }
 
 const std::vector<std::string>& engine_event_types() {
-    static const std::vector<std::string> types = {"delivered", "opened",       "clicked",
-                                                   "replied",   "bounced",      "unsubscribed",
-                                                   "complained"};
+    static const std::vector<std::string> types = {
+        "delivered", "opened", "clicked", "replied", "bounced", "unsubscribed", "complained"};
     return types;
 }
 
@@ -101,11 +100,10 @@ std::string suggest_event_type(const std::string& type) {
     if (std::find(known.begin(), known.end(), lower) != known.end()) return lower;
     // Providers' own spellings (SendGrid's "open", "bounce", "spamreport"...).
     static const std::map<std::string, std::string> provider = {
-        {"delivery", "delivered"},    {"open", "opened"},
-        {"click", "clicked"},         {"reply", "replied"},
-        {"bounce", "bounced"},        {"unsubscribe", "unsubscribed"},
-        {"unsub", "unsubscribed"},    {"complaint", "complained"},
-        {"spamreport", "complained"}, {"spam", "complained"}};
+        {"delivery", "delivered"}, {"open", "opened"},          {"click", "clicked"},
+        {"reply", "replied"},      {"bounce", "bounced"},       {"unsubscribe", "unsubscribed"},
+        {"unsub", "unsubscribed"}, {"complaint", "complained"}, {"spamreport", "complained"},
+        {"spam", "complained"}};
     if (auto it = provider.find(lower); it != provider.end()) return it->second;
     return detail::closest(lower, known);
 }
@@ -142,8 +140,8 @@ namespace {
 
 constexpr const char* kStepKinds[] = {"uses", "set", "if", "wait", "lua", "exit", "wait_for"};
 
-using detail::pointer_escape;
 using detail::Entry;
+using detail::pointer_escape;
 using detail::YamlReader;
 
 class Loader : public YamlReader {
@@ -261,10 +259,9 @@ class Loader : public YamlReader {
             return;
         }
         auto es = entries(e.value);
-        check_keys(es,
-                   {"timezone", "window", "calendar", "blackout", "timezone_input",
-                    "country_input"},
-                   "schedule", sc.pos);
+        check_keys(
+            es, {"timezone", "window", "calendar", "blackout", "timezone_input", "country_input"},
+            "schedule", sc.pos);
         auto texts = [&](const Entry& x) {
             std::vector<std::pair<std::string, SourcePos>> out;
             SourcePos kp = pos(x.key_node, sc.pos);
@@ -275,12 +272,12 @@ class Loader : public YamlReader {
                     if (item.IsScalar())
                         out.emplace_back(item.Scalar(), pos(item, kp));
                     else
-                        error(pos(item, kp), "'" + x.key + "' lists text values, got " +
-                                                 kind_name(item));
+                        error(pos(item, kp),
+                              "'" + x.key + "' lists text values, got " + kind_name(item));
                 }
             } else {
-                error(pos(x.value, kp), "'" + x.key + "' must be a value or a list, got " +
-                                            kind_name(x.value));
+                error(pos(x.value, kp),
+                      "'" + x.key + "' must be a value or a list, got " + kind_name(x.value));
             }
             return out;
         };
@@ -292,7 +289,8 @@ class Loader : public YamlReader {
                     try {
                         calendar::find_zone(*v);
                     } catch (const std::exception& ex) {
-                        error(vp, std::string(ex.what()) + " (e.g. Europe/Paris, America/New_York)");
+                        error(vp,
+                              std::string(ex.what()) + " (e.g. Europe/Paris, America/New_York)");
                     }
                 }
             } else if (x.key == "window") {
@@ -383,8 +381,10 @@ class Loader : public YamlReader {
         auto add = [&](const YAML::Node& n) {
             std::string v = n.IsScalar() ? n.Scalar() : std::string();
             if (!n.IsScalar() || v.empty()) {
-                error(pos(n, kpos), "'wait_for' takes event types (opened, clicked, replied, or "
-                                    "your own under 'custom_events'), got " + kind_name(n));
+                error(pos(n, kpos),
+                      "'wait_for' takes event types (opened, clicked, replied, or "
+                      "your own under 'custom_events'), got " +
+                          kind_name(n));
             } else {
                 s.wait_events.push_back(v);
                 named_events_.push_back({v, pos(n, kpos), "wait_for"});
@@ -405,8 +405,7 @@ class Loader : public YamlReader {
             else
                 s.timeout = *d;
         }
-        if (!have_timeout)
-            error(kpos, "'wait_for' needs a 'timeout' (how long to wait, e.g. 3d)");
+        if (!have_timeout) error(kpos, "'wait_for' needs a 'timeout' (how long to wait, e.g. 3d)");
     }
 
     // senders: sdr-team | [alice@acme.test, bob@acme.test] | none
@@ -447,8 +446,10 @@ class Loader : public YamlReader {
                 else if (v == "never")
                     en.skip_if = Enrollment::Skip::never;
                 else
-                    error(vp, "'skip_if' must be active_in_workflow, active_anywhere or never, "
-                              "got " + kind_name(x.value));
+                    error(vp,
+                          "'skip_if' must be active_in_workflow, active_anywhere or never, "
+                          "got " +
+                              kind_name(x.value));
             } else if (x.key == "cooldown") {
                 auto d = x.value.IsScalar() ? parse_duration(v) : std::nullopt;
                 if (!d)
@@ -464,16 +465,19 @@ class Loader : public YamlReader {
         wf.stop_on.clear();
         if (e.value.IsNull()) return;
         if (!e.value.IsSequence()) {
-            error(pos(e.value, kp), "'stop_on' must be a list of event types, e.g. [replied, "
-                                    "bounced, unsubscribed], got " + kind_name(e.value));
+            error(pos(e.value, kp),
+                  "'stop_on' must be a list of event types, e.g. [replied, "
+                  "bounced, unsubscribed], got " +
+                      kind_name(e.value));
             return;
         }
         for (const auto& item : e.value) {
             std::string v = item.IsScalar() ? item.Scalar() : std::string();
             if (!item.IsScalar() || v.empty()) {
-                error(pos(item, kp), "'stop_on' lists event types (replied, bounced, "
-                                     "unsubscribed, or your own under 'custom_events'), got " +
-                                         kind_name(item));
+                error(pos(item, kp),
+                      "'stop_on' lists event types (replied, bounced, "
+                      "unsubscribed, or your own under 'custom_events'), got " +
+                          kind_name(item));
             } else {
                 wf.stop_on.push_back(v);
                 named_events_.push_back({v, pos(item, kp), "stop_on"});
@@ -488,8 +492,8 @@ class Loader : public YamlReader {
         SourcePos kp = pos(e.key_node, rootp);
         if (e.value.IsNull()) return;
         if (!e.value.IsSequence()) {
-            error(pos(e.value, kp), "'custom_events' must be a list of event type names, got " +
-                                        kind_name(e.value));
+            error(pos(e.value, kp),
+                  "'custom_events' must be a list of event type names, got " + kind_name(e.value));
             return;
         }
         const auto& known = engine_event_types();
@@ -497,11 +501,14 @@ class Loader : public YamlReader {
             std::string v = item.IsScalar() ? item.Scalar() : std::string();
             SourcePos ip = pos(item, kp);
             if (!item.IsScalar() || !detail::is_event_type(v)) {
-                error(ip, "a custom event type is a lowercase name ([a-z][a-z0-9_.-]*, e.g. "
-                          "meeting_booked), got " + kind_name(item));
+                error(ip,
+                      "a custom event type is a lowercase name ([a-z][a-z0-9_.-]*, e.g. "
+                      "meeting_booked), got " +
+                          kind_name(item));
             } else if (std::find(known.begin(), known.end(), v) != known.end()) {
-                warning(ip, "'" + v + "' is one of the engine's event types: no need to declare "
-                                      "it");
+                warning(ip, "'" + v +
+                                "' is one of the engine's event types: no need to declare "
+                                "it");
             } else if (std::find(wf.custom_events.begin(), wf.custom_events.end(), v) !=
                        wf.custom_events.end()) {
                 error(ip, "custom event type '" + v + "' is declared twice");
@@ -557,9 +564,8 @@ class Loader : public YamlReader {
             f.name = in.key;
             f.pos = pos(in.key_node, kp);
             if (!is_identifier(in.key))
-                error(f.pos,
-                      "input name " + detail::quote_cut(in.key) +
-                          " must be an identifier ([A-Za-z_][A-Za-z0-9_]*)");
+                error(f.pos, "input name " + detail::quote_cut(in.key) +
+                                 " must be an identifier ([A-Za-z_][A-Za-z0-9_]*)");
             if (in.value.IsScalar()) {
                 parse_type(in.value, f);
             } else if (in.value.IsMap()) {
@@ -641,8 +647,8 @@ class Loader : public YamlReader {
         for (const auto& item : e.value) {
             SourcePos ip = pos(item, kp);
             if (!item.IsMap()) {
-                error(ip, "a sequence step is a mapping with 'day' and 'uses', got " +
-                              kind_name(item));
+                error(ip,
+                      "a sequence step is a mapping with 'day' and 'uses', got " + kind_name(item));
                 continue;
             }
             // The day offset, then the step itself (read in place, so positions stay exact;
@@ -732,9 +738,9 @@ class Loader : public YamlReader {
     // Returns false when the step is too broken to keep (no kind); errors are recorded.
     bool parse_step(const YAML::Node& item, Step& s) {
         static const std::vector<std::string> all_keys = {
-            "id",  "name", "when", "retry", "on_error", "uses", "with",
-            "set", "if",   "then", "else",  "wait",     "lua",  "exit", "window",
-            "wait_for", "timeout", "variants", "sticky", "senders"};
+            "id",     "name",     "when",    "retry",    "on_error", "uses",   "with",
+            "set",    "if",       "then",    "else",     "wait",     "lua",    "exit",
+            "window", "wait_for", "timeout", "variants", "sticky",   "senders"};
         auto es = entries(item);
         if (sequence_keys_) {
             std::vector<std::string> keys = all_keys;
@@ -921,8 +927,8 @@ class Loader : public YamlReader {
 
     // A plain true or false.
     std::optional<bool> flag(const Entry& e, const SourcePos& at) {
-        json v = e.value.IsScalar() && e.value.Tag() == "?" ? plain_scalar(e.value.Scalar())
-                                                           : json();
+        json v =
+            e.value.IsScalar() && e.value.Tag() == "?" ? plain_scalar(e.value.Scalar()) : json();
         if (v.is_boolean()) return v.get<bool>();
         error(pos(e.value, at), "'" + e.key + "' must be true or false, got " + kind_name(e.value));
         return std::nullopt;
@@ -961,13 +967,14 @@ class Loader : public YamlReader {
     void parse_defaults(const Entry& e, const SourcePos& rootp) {
         SourcePos kp = pos(e.key_node, rootp);
         if (!e.value.IsMap()) {
-            error(pos(e.value, kp), "'defaults' must be a mapping (uses, with, retry, on_error, "
-                                    "window, senders), got " + kind_name(e.value));
+            error(pos(e.value, kp),
+                  "'defaults' must be a mapping (uses, with, retry, on_error, "
+                  "window, senders), got " +
+                      kind_name(e.value));
             return;
         }
         auto es = entries(e.value);
-        check_keys(es, {"uses", "with", "retry", "on_error", "window", "senders"}, "defaults",
-                   kp);
+        check_keys(es, {"uses", "with", "retry", "on_error", "window", "senders"}, "defaults", kp);
         Step d;
         d.kind = StepKind::action;
         d.pos = kp;
@@ -1156,7 +1163,6 @@ class Loader : public YamlReader {
                                           did_you_mean(s.on_error.target, ids));
         });
     }
-
 };
 
 }  // namespace

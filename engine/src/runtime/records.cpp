@@ -1,11 +1,10 @@
 // Opening an input: its format, and reading it whole for callers that need every record.
-#include <relance/runtime/records.hpp>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <relance/runtime/records.hpp>
 
 namespace relance::runtime {
 
@@ -64,7 +63,8 @@ bool looks_like_json(std::string_view head) {
 std::optional<TextEncoding> parse_encoding(std::string_view name) {
     std::string n;
     for (char c : name)
-        if (c != '-' && c != '_') n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (c != '-' && c != '_')
+            n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (n == "utf8") return TextEncoding::utf8;
     if (n == "utf16") return TextEncoding::utf16;
     if (n == "utf16le") return TextEncoding::utf16le;

@@ -4,7 +4,6 @@
 // than the record limit in memory.
 #include <nlohmann/json.hpp>
 #include <relance/runtime/records.hpp>
-
 #include <set>
 
 #include "records_text.hpp"
@@ -16,7 +15,9 @@ namespace {
 using detail::place;
 using detail::TextCursor;
 
-bool blank(std::string_view s) { return s.find_first_not_of(" \t") == std::string_view::npos; }
+bool blank(std::string_view s) {
+    return s.find_first_not_of(" \t") == std::string_view::npos;
+}
 
 std::string trimmed(std::string_view s) {
     auto b = s.find_first_not_of(" \t");
@@ -48,11 +49,11 @@ class CsvReader final : public RecordReader {
                 return true;
             }
             if (fields.size() != header_.size()) {
-                std::size_t at = fields.size() > header_.size() ? fields[header_.size()].start
-                                                                : row_.size();
+                std::size_t at =
+                    fields.size() > header_.size() ? fields[header_.size()].start : row_.size();
                 out.problem = "column " + std::to_string(column_at(at)) + ": expected " +
-                              std::to_string(header_.size()) + " fields (as in the header), found " +
-                              std::to_string(fields.size());
+                              std::to_string(header_.size()) +
+                              " fields (as in the header), found " + std::to_string(fields.size());
                 return true;
             }
             out.value = nlohmann::json::object();
@@ -86,7 +87,8 @@ class CsvReader final : public RecordReader {
             int c = text_.peek();
             if (c < 0) {
                 if (open)
-                    throw InputError(place(name_, row_line_, 1) + ": a quoted field of the record "
+                    throw InputError(place(name_, row_line_, 1) +
+                                     ": a quoted field of the record "
                                      "starting on this line is never closed");
                 return any;
             }
@@ -236,8 +238,8 @@ class CsvReader final : public RecordReader {
             for (auto& f : fields) {
                 std::string h = trimmed(f.text);
                 if (!h.empty() && !seen.insert(h).second)
-                    throw InputError(place(name_, row_line_, column_at(f.start)) +
-                                     ": column '" + h + "' appears twice in the header");
+                    throw InputError(place(name_, row_line_, column_at(f.start)) + ": column '" +
+                                     h + "' appears twice in the header");
                 header_.push_back(std::move(h));  // an unnamed column is read and dropped
             }
             return;
@@ -259,8 +261,8 @@ class CsvReader final : public RecordReader {
 
 }  // namespace
 
-std::unique_ptr<RecordReader> csv_records(std::unique_ptr<std::istream> in,
-                                          const std::string& name, const ReadOptions& options) {
+std::unique_ptr<RecordReader> csv_records(std::unique_ptr<std::istream> in, const std::string& name,
+                                          const ReadOptions& options) {
     return std::make_unique<CsvReader>(std::move(in), name, options);
 }
 

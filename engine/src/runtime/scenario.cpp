@@ -1,11 +1,10 @@
+#include <yaml-cpp/yaml.h>
+
 #include <nlohmann/json.hpp>
 #include <relance/base/digest.hpp>
 #include <relance/model/workflow.hpp>
 #include <relance/model/yaml_document.hpp>
 #include <relance/runtime/scenario.hpp>
-
-#include <yaml-cpp/yaml.h>
-
 #include <stdexcept>
 
 namespace relance::runtime {
@@ -23,7 +22,8 @@ std::uint64_t mix(std::uint64_t x) {  // splitmix64
 
 std::map<std::string, Reaction> parse_reactions(const json& spec, const std::string& where) {
     std::map<std::string, Reaction> out;
-    if (!spec.is_object()) throw std::invalid_argument(where + ": expected a mapping of event types");
+    if (!spec.is_object())
+        throw std::invalid_argument(where + ": expected a mapping of event types");
     for (const auto& [type, r] : spec.items()) {
         std::string at = where + "." + type;
         Reaction reaction;

@@ -127,14 +127,17 @@ SimulationReport simulate(store::Store& store, host::PluginHost& host, VirtualCl
             auto it = index.find(s.step_id);
             if (it != index.end()) {
                 auto& t = report.steps[it->second];
-                if (s.status == store::StepStatus::succeeded || s.status == store::StepStatus::done || s.status == store::StepStatus::reconciled ||
+                if (s.status == store::StepStatus::succeeded ||
+                    s.status == store::StepStatus::done ||
+                    s.status == store::StepStatus::reconciled ||
                     s.status == store::StepStatus::waiting)
                     ++t.succeeded;
                 else if (s.status == store::StepStatus::failed)
                     ++t.failed;
                 else if (s.status == store::StepStatus::skipped)
                     ++t.skipped;
-                else if (s.status == store::StepStatus::retry || s.status == store::StepStatus::rate_limited)
+                else if (s.status == store::StepStatus::retry ||
+                         s.status == store::StepStatus::rate_limited)
                     ++t.retried;
                 else if (s.status == store::StepStatus::in_doubt)
                     ++t.in_doubt;

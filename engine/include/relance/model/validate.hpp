@@ -2,10 +2,9 @@
 // any run starts.
 #pragma once
 
+#include <optional>
 #include <relance/model/config.hpp>
 #include <relance/model/workflow.hpp>
-
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +25,7 @@ struct ActionSpec {
 };
 
 class ActionCatalog {
-public:
+  public:
     virtual ~ActionCatalog() = default;
     virtual bool has_plugin(const std::string& plugin) const = 0;
     // nullptr when the plugin has no such action.

@@ -34,12 +34,12 @@ struct Diagnostic {
 
 // Thrown by the loader when a file cannot be parsed at all; carries every diagnostic found.
 class LoadError : public std::exception {
-public:
+  public:
     explicit LoadError(std::vector<Diagnostic> diagnostics);
     const char* what() const noexcept override { return text_.c_str(); }
     const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
 
-private:
+  private:
     std::vector<Diagnostic> diagnostics_;
     std::string text_;
 };
@@ -57,9 +57,9 @@ struct InputField {
 };
 
 struct RetryPolicy {
-    int attempts = 1;                              // total attempts, 1 = no retry
-    std::chrono::milliseconds backoff{30'000};     // delay before the 2nd attempt
-    double factor = 2.0;                           // each later delay is multiplied by this
+    int attempts = 1;                           // total attempts, 1 = no retry
+    std::chrono::milliseconds backoff{30'000};  // delay before the 2nd attempt
+    double factor = 2.0;                        // each later delay is multiplied by this
     std::chrono::milliseconds max_backoff{3'600'000};
     // Fraction of each delay that is random, so that runs failing together do not all retry at
     // the same instant: a delay d becomes d*(1-jitter) + U[0, d*jitter].
@@ -77,14 +77,14 @@ enum class StepKind { action, set, if_, wait, lua, exit, wait_for };
 const char* to_string(StepKind k);
 
 struct Step {
-    std::string id;        // given, or derived ("sendgrid_send", "wait", "wait_2", ...)
+    std::string id;  // given, or derived ("sendgrid_send", "wait", "wait_2", ...)
     bool id_given = false;
-    SourcePos id_pos;      // the `id:` value when given, else the step's position
+    SourcePos id_pos;  // the `id:` value when given, else the step's position
     StepKind kind = StepKind::action;
-    SourcePos pos;         // position of the step's mapping in the file
-    std::string name;      // optional human label
+    SourcePos pos;     // position of the step's mapping in the file
+    std::string name;  // optional human label
 
-    std::string when;      // Lua condition; empty means always
+    std::string when;  // Lua condition; empty means always
     SourcePos when_pos;
     RetryPolicy retry;
     OnError on_error;
@@ -94,8 +94,8 @@ struct Step {
     std::string action;
     SourcePos uses_pos;
     JsonValue with = JsonValue::object();
-    std::map<std::string, SourcePos> with_pos;  // JSON pointer ("/to/email") -> position
-                                                // of the value; "" -> the `with:` key
+    std::map<std::string, SourcePos> with_pos;      // JSON pointer ("/to/email") -> position
+                                                    // of the value; "" -> the `with:` key
     std::map<std::string, SourcePos> with_key_pos;  // JSON pointer -> position of the key
 
     // set: name -> template value; results land in vars.<name>
@@ -149,10 +149,10 @@ struct Step {
 // When a workflow may act: `schedule:` in the file. Times are evaluated in the contact's time
 // zone: the input named by timezone_input, else `timezone`, else the sender account's, else UTC.
 struct Schedule {
-    std::string timezone;                  // IANA name, e.g. "Europe/Paris"
-    std::string window;                    // send window, e.g. "mon-fri 09:00-12:00,14:00-17:30"
-    std::vector<std::string> calendar;     // country codes whose public holidays are skipped
-    std::vector<std::string> blackout;     // extra days off, "YYYY-MM-DD"
+    std::string timezone;               // IANA name, e.g. "Europe/Paris"
+    std::string window;                 // send window, e.g. "mon-fri 09:00-12:00,14:00-17:30"
+    std::vector<std::string> calendar;  // country codes whose public holidays are skipped
+    std::vector<std::string> blackout;  // extra days off, "YYYY-MM-DD"
     std::string timezone_input = "timezone";
     // The input naming the contact's country (ISO code or name): its public holidays are
     // skipped too, when relance ships its calendar. "" turns it off.
@@ -185,12 +185,12 @@ struct Workflow {
     std::vector<std::string> senders;
     SourcePos senders_pos;
     std::string name;
-    std::string version;      // as written ("1", "2024-05-01", ...)
+    std::string version;  // as written ("1", "2024-05-01", ...)
     std::string description;
     std::vector<InputField> inputs;
     std::vector<Step> steps;
-    std::string file;         // where it was loaded from
-    std::string source;       // the exact text it was loaded from (runs are pinned to it)
+    std::string file;    // where it was loaded from
+    std::string source;  // the exact text it was loaded from (runs are pinned to it)
 };
 
 // The executable form: every step (nested ones included) becomes a node with explicit
@@ -205,8 +205,8 @@ struct Node {
 
 struct Program {
     std::vector<Node> nodes;
-    std::map<std::string, int> index_of;  // step id -> node index
-    std::vector<std::string> unreachable; // step ids that no path reaches
+    std::map<std::string, int> index_of;   // step id -> node index
+    std::vector<std::string> unreachable;  // step ids that no path reaches
 };
 
 // Loads a YAML v1 workflow. Throws LoadError (with file:line:col) on malformed files.

@@ -4,13 +4,12 @@
 // is dropped), UTF-16 with its byte-order mark, or, when told, Windows-1252 or Latin-1.
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
-#include <relance/base/json_value.hpp>
-
 #include <cstdint>
 #include <istream>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <relance/base/json_value.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -27,10 +26,10 @@ enum class TextEncoding { detect, utf8, utf16, utf16le, utf16be, cp1252, latin1 
 std::optional<TextEncoding> parse_encoding(std::string_view name);
 
 struct RecordLimits {
-    std::size_t max_record_bytes = 1u << 20;    // one CSV row or one JSON record: 1 MiB
-    std::size_t max_columns = 1000;             // fields of a CSV header
-    std::size_t max_depth = 64;                 // nesting inside one JSON record
-    std::uint64_t max_records = 10'000'000;     // in one input
+    std::size_t max_record_bytes = 1u << 20;  // one CSV row or one JSON record: 1 MiB
+    std::size_t max_columns = 1000;           // fields of a CSV header
+    std::size_t max_depth = 64;               // nesting inside one JSON record
+    std::uint64_t max_records = 10'000'000;   // in one input
 };
 
 struct ReadOptions {
@@ -41,9 +40,9 @@ struct ReadOptions {
 
 // One record of the input, or why this one could not be read (the input goes on after it).
 struct InputRecord {
-    JsonValue value;       // an object; null when `problem` is set
-    std::string where;     // "leads.csv:12" (the line the record starts on)
-    std::string problem;   // "column 23: expected 4 fields (as in the header), found 5"
+    JsonValue value;      // an object; null when `problem` is set
+    std::string where;    // "leads.csv:12" (the line the record starts on)
+    std::string problem;  // "column 23: expected 4 fields (as in the header), found 5"
 };
 
 // The input cannot be read any further: it cannot be opened, its text is not in the expected
