@@ -55,12 +55,19 @@ SqliteStore::SqliteStore(const std::string& path, const SqliteOptions& options)
     db_.exec("PRAGMA mmap_size=" + std::to_string(options.mmap_bytes));
     db_.exec("PRAGMA cache_size=-" +
              std::to_string(std::max<std::int64_t>(1, options.cache_bytes >> 10)));
-    // Checkpoint the WAL every 64 MiB instead of every 4 MiB: a hot page (the runs being
-    // worked, the due-time index) is copied into the database once per checkpoint however
-    // many commits rewrote it, so this cuts the bytes written per step by a third
+    // Checkpoint the WAL every 64 MiB (the default) instead of SQLite's 4 MiB: a hot page (the
+    // runs being worked, the due-time index) is copied into the database once per checkpoint
+    // however many commits rewrote it, so this cuts the bytes written per step by a third
     // (bench/storage_bench.sh: 15.3 -> 10.8 KB). The WAL file grows to that size between
     // checkpoints.
-    db_.exec("PRAGMA wal_autocheckpoint=16384");
+    db_.exec("PRAGMA wal_autocheckpoint=" +
+             std::to_string(std::max<std::int64_t>(1, options.wal_checkpoint_pages)));
+    // A WAL grown past that (an import's longer interval, a reader holding a checkpoint back)
+    // is cut back to it when it starts over, so that it does not keep its largest size. A WAL
+    // frame is a 4 KiB page and a 24-byte header, after the WAL's 32-byte header.
+    db_.exec(
+        "PRAGMA journal_size_limit=" +
+        std::to_string(32 + std::max<std::int64_t>(1, options.wal_checkpoint_pages) * (4096 + 24)));
     if (options.max_pages > 0)
         db_.exec("PRAGMA max_page_count=" + std::to_string(options.max_pages));
     register_identity_functions();
