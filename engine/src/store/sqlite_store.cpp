@@ -60,14 +60,14 @@ SqliteStore::SqliteStore(const std::string& path, const SqliteOptions& options)
     // however many commits rewrote it, so this cuts the bytes written per step by a third
     // (bench/storage_bench.sh: 15.3 -> 10.8 KB). The WAL file grows to that size between
     // checkpoints.
-    db_.exec("PRAGMA wal_autocheckpoint=" +
-             std::to_string(std::max<std::int64_t>(1, options.wal_checkpoint_pages)));
+    const std::int64_t checkpoint_pages = std::max<std::int64_t>(1, options.wal_checkpoint_pages);
+    db_.exec("PRAGMA wal_autocheckpoint=" + std::to_string(checkpoint_pages));
     // A WAL grown past that (an import's longer interval, a reader holding a checkpoint back)
     // is cut back to it when it starts over, so that it does not keep its largest size. A WAL
-    // frame is a 4 KiB page and a 24-byte header, after the WAL's 32-byte header.
-    db_.exec(
-        "PRAGMA journal_size_limit=" +
-        std::to_string(32 + std::max<std::int64_t>(1, options.wal_checkpoint_pages) * (4096 + 24)));
+    // frame is a page and a 24-byte header, after the WAL's 32-byte header.
+    const std::int64_t page_bytes = db_.execAndGet("PRAGMA page_size").getInt64();
+    db_.exec("PRAGMA journal_size_limit=" +
+             std::to_string(32 + checkpoint_pages * (page_bytes + 24)));
     if (options.max_pages > 0)
         db_.exec("PRAGMA max_page_count=" + std::to_string(options.max_pages));
     register_identity_functions();

@@ -464,10 +464,9 @@ struct SqliteOptions {
         SqliteOptions o;
         o.cache_bytes = 8ll << 20;
         o.mmap_bytes = 0;
-        o.wal_checkpoint_pages = kImportWalCheckpointPages;
+        o.wal_checkpoint_pages = 65536;  // 256 MiB
         return o;
     }
-    static constexpr std::int64_t kImportWalCheckpointPages = 65536;  // 256 MiB
 };
 
 // Opens (and creates or migrates) a SQLite store. path ":memory:" for a private in-memory one.
