@@ -13,6 +13,7 @@
 #include <relance/runtime/simulate.hpp>
 #include <thread>
 
+#include "allocator.hpp"
 #include "cli_context.hpp"
 
 namespace relance::cli {
@@ -205,14 +206,15 @@ int bench(const BenchArgs& args) {
                                     {"simulate_sends", sim_sends},
                                     {"simulate_events", sim_events},
                                     {"batch", args.batch},
-                                    {"concurrency", args.concurrency}}
+                                    {"concurrency", args.concurrency},
+                                    {"allocator", allocator_name()}}
                          .dump(2)
                   << "\n";
         return kOk;
     }
     std::printf("relance bench: five-step workflow through noop.pass on SQLite (%s)\n", db.c_str());
-    std::printf("  batch %d, concurrency %d, %u hardware threads\n", args.batch, args.concurrency,
-                std::thread::hardware_concurrency());
+    std::printf("  batch %d, concurrency %d, %u hardware threads, %s\n", args.batch,
+                args.concurrency, std::thread::hardware_concurrency(), allocator_name().c_str());
     std::printf("  start runs     %7zu runs in %6.2f s   %9.0f runs/s\n", started.started.size(),
                 start_s, args.runs / start_s);
     std::printf("  execute        %7llu durable steps in %6.2f s   %9.0f steps/s  (%llu commits)\n",

@@ -1,12 +1,14 @@
 // relance — the command line. Each verb lives in its own cmd_*.cpp.
 #include <iostream>
 
+#include "allocator.hpp"
 #include "cli_context.hpp"
 
 int main(int argc, char** argv) {
     using namespace relance::cli;
     CLI::App app{"relance — durable outbound automation: workflows, plugins, sandboxes"};
-    app.set_version_flag("--version", "relance 0.1.0");
+    // The allocator is part of the version: the performance figures depend on it.
+    app.set_version_flag("--version", "relance 0.1.0 (" + allocator_name() + ")");
     app.require_subcommand(1);
     app.fallthrough();  // global options may follow the verb
     add_global_options(app);

@@ -19,6 +19,20 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
+// The performance figures depend on the allocator, so the binary says which one it runs on, and
+// a build meant to run on jemalloc really does (mallctl answers only when jemalloc is the malloc
+// linked in).
+TEST_F(Cli, VersionNamesTheAllocator) {
+    auto r = relance({"--version"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("relance 0.1.0 (", 0), 0u) << r.out;
+#ifdef RELANCE_WITH_JEMALLOC
+    EXPECT_NE(r.out.find("(jemalloc 5."), std::string::npos) << r.out;
+#else
+    EXPECT_NE(r.out.find("(glibc malloc)"), std::string::npos) << r.out;
+#endif
+}
+
 TEST_F(Cli, ValidateEveryExampleWorkflow) {
     int n = 0;
     for (const auto& e : fs::recursive_directory_iterator(src + "/workflows")) {
