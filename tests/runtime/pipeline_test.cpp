@@ -93,7 +93,7 @@ TEST(Pipeline, OnlyCallsThatLeaveAreStarted) {
     std::thread watcher([&] {
         SQLite::Database db(env.db_path, SQLite::OPEN_READONLY);
         db.setBusyTimeout(1000);
-        SQLite::Statement count(db, "SELECT count(*) FROM steps WHERE status = 'started'");
+        SQLite::Statement count(db, "SELECT count(*) FROM steps WHERE status = 0");
         while (!finished) {
             count.reset();
             if (count.executeStep())

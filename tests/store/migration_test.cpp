@@ -54,7 +54,7 @@ TEST(Migration, FromVersion3KeepsPendingCallsAndContacts) {
     EXPECT_EQ(store->active_runs_for("email:ana@acme.test").size(), 1u);
     store.reset();
     SQLite::Database db(path, SQLite::OPEN_READONLY);
-    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 6);  // through 3 -> 4 -> 5 -> 6
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 7);  // through 3 -> ... -> 7
     EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM pragma_table_info('runs') WHERE "
                             "name='inflight_seq'")
                   .getInt(),
@@ -123,7 +123,7 @@ TEST(Migration, FromVersion5KeysStepsByTheRunsRow) {
     store.reset();
 
     SQLite::Database db(path, SQLite::OPEN_READONLY);
-    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 6);
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 7);  // 5 -> 6 -> 7
     EXPECT_EQ(db.execAndGet("SELECT group_concat(id, ' ') FROM (SELECT id FROM runs ORDER BY row)")
                   .getString(),
               "r_zz r_aa");
@@ -132,6 +132,80 @@ TEST(Migration, FromVersion5KeysStepsByTheRunsRow) {
     SQLite::Database fresh(fresh_path, SQLite::OPEN_READONLY);
     for (const char* table : {"runs", "steps", "run_contacts"})
         EXPECT_EQ(shape_of(db, table), shape_of(fresh, table)) << table;
+}
+
+// A version 6 database (step statuses stored as names): every status comes back as it was,
+// now stored as its code, a name this relance does not know reads as in doubt (as it did), the
+// pending call is still found through the partial index, the reports count what they counted,
+// and the steps table ends up exactly as a new database has it.
+TEST(Migration, FromVersion6StoresStepStatusesAsCodes) {
+    TempDir dir;
+    std::string path = dir / "v6.db";
+    const std::vector<std::string> names = {"started",      "succeeded", "failed",    "retry",
+                                            "rate_limited", "skipped",   "done",      "waiting",
+                                            "deferred",     "cancelled", "in_doubt",  "reconciling",
+                                            "reconciled",   "resolved",  "abandoned", "stopped"};
+    {
+        SQLite::Database db = old_database(path, 6);
+        db.exec(
+            "INSERT INTO runs (row, id, workflow_version_id, workflow_name, idempotency_key, "
+            "status, node, attempt, context, due_at, next_seq, contact_key, created_at, "
+            "updated_at) VALUES (1, 'r_a', 1, 'wf', 'k1', 'ready', 1, 1, '{}', 5, 20, "
+            "'email:ana@acme.test', 1, 1), (2, 'r_b', 1, 'wf', 'k2', 'ready', 1, 1, '{}', 5, 3, "
+            "'email:bo@acme.test', 1, 1)");
+        SQLite::Statement insert(db,
+                                 "INSERT INTO steps (run_row, seq, step_id, kind, status, attempt, "
+                                 "started_at, finished_at) VALUES (?, ?, ?, 'sendgrid.send', ?, "
+                                 "1, 2, 3)");
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            insert.bind(1, 1);
+            insert.bind(2, static_cast<int64_t>(i + 1));
+            insert.bind(3, "s" + std::to_string(i + 1));
+            insert.bind(4, names[i]);
+            insert.exec();
+            insert.reset();
+        }
+        db.exec(
+            "INSERT INTO steps (run_row, seq, step_id, kind, status, attempt, started_at) "
+            "VALUES (2, 1, 'x', 'noop.pass', 'frobbed', 1, 2)");
+    }
+    auto store = store::open_sqlite(path);
+    auto steps = store->list_steps("r_a");
+    ASSERT_EQ(steps.size(), names.size());
+    for (std::size_t i = 0; i < names.size(); ++i)
+        EXPECT_EQ(store::to_string(steps[i].status), names[i]) << i;
+    auto unknown = store->list_steps("r_b");
+    ASSERT_EQ(unknown.size(), 1u);
+    EXPECT_EQ(unknown[0].status, store::StepStatus::in_doubt);
+    auto claimed = store->claim_due("w", 10, 10, 100);
+    ASSERT_EQ(claimed.size(), 2u);
+    for (const auto& run : claimed) {
+        ASSERT_EQ(run.pending.size(), run.id == "r_a" ? 1u : 0u) << run.id;
+        if (run.id == "r_a") {
+            EXPECT_EQ(run.pending[0].seq, 1);
+        }
+    }
+    // What the reports count: sends that succeeded (s2) or were reconciled (s13), and the
+    // failed one (s3), each on its own step.
+    auto counts = store->workflow_counts("wf");
+    std::int64_t sent = 0, failed = 0;
+    for (const auto& c : counts.sends) {
+        sent += c.sent;
+        failed += c.failed;
+    }
+    EXPECT_EQ(sent, 2);
+    EXPECT_EQ(failed, 1);
+    store.reset();
+
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 7);
+    EXPECT_EQ(
+        db.execAndGet("SELECT count(*) FROM steps WHERE typeof(status) != 'integer'").getInt(), 0);
+    EXPECT_EQ(db.execAndGet("SELECT status FROM steps WHERE run_row = 1 AND seq = 2").getInt(), 1);
+    std::string fresh_path = dir / "fresh.db";
+    store::open_sqlite(fresh_path).reset();
+    SQLite::Database fresh(fresh_path, SQLite::OPEN_READONLY);
+    EXPECT_EQ(shape_of(db, "steps"), shape_of(fresh, "steps"));
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 
 namespace relance::store {
 
-inline constexpr int kSqliteSchemaVersion = 6;
+inline constexpr int kSqliteSchemaVersion = 7;
 
 inline constexpr const char* kSqliteSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS workflow_versions (
@@ -63,12 +63,14 @@ CREATE TABLE IF NOT EXISTS run_contacts (
   PRIMARY KEY (contact_key, run_row)
 ) WITHOUT ROWID;
 
+-- `status` is the status's code (step_status_codes.hpp): 0 started, 1 succeeded, 2 failed,
+-- 12 reconciled, ... (the names are in `relance runs show`).
 CREATE TABLE IF NOT EXISTS steps (
   run_row     INTEGER NOT NULL REFERENCES runs(row),
   seq         INTEGER NOT NULL,
   step_id     TEXT NOT NULL,
   kind        TEXT NOT NULL,
-  status      TEXT NOT NULL,
+  status      INTEGER NOT NULL,
   attempt     INTEGER NOT NULL,
   started_at  INTEGER NOT NULL,
   finished_at INTEGER,
@@ -80,7 +82,7 @@ CREATE TABLE IF NOT EXISTS steps (
   PRIMARY KEY (run_row, seq)
 ) WITHOUT ROWID;
 -- The effect log's pending effects: steps started and not finished (a handful at any time).
-CREATE INDEX IF NOT EXISTS steps_started ON steps (run_row, seq) WHERE status = 'started';
+CREATE INDEX IF NOT EXISTS steps_started ON steps (run_row, seq) WHERE status = 0;
 
 CREATE TABLE IF NOT EXISTS events (
   seq         INTEGER PRIMARY KEY,
@@ -292,6 +294,40 @@ DROP TABLE runs;
 ALTER TABLE runs_v6 RENAME TO runs;
 ALTER TABLE steps_v6 RENAME TO steps;
 ALTER TABLE run_contacts_v6 RENAME TO run_contacts;
+)SQL",
+     "SELECT 1"},
+    // 6 -> 7: a step's status is stored as its code, not its name (step_status_codes.hpp): the
+    // steps table is rebuilt (a column's type cannot be changed in place, and a TEXT column
+    // would store the codes as text), and its partial index made again by the schema. A name
+    // this relance does not know becomes in_doubt (10), as reading it did before.
+    {R"SQL(
+CREATE TABLE steps_v7 (
+  run_row     INTEGER NOT NULL REFERENCES runs(row),
+  seq         INTEGER NOT NULL,
+  step_id     TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  status      INTEGER NOT NULL,
+  attempt     INTEGER NOT NULL,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER,
+  message_id  TEXT,
+  detail      TEXT NOT NULL DEFAULT '',
+  output      TEXT,
+  PRIMARY KEY (run_row, seq)
+) WITHOUT ROWID;
+INSERT INTO steps_v7 (run_row, seq, step_id, kind, status, attempt, started_at, finished_at,
+                      message_id, detail, output)
+  SELECT run_row, seq, step_id, kind,
+         CASE status WHEN 'started' THEN 0 WHEN 'succeeded' THEN 1 WHEN 'failed' THEN 2
+                     WHEN 'retry' THEN 3 WHEN 'rate_limited' THEN 4 WHEN 'skipped' THEN 5
+                     WHEN 'done' THEN 6 WHEN 'waiting' THEN 7 WHEN 'deferred' THEN 8
+                     WHEN 'cancelled' THEN 9 WHEN 'in_doubt' THEN 10 WHEN 'reconciling' THEN 11
+                     WHEN 'reconciled' THEN 12 WHEN 'resolved' THEN 13 WHEN 'abandoned' THEN 14
+                     WHEN 'stopped' THEN 15 ELSE 10 END,
+         attempt, started_at, finished_at, message_id, detail, output
+  FROM steps ORDER BY run_row, seq;
+DROP TABLE steps;
+ALTER TABLE steps_v7 RENAME TO steps;
 )SQL",
      "SELECT 1"},
 };

@@ -421,12 +421,12 @@ WorkflowCounts SqliteStore::workflow_counts(const std::string& workflow) {
     const std::string sql =
         std::string(
             "SELECT relance_count_step(?1, r.id, r.created_at, r.contact_key, s.seq, "
-            "s.step_id, s.kind, s.status = 'failed', s.detail, "
+            "s.step_id, s.kind, s.status = 2, s.detail, "
             "coalesce(s.finished_at, s.started_at), ") +
         kStepMessageId + ") FROM " +
         (scan_steps ? "steps s CROSS JOIN runs r" : "runs r CROSS JOIN steps s") +
-        " ON s.run_row = r.row WHERE r.workflow_name = ?2 AND (s.status = 'succeeded' OR "
-        "s.status = 'failed' OR s.status = 'reconciled')";
+        " ON s.run_row = r.row WHERE r.workflow_name = ?2 AND (s.status = 1 OR "
+        "s.status = 2 OR s.status = 12)";
     count_rows(db_.getHandle(), sql.c_str(), counter, workflow);
     tx.commit();
     return counter.result();

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sqlite_store.hpp"
+#include "step_status_codes.hpp"
 
 namespace relance::store {
 
@@ -69,8 +70,8 @@ StepRecord read_step(SQLite::Statement& st) {
     s.seq = st.getColumn(1).getInt64();
     s.step_id = st.getColumn(2).getString();
     s.kind = st.getColumn(3).getString();
-    // An unknown word (a newer relance wrote it) reads as in doubt: assume the worst.
-    s.status = step_status_from(st.getColumn(4).getString()).value_or(StepStatus::in_doubt);
+    // An unknown code (a newer relance wrote it) reads as in doubt: assume the worst.
+    s.status = step_status_from_code(st.getColumn(4).getInt64()).value_or(StepStatus::in_doubt);
     s.attempt = st.getColumn(5).getInt();
     s.started_at = st.getColumn(6).getInt64();
     s.finished_at = optional_int(st.getColumn(7));

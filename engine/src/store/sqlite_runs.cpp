@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "sqlite_store.hpp"
+#include "step_status_codes.hpp"
 
 namespace relance::store {
 
@@ -252,7 +253,7 @@ void SqliteStore::write_step(const StepRecord& s) {
     st.bind(2, static_cast<int64_t>(s.seq));
     st.bind(3, s.step_id);
     st.bind(4, s.kind);
-    st.bind(5, to_string(s.status));
+    st.bind(5, step_status_code(s.status));
     st.bind(6, s.attempt);
     st.bind(7, static_cast<int64_t>(s.started_at));
     bind_optional(st, 8, s.finished_at);
@@ -314,7 +315,7 @@ std::vector<std::string> SqliteStore::commit(const Batch& batch) {
         for (const auto& s : batch.update_steps) {
             if (!keep(s.run_id)) continue;
             auto& st = *update_step_;
-            st.bind(1, to_string(s.status));
+            st.bind(1, step_status_code(s.status));
             bind_optional(st, 2, s.finished_at);
             st.bind(3, s.detail);
             if (s.output->is_null())

@@ -1,8 +1,11 @@
-// The names of run and step statuses, as stored and shown: one table each.
+// The names of run and step statuses, as stored and shown: one table each. A step status is
+// stored as its code (step_status_codes.hpp).
 #include <array>
 #include <ostream>
 #include <relance/store/store.hpp>
 #include <utility>
+
+#include "step_status_codes.hpp"
 
 namespace relance::store {
 
@@ -17,23 +20,28 @@ constexpr std::array<std::pair<RunStatus, const char*>, 6> kRunStatusNames{{
     {RunStatus::failed, "failed"},
 }};
 
-constexpr std::array<std::pair<StepStatus, const char*>, 16> kStepStatusNames{{
-    {StepStatus::started, "started"},
-    {StepStatus::succeeded, "succeeded"},
-    {StepStatus::failed, "failed"},
-    {StepStatus::retry, "retry"},
-    {StepStatus::rate_limited, "rate_limited"},
-    {StepStatus::skipped, "skipped"},
-    {StepStatus::done, "done"},
-    {StepStatus::waiting, "waiting"},
-    {StepStatus::deferred, "deferred"},
-    {StepStatus::cancelled, "cancelled"},
-    {StepStatus::in_doubt, "in_doubt"},
-    {StepStatus::reconciling, "reconciling"},
-    {StepStatus::reconciled, "reconciled"},
-    {StepStatus::resolved, "resolved"},
-    {StepStatus::abandoned, "abandoned"},
-    {StepStatus::stopped, "stopped"},
+struct StepStatusRow {
+    StepStatus status;
+    const char* name;
+    std::int64_t code;  // stored; fixed forever (the schema's SQL uses 0, 1, 2 and 12)
+};
+constexpr std::array<StepStatusRow, 16> kStepStatusNames{{
+    {StepStatus::started, "started", 0},
+    {StepStatus::succeeded, "succeeded", 1},
+    {StepStatus::failed, "failed", 2},
+    {StepStatus::retry, "retry", 3},
+    {StepStatus::rate_limited, "rate_limited", 4},
+    {StepStatus::skipped, "skipped", 5},
+    {StepStatus::done, "done", 6},
+    {StepStatus::waiting, "waiting", 7},
+    {StepStatus::deferred, "deferred", 8},
+    {StepStatus::cancelled, "cancelled", 9},
+    {StepStatus::in_doubt, "in_doubt", 10},
+    {StepStatus::reconciling, "reconciling", 11},
+    {StepStatus::reconciled, "reconciled", 12},
+    {StepStatus::resolved, "resolved", 13},
+    {StepStatus::abandoned, "abandoned", 14},
+    {StepStatus::stopped, "stopped", 15},
 }};
 
 }  // namespace
@@ -51,14 +59,26 @@ std::optional<RunStatus> run_status_from(const std::string& s) {
 }
 
 const char* to_string(StepStatus s) {
-    for (const auto& [status, name] : kStepStatusNames)
-        if (status == s) return name;
+    for (const auto& row : kStepStatusNames)
+        if (row.status == s) return row.name;
     return "unknown";
 }
 
 std::optional<StepStatus> step_status_from(std::string_view s) {
-    for (const auto& [status, name] : kStepStatusNames)
-        if (s == name) return status;
+    for (const auto& row : kStepStatusNames)
+        if (s == row.name) return row.status;
+    return std::nullopt;
+}
+
+std::int64_t step_status_code(StepStatus s) {
+    for (const auto& row : kStepStatusNames)
+        if (row.status == s) return row.code;
+    return step_status_code(StepStatus::in_doubt);
+}
+
+std::optional<StepStatus> step_status_from_code(std::int64_t code) {
+    for (const auto& row : kStepStatusNames)
+        if (row.code == code) return row.status;
     return std::nullopt;
 }
 
