@@ -8,7 +8,7 @@
 #   RELANCE    a relance binary to measure instead of building one (the figures of an older
 #              commit: build it elsewhere and point RELANCE at it; measure it first, since a
 #              newer relance adds indexes to the database that an older one would use too)
-#   DB         the database (default /tmp/relance-reports-v6-RUNS.db)
+#   DB         the database (default /tmp/relance-reports-v7-RUNS.db)
 #   MAX_LOAD   wait (up to 10 minutes) while the 1-minute load average is above it (default 1.5)
 #
 # The database: RUNS runs of bench/reports_workflow.yaml (intro with variants a/b, wait 3d,
@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.."
 runs=${1:-1000000}
 repeats=${2:-5}
 build=${BUILD_DIR:-build-release}
-db=${DB:-/tmp/relance-reports-v6-$runs.db}  # v6: the schema version it is generated for
+db=${DB:-/tmp/relance-reports-v7-$runs.db}  # v7: the schema version it is generated for
 max_load=${MAX_LOAD:-1.5}
 workflow=reports_bench
 
@@ -71,6 +71,8 @@ RUN_SQL = ("INSERT INTO runs (row, id, workflow_version_id, workflow_name, idemp
            "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 STEP_SQL = ("INSERT INTO steps (run_row, seq, step_id, kind, status, attempt, started_at, "
             "finished_at, message_id, detail, output) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+# Step statuses are stored as codes (engine/src/store/step_status_codes.hpp).
+STEP_CODES = {"succeeded": 1, "failed": 2, "retry": 3, "waiting": 7, "stopped": 15}
 EVENT_SQL = ("INSERT INTO events (event_id, contact_key, type, run_id, message_id, occurred_at, "
              "recorded_at, data) VALUES (?,?,?,?,?,?,?,'{}')")
 runs, steps, contacts, events = [], [], [], []
@@ -171,7 +173,7 @@ for i in range(n):
                  contact, created, updated))
     contacts.append((contact, i + 1))
     for k, (step, kind, st, t, msg, detail, out) in enumerate(timeline):
-        steps.append((i + 1, k + 1, step, kind, st, 1, t, t, msg, detail, out))
+        steps.append((i + 1, k + 1, step, kind, STEP_CODES[st], 1, t, t, msg, detail, out))
 
     def event(kind, message_id, when):
         global nevents
