@@ -1,5 +1,6 @@
 // Simulation scenarios: parsed with named errors, drawn deterministically, and driving branches
 // and stop rules in `simulate`.
+#include <map>
 #include <nlohmann/json.hpp>
 #include <relance/runtime/scenario.hpp>
 #include <relance/runtime/simulate.hpp>
@@ -97,6 +98,75 @@ TEST(Scenario, ASimulationIsReproducible) {
     auto first = once();
     EXPECT_EQ(first, once());
     EXPECT_NE(first.back(), "replied:0");
+}
+
+}  // namespace
+}  // namespace relance::test
+
+namespace relance::test {
+namespace {
+
+// Lockstep keeps two groups of calls out at once (small claims here: many groups). With a
+// daily cap smaller than the leads, which runs send today depends on the order outcomes are
+// applied and runs admitted, so this catches an executor that applies them as they arrive
+// (the emulator answers in whatever order its threads run): every run of the simulation gives
+// the same timeline, step by step, and the cap holds on every day.
+TEST(Scenario, ManyGroupsOutGiveTheSameSimulationEveryTime) {
+    static constexpr int kLeads = 60;
+    static constexpr int kCap = 25;
+    auto once = [] {
+        RuntimeEnv env;
+        runtime::ExecutorOptions executor;
+        executor.batch_size = 4;
+        executor.concurrency = 3;
+        env.use_config(
+            "senders:\n  - id: alice@acme.test\n    channel: email\n    with: {from: "
+            "alice@acme.test}\n    limits: {daily_cap: " +
+            std::to_string(kCap) + "}\n");
+        runtime::SimulationOptions options;
+        options.days = 10;
+        options.executor = executor;
+        options.executor.config = env.config;
+        options.scenario = Scenario::parse(json::parse(
+            R"({"seed": 5, "default": {"opened": 0.5, "replied": {"p": 0.2, "after": "1d"},
+                "bounced": {"p": 0.05, "after": "5m"}}})"));
+        std::vector<json> leads;
+        for (int i = 0; i < kLeads; ++i)
+            leads.push_back(
+                {{"email", "l" + std::to_string(i) + "@x" + std::to_string(i) + ".test"}});
+        auto report = runtime::simulate(*env.store, *env.host, env.clock, env.load(R"(
+name: capped
+version: 1
+inputs:
+  email: {type: string, required: true}
+senders: alice@acme.test
+steps:
+  - id: intro
+    uses: sendgrid.send
+    with: {to: "{{ contact.email }}", subject: intro, text: hi}
+  - wait: 1d
+  - id: follow_up
+    uses: sendgrid.send
+    with: {to: "{{ contact.email }}", subject: follow_up, text: hi}
+)"),
+                                        leads, {}, options);
+        std::vector<std::string> out;
+        std::map<std::int64_t, int> per_day;
+        for (const auto& l : report.leads) {
+            out.push_back(l.run_id + " " + store::to_string(l.status) + " " + l.reason);
+            for (const auto& a : l.actions) {
+                out.push_back("  " + std::to_string(a.at) + " " + a.step_id + " " +
+                              store::to_string(a.status) + " " + a.detail);
+                if (a.status == store::StepStatus::succeeded) ++per_day[(a.at - kT0) / 86'400'000];
+            }
+        }
+        for (const auto& [day, n] : per_day) EXPECT_LE(n, kCap) << "day " << day;
+        EXPECT_EQ(per_day[0], kCap) << "the first day sends up to the cap";
+        return out;
+    };
+    auto first = once();
+    ASSERT_GT(first.size(), static_cast<std::size_t>(kLeads));
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(first, once()) << "simulation " << i + 2;
 }
 
 }  // namespace

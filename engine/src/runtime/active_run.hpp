@@ -60,6 +60,7 @@ struct ActiveRun {
     std::string probing;            // the paused account this call probes ("" when none)
     bool holds_doubt_slot = false;  // its call, not safe to repeat, is out (see Executor::room)
     std::uint64_t order = 0;        // claim order: lockstep applies outcomes in it
+    std::uint64_t group = 0;        // lockstep: the group of calls its call went out with
 
     const model::Node& node() const {
         return wf->program.nodes.at(static_cast<std::size_t>(run.node));

@@ -69,6 +69,23 @@ struct Executor::Impl {
     std::uint64_t claims = 0;
     std::int64_t last_renewal = 0;
 
+    // Lockstep keeps two groups of calls out at once: while one group's calls run, the outcomes
+    // of the one before are applied and the next is claimed, admitted and sent, so that the
+    // executor's thread and the calls overlap instead of taking turns. What happens stays
+    // reproducible: a group's outcomes are applied all together, in claim order, at a point of
+    // the executor's own sequence (never when they happen to arrive), and the next group is
+    // claimed and admitted after them; the group still out counts at the door and against caps
+    // as the calls it started.
+    static constexpr std::size_t kLockstepGroups = 2;
+    struct GroupOut {
+        std::uint64_t id = 0;
+        std::size_t left = 0;  // calls not back yet
+    };
+    std::deque<GroupOut> groups_out;  // oldest first
+    std::vector<ActiveRun*> arrived;  // back, not applied yet (their group is not complete)
+    std::uint64_t next_group = 0;
+    bool nothing_to_overlap = false;  // the last turn sent no group: wait for the oldest
+
     ExecutorStats stats;
     mutable std::mutex stats_m;
     std::mutex wake_m;
@@ -231,9 +248,10 @@ struct Executor::Impl {
 
     Room room() const {
         auto cap = [](int n) { return static_cast<std::size_t>(std::max(1, n)); };
-        std::size_t doubt_cap = cap(options.lockstep ? options.batch_size : options.concurrency);
+        std::size_t doubt_cap =
+            options.lockstep ? kLockstepGroups * cap(options.batch_size) : cap(options.concurrency);
         std::size_t any_cap = std::max(doubt_cap, cap(options.batch_size));
-        std::size_t out = dispatcher.outstanding() + to_call.size();
+        std::size_t out = dispatcher.outstanding() + arrived.size() + to_call.size();
         std::size_t doubt = unrepeatable_out;
         for (const ActiveRun* a : to_call) doubt += takes_doubt_slot(*a) ? 1 : 0;
         Room r;
@@ -358,8 +376,11 @@ struct Executor::Impl {
         std::size_t sent = 0;
         std::vector<Dispatcher::Job> jobs;
         std::vector<ActiveRun*> harmless;  // invocations safe to repeat
+        GroupOut group{++next_group, 0};
         for (ActiveRun* a : calls) {
             if (a->stopped || a->lost) continue;
+            a->group = group.id;
+            ++group.left;
             a->result = std::make_shared<CallResult>();
             a->holds_doubt_slot = takes_doubt_slot(*a);
             unrepeatable_out += a->holds_doubt_slot ? 1 : 0;
@@ -423,6 +444,7 @@ struct Executor::Impl {
             jobs.push_back(std::move(job));
         }
         dispatcher.dispatch(std::move(jobs));
+        if (options.lockstep && group.left > 0) groups_out.push_back(group);
         std::lock_guard g(stats_m);
         stats.actions += sent;
     }
@@ -509,14 +531,11 @@ struct Executor::Impl {
         bool block =
             wait_until.has_value() && dispatcher.in_flight() > 0 && (lockstep || !can_admit());
         std::vector<ActiveRun*> done;
-        if (lockstep && block) {
-            // The whole group: outcomes applied in claim order, whatever order they came in.
-            while (dispatcher.in_flight() > 0) {
-                auto more = dispatcher.wait(std::chrono::steady_clock::now() + Millis{100}, true);
-                done.insert(done.end(), more.begin(), more.end());
-            }
-            std::sort(done.begin(), done.end(),
-                      [](const ActiveRun* x, const ActiveRun* y) { return x->order < y->order; });
+        if (lockstep) {
+            // The oldest group whole, when two are out or nothing else can go on meanwhile.
+            if (!groups_out.empty() && wait_until.has_value() &&
+                (groups_out.size() >= kLockstepGroups || nothing_to_overlap))
+                done = oldest_group();
         } else {
             done = dispatcher.wait(wait_until.value_or(std::chrono::steady_clock::now()), block);
         }
@@ -526,14 +545,40 @@ struct Executor::Impl {
         // Claim while calls can be made: a run claimed now is advanced at once, and waits for
         // a slot only if it reached an action.
         if (allow_claims && !stopping && room_for_more() &&
-            (!lockstep || (dispatcher.in_flight() == 0 && at_action.empty())))
+            (!lockstep || (groups_out.size() < kLockstepGroups && at_action.empty())))
             claimed = claim(batch, stop);
         if (!stopping) admit(batch);
         commit(batch, stop);
+        std::size_t groups_before = groups_out.size();
         dispatch(stop);
+        nothing_to_overlap = groups_out.size() == groups_before;
         renew_leases();
         retire();
         return claimed;
+    }
+
+    // Lockstep: waits until every call of the oldest group is back, and returns its runs in
+    // claim order, whatever order they came back in.
+    std::vector<ActiveRun*> oldest_group() {
+        while (groups_out.front().left > 0) {
+            for (ActiveRun* a :
+                 dispatcher.wait(std::chrono::steady_clock::now() + Millis{100}, true)) {
+                for (auto& g : groups_out)
+                    if (g.id == a->group) --g.left;
+                arrived.push_back(a);
+            }
+        }
+        std::uint64_t id = groups_out.front().id;
+        groups_out.pop_front();
+        std::vector<ActiveRun*> done;
+        std::erase_if(arrived, [&](ActiveRun* a) {
+            if (a->group != id) return false;
+            done.push_back(a);
+            return true;
+        });
+        std::sort(done.begin(), done.end(),
+                  [](const ActiveRun* x, const ActiveRun* y) { return x->order < y->order; });
+        return done;
     }
 
     // On a stop request: the runs waiting at an action go back, due now, untouched; the calls
