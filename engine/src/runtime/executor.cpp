@@ -362,7 +362,9 @@ struct Executor::Impl {
         // The door: read the facts, withdraw what they forbid, and read again until a read
         // withdraws nothing, so that the calls leave right after a read that let them through,
         // never after the commit (an fsync) of other runs' withdrawals (DESIGN invariant 8).
+        std::int64_t read_at = 0;  // when the read that let the calls through began
         while (!actions.empty()) {
+            read_at = now_ms();
             facts.refresh(actions);
             TimePoint now = clock.now();
             store::Batch batch;
@@ -372,6 +374,14 @@ struct Executor::Impl {
             if (batch.empty()) break;
             commit(batch, stop);
             std::erase_if(actions, [](ActiveRun* a) { return a->stopped; });
+        }
+        // The audit trail of invariant 8: a message that went out began its last read of the
+        // facts (replies, suppressions, run status) at this time, so any stop committed before
+        // it was seen. (Its arrival at the provider is later by the call's own transit.)
+        if (!actions.empty() && spdlog::should_log(spdlog::level::debug)) {
+            std::string ids;
+            for (const ActiveRun* a : actions) ids += " " + a->request.message_id;
+            spdlog::debug("door: facts read at {} let through:{}", read_at, ids);
         }
         std::size_t sent = 0;
         std::vector<Dispatcher::Job> jobs;
