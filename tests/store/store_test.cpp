@@ -13,6 +13,38 @@ namespace {
 namespace fs = std::filesystem;
 using store::WorkerLock;
 
+// --- the sandbox's records ---
+
+// One field of each entry, read back without the rest (what the simulation needs of each
+// message): in order after the id given, of the one box, up to the limit, "" where the entry has
+// no such string field; a key with a dot is one key, not a path.
+TEST_F(StoreTest, SandboxFieldSinceReadsOneFieldOfEachEntry) {
+    using nlohmann::json;
+    store->record_sandbox("sendgrid", "outbox", json{{"engine_msg_id", "r1.intro.1"}, {"n", 1}},
+                          10);
+    store->record_sandbox("sendgrid", "events", json{{"engine_msg_id", "other box"}}, 11);
+    store->record_sandbox("sendgrid", "outbox", json{{"to", "no id"}}, 12);
+    store->record_sandbox("sendgrid", "outbox", json{{"engine_msg_id", 42}}, 13);
+    store->record_sandbox("sendgrid", "outbox",
+                          json{{"engine_msg_id", "r2.intro.1"}, {"a.b", "dotted"}}, 14);
+    auto all = store->sandbox_field_since("outbox", "engine_msg_id", 0, 100);
+    ASSERT_EQ(all.size(), 4u);
+    EXPECT_EQ(all[0].value, "r1.intro.1");
+    EXPECT_EQ(all[0].recorded_at, 10);
+    EXPECT_EQ(all[1].value, "");  // absent
+    EXPECT_EQ(all[2].value, "");  // not a string
+    EXPECT_EQ(all[3].value, "r2.intro.1");
+    EXPECT_EQ(all[3].recorded_at, 14);
+    auto after = store->sandbox_field_since("outbox", "engine_msg_id", all[0].id, 2);
+    ASSERT_EQ(after.size(), 2u);
+    EXPECT_EQ(after[0].id, all[1].id);
+    EXPECT_EQ(after[1].id, all[2].id);
+    auto dotted = store->sandbox_field_since("outbox", "a.b", all[2].id, 100);
+    ASSERT_EQ(dotted.size(), 1u);
+    EXPECT_EQ(dotted[0].value, "dotted");
+    EXPECT_THROW(store->sandbox_field_since("outbox", "a\"b", 0, 1), std::invalid_argument);
+}
+
 // --- the one-worker lock is on the file itself ---
 
 TEST_F(StoreTest, WorkerLockHoldsWhateverPathReachesTheFile) {

@@ -109,9 +109,9 @@ class ForwardingStore : public Store {
                         std::int64_t now) override {
         inner.record_sandbox(plugin, box, entry, now);
     }
-    std::vector<SandboxEntry> sandbox_since(const std::string& box, std::int64_t after_id,
-                                            int limit) override {
-        return inner.sandbox_since(box, after_id, limit);
+    std::vector<SandboxField> sandbox_field_since(const std::string& box, const std::string& field,
+                                                  std::int64_t after_id, int limit) override {
+        return inner.sandbox_field_since(box, field, after_id, limit);
     }
     std::vector<SandboxEntry> list_sandbox(const std::string& plugin, const std::string& box,
                                            int limit) override {

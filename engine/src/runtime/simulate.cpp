@@ -27,10 +27,10 @@ SimulationReport simulate(store::Store& store, host::PluginHost& host, VirtualCl
     for (;;) {
         executor.run_due();
         if (options.scenario) {
-            for (const auto& sent : store.sandbox_since("outbox", outbox_seen, 1 << 30)) {
+            for (const auto& sent :
+                 store.sandbox_field_since("outbox", "engine_msg_id", outbox_seen, 1 << 30)) {
                 outbox_seen = sent.id;
-                std::string msg = sent.entry->value("engine_msg_id", "");
-                std::string run = sent.entry->value("engine_run_id", "");
+                const std::string& msg = sent.value;
                 auto first = msg.find('.'), last = msg.rfind('.');
                 if (msg.empty() || first == last) continue;
                 std::string step = msg.substr(first + 1, last - first - 1);

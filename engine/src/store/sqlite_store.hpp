@@ -164,8 +164,8 @@ class SqliteStore final : public Store {
     // sqlite_sandbox.cpp
     void record_sandbox(const std::string& plugin, const std::string& box, const json& entry,
                         std::int64_t now) override;
-    std::vector<SandboxEntry> sandbox_since(const std::string& box, std::int64_t after_id,
-                                            int limit) override;
+    std::vector<SandboxField> sandbox_field_since(const std::string& box, const std::string& field,
+                                                  std::int64_t after_id, int limit) override;
     std::vector<SandboxEntry> list_sandbox(const std::string& plugin, const std::string& box,
                                            int limit) override;
 

@@ -202,6 +202,13 @@ struct SandboxEntry {
     JsonValue entry;
 };
 
+// One field of a sandbox entry (Store::sandbox_field_since), without the rest of the entry.
+struct SandboxField {
+    std::int64_t id = 0;
+    std::int64_t recorded_at = 0;
+    std::string value;  // the field's text; "" when the entry has no such string field
+};
+
 // Something that happened to a contact (delivered, opened, replied, bounced, unsubscribed, or a
 // custom name). Recorded once per event_id: providers retry their webhooks.
 struct Event {
@@ -406,9 +413,12 @@ class Store {
 
     virtual void record_sandbox(const std::string& plugin, const std::string& box,
                                 const json& entry, std::int64_t now) = 0;
-    // Entries of `box` recorded after entry id `after_id`, oldest first, at most `limit`.
-    virtual std::vector<SandboxEntry> sandbox_since(const std::string& box, std::int64_t after_id,
-                                                    int limit) = 0;
+    // Top-level string field `field` of the entries of `box` recorded after entry id
+    // `after_id`, oldest first, at most `limit`: what the simulation reads back of each message
+    // (its engine message id), without parsing the whole entry.
+    virtual std::vector<SandboxField> sandbox_field_since(const std::string& box,
+                                                          const std::string& field,
+                                                          std::int64_t after_id, int limit) = 0;
     // The newest `limit` entries, oldest first; empty plugin or box means any.
     virtual std::vector<SandboxEntry> list_sandbox(const std::string& plugin,
                                                    const std::string& box, int limit) = 0;
