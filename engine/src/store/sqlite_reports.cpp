@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "sqlite_store.hpp"
+#include "step_status_codes.hpp"
 
 namespace relance::store {
 
@@ -418,15 +419,16 @@ WorkflowCounts SqliteStore::workflow_counts(const std::string& workflow) {
     mine.bind(1, workflow);
     mine.executeStep();
     const bool scan_steps = mine.getColumn(0).getInt64() * 3 >= runs;
+    const std::string failed = "s.status = " + std::to_string(step_status_code(StepStatus::failed));
     const std::string sql =
         std::string(
             "SELECT relance_count_step(?1, r.id, r.created_at, r.contact_key, s.seq, "
-            "s.step_id, s.kind, s.status = 2, s.detail, "
-            "coalesce(s.finished_at, s.started_at), ") +
-        kStepMessageId + ") FROM " +
-        (scan_steps ? "steps s CROSS JOIN runs r" : "runs r CROSS JOIN steps s") +
-        " ON s.run_row = r.row WHERE r.workflow_name = ?2 AND (s.status = 1 OR "
-        "s.status = 2 OR s.status = 12)";
+            "s.step_id, s.kind, ") +
+        failed + ", s.detail, coalesce(s.finished_at, s.started_at), " + kStepMessageId +
+        ") FROM " + (scan_steps ? "steps s CROSS JOIN runs r" : "runs r CROSS JOIN steps s") +
+        " ON s.run_row = r.row WHERE r.workflow_name = ?2 AND (s.status = " +
+        std::to_string(step_status_code(StepStatus::succeeded)) + " OR " + failed +
+        " OR s.status = " + std::to_string(step_status_code(StepStatus::reconciled)) + ")";
     count_rows(db_.getHandle(), sql.c_str(), counter, workflow);
     tx.commit();
     return counter.result();

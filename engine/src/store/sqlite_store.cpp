@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "schema_sqlite.hpp"
+#include "step_status_codes.hpp"
 
 namespace relance::store {
 
@@ -141,7 +142,9 @@ void SqliteStore::prepare_statements() {
         db_,
         std::string("SELECT s.seq, s.step_id, s.kind, ") + kStepMessageId +
             ", s.attempt, s.started_at FROM runs r CROSS JOIN steps s INDEXED BY steps_started "
-            "ON s.run_row = r.row WHERE r.id=? AND s.status=0 ORDER BY s.seq");
+            "ON s.run_row = r.row WHERE r.id=? AND s.status=" +
+            // As the schema's partial index spells it (INDEXED BY refuses any other predicate).
+            std::to_string(step_status_code(StepStatus::started)) + " ORDER BY s.seq");
     // The leases of many runs in one statement: the ids come as one JSON array.
     lease_of_ = std::make_unique<SQLite::Statement>(
         db_, "SELECT id, lease_owner FROM runs WHERE id IN (SELECT value FROM json_each(?))");

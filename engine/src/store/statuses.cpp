@@ -23,7 +23,7 @@ constexpr std::array<std::pair<RunStatus, const char*>, 6> kRunStatusNames{{
 struct StepStatusRow {
     StepStatus status;
     const char* name;
-    std::int64_t code;  // stored; fixed forever (the schema's SQL uses 0, 1, 2 and 12)
+    std::int64_t code;  // stored; fixed forever (the schema and migration 6 -> 7 spell them in SQL)
 };
 constexpr std::array<StepStatusRow, 16> kStepStatusNames{{
     {StepStatus::started, "started", 0},
