@@ -38,14 +38,6 @@ std::map<std::string, JsonValue> parse_plugin_json(const std::vector<std::string
     return out;
 }
 
-std::string env_name(const std::string& plugin, const std::string& secret) {
-    std::string name = "RELANCE_SECRET_" + plugin + "_" + secret;
-    for (auto& c : name)
-        c = std::isalnum(static_cast<unsigned char>(c))
-                ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
-                : '_';
-    return name;
-}
 }  // namespace
 
 GlobalOptions& global_options() {
@@ -63,8 +55,11 @@ int exit_code() {
 void add_global_options(CLI::App& app) {
     auto& o = global_options();
     if (const char* db = std::getenv("RELANCE_DB")) o.db = db;
+    if (const char* store = std::getenv("RELANCE_STORE")) o.store = store;
     if (const char* config = std::getenv("RELANCE_CONFIG")) o.config = config;
     app.add_option("--db", o.db, "SQLite database file (env RELANCE_DB)")->capture_default_str();
+    app.add_option("--store", o.store,
+                   "store URL, e.g. sqlite:relance.db; wins over --db (env RELANCE_STORE)");
     app.add_option("--config", o.config,
                    "workspace config file: sender accounts, their limits and pools "
                    "(env RELANCE_CONFIG)")
@@ -109,7 +104,7 @@ void list_global_options_in_verb_help(CLI::App& app) {
         text += formatter.make_option(option, false);
     }
     text +=
-        "\nExit codes: 0 ok, 1 failure, 2 invalid input, 3 not found, 4 busy, 64 usage "
+        "\nExit codes: 0 ok, 1 failure, 2 invalid input, 3 not found, 4 busy, 5 conflict, 64 usage "
         "(docs/cli.md).";
     set_footer_of_verbs(app, text);
 }
@@ -146,48 +141,55 @@ void apply_logging() {
     spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
 }
 
+app::WorkspaceOptions workspace_options() {
+    const auto& o = global_options();
+    app::WorkspaceOptions w;
+    w.store = o.store.empty() ? o.db : o.store;
+    w.config_file = o.config;
+    w.plugins.path = o.plugin_path;
+    w.plugins.live = o.live;
+    w.plugins.plugin_config = parse_plugin_json(o.plugin_config, "--plugin-config");
+    w.plugins.sandbox_config = parse_plugin_json(o.sandbox_config, "--sandbox-config");
+    w.plugins.secrets = app::environment_secrets();
+    return w;
+}
+
+app::Workspace& workspace() {
+    static SystemClock clock;
+    static std::unique_ptr<app::Workspace> opened;
+    if (!opened) opened = std::make_unique<app::Workspace>(workspace_options(), clock);
+    return *opened;
+}
+
+int exit_code_for(app::ErrorKind kind) {
+    switch (kind) {
+        case app::ErrorKind::invalid:
+            return kInvalid;
+        case app::ErrorKind::not_found:
+            return kNotFound;
+        case app::ErrorKind::conflict:
+            return kConflict;
+        case app::ErrorKind::busy:
+            return kBusy;
+        case app::ErrorKind::unsupported:
+        case app::ErrorKind::failure:
+            return kFailure;
+    }
+    return kFailure;
+}
+
 std::unique_ptr<store::Store> open_store() {
-    return open_store(global_options().db);
+    return app::open_store(app::parse_store_url(workspace_options().store));
 }
 std::unique_ptr<store::Store> open_store(const std::string& path,
                                          const store::SqliteOptions& options) {
-    return store::open_sqlite(path, options);
+    return app::open_store(app::parse_store_url(path), options);
 }
 
 std::unique_ptr<host::PluginHost> load_host(const Clock& clock, store::Store* recorder,
                                             bool quiet_failures) {
-    const auto& o = global_options();
-    host::HostConfig config;
-    config.clock = &clock;
-    config.mode = o.live ? host::Mode::live : host::Mode::sandbox;
-    if (o.plugin_path.empty())
-        config.plugin_path = host::PluginHost::default_plugin_path();
-    else
-        for (const auto& p : o.plugin_path) config.plugin_path.emplace_back(p);
-    // The workspace's `plugins:` section: isolation and deadline of each plugin.
-    if (auto workspace = workspace_config()) host::apply_workspace_config(*workspace, config);
-    config.plugin_config = parse_plugin_json(o.plugin_config, "--plugin-config");
-    config.sandbox_config = parse_plugin_json(o.sandbox_config, "--sandbox-config");
-    config.secrets = [](const std::string& plugin,
-                        const std::string& name) -> std::optional<std::string> {
-        if (const char* v = std::getenv(env_name(plugin, name).c_str())) return std::string(v);
-        return std::nullopt;
-    };
-    if (recorder)
-        config.sandbox_recorder = [recorder, &clock](const std::string& plugin,
-                                                     const std::string& box,
-                                                     const nlohmann::json& entry) {
-            recorder->record_sandbox(plugin, box, entry, to_unix_ms(clock.now()));
-        };
-    if (recorder)
-        config.sandbox_history = [recorder](const std::string& plugin) {
-            nlohmann::json history = nlohmann::json::object();
-            for (const auto& e : recorder->list_sandbox(plugin, "", 10000))
-                history[e.box].push_back(e.entry);
-            return history;
-        };
-    auto host = std::make_unique<host::PluginHost>(std::move(config));
-    host->load_all();
+    auto config = workspace_config();
+    auto host = app::load_plugins(workspace_options().plugins, clock, recorder, config.get());
     if (!quiet_failures)
         for (const auto& f : host->failures())
             std::cerr << "warning: plugin refused: " << f.str() << "\n";
@@ -195,18 +197,7 @@ std::unique_ptr<host::PluginHost> load_host(const Clock& clock, store::Store* re
 }
 
 std::shared_ptr<const model::Config> workspace_config() {
-    static std::shared_ptr<const model::Config> loaded;
-    static bool done = false;
-    if (done || global_options().config.empty()) return loaded;
-    try {
-        loaded =
-            std::make_shared<const model::Config>(model::load_config_file(global_options().config));
-    } catch (const model::LoadError& e) {
-        for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
-        throw ConfigError("the config file " + global_options().config + " is not valid");
-    }
-    done = true;
-    return loaded;
+    return workspace().config();
 }
 
 std::optional<model::Workflow> load_valid_workflow(const std::string& file,
@@ -293,9 +284,10 @@ void activate_host(host::PluginHost& host) {
 int guarded(const std::function<int()>& body) {
     try {
         return body();
-    } catch (const ConfigError& e) {  // bad input: its diagnostics are printed already
+    } catch (const app::Error& e) {
+        for (const auto& line : e.details()) std::cerr << line << "\n";
         std::cerr << "error: " << e.what() << "\n";
-        return kInvalid;
+        return exit_code_for(e.kind());
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << "\n";
         return kFailure;

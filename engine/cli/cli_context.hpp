@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <optional>
+#include <relance/app/error.hpp>
+#include <relance/app/workspace.hpp>
 #include <relance/host/plugin_host.hpp>
 #include <relance/model/config.hpp>
 #include <relance/model/workflow.hpp>
@@ -24,12 +26,15 @@ enum Exit : int {
                     // or validate (workflow, config, scenario, records, suppression list)
     kNotFound = 3,  // no such run, plugin...
     kBusy = 4,      // another worker holds the database
+    kConflict = 5,  // it exists, but its state does not allow this: cancel a finished run, retry
+                    // one that did not fail, lift a suppression the person asked for
     kUsage = 64,    // the command line itself: unknown verb or option, a missing or malformed
                     // option value (CLI11 parse errors and the validators below)
 };
 
 struct GlobalOptions {
     std::string db = "relance.db";
+    std::string store;   // a store URL (sqlite:PATH); "" = the SQLite file --db names
     std::string config;  // workspace config file (sender accounts); "" = none
     std::vector<std::string> plugin_path;
     bool live = false;
@@ -51,6 +56,15 @@ CLI::Validator json_object_value();  // a JSON object
 CLI::Validator iso_time_value();     // 2026-01-05T09:00:00Z (see runtime::parse_iso)
 void apply_logging();
 
+// The workspace the global options describe (store URL, config, plugins, secrets from the
+// environment), on the system clock: every verb's operations go through it (app/workspace.hpp).
+app::Workspace& workspace();
+// Its options, for a verb that opens its own parts (a simulation on a private store).
+app::WorkspaceOptions workspace_options();
+// The exit code of an application error: the one mapping, from relance/app/error.hpp's kinds
+// to the table above.
+int exit_code_for(app::ErrorKind kind);
+
 std::unique_ptr<store::Store> open_store();
 std::unique_ptr<store::Store> open_store(const std::string& path,
                                          const store::SqliteOptions& options = {});
@@ -60,12 +74,9 @@ std::unique_ptr<host::PluginHost> load_host(const Clock& clock, store::Store* re
                                             bool quiet_failures = false);
 
 // The workspace config named by --config (or RELANCE_CONFIG): nullptr when none is named.
-// Loaded once per process. Throws ConfigError (its diagnostics already printed) when the file
-// is unreadable or invalid.
+// Loaded once per process. Throws app::Error (invalid, with the diagnostics as details) when the
+// file is unreadable or invalid.
 std::shared_ptr<const model::Config> workspace_config();
-struct ConfigError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 // Loads and validates a workflow file against the loaded plugins and the workspace config,
 // printing every diagnostic (file:line:col) to stderr; std::nullopt when it has errors.

@@ -20,19 +20,15 @@ struct EventArgs {
 };
 
 int add_event(const EventArgs& args) {
-    SystemClock clock;
-    auto store = open_store();
     // --data and --at were checked by their validators while the command line was parsed.
-    nlohmann::json data = nlohmann::json::parse(args.data);
-    std::int64_t at = args.at.empty() ? 0 : runtime::parse_iso(args.at);
-    runtime::EventOutcome out;
-    try {
-        out = runtime::record_contact_event(*store, args.contact, args.type, args.id, at, data,
-                                            clock, args.message);
-    } catch (const std::invalid_argument& e) {
-        std::cerr << "error: " << e.what() << "\n";
-        return kInvalid;
-    }
+    app::EventInput event;
+    event.contact = args.contact;
+    event.type = args.type;
+    event.id = args.id;
+    event.at = args.at.empty() ? 0 : runtime::parse_iso(args.at);
+    *event.data = nlohmann::json::parse(args.data);
+    event.message = args.message;
+    runtime::EventOutcome out = workspace().add_event(event);
     if (global_options().json) {
         nlohmann::json j = {{"event_id", out.event_id},
                             {"contact", out.contact_key},

@@ -1,4 +1,4 @@
-// relance runs list | show ID | resolve ID --as sent|retry
+// relance runs list | show ID | resolve ID --as sent|retry | cancel ID | retry ID
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
@@ -38,29 +38,20 @@ struct ListArgs {
 };
 
 int list_runs(const ListArgs& args) {
-    auto store = open_store();
-    store::RunFilter filter;
-    if (!args.status.empty()) {
-        filter.status = store::run_status_from(args.status);
-        if (!filter.status) {
-            std::cerr << "error: unknown status '" << args.status
-                      << "' (ready, waiting, paused, completed, exited, failed)\n";
-            return kUsage;
-        }
-    }
-    filter.workflow = args.workflow;
-    filter.limit = args.limit;
-    runtime::RunSteps names(*store);
+    app::RunQuery query;
+    query.status = args.status;
+    query.workflow = args.workflow;
+    query.limit = args.limit;
     // Each run is printed as it is read: memory does not grow with --limit.
     std::size_t count = 0;
     if (global_options().json) {
         // The array nlohmann's dump(2) would print, one element at a time: "[", the elements
         // indented by two more spaces and separated by ",", "]" ("[]" when empty).
         std::string text;
-        store->for_each_run(filter, [&](const store::Run& r) {
+        workspace().list_runs(query, [&](const app::RunSummary& r) {
             text = count++ ? ",\n  " : "[\n  ";
             // A JSON string holds no raw newline: each one in the dump starts a line.
-            for (char c : run_json(r, names.step_id(r)).dump(2)) {
+            for (char c : run_json(r.run, r.step).dump(2)) {
                 text += c;
                 if (c == '\n') text += "  ";
             }
@@ -73,11 +64,12 @@ int list_runs(const ListArgs& args) {
     std::cout << std::left << std::setw(20) << "RUN" << std::setw(18) << "WORKFLOW" << std::setw(11)
               << "STATUS" << std::setw(18) << "STEP" << std::setw(22) << "DUE"
               << "REASON\n";
-    store->for_each_run(filter, [&](const store::Run& r) {
+    workspace().list_runs(query, [&](const app::RunSummary& s) {
         ++count;
+        const store::Run& r = s.run;
         std::cout << std::left << std::setw(20) << r.id << std::setw(18) << r.workflow_name
                   << std::setw(11) << store::to_string(r.status) << std::setw(18)
-                  << (store::is_terminal(r.status) ? "-" : names.step_id(r)) << std::setw(22)
+                  << (store::is_terminal(r.status) ? "-" : s.step) << std::setw(22)
                   << (r.due_at ? format_short(*r.due_at) : "-") << r.reason << "\n";
         return true;
     });
@@ -86,18 +78,12 @@ int list_runs(const ListArgs& args) {
 }
 
 int show_run(const std::string& id) {
-    auto store = open_store();
-    auto run = store->get_run(id);
-    if (!run) {
-        std::cerr << "error: no run " << id << "\n";
-        return kNotFound;
-    }
-    runtime::RunSteps names(*store);
-    auto steps = store->list_steps(id);
-    std::string at = names.step_id(*run);
+    app::RunDetail detail = workspace().get_run(id);
+    const store::Run* run = &detail.run;
+    const auto& steps = detail.timeline;
+    const std::string& at = detail.step;
     if (global_options().json) {
         nlohmann::json j = run_json(*run, at);
-        runtime::restore_step_outputs(*store, id, *run->context);
         j["context"] = run->context;
         nlohmann::json timeline = nlohmann::json::array();
         for (const auto& s : steps) {
@@ -147,15 +133,26 @@ int show_run(const std::string& id) {
 }
 
 int resolve_run(const std::string& id, const std::string& as) {
-    auto store = open_store();
-    SystemClock clock;
-    if (!store->get_run(id)) {
-        std::cerr << "error: no run " << id << "\n";
-        return kNotFound;
-    }
-    runtime::resolve_in_doubt(
-        *store, id, as == "sent" ? runtime::Resolution::sent : runtime::Resolution::retry, clock);
+    workspace().resolve_run(id,
+                            as == "sent" ? runtime::Resolution::sent : runtime::Resolution::retry);
     std::cout << "run " << id << " resolved as " << as << "; it is ready for the worker\n";
+    return kOk;
+}
+
+int print_change(const app::RunChange& change, const std::string& what) {
+    if (global_options().json) {
+        std::cout << nlohmann::json{{"id", change.run_id},
+                                    {"status", change.status},
+                                    {"was_held", change.was_held}}
+                         .dump(2)
+                  << "\n";
+        return kOk;
+    }
+    std::cout << "run " << change.run_id << " " << what << "; it is " << change.status;
+    if (change.was_held)
+        std::cout << " (a worker held it: it sends nothing more for it; a call already out when "
+                     "you cancelled is not in its timeline)";
+    std::cout << "\n";
     return kOk;
 }
 
@@ -168,7 +165,8 @@ void register_runs(CLI::App& app) {
     static ListArgs list_args;
     auto* list = runs->add_subcommand("list", "list runs with their state");
     list->add_option("--status", list_args.status,
-                     "ready, waiting, paused, completed, exited or failed");
+                     "ready, waiting, paused, completed, exited or failed")
+        ->check(CLI::IsMember({"ready", "waiting", "paused", "completed", "exited", "failed"}));
     list->add_option("--workflow", list_args.workflow, "only this workflow");
     list->add_option("--limit", list_args.limit, "at most this many")
         ->capture_default_str()
@@ -191,6 +189,27 @@ void register_runs(CLI::App& app) {
         ->check(CLI::IsMember({"sent", "retry"}));
     resolve->callback(
         [] { set_exit(guarded([] { return resolve_run(resolve_id, resolve_as); })); });
+
+    static std::string cancel_id, cancel_reason;
+    auto* cancel = runs->add_subcommand(
+        "cancel",
+        "end a run that is not finished (ready, waiting or paused), even one a worker holds "
+        "right now: it becomes exited and sends nothing more");
+    cancel->add_option("id", cancel_id, "run id")->required();
+    cancel->add_option("--reason", cancel_reason, "why, kept as the run's reason");
+    cancel->callback([] {
+        set_exit(guarded([] {
+            return print_change(workspace().cancel_run(cancel_id, cancel_reason), "cancelled");
+        }));
+    });
+
+    static std::string retry_id;
+    auto* retry = runs->add_subcommand(
+        "retry", "run a failed run again from the step it failed on (attempt 1, due now)");
+    retry->add_option("id", retry_id, "run id")->required();
+    retry->callback([] {
+        set_exit(guarded([] { return print_change(workspace().retry_run(retry_id), "retried"); }));
+    });
 }
 
 }  // namespace relance::cli

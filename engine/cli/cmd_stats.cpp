@@ -12,8 +12,7 @@ namespace relance::cli {
 namespace {
 
 int stats(const std::string& workflow) {
-    auto store = open_store();
-    auto rows = runtime::workflow_stats(*store, workflow);
+    auto rows = workspace().stats(workflow);
     if (global_options().json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& r : rows)

@@ -20,8 +20,6 @@ struct SuppressArgs {
 
 int add_values(const std::vector<std::string>& values, const std::string& source,
                const std::string& reason, const std::string& where) {
-    SystemClock clock;
-    auto store = open_store();
     int added = 0, bad = 0, line = 0;
     for (const auto& raw : values) {
         ++line;
@@ -35,12 +33,14 @@ int add_values(const std::vector<std::string>& values, const std::string& source
                 h == "linkedin" || h == "contact")
                 continue;
         }
-        std::string why;
-        auto s = runtime::suppress(*store, v, source, reason, clock, &why);
-        if (!s) {
+        std::optional<store::Suppression> s;
+        try {
+            s = workspace().suppress(v, source, reason);
+        } catch (const app::Error& e) {
+            if (e.kind() != app::ErrorKind::invalid) throw;
             ++bad;
-            std::cerr << (where.empty() ? "" : where + ":" + std::to_string(line) + ": ") << "'"
-                      << v << "': " << why << "\n";
+            std::cerr << (where.empty() ? "" : where + ":" + std::to_string(line) + ": ")
+                      << e.what() << "\n";
             continue;
         }
         ++added;
@@ -55,24 +55,24 @@ int add_values(const std::vector<std::string>& values, const std::string& source
     return bad ? kInvalid : kOk;
 }
 
+// Lifts each entry; the exit code is that of the last refusal (invalid, not found, or the
+// person's own entry: conflict), 0 when every entry was lifted.
 int remove_values(const std::vector<std::string>& values) {
-    auto store = open_store();
-    int refused = 0;
+    int code = kOk;
     for (const auto& v : values) {
-        std::string why;
-        if (runtime::unsuppress(*store, v, &why)) {
+        try {
+            workspace().unsuppress(v);
             std::cout << "removed " << v << "\n";
-        } else {
-            ++refused;
-            std::cerr << "error: " << why << "\n";
+        } catch (const app::Error& e) {
+            std::cerr << "error: " << e.what() << "\n";
+            code = exit_code_for(e.kind());
         }
     }
-    return refused ? kInvalid : kOk;
+    return code;
 }
 
 int list_entries() {
-    auto store = open_store();
-    auto entries = store->list_suppressions();
+    auto entries = workspace().suppressions();
     if (global_options().json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& s : entries)

@@ -249,6 +249,8 @@ TEST_F(Cli, EveryVerbAnswersHelp) {
         {"runs", "list"},
         {"runs", "show"},
         {"runs", "resolve"},
+        {"runs", "cancel"},
+        {"runs", "retry"},
         {"plugins"},
         {"plugins", "list"},
         {"plugins", "describe"},
@@ -280,8 +282,8 @@ TEST_F(Cli, EveryVerbAnswersHelp) {
         EXPECT_EQ(r.exit_code, 0) << name << "--help\n" << r.err;
         EXPECT_NE(r.out.find("Usage"), std::string::npos) << name << "--help\n" << r.out;
         // Every verb's help lists the global options too (they go before or after the verb).
-        for (const char* global : {"--db", "--config", "--plugin-path", "--live", "--json",
-                                   "--log-level", "--plugin-config", "--sandbox-config"})
+        for (const char* global : {"--db", "--store", "--config", "--plugin-path", "--live",
+                                   "--json", "--log-level", "--plugin-config", "--sandbox-config"})
             EXPECT_NE(r.out.find(global), std::string::npos)
                 << name << "--help does not list " << global << ":\n"
                 << r.out;
@@ -324,6 +326,10 @@ TEST_F(Cli, ExitCodesFollowTheOneTable) {
         {{"suppress", "add", "not an entry"}, 2},
         {{"runs", "show", "r_nope"}, 3},
         {{"runs", "resolve", "r_nope", "--as", "sent"}, 3},
+        {{"runs", "cancel", "r_nope"}, 3},
+        {{"runs", "retry", "r_nope"}, 3},
+        {{"--store", "mysql://127.0.0.1/relance", "runs", "list"}, 2},
+        {{"--store", "postgres://relance:pw-42@127.0.0.1/relance", "runs", "list"}, 1},
         {{"plugins", "describe", "nope"}, 3},
     };
     for (const auto& c : cases) {
@@ -336,6 +342,39 @@ TEST_F(Cli, ExitCodesFollowTheOneTable) {
     auto r = run_process({RELANCE_BIN, "--db", dir / "no-such-dir/x.db", "runs", "list"});
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_NE(r.err.find("cannot open the database"), std::string::npos) << r.err;
+    // A store URL's password is never repeated.
+    r = relance({"--store", "postgres://relance:pw-42@127.0.0.1/relance", "runs", "list"});
+    EXPECT_EQ(r.err.find("pw-42"), std::string::npos) << r.err;
+    // 5: it exists, but its state does not allow it (the person's own unsubscribe).
+    ASSERT_EQ(
+        relance({"event", "add", "--contact", "ana@acme.test", "--type", "unsubscribed"}).exit_code,
+        0);
+    r = relance({"suppress", "remove", "ana@acme.test"});
+    EXPECT_EQ(r.exit_code, 5) << r.err;
+    EXPECT_NE(r.err.find("cannot lift it"), std::string::npos) << r.err;
+}
+
+// runs cancel and runs retry go through the application layer like every other operation: a
+// cancelled run is exited and a second cancel is a conflict (5); --store names the same file
+// as --db.
+TEST_F(Cli, RunsCancelAndRetry) {
+    ASSERT_EQ(relance({"run", prospecting, "--input", leads}).exit_code, 0);
+    auto runs = relance_json({"runs", "list"});
+    ASSERT_GE(runs.size(), 2u);
+    std::string id = runs[0]["id"];
+    auto change = relance_json({"runs", "cancel", id, "--reason", "wrong list"});
+    EXPECT_EQ(change["status"], "exited");
+    EXPECT_EQ(change["was_held"], false);
+    auto shown = relance_json({"--store", "sqlite:" + (dir / "cli.db"), "runs", "show", id});
+    EXPECT_EQ(shown["status"], "exited");
+    EXPECT_EQ(shown["reason"], "cancelled by an operator: wrong list");
+    EXPECT_EQ(shown["timeline"].back()["kind"], "cancel");
+    auto again = relance({"runs", "cancel", id});
+    EXPECT_EQ(again.exit_code, 5) << again.err;
+    EXPECT_NE(again.err.find("nothing to cancel"), std::string::npos) << again.err;
+    auto retry = relance({"runs", "retry", id});
+    EXPECT_EQ(retry.exit_code, 5) << retry.err;
+    EXPECT_NE(retry.err.find("only a failed run can be retried"), std::string::npos) << retry.err;
 }
 
 // Every verb that takes --json prints one JSON document on stdout, whatever it has to say;
@@ -393,7 +432,7 @@ TEST_F(Cli, EventsAndSuppressionsStopSends) {
         {"event", "add", "--contact", "bruno.bernard@brightpath.test", "--type", "unsubscribed"});
     EXPECT_EQ(unsub["suppressed"]["locked"], true);
     auto refused = relance({"suppress", "remove", "bruno.bernard@brightpath.test"});
-    EXPECT_EQ(refused.exit_code, 2);
+    EXPECT_EQ(refused.exit_code, 5);  // conflict: the entry is there, and it is the person's
     EXPECT_NE(refused.err.find("cannot lift"), std::string::npos) << refused.err;
 
     // A CSV header is skipped; a bad line is named with its line number, the others imported.

@@ -112,7 +112,7 @@ TEST(Suppression, UnsubscribeIsSuppressedLockedAndStopsOtherWorkflowsToo) {
     EXPECT_TRUE(out.suppressed->locked);
     EXPECT_EQ(out.stopped, std::vector<std::string>{first});  // `other` does not stop on it...
     std::string why;
-    EXPECT_FALSE(runtime::unsuppress(*env.store, "ana@acme.test", &why));
+    EXPECT_EQ(runtime::unsuppress(*env.store, "ana@acme.test", &why), runtime::Unsuppress::locked);
     EXPECT_NE(why.find("cannot lift"), std::string::npos) << why;
 
     env.drive();  // ...but the suppression list stops its follow-up before the call
@@ -138,7 +138,8 @@ TEST(Suppression, ADomainSuppressedWhileSendsAreQueued) {
     EXPECT_EQ(subjects_to(env, "b@eu.acme.test"), std::vector<std::string>{"intro"});
     EXPECT_EQ(subjects_to(env, "c@notacme.test"), (std::vector<std::string>{"intro", "follow_up"}));
     // An operator's entry can be lifted.
-    EXPECT_TRUE(runtime::unsuppress(*env.store, "acme.test", &why)) << why;
+    EXPECT_EQ(runtime::unsuppress(*env.store, "acme.test", &why), runtime::Unsuppress::removed)
+        << why;
 }
 
 TEST(Suppression, HardBouncesAreSuppressedSoftOnesAreNot) {

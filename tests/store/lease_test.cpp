@@ -111,5 +111,90 @@ TEST_F(StoreTest, PendingEffectsComeWithTheClaim) {
     EXPECT_EQ(store->pending_effects("r1").size(), 1u);
 }
 
+// An operator's cancel wins over the worker that holds the run: the lease goes in the same
+// transaction, so the worker's check before a call and its commit both find it lost.
+TEST_F(StoreTest, CancelTakesTheLeaseOfTheWorkerHoldingTheRun) {
+    store->create_runs({new_run("r1", version)}, kNow);
+    auto held = store->claim_due("w_a", kNow, 10, kNow + kLease);
+    ASSERT_EQ(held.size(), 1u);
+    store::StepRecord note;
+    note.step_id = "operator";
+    note.kind = "cancel";
+    note.status = StepStatus::stopped;
+    note.detail = "cancelled by an operator";
+    EXPECT_EQ(store->cancel_run("r1", "cancelled by an operator", note, kNow + 5),
+              store::Store::CancelOutcome::cancelled_held);
+    EXPECT_EQ(store->lost_leases({{"r1", held[0].lease}}), std::vector<std::string>{"r1"});
+
+    // The worker commits the send it was about to make, and its run's completion: nothing.
+    store::Batch batch;
+    batch.leases.emplace_back("r1", held[0].lease);
+    batch.insert_steps.push_back(step_row(held[0], 1, StepStatus::started));
+    store::Run done = held[0];
+    done.status = store::RunStatus::completed;
+    done.next_seq = 2;
+    batch.update_runs.push_back(done);
+    EXPECT_EQ(store->commit(batch), std::vector<std::string>{"r1"});
+    auto run = store->get_run("r1");
+    EXPECT_EQ(run->status, store::RunStatus::exited);
+    EXPECT_EQ(run->reason, "cancelled by an operator");
+    EXPECT_FALSE(run->due_at.has_value());
+    auto steps = store->list_steps("r1");
+    ASSERT_EQ(steps.size(), 1u);
+    EXPECT_EQ(steps[0].kind, "cancel");
+    EXPECT_EQ(steps[0].status, StepStatus::stopped);
+    // Nobody claims it again.
+    EXPECT_TRUE(store->claim_due("w_b", kNow + 2 * kLease, 10, kNow + 3 * kLease).empty());
+}
+
+TEST_F(StoreTest, CancelSaysWhetherTheRunWasIdleFinishedOrMissing) {
+    store->create_runs({new_run("r1", version)}, kNow);
+    store::StepRecord note;
+    note.step_id = "operator";
+    note.kind = "cancel";
+    note.status = StepStatus::stopped;
+    EXPECT_EQ(store->cancel_run("r1", "x", note, kNow), store::Store::CancelOutcome::cancelled);
+    EXPECT_EQ(store->cancel_run("r1", "x", note, kNow), store::Store::CancelOutcome::finished);
+    EXPECT_EQ(store->cancel_run("r_nope", "x", note, kNow), store::Store::CancelOutcome::missing);
+    EXPECT_EQ(store->list_steps("r1").size(), 1u);  // the second cancel wrote nothing
+}
+
+TEST_F(StoreTest, RetryMakesAFailedRunReadyAtTheStepItFailedOn) {
+    store->create_runs({new_run("r1", version)}, kNow);
+    auto held = store->claim_due("w_a", kNow, 10, kNow + kLease);
+    ASSERT_EQ(held.size(), 1u);
+    store::Run failed = held[0];
+    failed.status = store::RunStatus::failed;
+    failed.node = 2;
+    failed.attempt = 3;
+    failed.message_id = "r1.send.1";
+    failed.reason = "step send failed: 400";
+    failed.due_at.reset();
+    failed.next_seq = 2;
+    store::Batch batch;
+    batch.leases.emplace_back("r1", held[0].lease);
+    batch.insert_steps.push_back(step_row(held[0], 1, StepStatus::failed));
+    batch.update_runs.push_back(failed);
+    ASSERT_TRUE(store->commit(batch).empty());
+    store->release_leases({{"r1", held[0].lease}});
+
+    store::StepRecord note;
+    note.step_id = "operator";
+    note.kind = "retry";
+    note.status = StepStatus::resolved;
+    ASSERT_TRUE(store->retry_failed_run("r1", note, kNow + 10));
+    auto run = store->get_run("r1");
+    EXPECT_EQ(run->status, store::RunStatus::ready);
+    EXPECT_EQ(run->node, 2);
+    EXPECT_EQ(run->attempt, 1);
+    EXPECT_EQ(run->message_id, "");
+    EXPECT_EQ(run->due_at, kNow + 10);
+    EXPECT_EQ(store->list_steps("r1").back().kind, "retry");
+    EXPECT_FALSE(store->retry_failed_run("r1", note, kNow + 20));  // ready: not failed
+    auto again = store->claim_due("w_b", kNow + 10, 10, kNow + kLease);
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0].node, 2);
+}
+
 }  // namespace
 }  // namespace relance::test

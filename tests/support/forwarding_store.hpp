@@ -77,6 +77,14 @@ class ForwardingStore : public Store {
     bool wake_idle_run(const std::string& run_id, std::int64_t now) override {
         return inner.wake_idle_run(run_id, now);
     }
+    CancelOutcome cancel_run(const std::string& run_id, const std::string& reason,
+                             const StepRecord& note, std::int64_t now) override {
+        return inner.cancel_run(run_id, reason, note, now);
+    }
+    bool retry_failed_run(const std::string& run_id, const StepRecord& note,
+                          std::int64_t now) override {
+        return inner.retry_failed_run(run_id, note, now);
+    }
     bool put_suppression(const Suppression& entry) override { return inner.put_suppression(entry); }
     std::optional<Suppression> get_suppression(const std::string& kind,
                                                const std::string& value) override {

@@ -162,22 +162,24 @@ std::optional<store::Suppression> suppress(store::Store& store, const std::strin
     return store.get_suppression(s.kind, s.value);
 }
 
-bool unsuppress(store::Store& store, const std::string& text, std::string* why) {
+Unsuppress unsuppress(store::Store& store, const std::string& text, std::string* why) {
     auto entry = contacts::parse_entry(text, why);
-    if (!entry) return false;
+    if (!entry) return Unsuppress::not_an_entry;
     std::string kind(contacts::to_string(entry->kind));
     auto current = store.get_suppression(kind, entry->value);
     if (!current) {
         if (why) *why = kind + " " + entry->value + " is not on the suppression list";
-        return false;
+        return Unsuppress::not_listed;
     }
     if (current->locked) {
         if (why)
             *why = kind + " " + entry->value + " was suppressed by the person (" + current->source +
                    ": " + current->reason + "); an operator cannot lift it";
-        return false;
+        return Unsuppress::locked;
     }
-    return store.delete_suppression(kind, entry->value);
+    // Gone between the read and the delete (another operator): it is not listed either way.
+    return store.delete_suppression(kind, entry->value) ? Unsuppress::removed
+                                                        : Unsuppress::not_listed;
 }
 
 }  // namespace relance::runtime

@@ -456,6 +456,21 @@ std::optional<std::int64_t> SqliteStore::last_enrolled(const std::string& contac
     return std::nullopt;
 }
 
+namespace {
+// A timeline line written outside a worker (a stop, an operator's word), at `seq`, begun and
+// finished at `now`.
+StepRecord operator_note(const StepRecord& note, const std::string& run_id, std::int64_t seq,
+                         std::int64_t now) {
+    StepRecord s = note;
+    s.run_id = run_id;
+    s.seq = seq;
+    s.started_at = now;
+    s.finished_at = now;
+    s.output = nullptr;
+    return s;
+}
+}  // namespace
+
 bool SqliteStore::exit_idle_run(const std::string& run_id, const std::string& reason,
                                 const StepRecord& note, std::int64_t now) {
     std::lock_guard g(m_);
@@ -472,13 +487,56 @@ bool SqliteStore::exit_idle_run(const std::string& run_id, const std::string& re
     if (!up.executeStep()) return false;
     std::int64_t seq = up.getColumn(0).getInt64();
     up.reset();
-    StepRecord s = note;
-    s.run_id = run_id;
-    s.seq = seq;
-    s.started_at = now;
-    s.finished_at = now;
-    s.output = nullptr;
-    write_step(s);
+    write_step(operator_note(note, run_id, seq, now));
+    tx.commit();
+    return true;
+}
+
+Store::CancelOutcome SqliteStore::cancel_run(const std::string& run_id, const std::string& reason,
+                                             const StepRecord& note, std::int64_t now) {
+    std::lock_guard g(m_);
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement look(db_, "SELECT status, lease_until FROM runs WHERE id=?");
+    look.bind(1, run_id);
+    if (!look.executeStep()) return CancelOutcome::missing;
+    auto status = run_status_from(look.getColumn(0).getString());
+    if (!status || is_terminal(*status)) return CancelOutcome::finished;
+    bool held = !look.getColumn(1).isNull() && look.getColumn(1).getInt64() >= now;
+    look.reset();
+    // Dropping the lease is what stops a worker that holds the run: its check before a call
+    // leaves and its commit both compare lease tokens (DESIGN invariant 2).
+    SQLite::Statement up(db_,
+                         "UPDATE runs SET status='exited', due_at=NULL, reason=?, updated_at=?, "
+                         "lease_owner=NULL, lease_until=NULL, next_seq=next_seq+1 WHERE id=? "
+                         "RETURNING next_seq - 1");
+    up.bind(1, reason);
+    up.bind(2, static_cast<int64_t>(now));
+    up.bind(3, run_id);
+    up.executeStep();
+    std::int64_t seq = up.getColumn(0).getInt64();
+    up.reset();
+    write_step(operator_note(note, run_id, seq, now));
+    tx.commit();
+    return held ? CancelOutcome::cancelled_held : CancelOutcome::cancelled;
+}
+
+bool SqliteStore::retry_failed_run(const std::string& run_id, const StepRecord& note,
+                                   std::int64_t now) {
+    std::lock_guard g(m_);
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    // The run stays at the node it failed on (a failure does not move it): attempt 1 there, a
+    // new engine message id when the step starts again.
+    SQLite::Statement up(db_,
+                         "UPDATE runs SET status='ready', due_at=?, attempt=1, message_id='', "
+                         "reason='', updated_at=?, next_seq=next_seq+1 WHERE id=? AND "
+                         "status='failed' RETURNING next_seq - 1");
+    up.bind(1, static_cast<int64_t>(now));
+    up.bind(2, static_cast<int64_t>(now));
+    up.bind(3, run_id);
+    if (!up.executeStep()) return false;
+    std::int64_t seq = up.getColumn(0).getInt64();
+    up.reset();
+    write_step(operator_note(note, run_id, seq, now));
     tx.commit();
     return true;
 }

@@ -135,6 +135,10 @@ class SqliteStore final : public Store {
     bool exit_idle_run(const std::string& run_id, const std::string& reason, const StepRecord& note,
                        std::int64_t now) override;
     bool wake_idle_run(const std::string& run_id, std::int64_t now) override;
+    CancelOutcome cancel_run(const std::string& run_id, const std::string& reason,
+                             const StepRecord& note, std::int64_t now) override;
+    bool retry_failed_run(const std::string& run_id, const StepRecord& note,
+                          std::int64_t now) override;
 
     // sqlite_contacts.cpp
     bool record_event(const Event& event, const Suppression* suppression) override;

@@ -2,10 +2,9 @@
 // suppression list. Used by `relance event add`, `relance suppress`, and (later) webhooks.
 #pragma once
 
+#include <optional>
 #include <relance/base/clock.hpp>
 #include <relance/store/store.hpp>
-
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +25,7 @@ std::string contact_key_from_inputs(const json& inputs,
 std::vector<std::string> identity_keys_from_inputs(const json& inputs);
 
 struct EventOutcome {
-    bool recorded = false;               // false: this event id was recorded before
+    bool recorded = false;  // false: this event id was recorded before
     std::string event_id;
     std::string contact_key;
     std::vector<std::string> stopped;    // runs ended by their workflow's stop_on
@@ -41,8 +40,8 @@ struct EventOutcome {
 // operator cannot lift them) and hard bounces on the suppression list.
 EventOutcome record_contact_event(store::Store& store, const std::string& contact,
                                   const std::string& type, std::string event_id,
-                                  std::int64_t occurred_at, const json& data,
-                                  const Clock& clock, const std::string& message_id = {});
+                                  std::int64_t occurred_at, const json& data, const Clock& clock,
+                                  const std::string& message_id = {});
 
 // Adds `text` (an email, "@domain" or a domain, a phone, a LinkedIn URL) to the suppression
 // list. Returns the entry as stored, or std::nullopt with the reason in `why`.
@@ -50,8 +49,9 @@ std::optional<store::Suppression> suppress(store::Store& store, const std::strin
                                            const std::string& source, const std::string& reason,
                                            const Clock& clock, std::string* why);
 
-// Removes an entry as an operator: refused (false, reason in `why`) for entries that came from
-// the person (an unsubscribe) or that are not on the list.
-bool unsuppress(store::Store& store, const std::string& text, std::string* why);
+// Removes an entry as an operator: refused (the reason in `why`) for text that is not an entry,
+// an entry not on the list, and an entry that came from the person (an unsubscribe).
+enum class Unsuppress { removed, not_an_entry, not_listed, locked };
+Unsuppress unsuppress(store::Store& store, const std::string& text, std::string* why);
 
 }  // namespace relance::runtime

@@ -376,6 +376,23 @@ class Store {
     virtual bool exit_idle_run(const std::string& run_id, const std::string& reason,
                                const StepRecord& note, std::int64_t now) = 0;
 
+    // Cancels a run by an operator's word, whether or not a worker holds it: in one
+    // transaction it becomes exited with `reason`, its lease is dropped (the holding worker's
+    // next lease check fails, so its pending call does not leave and its commit writes nothing
+    // for the run) and `note` is appended to its timeline.
+    enum class CancelOutcome {
+        cancelled,       // it was idle (ready, waiting or paused, no live lease)
+        cancelled_held,  // a worker held it: a call already out is not recorded in the timeline
+        finished,        // completed, exited or failed already: nothing changed
+        missing,         // no such run
+    };
+    virtual CancelOutcome cancel_run(const std::string& run_id, const std::string& reason,
+                                     const StepRecord& note, std::int64_t now) = 0;
+    // Makes a failed run ready again at the step it failed on (attempt 1, due at `now`), with
+    // `note` on its timeline; false when the run is not failed.
+    virtual bool retry_failed_run(const std::string& run_id, const StepRecord& note,
+                                  std::int64_t now) = 0;
+
     // Makes a waiting run that no worker holds due at `now` (an event it waits for arrived);
     // false when it is not waiting or is leased.
     virtual bool wake_idle_run(const std::string& run_id, std::int64_t now) = 0;

@@ -1,0 +1,161 @@
+// The application layer: one workspace (its store, plugins, config and secret source) and every
+// operation relance offers on it. The command line and the HTTP API are front ends over this
+// class: they parse what they are given, call one operation, and print or serialise its result.
+// Failures are app::Error (relance/app/error.hpp), mapped to exit codes by the command line and
+// to problem responses by the API. Nothing here knows either of them.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <relance/app/store_url.hpp>
+#include <relance/base/clock.hpp>
+#include <relance/base/json_value.hpp>
+#include <relance/runtime/contact_events.hpp>
+#include <relance/runtime/runs.hpp>
+#include <relance/runtime/stats.hpp>
+#include <relance/store/store.hpp>
+#include <string>
+#include <vector>
+
+namespace relance::host {
+class PluginHost;
+}
+namespace relance::model {
+struct Config;
+}
+
+namespace relance::app {
+
+// A secret a plugin asks for in live mode: (plugin, name) -> value, or none.
+using SecretSource =
+    std::function<std::optional<std::string>(const std::string& plugin, const std::string& name)>;
+
+// The secret source of a process: RELANCE_SECRET_<PLUGIN>_<NAME> environment variables
+// (upper case, every other character '_').
+SecretSource environment_secrets();
+
+struct PluginOptions {
+    std::vector<std::string> path;  // directories or files; empty = the default plugin path
+    bool live = false;              // real providers; else each plugin's sandbox emulator
+    std::map<std::string, JsonValue> plugin_config;   // merged into each plugin's config
+    std::map<std::string, JsonValue> sandbox_config;  // each emulator's config
+    SecretSource secrets;                             // none = no secrets
+};
+
+// Loads the plugins (phase 1: loaded and checked, not activated) with the workspace config's
+// `plugins:` settings. When `recorder` is given, what the sandbox emulators accept is recorded
+// in it and handed back to them at their next start.
+std::unique_ptr<host::PluginHost> load_plugins(const PluginOptions& options, const Clock& clock,
+                                               store::Store* recorder, const model::Config* config);
+
+// Loads a workspace config file. Throws app::Error (invalid, field "config", one detail per
+// diagnostic naming file:line:col) when it does not load or validate.
+std::shared_ptr<const model::Config> load_config(const std::string& file);
+
+struct WorkspaceOptions {
+    std::string store = "sqlite:relance.db";  // a store URL (relance/app/store_url.hpp)
+    store::SqliteOptions sqlite;
+    std::string config_file;  // "" = no workspace config
+    PluginOptions plugins;
+};
+
+// A run and the id of the step it is at ("-" when finished or its version no longer loads).
+struct RunSummary {
+    store::Run run;
+    std::string step;
+};
+
+// A run, where it is, its context with every step's output, and its timeline.
+struct RunDetail {
+    store::Run run;
+    std::string step;
+    std::vector<store::StepRecord> timeline;
+};
+
+struct RunQuery {
+    std::string status;    // "" = any; else ready, waiting, paused, completed, exited, failed
+    std::string workflow;  // "" = any
+    int limit = 100;
+};
+
+// What cancel or retry did.
+struct RunChange {
+    std::string run_id;
+    std::string status;     // the run's status after the change
+    bool was_held = false;  // cancel: a worker held the run (a call already out is not recorded)
+};
+
+struct EventInput {
+    std::string contact;  // an email, a phone, a LinkedIn URL or a contact key
+    std::string type;     // delivered, opened, clicked, replied, bounced, unsubscribed, or custom
+    std::string id;       // the provider's event id; derived from the content when empty
+    std::int64_t at = 0;  // when it happened (unix ms); 0 = now
+    JsonValue data;       // kept with the event ({"soft": true} for a soft bounce)
+    std::string message;  // the engine message id it is about, when known
+};
+
+class Workspace {
+  public:
+    Workspace(WorkspaceOptions options, const Clock& clock);
+    ~Workspace();
+    Workspace(const Workspace&) = delete;
+    Workspace& operator=(const Workspace&) = delete;
+
+    const WorkspaceOptions& options() const { return options_; }
+    const Clock& clock() const { return clock_; }
+
+    // Each part is opened on first use, so that a command opens only what it needs. Throws
+    // app::Error when it cannot be opened.
+    store::Store& store();
+    host::PluginHost& plugins();  // loaded (phase 1), sandbox recorded in the store
+    std::shared_ptr<const model::Config> config();  // nullptr when the workspace has none
+
+    // --- runs ---------------------------------------------------------------------------------
+    // Calls `each` for the runs the query selects, newest first, as they are read (memory does
+    // not grow with the limit); `each` returns false to stop. invalid: an unknown status.
+    void list_runs(const RunQuery& query, const std::function<bool(const RunSummary&)>& each);
+    RunDetail get_run(const std::string& id);  // not_found
+    // Settles a run paused on an in-doubt step. not_found; conflict when it is not paused in
+    // doubt.
+    void resolve_run(const std::string& id, runtime::Resolution how);
+    // Ends a run that is not finished (ready, waiting or paused), held by a worker or not: it
+    // becomes exited with `reason`, and the holding worker sends nothing more for it.
+    // not_found; conflict when it is finished already.
+    RunChange cancel_run(const std::string& id, const std::string& reason);
+    // Runs a failed run again from the step it failed on. not_found; conflict when it is not
+    // failed.
+    RunChange retry_run(const std::string& id);
+
+    // --- contacts -----------------------------------------------------------------------------
+    // Records an event once (by id): stop rules, wait_for, and the suppression an unsubscribe or
+    // a hard bounce causes, in one transaction with the event. invalid (field "contact" or
+    // "type").
+    runtime::EventOutcome add_event(const EventInput& event);
+
+    // --- suppression --------------------------------------------------------------------------
+    // Adds an entry (an email, "@domain" or a domain, a phone, a LinkedIn URL). invalid (field
+    // "entry") when it is none of these.
+    store::Suppression suppress(const std::string& entry, const std::string& source,
+                                const std::string& reason);
+    // Removes an entry as an operator. invalid: not an entry; not_found: not listed; conflict:
+    // the person's own (an unsubscribe), which no operator may lift.
+    void unsuppress(const std::string& entry);
+    std::vector<store::Suppression> suppressions();
+
+    // --- reports ------------------------------------------------------------------------------
+    // Per step and variant: sent, failed, and the events that followed.
+    std::vector<runtime::StepStats> stats(const std::string& workflow);
+
+  private:
+    WorkspaceOptions options_;
+    const Clock& clock_;
+    StoreUrl url_;
+    std::unique_ptr<store::Store> store_;
+    std::unique_ptr<host::PluginHost> plugins_;
+    std::shared_ptr<const model::Config> config_;
+    bool config_loaded_ = false;
+};
+
+}  // namespace relance::app

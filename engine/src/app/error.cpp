@@ -1,0 +1,30 @@
+#include <relance/app/error.hpp>
+
+namespace relance::app {
+
+std::string_view to_string(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::invalid:
+            return "invalid";
+        case ErrorKind::not_found:
+            return "not_found";
+        case ErrorKind::conflict:
+            return "conflict";
+        case ErrorKind::busy:
+            return "busy";
+        case ErrorKind::unsupported:
+            return "unsupported";
+        case ErrorKind::failure:
+            return "failure";
+    }
+    return "failure";
+}
+
+Error::Error(ErrorKind kind, std::string message, std::string field,
+             std::vector<std::string> details)
+    : std::runtime_error(std::move(message)),
+      kind_(kind),
+      field_(std::move(field)),
+      details_(std::move(details)) {}
+
+}  // namespace relance::app
