@@ -171,6 +171,10 @@ int exit_code_for(app::ErrorKind kind) {
             return kConflict;
         case app::ErrorKind::busy:
             return kBusy;
+        // The API's own kinds: a command that meets them could not do its job.
+        case app::ErrorKind::unauthorized:
+        case app::ErrorKind::forbidden:
+        case app::ErrorKind::rate_limited:
         case app::ErrorKind::unsupported:
         case app::ErrorKind::failure:
             return kFailure;

@@ -1,6 +1,7 @@
 // relance event add: record something that happened to a contact (a reply, a bounce...).
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <relance/app/views.hpp>
 #include <relance/runtime/contact_events.hpp>
 #include <relance/runtime/time_text.hpp>
 
@@ -30,16 +31,7 @@ int add_event(const EventArgs& args) {
     event.message = args.message;
     runtime::EventOutcome out = workspace().add_event(event);
     if (global_options().json) {
-        nlohmann::json j = {{"event_id", out.event_id},
-                            {"contact", out.contact_key},
-                            {"recorded", out.recorded},
-                            {"stopped", out.stopped},
-                            {"in_flight", out.in_flight}};
-        if (out.suppressed)
-            j["suppressed"] = {{"kind", out.suppressed->kind},
-                               {"value", out.suppressed->value},
-                               {"locked", out.suppressed->locked}};
-        std::cout << j.dump(2) << "\n";
+        std::cout << app::event_outcome_view(out).dump(2) << "\n";
         return kOk;
     }
     if (!out.recorded) {

@@ -3,6 +3,7 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <relance/app/views.hpp>
 #include <relance/runtime/runs.hpp>
 #include <relance/runtime/time_text.hpp>
 
@@ -10,26 +11,9 @@
 
 namespace relance::cli {
 
-using runtime::format_iso;
 using runtime::format_short;
 
 namespace {
-
-nlohmann::json run_json(const store::Run& r, const std::string& step) {
-    nlohmann::json j = {{"id", r.id},
-                        {"workflow", r.workflow_name},
-                        {"workflow_version_id", r.workflow_version_id},
-                        {"idempotency_key", r.idempotency_key},
-                        {"status", store::to_string(r.status)},
-                        {"step", step},
-                        {"attempt", r.attempt},
-                        {"reason", r.reason},
-                        {"created_at", format_iso(r.created_at)},
-                        {"updated_at", format_iso(r.updated_at)},
-                        {"inputs", r.context->value("inputs", nlohmann::json::object())}};
-    j["due_at"] = r.due_at ? nlohmann::json(format_iso(*r.due_at)) : nlohmann::json(nullptr);
-    return j;
-}
 
 struct ListArgs {
     std::string status;
@@ -51,7 +35,7 @@ int list_runs(const ListArgs& args) {
         workspace().list_runs(query, [&](const app::RunSummary& r) {
             text = count++ ? ",\n  " : "[\n  ";
             // A JSON string holds no raw newline: each one in the dump starts a line.
-            for (char c : run_json(r.run, r.step).dump(2)) {
+            for (char c : app::run_view(r.run, r.step).dump(2)) {
                 text += c;
                 if (c == '\n') text += "  ";
             }
@@ -83,21 +67,7 @@ int show_run(const std::string& id) {
     const auto& steps = detail.timeline;
     const std::string& at = detail.step;
     if (global_options().json) {
-        nlohmann::json j = run_json(*run, at);
-        j["context"] = run->context;
-        nlohmann::json timeline = nlohmann::json::array();
-        for (const auto& s : steps) {
-            nlohmann::json t = {{"seq", s.seq},         {"step", s.step_id},
-                                {"kind", s.kind},       {"status", store::to_string(s.status)},
-                                {"attempt", s.attempt}, {"at", format_iso(s.started_at)},
-                                {"detail", s.detail},   {"message_id", s.message_id},
-                                {"output", s.output}};
-            t["finished_at"] =
-                s.finished_at ? nlohmann::json(format_iso(*s.finished_at)) : nlohmann::json();
-            timeline.push_back(std::move(t));
-        }
-        j["timeline"] = timeline;
-        std::cout << j.dump(2) << "\n";
+        std::cout << app::run_detail_view(detail).dump(2) << "\n";
         return kOk;
     }
     std::cout << "run       " << run->id << "\n"
@@ -141,11 +111,7 @@ int resolve_run(const std::string& id, const std::string& as) {
 
 int print_change(const app::RunChange& change, const std::string& what) {
     if (global_options().json) {
-        std::cout << nlohmann::json{{"id", change.run_id},
-                                    {"status", change.status},
-                                    {"was_held", change.was_held}}
-                         .dump(2)
-                  << "\n";
+        std::cout << app::run_change_view(change).dump(2) << "\n";
         return kOk;
     }
     std::cout << "run " << change.run_id << " " << what << "; it is " << change.status;

@@ -2,6 +2,7 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <relance/app/views.hpp>
 #include <relance/runtime/stats.hpp>
 #include <set>
 
@@ -14,15 +15,7 @@ namespace {
 int stats(const std::string& workflow) {
     auto rows = workspace().stats(workflow);
     if (global_options().json) {
-        nlohmann::json out = nlohmann::json::array();
-        for (const auto& r : rows)
-            out.push_back({{"step", r.step_id},
-                           {"kind", r.kind},
-                           {"variant", r.variant},
-                           {"sent", r.sent},
-                           {"failed", r.failed},
-                           {"events", r.events}});
-        std::cout << out.dump(2) << "\n";
+        std::cout << app::stats_view(rows).dump(2) << "\n";
         return kOk;
     }
     std::set<std::string> types;

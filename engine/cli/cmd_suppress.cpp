@@ -3,8 +3,8 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <relance/app/views.hpp>
 #include <relance/runtime/contact_events.hpp>
-#include <relance/runtime/time_text.hpp>
 
 #include "cli_context.hpp"
 
@@ -75,13 +75,7 @@ int list_entries() {
     auto entries = workspace().suppressions();
     if (global_options().json) {
         nlohmann::json out = nlohmann::json::array();
-        for (const auto& s : entries)
-            out.push_back({{"kind", s.kind},
-                           {"value", s.value},
-                           {"source", s.source},
-                           {"locked", s.locked},
-                           {"reason", s.reason},
-                           {"created_at", runtime::format_iso(s.created_at)}});
+        for (const auto& s : entries) out.push_back(app::suppression_view(s));
         std::cout << out.dump(2) << "\n";
         return kOk;
     }

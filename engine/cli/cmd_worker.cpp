@@ -5,11 +5,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <relance/runtime/executor.hpp>
 #include <thread>
 
 #include "cli_context.hpp"
+#include "worker_loop.hpp"
 
 namespace relance::cli {
 
@@ -18,10 +18,7 @@ namespace {
 struct WorkerArgs {
     bool until_idle = false;
     bool fast_forward = false;
-    // Plugin calls mostly wait on the network: 32 in flight keeps a provider at ~100 calls/s
-    // at 300 ms each. Sender limits, not threads, are what should pace sends.
-    int concurrency = 32;
-    int batch = 256;
+    WorkerSettings settings;
 };
 
 int work(const WorkerArgs& args) {
@@ -42,27 +39,10 @@ int work(const WorkerArgs& args) {
     VirtualClock virtual_clock(system_clock.now());
     const Clock& clock = args.fast_forward ? static_cast<const Clock&>(virtual_clock)
                                            : static_cast<const Clock&>(system_clock);
-    auto store = open_store();
-    // One worker per database file, whatever path reaches it (the lock is on the file itself).
-    auto lock = store->lock_worker();
-    if (lock.state == store::WorkerLock::State::busy) {
-        std::cerr << "error: " << lock.message << "\n";
-        return kBusy;
-    }
-    if (lock.state != store::WorkerLock::State::acquired) {
-        std::cerr << "error: " << lock.message << "\n";
-        return kFailure;
-    }
-    // This process holds the lock: any lease left is from a worker that died.
-    store->release_all_leases();
-    auto host = load_host(clock, store.get());
-    activate_host(*host);
-
-    runtime::ExecutorOptions options;
-    options.config = workspace_config();
-    options.concurrency = args.concurrency;
-    options.batch_size = args.batch;
-    runtime::Executor executor(*store, *host, clock, options);
+    WorkerLoop worker(clock, args.settings);
+    if (int code = worker.open(); code != kOk) return code;
+    runtime::Executor& executor = worker.executor();
+    store::Store& store = worker.store();
 
     if (args.until_idle || args.fast_forward) {
         // A run that can never proceed (its senders are not configured, its plugin is missing)
@@ -79,7 +59,7 @@ int work(const WorkerArgs& args) {
             executor.run_due();
             if (!args.fast_forward) break;
             idle_jumps = progress() == before ? idle_jumps + 1 : 0;
-            auto next = store->next_due();
+            auto next = store.next_due();
             if (!next) break;
             if (idle_jumps >= kIdleJumps) {
                 std::cerr << "worker: stopped fast-forwarding: " << kIdleJumps
@@ -100,27 +80,13 @@ int work(const WorkerArgs& args) {
         if (!global_options().json)
             std::cerr << "worker: running on " << global_options().db << " ("
                       << (global_options().live ? "live" : "sandbox") << " mode); Ctrl-C stops\n";
-        executor.run_forever(stop.get_token());
+        worker.run(stop.get_token());
         signals.join();
     }
     // A plugin still inside a call past its deadline cannot be unloaded safely: leave at once
     // (everything acknowledged is committed; the call's effect is pending for the next worker).
-    bool abandoned = executor.abandoned_calls() > 0;
-    auto stats = executor.stats();
-    auto counts = store->count_runs();
-    if (global_options().json) {
-        std::cout << nlohmann::json{{"steps", stats.steps},
-                                    {"actions", stats.actions},
-                                    {"runs_finished", stats.runs_finished},
-                                    {"runs_waiting", counts.by_status[1]},
-                                    {"runs_paused", counts.by_status[2]}}
-                         .dump()
-                  << "\n";
-    } else {
-        std::cout << "worker: " << stats.steps << " step(s), " << stats.actions
-                  << " action call(s), " << stats.runs_finished << " run(s) finished; "
-                  << counts.by_status[1] << " waiting, " << counts.by_status[2] << " paused\n";
-    }
+    bool abandoned = worker.has_abandoned_calls();
+    worker.report(std::cout, global_options().json);
     if (abandoned) {
         std::cout.flush();
         std::fflush(nullptr);
@@ -138,10 +104,10 @@ void register_worker(CLI::App& app) {
     cmd->add_flag("--fast-forward", args.fast_forward,
                   "virtual time: jump to each next due time instead of waiting, exit when no "
                   "run is scheduled or nothing progresses any more (sandbox testing)");
-    cmd->add_option("--concurrency", args.concurrency, "plugin calls in flight at once")
+    cmd->add_option("--concurrency", args.settings.concurrency, "plugin calls in flight at once")
         ->capture_default_str()
         ->check(CLI::Range(1, 1024));
-    cmd->add_option("--batch", args.batch, "runs claimed per transaction")
+    cmd->add_option("--batch", args.settings.batch, "runs claimed per transaction")
         ->capture_default_str()
         ->check(CLI::Range(1, 10000));
     cmd->callback([] { set_exit(guarded([] { return work(args); })); });

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
     register_suppress(app);
     register_stats(app);
     register_senders(app);
+    register_keys(app);
+    register_serve(app);
     register_bench(app);
     register_plugin_host(app);
     list_global_options_in_verb_help(app);

@@ -251,6 +251,10 @@ TEST_F(Cli, EveryVerbAnswersHelp) {
         {"runs", "resolve"},
         {"runs", "cancel"},
         {"runs", "retry"},
+        {"keys"},
+        {"keys", "create"},
+        {"keys", "list"},
+        {"keys", "revoke"},
         {"plugins"},
         {"plugins", "list"},
         {"plugins", "describe"},
@@ -269,6 +273,7 @@ TEST_F(Cli, EveryVerbAnswersHelp) {
         {"senders"},
         {"senders", "paused"},
         {"senders", "resume"},
+        {"serve"},
     };
     for (auto v : verbs) {
         std::string name;
@@ -352,6 +357,31 @@ TEST_F(Cli, ExitCodesFollowTheOneTable) {
     r = relance({"suppress", "remove", "ana@acme.test"});
     EXPECT_EQ(r.exit_code, 5) << r.err;
     EXPECT_NE(r.err.find("cannot lift it"), std::string::npos) << r.err;
+}
+
+// keys create prints the token once (alone on stdout, or in --json), and the listing never
+// holds it; revoke by prefix, then again: conflict (5); an unknown scope: invalid (2).
+TEST_F(Cli, KeysCreateListRevoke) {
+    auto made = relance({"keys", "create", "--name", "zapier", "--scopes", "runs:read,runs:write"});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    std::string token = made.out.substr(0, made.out.find('\n'));
+    EXPECT_EQ(token.rfind("rl_", 0), 0u) << made.out;
+    EXPECT_NE(made.err.find("not shown again"), std::string::npos) << made.err;
+    auto json_made = relance_json({"keys", "create", "--name", "crm", "--scopes", "admin"});
+    EXPECT_EQ(json_made["token"].get<std::string>().rfind("rl_", 0), 0u);
+    EXPECT_EQ(json_made["scopes"], nlohmann::json::array({"admin"}));
+    auto keys = relance_json({"keys", "list"});
+    ASSERT_EQ(keys.size(), 2u);
+    EXPECT_EQ(keys.dump().find(token), std::string::npos) << "a token in the listing";
+    EXPECT_EQ(relance({"keys", "list"}).out.find(token.substr(12)), std::string::npos);
+    std::string prefix = token.substr(0, 11);
+    auto revoked = relance_json({"keys", "revoke", prefix});
+    EXPECT_FALSE(revoked["revoked_at"].is_null());
+    EXPECT_EQ(relance({"keys", "revoke", prefix}).exit_code, 5);
+    EXPECT_EQ(relance({"keys", "revoke", "k_nope"}).exit_code, 3);
+    auto bad = relance({"keys", "create", "--name", "x", "--scopes", "runs:read,root"});
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("unknown scope 'root'"), std::string::npos) << bad.err;
 }
 
 // runs cancel and runs retry go through the application layer like every other operation: a

@@ -77,6 +77,14 @@ class ForwardingStore : public Store {
     bool wake_idle_run(const std::string& run_id, std::int64_t now) override {
         return inner.wake_idle_run(run_id, now);
     }
+    void put_api_key(const ApiKeyRow& key) override { inner.put_api_key(key); }
+    std::vector<ApiKeyRow> list_api_keys() override { return inner.list_api_keys(); }
+    std::optional<ApiKeyRow> api_key_by_prefix(const std::string& prefix) override {
+        return inner.api_key_by_prefix(prefix);
+    }
+    bool revoke_api_key(const std::string& id, std::int64_t now) override {
+        return inner.revoke_api_key(id, now);
+    }
     CancelOutcome cancel_run(const std::string& run_id, const std::string& reason,
                              const StepRecord& note, std::int64_t now) override {
         return inner.cancel_run(run_id, reason, note, now);

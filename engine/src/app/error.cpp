@@ -12,6 +12,12 @@ std::string_view to_string(ErrorKind kind) {
             return "conflict";
         case ErrorKind::busy:
             return "busy";
+        case ErrorKind::unauthorized:
+            return "unauthorized";
+        case ErrorKind::forbidden:
+            return "forbidden";
+        case ErrorKind::rate_limited:
+            return "rate_limited";
         case ErrorKind::unsupported:
             return "unsupported";
         case ErrorKind::failure:
@@ -26,5 +32,11 @@ Error::Error(ErrorKind kind, std::string message, std::string field,
       kind_(kind),
       field_(std::move(field)),
       details_(std::move(details)) {}
+
+Error Error::rate_limited(std::string message, int retry_after_seconds) {
+    Error e(ErrorKind::rate_limited, std::move(message), "authorization");
+    e.retry_after_ = retry_after_seconds;
+    return e;
+}
 
 }  // namespace relance::app

@@ -8,6 +8,8 @@
 #include <relance/host/plugin_host.hpp>
 #include <relance/model/config.hpp>
 
+#include "key_limits.hpp"
+
 namespace relance::app {
 
 namespace {
@@ -76,11 +78,15 @@ std::shared_ptr<const model::Config> load_config(const std::string& file) {
 }
 
 Workspace::Workspace(WorkspaceOptions options, const Clock& clock)
-    : options_(std::move(options)), clock_(clock), url_(parse_store_url(options_.store)) {}
+    : options_(std::move(options)),
+      clock_(clock),
+      limits_(std::make_unique<KeyLimits>()),
+      url_(parse_store_url(options_.store)) {}
 
 Workspace::~Workspace() = default;
 
 store::Store& Workspace::store() {
+    std::lock_guard g(open_m_);
     if (!store_) {
         try {
             store_ = open_store(url_, options_.sqlite);
@@ -94,6 +100,7 @@ store::Store& Workspace::store() {
 }
 
 std::shared_ptr<const model::Config> Workspace::config() {
+    std::lock_guard g(open_m_);
     if (!config_loaded_) {
         if (!options_.config_file.empty()) config_ = load_config(options_.config_file);
         config_loaded_ = true;
@@ -102,10 +109,10 @@ std::shared_ptr<const model::Config> Workspace::config() {
 }
 
 host::PluginHost& Workspace::plugins() {
-    if (!plugins_) {
-        auto cfg = config();
-        plugins_ = load_plugins(options_.plugins, clock_, &store(), cfg.get());
-    }
+    auto cfg = config();
+    store::Store& recorder = store();
+    std::lock_guard g(open_m_);
+    if (!plugins_) plugins_ = load_plugins(options_.plugins, clock_, &recorder, cfg.get());
     return *plugins_;
 }
 

@@ -3,7 +3,7 @@
 
 namespace relance::store {
 
-inline constexpr int kSqliteSchemaVersion = 7;
+inline constexpr int kSqliteSchemaVersion = 8;
 
 inline constexpr const char* kSqliteSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS workflow_versions (
@@ -148,6 +148,18 @@ CREATE TABLE IF NOT EXISTS sandbox_records (
   entry       TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sandbox_records_box ON sandbox_records (box, plugin, id);
+
+-- API keys of the server: a token is shown once; only its SHA-256 is kept, found by its prefix.
+CREATE TABLE IF NOT EXISTS api_keys (
+  id              TEXT PRIMARY KEY,
+  name            TEXT NOT NULL,
+  prefix          TEXT NOT NULL UNIQUE,
+  hash            TEXT NOT NULL,
+  scopes          TEXT NOT NULL,
+  rate_per_minute INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  revoked_at      INTEGER
+) WITHOUT ROWID;
 )SQL";
 
 // Indexes added to kSqliteSchema without a new version (only indexes may be: a database written
@@ -330,6 +342,8 @@ DROP TABLE steps;
 ALTER TABLE steps_v7 RENAME TO steps;
 )SQL",
      "SELECT 1"},
+    // 7 -> 8: API keys (a new table: nothing to alter or fill).
+    {"SELECT 1", "SELECT 1"},
 };
 
 }  // namespace relance::store

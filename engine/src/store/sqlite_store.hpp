@@ -135,6 +135,12 @@ class SqliteStore final : public Store {
     bool exit_idle_run(const std::string& run_id, const std::string& reason, const StepRecord& note,
                        std::int64_t now) override;
     bool wake_idle_run(const std::string& run_id, std::int64_t now) override;
+    // sqlite_keys.cpp
+    void put_api_key(const ApiKeyRow& key) override;
+    std::vector<ApiKeyRow> list_api_keys() override;
+    std::optional<ApiKeyRow> api_key_by_prefix(const std::string& prefix) override;
+    bool revoke_api_key(const std::string& id, std::int64_t now) override;
+
     CancelOutcome cancel_run(const std::string& run_id, const std::string& reason,
                              const StepRecord& note, std::int64_t now) override;
     bool retry_failed_run(const std::string& run_id, const StepRecord& note,

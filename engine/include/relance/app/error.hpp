@@ -12,12 +12,15 @@
 namespace relance::app {
 
 enum class ErrorKind {
-    invalid,      // what was given is wrong: a field, a file, a record
-    not_found,    // no such run, workflow, plugin, key...
-    conflict,     // it exists, but its state does not allow this (cancel a finished run)
-    busy,         // another worker holds the store
-    unsupported,  // understood, but not built here (a postgres:// store today)
-    failure,      // the job could not be done: the store, a file, a plugin
+    invalid,       // what was given is wrong: a field, a file, a record
+    not_found,     // no such run, workflow, plugin, key...
+    conflict,      // it exists, but its state does not allow this (cancel a finished run)
+    busy,          // another worker holds the store
+    unauthorized,  // no credentials, or not valid ones (an unknown or revoked API key)
+    forbidden,     // valid credentials without the scope this needs
+    rate_limited,  // too many requests for this key: Error::retry_after() says when to retry
+    unsupported,   // understood, but not built here (a postgres:// store today)
+    failure,       // the job could not be done: the store, a file, a plugin
 };
 
 // The stable name of a kind: "invalid", "not_found"... (the last segment of a problem type).
@@ -27,16 +30,20 @@ class Error : public std::runtime_error {
   public:
     Error(ErrorKind kind, std::string message, std::string field = {},
           std::vector<std::string> details = {});
+    // rate_limited: the seconds to wait before the next request may pass.
+    static Error rate_limited(std::string message, int retry_after_seconds);
 
     ErrorKind kind() const { return kind_; }
     const std::string& field() const { return field_; }
     // Further lines: a workflow's diagnostics (file:line:col: ...), one per problem.
     const std::vector<std::string>& details() const { return details_; }
+    int retry_after() const { return retry_after_; }
 
   private:
     ErrorKind kind_;
     std::string field_;
     std::vector<std::string> details_;
+    int retry_after_ = 0;
 };
 
 }  // namespace relance::app

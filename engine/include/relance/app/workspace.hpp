@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <relance/app/store_url.hpp>
 #include <relance/base/clock.hpp>
@@ -96,6 +97,25 @@ struct EventInput {
     std::string message;  // the engine message id it is about, when known
 };
 
+// An API key as listed: never its token (only a hash of it is stored).
+struct ApiKey {
+    std::string id;      // "k_" + 12 hex characters
+    std::string name;    // "zapier"
+    std::string prefix;  // the token's first characters, to recognise it: "rl_3f9a1c2b"
+    std::vector<std::string> scopes;
+    int rate_per_minute = 600;  // requests per minute before 429
+    std::int64_t created_at = 0;
+    std::optional<std::int64_t> revoked_at;
+};
+
+// The scopes a key may hold; "admin" holds them all.
+const std::vector<std::string>& api_scopes();
+
+struct NewApiKey {
+    ApiKey key;
+    std::string token;  // shown once: "rl_<prefix>_<secret>"
+};
+
 class Workspace {
   public:
     Workspace(WorkspaceOptions options, const Clock& clock);
@@ -107,7 +127,8 @@ class Workspace {
     const Clock& clock() const { return clock_; }
 
     // Each part is opened on first use, so that a command opens only what it needs. Throws
-    // app::Error when it cannot be opened.
+    // app::Error when it cannot be opened. Thread-safe: the server's request threads share one
+    // workspace (the store serialises its own statements).
     store::Store& store();
     host::PluginHost& plugins();  // loaded (phase 1), sandbox recorded in the store
     std::shared_ptr<const model::Config> config();  // nullptr when the workspace has none
@@ -144,13 +165,29 @@ class Workspace {
     void unsuppress(const std::string& entry);
     std::vector<store::Suppression> suppressions();
 
+    // --- API keys -----------------------------------------------------------------------------
+    // invalid (field "name" or "scopes": an unknown scope) .
+    NewApiKey create_key(const std::string& name, const std::vector<std::string>& scopes,
+                         int rate_per_minute = 600);
+    std::vector<ApiKey> list_keys();
+    // By id or by the token's prefix. not_found; conflict when revoked already.
+    ApiKey revoke_key(const std::string& id_or_prefix);
+    // The key a bearer token belongs to, if it may do `scope` now. unauthorized: missing,
+    // unknown or revoked token; forbidden: the key lacks the scope; rate_limited: over the
+    // key's requests per minute (Error::retry_after). Thread-safe; compares in constant time.
+    ApiKey authenticate(const std::string& token, const std::string& scope);
+
     // --- reports ------------------------------------------------------------------------------
     // Per step and variant: sent, failed, and the events that followed.
     std::vector<runtime::StepStats> stats(const std::string& workflow);
 
   private:
+    struct KeyLimits;  // the per-key request counters (workspace_keys.cpp)
+
     WorkspaceOptions options_;
     const Clock& clock_;
+    std::mutex open_m_;  // the parts open once, whichever thread asks first
+    std::unique_ptr<KeyLimits> limits_;
     StoreUrl url_;
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<host::PluginHost> plugins_;

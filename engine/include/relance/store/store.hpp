@@ -292,6 +292,18 @@ struct WorkflowCounts {
     std::vector<StepEventCount> events;  // each (step, variant) is one of `sends`
 };
 
+// An API key as stored: the hex SHA-256 of its token, not the token.
+struct ApiKeyRow {
+    std::string id;
+    std::string name;
+    std::string prefix;
+    std::string hash;
+    std::vector<std::string> scopes;
+    int rate_per_minute = 600;
+    std::int64_t created_at = 0;
+    std::optional<std::int64_t> revoked_at;
+};
+
 class Store {
   public:
     virtual ~Store() = default;
@@ -392,6 +404,13 @@ class Store {
     // `note` on its timeline; false when the run is not failed.
     virtual bool retry_failed_run(const std::string& run_id, const StepRecord& note,
                                   std::int64_t now) = 0;
+
+    // API keys (the server's): stored with the SHA-256 of their token, never the token.
+    virtual void put_api_key(const ApiKeyRow& key) = 0;
+    virtual std::vector<ApiKeyRow> list_api_keys() = 0;
+    virtual std::optional<ApiKeyRow> api_key_by_prefix(const std::string& prefix) = 0;
+    // false when there is no such key or it is revoked already.
+    virtual bool revoke_api_key(const std::string& id, std::int64_t now) = 0;
 
     // Makes a waiting run that no worker holds due at `now` (an event it waits for arrived);
     // false when it is not waiting or is leased.

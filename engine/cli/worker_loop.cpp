@@ -1,0 +1,69 @@
+#include "worker_loop.hpp"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli_context.hpp"
+
+namespace relance::cli {
+
+WorkerLoop::WorkerLoop(const Clock& clock, WorkerSettings settings)
+    : clock_(clock), settings_(settings) {}
+
+// The executor goes first: it uses the plugins and the store.
+WorkerLoop::~WorkerLoop() {
+    executor_.reset();
+    host_.reset();
+    store_.reset();
+}
+
+int WorkerLoop::open() {
+    store_ = open_store();
+    auto lock = store_->lock_worker();
+    if (lock.state == store::WorkerLock::State::busy) {
+        std::cerr << "error: " << lock.message << "\n";
+        return kBusy;
+    }
+    if (lock.state != store::WorkerLock::State::acquired) {
+        std::cerr << "error: " << lock.message << "\n";
+        return kFailure;
+    }
+    store_->release_all_leases();
+    host_ = load_host(clock_, store_.get());
+    activate_host(*host_);
+
+    runtime::ExecutorOptions options;
+    options.config = workspace_config();
+    options.concurrency = settings_.concurrency;
+    options.batch_size = settings_.batch;
+    executor_ = std::make_unique<runtime::Executor>(*store_, *host_, clock_, options);
+    return kOk;
+}
+
+void WorkerLoop::run(std::stop_token stop) {
+    executor_->run_forever(std::move(stop));
+}
+
+void WorkerLoop::report(std::ostream& out, bool json) {
+    auto stats = executor_->stats();
+    auto counts = store_->count_runs();
+    if (json) {
+        out << nlohmann::json{{"steps", stats.steps},
+                              {"actions", stats.actions},
+                              {"runs_finished", stats.runs_finished},
+                              {"runs_waiting", counts.by_status[1]},
+                              {"runs_paused", counts.by_status[2]}}
+                   .dump()
+            << "\n";
+    } else {
+        out << "worker: " << stats.steps << " step(s), " << stats.actions << " action call(s), "
+            << stats.runs_finished << " run(s) finished; " << counts.by_status[1] << " waiting, "
+            << counts.by_status[2] << " paused\n";
+    }
+}
+
+bool WorkerLoop::has_abandoned_calls() const {
+    return executor_ && executor_->abandoned_calls() > 0;
+}
+
+}  // namespace relance::cli
