@@ -180,8 +180,11 @@ class StepCounter {
                std::string_view detail, std::int64_t at, std::string_view message_id) {
         std::size_t g = group(step_id, variant_of(detail));
         Group& gr = groups_[g];
+        // Both sides as string_view: clang 14 (the fuzz build) cannot order a tuple holding a
+        // string_view against one holding a string.
+        std::string_view first_run = gr.first_run;
         if (std::tie(created_at, run_id, seq) <
-            std::tie(gr.first_created, gr.first_run, gr.first_seq)) {
+            std::tie(gr.first_created, first_run, gr.first_seq)) {
             gr.first_created = created_at;
             gr.first_run.assign(run_id);
             gr.first_seq = seq;
