@@ -223,6 +223,15 @@ nlohmann::json parse_json_object(std::string_view text, std::size_t max) {
                              std::to_string(at) +
                              "): " + (reason == std::string::npos ? what : what.substr(reason + 2)),
                          "body");
+    } catch (const nlohmann::json::out_of_range& e) {
+        // A number past a double's range (1E999): nlohmann reports it apart from syntax errors,
+        // without a place (found by fuzz/api_request_fuzz.cpp).
+        std::string what = e.what();
+        auto reason = what.find("] ");
+        throw app::Error(app::ErrorKind::invalid,
+                         "a number in the JSON body is out of range: " +
+                             (reason == std::string::npos ? what : what.substr(reason + 2)),
+                         "body");
     }
     if (!value.is_object())
         throw app::Error(app::ErrorKind::invalid, "the body must be a JSON object", "body");

@@ -346,6 +346,14 @@ TEST_F(ApiRoutes, HttpErrorsAreProblemsToo) {
         expect_problem(c.Post("/v1/events", "{\"data\":" + deep + "}", "application/json"), 400);
     EXPECT_NE(nested["detail"].get<std::string>().find("nested deeper than 64"), std::string::npos)
         << nested["detail"];
+    // A number past a double's range is a bad body too, not a 500 (found by the fuzz target).
+    json huge = expect_problem(
+        c.Post("/v1/events", R"({"contact":"a@b.test","type":"x","data":{"n":1E999}})",
+               "application/json"),
+        400);
+    EXPECT_EQ(huge["field"], "body");
+    EXPECT_NE(huge["detail"].get<std::string>().find("out of range"), std::string::npos)
+        << huge["detail"];
     json array = expect_problem(c.Post("/v1/events", "[1,2]", "application/json"), 400);
     EXPECT_EQ(array["field"], "body");
 
