@@ -108,11 +108,7 @@ int serve(const ServeArgs& args) {
     }
     // Block SIGINT/SIGTERM before any thread starts (request threads, the worker's, plugins'):
     // threads inherit the mask, so only sigwait below sees them.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    sigset_t signals = stop_signals(true);
 
     SystemClock clock;
     // The worker first: a second worker on the same database exits (4) before binding a port.
@@ -174,7 +170,7 @@ int serve(const ServeArgs& args) {
               << std::endl;
 
     int sig = 0;
-    sigwait(&stop_signals, &sig);
+    sigwait(&signals, &sig);
     std::cerr << "serve: stopping: no new connections, requests in progress get up to "
               << args.drain_timeout << " s" << (worker ? ", the worker finishes its batch" : "")
               << std::endl;

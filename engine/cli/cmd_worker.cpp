@@ -29,12 +29,8 @@ int work(const WorkerArgs& args) {
     }
     // Block SIGINT/SIGTERM before any thread starts (plugin pool, sandbox servers): threads
     // inherit the mask, so only sigwait below sees them and the worker stops cleanly.
-    sigset_t signals_to_wait;
-    sigemptyset(&signals_to_wait);
-    sigaddset(&signals_to_wait, SIGINT);
-    sigaddset(&signals_to_wait, SIGTERM);
     bool long_running = !(args.until_idle || args.fast_forward);
-    if (long_running) pthread_sigmask(SIG_BLOCK, &signals_to_wait, nullptr);
+    sigset_t signals_to_wait = stop_signals(long_running);
     SystemClock system_clock;
     VirtualClock virtual_clock(system_clock.now());
     const Clock& clock = args.fast_forward ? static_cast<const Clock&>(virtual_clock)

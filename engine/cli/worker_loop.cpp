@@ -7,6 +7,15 @@
 
 namespace relance::cli {
 
+sigset_t stop_signals(bool block) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    if (block) pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    return set;
+}
+
 WorkerLoop::WorkerLoop(const Clock& clock, WorkerSettings settings)
     : clock_(clock), settings_(settings) {}
 

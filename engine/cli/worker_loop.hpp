@@ -3,6 +3,7 @@
 // them. One piece of code, so that the server's worker is exactly the worker.
 #pragma once
 
+#include <csignal>
 #include <iosfwd>
 #include <memory>
 #include <relance/base/clock.hpp>
@@ -12,6 +13,11 @@
 #include <stop_token>
 
 namespace relance::cli {
+
+// SIGINT and SIGTERM, the signals that stop a worker or a server. Blocked (`block` true) before
+// any thread starts, they are inherited blocked by every thread, so that only the main thread's
+// sigwait on this set sees them.
+sigset_t stop_signals(bool block);
 
 struct WorkerSettings {
     // Plugin calls mostly wait on the network: 32 in flight keeps a provider at ~100 calls/s

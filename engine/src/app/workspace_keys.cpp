@@ -5,12 +5,14 @@
 // keys apart in lists) + "_" + 64 hex characters of randomness. The row holds the SHA-256 of the
 // whole token; the check hashes what it is given and compares the hashes in constant time.
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <relance/app/error.hpp>
 #include <relance/app/workspace.hpp>
 #include <relance/base/digest.hpp>
+#include <relance/signatures/encoding.hpp>
+#include <relance/signatures/hmac.hpp>
+#include <relance/signatures/random.hpp>
 
 #include "key_limits.hpp"
 
@@ -24,18 +26,10 @@ constexpr std::size_t kTokenBytes = 3 + kPrefixHex + 1 + 2 * kSecretBytes;
 constexpr int kMaxRatePerMinute = 1'000'000;
 
 std::string random_hex(std::size_t bytes) {
-    std::string raw(bytes, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
-        throw Error(ErrorKind::failure, "no randomness available for a new key");
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes * 2);
-    for (unsigned char c : raw) {
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-    }
+    std::string raw = signatures::random_bytes(bytes);
+    std::string hex = signatures::hex_encode(raw);
     OPENSSL_cleanse(raw.data(), raw.size());
-    return out;
+    return hex;
 }
 
 bool is_lower_hex(std::string_view s) {
@@ -134,8 +128,7 @@ ApiKey Workspace::authenticate(const std::string& token, const std::string& scop
     auto row = store().api_key_by_prefix(prefix);
     std::string hash = sha256_hex(token);
     // Hash against hash, the same length always: the time taken says nothing of the token.
-    bool same = row && row->hash.size() == hash.size() &&
-                CRYPTO_memcmp(row->hash.data(), hash.data(), hash.size()) == 0;
+    bool same = row && signatures::constant_time_equal(row->hash, hash);
     if (!same || row->revoked_at) throw refused;
     if (!holds(row->scopes, scope))
         throw Error(ErrorKind::forbidden,

@@ -1,10 +1,10 @@
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <stdexcept>
 #include <string>
 
 #include "relance/signatures/encoding.hpp"
+#include "relance/signatures/random.hpp"
 #include "relance/signatures/standard_webhooks.hpp"
 
 namespace relance::signatures {
@@ -21,9 +21,7 @@ std::string generate_standard_webhook_secret(std::size_t random_bytes) {
     if (random_bytes < 24 || random_bytes > 64)
         throw std::invalid_argument("a Standard Webhooks secret has 24 to 64 random bytes, not " +
                                     std::to_string(random_bytes));
-    std::string key(random_bytes, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) != 1)
-        throw std::runtime_error("OpenSSL's random generator failed (RAND_bytes)");
+    std::string key = signatures::random_bytes(random_bytes);
     std::string secret(kStandardWebhookSecretPrefix);
     secret += base64_encode(key);
     OPENSSL_cleanse(key.data(), key.size());
