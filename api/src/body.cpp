@@ -171,6 +171,10 @@ std::optional<BodyRefusal> refuse_json_body(const httplib::Request& req, std::si
             return BodyRefusal{415, "JSON bodies are UTF-8; charset " + value + " is not accepted",
                                "Content-Type"};
     }
+    return refuse_raw_body(req, max);
+}
+
+std::optional<BodyRefusal> refuse_raw_body(const httplib::Request& req, std::size_t max) {
     if (req.has_header("Content-Encoding") &&
         lower(trim(req.get_header_value("Content-Encoding"))) != "identity")
         return BodyRefusal{415, "compressed bodies are not accepted (Content-Encoding)",

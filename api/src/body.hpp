@@ -29,6 +29,9 @@ struct BodyRefusal {
     std::string field;
 };
 std::optional<BodyRefusal> refuse_json_body(const httplib::Request& req, std::size_t max);
+// The same without the media type: for routes that read the bytes as they are (webhooks,
+// provider callbacks) and check the media type themselves.
+std::optional<BodyRefusal> refuse_raw_body(const httplib::Request& req, std::size_t max);
 
 // Reads the body from the exchange's connection. Throws ProblemError: 413 over `max`,
 // 408 when it does not arrive before the request's deadline, 400 when the client stops or the

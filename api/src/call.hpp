@@ -22,6 +22,7 @@ struct Call {
     app::ApiKey key;                                    // the key that asked; empty without one
     bool draining = false;                              // the server is stopping
     std::function<void(const std::string&)> log_error;  // to the server's log, with the id
+    std::string raw_body;  // the bytes sent, with BodyKind::raw (the body is then {})
 
     // A query parameter ("" when absent; each is sent at most once, the server checked).
     std::string query(const std::string& name) const {

@@ -17,6 +17,7 @@ enum class BodyKind {
     none,      // no body is read (one sent is left unread and the connection closes after)
     optional,  // a JSON object when sent, {} when not
     required,  // a JSON object
+    raw,       // any bytes, in Call::raw_body (any media type: the handler checks it)
 };
 
 struct Route {

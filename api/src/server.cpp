@@ -127,8 +127,16 @@ struct Server::Impl {
                       nlohmann::json::object(),
                       std::move(key),
                       http->draining(),
-                      [&](const std::string& message) { log.error(ex.request_id, message); }};
-            if (route.body != BodyKind::none) {
+                      [&](const std::string& message) { log.error(ex.request_id, message); },
+                      std::string()};
+            if (route.body == BodyKind::raw) {
+                if (ex.body_expected) {
+                    if (auto refusal = refuse_raw_body(req, options.max_body))
+                        throw ProblemError(
+                            http_problem(refusal->status, refusal->detail, refusal->field));
+                    call.raw_body = read_body(req, ex, options.max_body);
+                }
+            } else if (route.body != BodyKind::none) {
                 if (ex.body_expected) {
                     if (auto refusal = refuse_json_body(req, options.max_body))
                         throw ProblemError(
@@ -170,6 +178,8 @@ struct Server::Impl {
                 refusal = BodyRefusal{
                     m.status,
                     m.status == 405 ? "this path takes " + m.allow : "no route for this path", ""};
+            else if (m.route->body == BodyKind::raw)
+                refusal = refuse_raw_body(req, options.max_body);
             else if (m.route->body != BodyKind::none)
                 refusal = refuse_json_body(req, options.max_body);
             if (!refusal) return 100;
@@ -277,6 +287,9 @@ Server::Server(app::Workspace& workspace, ServerOptions options, ServerHooks hoo
     add_event_routes(impl_->router);
     add_suppression_routes(impl_->router);
     add_stats_routes(impl_->router);
+    add_hook_routes(impl_->router);
+    add_inbound_routes(impl_->router);
+    add_metrics_routes(impl_->router);
 }
 
 Server::~Server() {

@@ -29,6 +29,9 @@ struct Config;
 
 namespace relance::app {
 
+struct InboundRequest;  // relance/app/inbound.hpp
+struct InboundResult;
+
 // A secret a plugin asks for in live mode: (plugin, name) -> value, or none.
 using SecretSource =
     std::function<std::optional<std::string>(const std::string& plugin, const std::string& name)>;
@@ -154,6 +157,11 @@ class Workspace {
     // a hard bounce causes, in one transaction with the event. invalid (field "contact" or
     // "type").
     runtime::EventOutcome add_event(const EventInput& event);
+
+    // --- provider callbacks (relance/app/inbound.hpp) ------------------------------------------
+    // A provider's callback (POST /v1/inbound/{plugin}/{account}) given to the plugin's inbound
+    // role; the events it returns are recorded as add_event does.
+    InboundResult receive_inbound(const InboundRequest& request);
 
     // --- suppression --------------------------------------------------------------------------
     // Adds an entry (an email, "@domain" or a domain, a phone, a LinkedIn URL). invalid (field
