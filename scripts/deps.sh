@@ -7,7 +7,8 @@ packages=(
   libboost-dev liblua5.4-dev libre2-dev libyaml-cpp-dev libcpp-httplib-dev libspdlog-dev
   libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libssl-dev libvalijson-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libhowardhinnant-date-dev tzdata
-  libidn2-dev libphonenumber-dev libjemalloc-dev
+  libidn2-dev libphonenumber-dev libjemalloc-dev prometheus-cpp-dev libgmime-3.0-dev libsodium-dev
+  wrk
 )
 missing=()
 for p in "${packages[@]}"; do
