@@ -19,10 +19,9 @@ constexpr const char* kRealm = "Bearer realm=\"relance\"";
 
 }  // namespace
 
-app::ApiKey authenticate(app::Workspace& workspace, const httplib::Request& req,
-                         const std::string& scope) {
+std::string bearer_token(const httplib::Request& req, const std::string& what) {
     auto count = req.get_header_value_count("Authorization");
-    if (count == 0) refuse("this route needs an API key: send Authorization: Bearer <token>", "");
+    if (count == 0) refuse(what + ": send Authorization: Bearer <token>", "");
     if (count > 1) refuse("send one Authorization header", "invalid_request");
     std::string value = req.get_header_value("Authorization");
     auto space = value.find(' ');
@@ -34,6 +33,14 @@ app::ApiKey authenticate(app::Workspace& workspace, const httplib::Request& req,
     while (!token.empty() && token.back() == ' ') token.pop_back();
     if (scheme != "bearer" || token.empty() || token.find(' ') != std::string::npos)
         refuse("the Authorization header must be: Bearer <token>", "invalid_request");
+    return token;
+}
+
+[[noreturn]] void refuse_token(const std::string& message) { refuse(message, "invalid_token"); }
+
+app::ApiKey authenticate(app::Workspace& workspace, const httplib::Request& req,
+                         const std::string& scope) {
+    std::string token = bearer_token(req, "this route needs an API key");
     try {
         return workspace.authenticate(token, scope);
     } catch (const app::Error& e) {

@@ -15,4 +15,11 @@ namespace relance::api::detail {
 app::ApiKey authenticate(app::Workspace& workspace, const httplib::Request& req,
                          const std::string& scope);
 
+// The token of the one `Authorization: Bearer <token>` header. Throws ProblemError 401 (with
+// RFC 6750's challenge) for none ("<what>: send Authorization: Bearer <token>"), several, or
+// another scheme.
+std::string bearer_token(const httplib::Request& req, const std::string& what);
+// Throws ProblemError 401 with error="invalid_token".
+[[noreturn]] void refuse_token(const std::string& message);
+
 }  // namespace relance::api::detail

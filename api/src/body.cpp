@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <relance/app/error.hpp>
+#include <relance/app/json_body.hpp>
 #include <relance/base/text_limits.hpp>
 
 #include "connection.hpp"
@@ -123,20 +124,6 @@ std::string read_chunked(ConnectionStream& stream, std::size_t max) {
     return body;
 }
 
-// Line and column (1-based, columns in bytes) of a byte offset.
-std::string place_of(std::string_view text, std::size_t offset) {
-    std::size_t line = 1, column = 1;
-    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            column = 1;
-        } else {
-            ++column;
-        }
-    }
-    return "line " + std::to_string(line) + ", column " + std::to_string(column);
-}
-
 }  // namespace
 
 bool announces_body(const httplib::Request& req) {
@@ -210,33 +197,7 @@ std::string read_body(const httplib::Request& req, Exchange& exchange, std::size
 }
 
 nlohmann::json parse_json_object(std::string_view text, std::size_t max) {
-    JsonLimits limits;
-    limits.max_bytes = max;
-    if (auto problem = json_limit_error(text, limits))
-        throw app::Error(app::ErrorKind::invalid, "the JSON body is " + *problem, "body");
-    nlohmann::json value;
-    try {
-        value = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        // e.byte counts the bytes read, the one in error included.
-        std::size_t at = e.byte > 0 ? e.byte - 1 : 0;
-        std::string what = e.what();
-        auto reason = what.find(": ", what.find("parse error"));
-        throw app::Error(app::ErrorKind::invalid,
-                         "malformed JSON at " + place_of(text, at) + " (byte " +
-                             std::to_string(at) +
-                             "): " + (reason == std::string::npos ? what : what.substr(reason + 2)),
-                         "body");
-    } catch (const nlohmann::json::out_of_range& e) {
-        // A number past a double's range (1E999): nlohmann reports it apart from syntax errors,
-        // without a place (found by fuzz/api_request_fuzz.cpp).
-        std::string what = e.what();
-        auto reason = what.find("] ");
-        throw app::Error(app::ErrorKind::invalid,
-                         "a number in the JSON body is out of range: " +
-                             (reason == std::string::npos ? what : what.substr(reason + 2)),
-                         "body");
-    }
+    nlohmann::json value = app::parse_json_body(text, max, "body");
     if (!value.is_object())
         throw app::Error(app::ErrorKind::invalid, "the body must be a JSON object", "body");
     return value;

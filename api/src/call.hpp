@@ -6,9 +6,11 @@
 
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <relance/api/metrics.hpp>
 #include <relance/api/server.hpp>
 #include <relance/app/workspace.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace relance::api::detail {
@@ -22,7 +24,8 @@ struct Call {
     app::ApiKey key;                                    // the key that asked; empty without one
     bool draining = false;                              // the server is stopping
     std::function<void(const std::string&)> log_error;  // to the server's log, with the id
-    std::string raw_body;  // the bytes sent, with BodyKind::raw (the body is then {})
+    std::string raw_body;        // the bytes sent, with BodyKind::raw (the body is then {})
+    Metrics* metrics = nullptr;  // the server's metrics (/metrics)
 
     // A query parameter ("" when absent; each is sent at most once, the server checked).
     std::string query(const std::string& name) const {
@@ -35,8 +38,15 @@ struct Call {
 };
 
 struct Reply {
+    Reply() = default;
+    Reply(int s, nlohmann::json b) : status(s), body(std::move(b)) {}
+
     int status = 200;
     nlohmann::json body;  // null with 204
+    // A body that is not JSON (the Prometheus text of /metrics): sent as it is, with this
+    // media type, instead of `body`.
+    std::string text;
+    std::string content_type;
 };
 
 }  // namespace relance::api::detail

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 namespace relance::api::detail {
 
@@ -15,6 +16,7 @@ struct Exchange {
     std::chrono::steady_clock::time_point started;
     std::string request_id;      // set by the dispatcher, or when the response is written
     std::string log_path;        // the path as the access log shows it ("" = the request's own)
+    std::string_view route;      // the pattern of the route that took it ("" = none); metrics
     bool body_expected = false;  // the request announced a body
     bool body_read = false;      // ... and it was read to its end
     bool close_after = false;    // close the connection after this response
@@ -23,6 +25,7 @@ struct Exchange {
         started = std::chrono::steady_clock::now();
         request_id.clear();
         log_path.clear();
+        route = {};
         body_expected = body_read = close_after = false;
     }
 };

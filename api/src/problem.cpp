@@ -45,6 +45,9 @@ Problem problem_for(const app::Error& e) {
             p = make(429, "rate_limited", "Too many requests", e.what(), e.field());
             p.retry_after = e.retry_after() > 0 ? e.retry_after() : 1;
             break;
+        case app::ErrorKind::unsupported_media:
+            p = make(415, "unsupported_media", "Unsupported media type", e.what(), e.field());
+            break;
         case app::ErrorKind::unsupported:
             p = make(501, "unsupported", "Not implemented", e.what(), e.field());
             break;

@@ -12,6 +12,7 @@ void add_run_routes(Router& router);          // /v1/runs...
 void add_event_routes(Router& router);        // /v1/events
 void add_suppression_routes(Router& router);  // /v1/suppressions...
 void add_stats_routes(Router& router);        // /v1/stats/{workflow}
+void add_workflow_routes(Router& router);     // /v1/workflows..., POST /v1/runs
 void add_hook_routes(Router& router);         // /v1/hooks/{name}: webhook triggers
 void add_inbound_routes(Router& router);      // /v1/inbound/{plugin}/{account}: provider callbacks
 void add_metrics_routes(Router& router);      // /metrics

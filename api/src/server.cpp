@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <relance/api/metrics.hpp>
 #include <relance/api/server.hpp>
 #include <relance/app/error.hpp>
 #include <relance/app/workspace.hpp>
@@ -62,12 +63,14 @@ struct Server::Impl {
         : workspace(w),
           options(std::move(o)),
           hooks(std::move(h)),
-          log(options.log_format, options.log) {}
+          log(options.log_format, options.log),
+          metrics(options.metrics ? options.metrics : std::make_shared<Metrics>()) {}
 
     app::Workspace& workspace;
     ServerOptions options;
     ServerHooks hooks;
     AccessLog log;
+    std::shared_ptr<Metrics> metrics;
     Router router;
     std::unique_ptr<HttpServer> http;
     std::thread thread;
@@ -107,6 +110,7 @@ struct Server::Impl {
         try {
             Match m = router.match(req.method, req.target);
             ex.log_path = m.log_path;
+            if (m.route) ex.route = m.route->pattern;
             if (!m.route) {
                 Problem p =
                     m.status == 405
@@ -128,7 +132,8 @@ struct Server::Impl {
                       std::move(key),
                       http->draining(),
                       [&](const std::string& message) { log.error(ex.request_id, message); },
-                      std::string()};
+                      std::string(),
+                      metrics.get()};
             if (route.body == BodyKind::raw) {
                 if (ex.body_expected) {
                     if (auto refusal = refuse_raw_body(req, options.max_body))
@@ -150,7 +155,9 @@ struct Server::Impl {
             }
             Reply reply = route.handler(call);
             res.status = reply.status;
-            if (reply.status != 204)
+            if (!reply.content_type.empty())
+                res.set_content(reply.text, reply.content_type);
+            else if (reply.status != 204)
                 res.set_content(
                     reply.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                     "application/json");
@@ -173,6 +180,7 @@ struct Server::Impl {
         try {
             Match m = router.match(req.method, req.target);
             ex.log_path = m.log_path;
+            if (m.route) ex.route = m.route->pattern;
             std::optional<BodyRefusal> refusal;
             if (!m.route)
                 refusal = BodyRefusal{
@@ -249,6 +257,8 @@ struct Server::Impl {
             std::chrono::duration<double, std::milli>(SteadyClock::now() - ex.started).count();
         r.bytes = req.method == "HEAD" ? 0 : res.body.size();
         log.access(r);
+        // By route pattern, never the path: one series per route, whatever the ids.
+        metrics->request_served(r.method, ex.route, res.status);
     }
 };
 
@@ -287,6 +297,7 @@ Server::Server(app::Workspace& workspace, ServerOptions options, ServerHooks hoo
     add_event_routes(impl_->router);
     add_suppression_routes(impl_->router);
     add_stats_routes(impl_->router);
+    add_workflow_routes(impl_->router);
     add_hook_routes(impl_->router);
     add_inbound_routes(impl_->router);
     add_metrics_routes(impl_->router);

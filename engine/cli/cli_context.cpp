@@ -164,6 +164,7 @@ app::Workspace& workspace() {
 int exit_code_for(app::ErrorKind kind) {
     switch (kind) {
         case app::ErrorKind::invalid:
+        case app::ErrorKind::unsupported_media:
             return kInvalid;
         case app::ErrorKind::not_found:
             return kNotFound;

@@ -116,6 +116,7 @@ void register_stats(CLI::App& app);
 void register_senders(CLI::App& app);
 void register_plugin_host(CLI::App& app);
 void register_keys(CLI::App& app);
+void register_workflows(CLI::App& app);
 void register_serve(CLI::App& app);
 
 // Sets the exit code a verb's callback produced (CLI11 callbacks return void).

@@ -30,7 +30,8 @@ nlohmann::json describe_json(const host::LoadedPlugin& p) {
             {"secrets", m.secrets},
             {"limits", m.limits},
             {"events", m.events},
-            {"pollers", m.pollers}};
+            {"pollers", m.pollers},
+            {"inbound", m.inbound}};
 }
 
 int list_plugins() {
@@ -125,6 +126,13 @@ int describe_plugin(const std::string& name) {
             std::cout << "  " << s.value("name", "?") << "  " << s.value("description", "") << "\n";
     }
     if (!m.limits->empty()) std::cout << "limits   " << m.limits->dump() << "\n";
+    if (m.inbound->is_object()) {
+        // Where its provider's callbacks go, and what each is.
+        std::cout << "callbacks  POST /v1/inbound/" << m.name << "/default\n";
+        for (const auto& c : (*m.inbound)["callbacks"])
+            std::cout << "  " << c.value("name", "?") << "  " << c.value("content_type", "") << "  "
+                      << c.value("verified_by", "") << "\n";
+    }
     for (const auto& a : m.actions) {
         std::cout << "\naction " << m.name << "." << a.name
                   << (a.safe_to_repeat ? "  (safe to repeat)" : "  (not safe to repeat)")

@@ -4,11 +4,14 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <relance/api/metrics.hpp>
 #include <relance/api/server.hpp>
 #include <thread>
 
@@ -30,6 +33,7 @@ struct ServeArgs {
     int idle_timeout = 30;
     int drain_timeout = 10;
     std::string log_format = "text";
+    std::string metrics_token_file;  // "" = /metrics needs no token
     WorkerSettings worker;
 };
 
@@ -86,6 +90,28 @@ std::optional<ListenAddress> parse_listen(const std::string& text, std::string* 
     return a;
 }
 
+// The token /metrics asks for, from its file: the first line, surrounding blanks removed (a file
+// keeps it out of the command line, which every user of the machine can read). nullopt, with
+// the reason on stderr, when it cannot be read or is empty.
+std::optional<std::string> read_metrics_token(const std::string& file) {
+    std::ifstream in(file);
+    std::string token;
+    if (!in || !std::getline(in, token)) {
+        std::cerr << "error: --metrics-token-file " << file << ": cannot read it\n";
+        return std::nullopt;
+    }
+    auto blank = [](unsigned char c) { return std::isspace(c) != 0; };
+    while (!token.empty() && blank(token.back())) token.pop_back();
+    std::size_t lead = 0;
+    while (lead < token.size() && blank(token[lead])) ++lead;
+    token.erase(0, lead);
+    if (token.empty()) {
+        std::cerr << "error: --metrics-token-file " << file << ": its first line is empty\n";
+        return std::nullopt;
+    }
+    return token;
+}
+
 // Whether the in-process worker runs, for /readyz.
 struct WorkerState {
     std::mutex m;
@@ -108,13 +134,24 @@ int serve(const ServeArgs& args) {
     }
     // Block SIGINT/SIGTERM before any thread starts (request threads, the worker's, plugins'):
     // threads inherit the mask, so only sigwait below sees them.
+    api::MetricsOptions metrics_options;
+    if (!args.metrics_token_file.empty()) {
+        auto token = read_metrics_token(args.metrics_token_file);
+        if (!token) return kUsage;
+        metrics_options.bearer_token = std::move(*token);
+    }
     sigset_t signals = stop_signals(true);
 
     SystemClock clock;
+    // Made before the worker, which reports its calls and commits to it; it outlives both (a
+    // call abandoned at shutdown may still report: the process then exits without destructors).
+    auto metrics = std::make_shared<api::Metrics>(std::move(metrics_options));
     // The worker first: a second worker on the same database exits (4) before binding a port.
     std::unique_ptr<WorkerLoop> worker;
     if (!args.no_worker) {
-        worker = std::make_unique<WorkerLoop>(clock, args.worker);
+        WorkerSettings settings = args.worker;
+        settings.observer = metrics.get();
+        worker = std::make_unique<WorkerLoop>(clock, settings);
         if (int code = worker->open(); code != kOk) return code;
     }
     app::Workspace& workspace = cli::workspace();
@@ -141,6 +178,7 @@ int serve(const ServeArgs& args) {
     options.idle_timeout = std::chrono::seconds{args.idle_timeout};
     options.log_format = args.log_format == "json" ? api::LogFormat::json : api::LogFormat::text;
     options.log = stderr;
+    options.metrics = metrics;
     auto server = std::make_unique<api::Server>(workspace, options, hooks);
     int port = server->bind();
     server->start();
@@ -242,6 +280,10 @@ void register_serve(CLI::App& app) {
     cmd->add_option("--log-format", args.log_format, "access log on stderr: text or json")
         ->capture_default_str()
         ->check(CLI::IsMember({"text", "json"}));
+    cmd->add_option("--metrics-token-file", args.metrics_token_file,
+                    "GET /metrics then needs Authorization: Bearer <the file's first line> "
+                    "(env RELANCE_METRICS_TOKEN_FILE); without it /metrics needs no key")
+        ->envname("RELANCE_METRICS_TOKEN_FILE");
     cmd->add_option("--concurrency", args.worker.concurrency,
                     "the worker's plugin calls in flight at once")
         ->capture_default_str()

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     register_stats(app);
     register_senders(app);
     register_keys(app);
+    register_workflows(app);
     register_serve(app);
     register_bench(app);
     register_plugin_host(app);

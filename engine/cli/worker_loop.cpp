@@ -45,6 +45,7 @@ int WorkerLoop::open() {
     options.config = workspace_config();
     options.concurrency = settings_.concurrency;
     options.batch_size = settings_.batch;
+    options.observer = settings_.observer;
     executor_ = std::make_unique<runtime::Executor>(*store_, *host_, clock_, options);
     return kOk;
 }

@@ -24,6 +24,8 @@ struct WorkerSettings {
     // at 300 ms each. Sender limits, not threads, are what should pace sends.
     int concurrency = 32;
     int batch = 256;
+    // Metrics (`relance serve`): told of every call and commit; nullptr: none. Not owned.
+    runtime::WorkerObserver* observer = nullptr;
 };
 
 class WorkerLoop {

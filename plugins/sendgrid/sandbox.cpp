@@ -1,13 +1,15 @@
 // The SendGrid emulator: enough of v3 mail/send (auth, validation, ids, size limit, sandbox_mode)
 // and of the Email Activity API to exercise the plugin, plus failure injection. Accepted
 // messages go to the host's "outbox" box and stay in memory for /__sandbox/outbox and
-// /v3/messages. See README.md for the knobs.
+// /v3/messages. Like SendGrid, it calls back: signed Event Webhook batches and Inbound Parse
+// replies (sandbox_callbacks.hpp). See README.md for the knobs.
 #include <atomic>
 #include <mutex>
 #include <random>
 #include <set>
 #include <thread>
 
+#include "sandbox_callbacks.hpp"
 #include "sandbox_faults.hpp"
 #include "sendgrid.hpp"
 
@@ -66,9 +68,8 @@ std::string lower(std::string s) {
 bool verified_sender(const json& verified, const std::string& from) {
     if (!verified.is_array() || verified.empty()) return true;
     std::string address = lower(from);
-    std::string domain = address.substr(address.find('@') == std::string::npos
-                                            ? address.size()
-                                            : address.find('@'));
+    std::string domain =
+        address.substr(address.find('@') == std::string::npos ? address.size() : address.find('@'));
     for (const auto& v : verified) {
         if (!v.is_string()) continue;
         std::string entry = lower(v.get<std::string>());
@@ -222,11 +223,12 @@ struct Emulator::State {
     std::string api_key;
     std::int64_t max_body = kDefaultMaxBody;
     SandboxFaults faults;
-    std::vector<json> accepted;  // what this emulator instance accepted, oldest first
-    std::int64_t activity_lag_ms = 0;  // how long before GET /v3/messages shows a message
+    std::vector<json> accepted;             // what this emulator instance accepted, oldest first
+    std::int64_t activity_lag_ms = 0;       // how long before GET /v3/messages shows a message
     json verified_senders = json::array();  // empty: every from address is verified
     std::mt19937_64 rng{std::random_device{}()};
     std::uint64_t counter = 0;
+    std::unique_ptr<CallbackDesk> callbacks;  // last: its thread stops first
 
     std::string new_message_id() {
         // 22 URL-safe characters like SendGrid's, unique per emulator (counter) and random-ish.
@@ -253,6 +255,7 @@ Emulator::Emulator(sdk::Host host, json config)
     if (auto v = c.find("verified_senders"); v != c.end() && v->is_array())
         state_->verified_senders = *v;
     state_->faults.configure(c);
+    state_->callbacks = std::make_unique<CallbackDesk>(this->host(), c);
     // Messages accepted by this emulator in earlier processes (the host keeps them): a worker
     // restarted after a crash must still be able to reconcile them.
     if (auto h = c.find("history"); h != c.end() && h->is_object() && h->contains("outbox"))
@@ -267,6 +270,42 @@ Emulator::Emulator(sdk::Host host, json config)
 }
 
 Emulator::~Emulator() = default;
+
+// POST /__sandbox/events {"events": [SendGrid events], "url"?}: signs the batch and posts it now.
+// POST /__sandbox/reply {"engine_msg_id" or "to", "from"?, "text"?, "subject"?, "url"?}: posts
+// an Inbound Parse reply to that accepted message now. Both answer what relance answered.
+sdk::SandboxResponse Emulator::deliver(const sdk::SandboxRequest& req) {
+    State& st = *state_;
+    json j = json::parse(req.body, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        return errors_response(400, json::array({error("body must be a JSON object", nullptr)}));
+    std::string url = j.value("url", st.callbacks->url());
+    if (url.empty())
+        return errors_response(
+            400,
+            json::array({error("no callback_url in the emulator's config and no \"url\"", "url")}));
+    if (req.path == "/__sandbox/events") {
+        if (!j.contains("events") || !j["events"].is_array())
+            return errors_response(400, json::array({error("events must be an array", "events")}));
+        return json_response(
+            200, st.callbacks->deliver_now(st.callbacks->event_batch(j["events"], url)));
+    }
+    std::string id = j.value("engine_msg_id", std::string{}), to = j.value("to", std::string{});
+    json message;
+    {
+        std::lock_guard lock(st.mutex);
+        for (auto it = st.accepted.rbegin(); it != st.accepted.rend() && message.is_null(); ++it)
+            if ((!id.empty() && it->value("engine_msg_id", "") == id) ||
+                (id.empty() && !to.empty() && (*it)["to"].is_array() && !(*it)["to"].empty() &&
+                 lower((*it)["to"][0].get<std::string>()) == lower(to)))
+                message = *it;
+    }
+    if (message.is_null())
+        return errors_response(
+            404, json::array({error("no accepted message with that engine_msg_id or to",
+                                    "engine_msg_id")}));
+    return json_response(200, st.callbacks->deliver_now(st.callbacks->reply(message, j, url)));
+}
 
 sdk::SandboxResponse Emulator::handle(const sdk::SandboxRequest& req) {
     State& st = *state_;
@@ -283,11 +322,17 @@ sdk::SandboxResponse Emulator::handle(const sdk::SandboxRequest& req) {
         std::lock_guard lock(st.mutex);
         return json_response(200, {{"messages", st.accepted}});
     }
+    if (req.path == "/__sandbox/callbacks" && req.method == "GET")
+        return json_response(200, {{"deliveries", st.callbacks->log()}});
+    if ((req.path == "/__sandbox/events" || req.path == "/__sandbox/reply") && req.method == "POST")
+        return deliver(req);
 
     bool send = req.path == "/v3/mail/send";
     bool activity = req.path == "/v3/messages";
-    if (!send && !activity) return errors_response(404, json::array({error("not found", nullptr)}));
-    if ((send && req.method != "POST") || (activity && req.method != "GET"))
+    bool signing_key = req.path == "/v3/user/webhooks/event/settings/signed";
+    if (!send && !activity && !signing_key)
+        return errors_response(404, json::array({error("not found", nullptr)}));
+    if ((send && req.method != "POST") || ((activity || signing_key) && req.method != "GET"))
         return errors_response(405, json::array({error("method not allowed", nullptr)}));
 
     std::optional<InjectedFailure> fault = st.faults.next();
@@ -301,6 +346,9 @@ sdk::SandboxResponse Emulator::handle(const sdk::SandboxRequest& req) {
             401, json::array({error("The provided authorization grant is invalid, expired, or "
                                     "revoked",
                                     nullptr)}));
+
+    if (signing_key)  // the Signed Event Webhook settings: the key callbacks are signed with
+        return json_response(200, {{"enabled", true}, {"public_key", st.callbacks->public_key()}});
 
     if (activity) {
         std::string id =
@@ -378,9 +426,12 @@ sdk::SandboxResponse Emulator::handle(const sdk::SandboxRequest& req) {
     if (!sandbox_mode) {
         host().sandbox_record("outbox", entry);
         entry["accepted_at_ms"] = host().now_ms();
-        std::lock_guard lock(st.mutex);
-        if (st.accepted.size() >= kKeepAccepted) st.accepted.erase(st.accepted.begin());
-        st.accepted.push_back(entry);
+        {
+            std::lock_guard lock(st.mutex);
+            if (st.accepted.size() >= kKeepAccepted) st.accepted.erase(st.accepted.begin());
+            st.accepted.push_back(entry);
+        }
+        st.callbacks->accepted(entry);  // queued: they leave after this answer
     }
     // The message is recorded before the delay: a worker killed while waiting leaves a message
     // that was sent but never acknowledged, which is exactly what reconcile() is for.

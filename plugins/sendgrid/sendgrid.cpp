@@ -6,17 +6,40 @@
 #include <algorithm>
 #include <optional>
 
+#include "message_id.hpp"
+
 namespace relance::plugins::sendgrid {
 namespace {
 
 const char* const kManifest = R"json({
   "name": "sendgrid",
   "version": "1.0.0",
-  "description": "Email through Twilio SendGrid (v3 mail/send), with a loopback emulator.",
+  "description": "Email through Twilio SendGrid (v3 mail/send), its Event Webhook and Inbound Parse callbacks, with a loopback emulator.",
   "secrets": [
     {"name": "api_key", "description": "SendGrid API key (SG.xxx), mail send permission",
-     "required": true}
+     "required": true},
+    {"name": "webhook_public_key",
+     "description": "Signed Event Webhook verification key (base64 DER, from Mail Settings); without it the key is fetched with api_key",
+     "required": false},
+    {"name": "parse_password",
+     "description": "HTTP Basic password in the Inbound Parse URL (https://sendgrid:PASSWORD@host/v1/inbound/sendgrid/default); Inbound Parse posts are refused without it",
+     "required": false}
   ],
+  "inbound": {
+    "description": "SendGrid's callbacks to POST /v1/inbound/sendgrid/{account}, told apart by Content-Type.",
+    "callbacks": [
+      {"name": "event_webhook", "content_type": "application/json",
+       "verified_by": "ECDSA P-256 signature (X-Twilio-Email-Event-Webhook-Signature) over timestamp + body",
+       "events": ["delivered", "opened", "clicked", "bounced", "unsubscribed", "complained"]},
+      {"name": "inbound_parse", "content_type": "multipart/form-data",
+       "verified_by": "HTTP Basic credentials (secret parse_password)",
+       "events": ["replied"]}
+    ],
+    "secrets": ["webhook_public_key", "parse_password"],
+    "events": ["delivered", "opened", "clicked", "bounced", "unsubscribed", "complained",
+               "replied"],
+    "timeout_ms": 10000
+  },
   "limits": {"per_second": 100},
   "events": ["processed", "deferred", "delivered", "bounce", "dropped", "open", "click",
              "spamreport", "unsubscribe", "group_unsubscribe", "group_resubscribe"],
@@ -121,6 +144,11 @@ SendGrid::SendGrid(sdk::Host host, json config) : sdk::Plugin(host, std::move(co
     if (auto t = this->config().find("reconcile_settle_ms");
         t != this->config().end() && t->is_number_integer())
         settle_ = std::chrono::milliseconds{t->get<std::int64_t>()};
+    // How far an Event Webhook timestamp may be from the engine clock. SendGrid sets none; ten
+    // minutes bounds a replay and leaves room for its queues.
+    if (auto t = this->config().find("webhook_tolerance_s");
+        t != this->config().end() && t->is_number_integer() && t->get<std::int64_t>() > 0)
+        tolerance_s_ = t->get<std::int64_t>();
 }
 
 std::string SendGrid::api_key() const {
@@ -145,9 +173,19 @@ json SendGrid::build_body(const json& in, const std::string& message_id,
     personalization["custom_args"] = custom_args;
 
     json headers = json::object();
+    bool has_message_id = false;
     if (auto it = in.find("headers"); it != in.end() && it->is_object())
-        for (auto& [k, v] : it->items())
+        for (auto& [k, v] : it->items()) {
             headers[k] = v.is_string() ? v.get<std::string>() : v.dump();
+            std::string name = k;
+            for (auto& c : name) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+            has_message_id = has_message_id || name == "message-id";
+        }
+    // A Message-ID that names the engine message: a reply quotes it in In-Reply-To, which is
+    // how Inbound Parse finds the run it answers. The user's own wins.
+    if (!has_message_id)
+        if (auto id = message_id_header(message_id, in.value("from", "")); !id.empty())
+            headers["Message-ID"] = id;
     if (auto it = in.find("unsubscribe_url");
         it != in.end() && it->is_string() && !it->get<std::string>().empty()) {
         // RFC 8058 one-click unsubscribe, per recipient.
@@ -207,8 +245,8 @@ json SendGrid::invoke(const sdk::Call& call) {
     if (s == 401 || s == 403) {
         // The account, not this message: a revoked or wrong key, a from address that is not a
         // verified Sender Identity. SendGrid's own words tell the operator what to fix.
-        throw sdk::account_error(msg + ": " +
-                                 (detail.empty() ? std::string("the account was refused") : detail));
+        throw sdk::account_error(
+            msg + ": " + (detail.empty() ? std::string("the account was refused") : detail));
     }
     if (s == 413) throw sdk::permanent(msg + ": message too large");
     if (s == 429) {
@@ -218,7 +256,8 @@ json SendGrid::invoke(const sdk::Call& call) {
     if (s == 502 || s == 504) {
         // A gateway answered after the request went out: SendGrid may have accepted the message
         // behind it. Only reconciliation can tell; a blind retry could send it twice.
-        throw sdk::in_doubt(msg + " after the request went out; the message may have been accepted" +
+        throw sdk::in_doubt(msg +
+                            " after the request went out; the message may have been accepted" +
                             (detail.empty() ? "" : ": " + detail));
     }
     if (s >= 500) throw sdk::retryable(msg + (detail.empty() ? "" : ": " + detail));
@@ -265,7 +304,8 @@ sdk::Reconciled SendGrid::reconcile(const sdk::Call& call) {
         return ask_again(msg + (detail.empty() ? "" : ": " + detail),
                          retry_after(resp, host().now_ms()).value_or(kLookupRetry));
     if (s == 401 || s == 403)
-        throw sdk::account_error(msg + ": " + (detail.empty() ? "the account was refused" : detail));
+        throw sdk::account_error(msg + ": " +
+                                 (detail.empty() ? "the account was refused" : detail));
     if (s != 200) {
         rec.reason = msg + (detail.empty() ? "" : ": " + detail);
         return rec;  // unknown
@@ -284,8 +324,8 @@ sdk::Reconciled SendGrid::reconcile(const sdk::Call& call) {
         std::int64_t age = host().now_ms() - call.started_at_ms;
         if (age < settle_.count()) {
             rec.outcome = sdk::Reconciled::Outcome::pending;
-            rec.retry_after = std::chrono::milliseconds{std::max<std::int64_t>(
-                1000, settle_.count() - age)};
+            rec.retry_after =
+                std::chrono::milliseconds{std::max<std::int64_t>(1000, settle_.count() - age)};
             return rec;
         }
         rec.outcome = sdk::Reconciled::Outcome::not_done;

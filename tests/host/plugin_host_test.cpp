@@ -80,8 +80,17 @@ TEST(PluginHost, ManifestBecomesActionCatalog) {
     EXPECT_FALSE(host.find_action("http", "request")->safe_to_repeat);
     EXPECT_EQ(host.find_action("sendgrid", "nope"), nullptr);
     const auto& m = host.find("sendgrid")->manifest();
-    ASSERT_EQ(m.secrets->size(), 1u);
+    ASSERT_EQ(m.secrets->size(), 3u);
     EXPECT_EQ((*m.secrets)[0]["name"], "api_key");
+    // The inbound role, and the secrets that verify its callbacks, declared like any other.
+    EXPECT_EQ((*m.secrets)[1]["name"], "webhook_public_key");
+    EXPECT_EQ((*m.secrets)[1]["required"], false);
+    ASSERT_TRUE(m.inbound->is_object());
+    EXPECT_EQ((*m.inbound)["callbacks"].size(), 2u);
+    EXPECT_EQ((*m.inbound)["secrets"], json({"webhook_public_key", "parse_password"}));
+    EXPECT_TRUE(host.find("sendgrid")->has_inbound());
+    EXPECT_TRUE(host.find("noop")->manifest().inbound->is_null());
+    EXPECT_FALSE(host.find("noop")->has_inbound());
     auto names = host.plugin_names();
     EXPECT_NE(std::find(names.begin(), names.end(), "noop"), names.end());
 }
@@ -159,6 +168,9 @@ TEST(PluginHost, RefusesBadPluginsAndKeepsTheGoodOnes) {
         {"hostfx_bad_manifest1.so", {"invalid manifest", "not valid JSON"}},
         {"hostfx_bad_manifest2.so", {"invalid manifest", "\"actions\""}},
         {"hostfx_bad_manifest3.so", {"invalid manifest", "action 'go'", "\"input_schema\""}},
+        {"hostfx_bad_manifest4.so", {"declares \"inbound\" but parse_webhook is NULL"}},
+        {"hostfx_bad_manifest5.so",
+         {"invalid manifest", "\"inbound\"", "\"signing_key\" is not declared"}},
         {"hostfx_throwing_ctor.so", {"create() failed", "missing widget"}},
         {"zz_noop_copy.so", {"duplicate plugin name 'noop'", "noop.so"}},
     };

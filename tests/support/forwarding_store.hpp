@@ -85,6 +85,12 @@ class ForwardingStore : public Store {
     bool revoke_api_key(const std::string& id, std::int64_t now) override {
         return inner.revoke_api_key(id, now);
     }
+    Deployment deploy_workflow(const std::string& name, std::int64_t version,
+                               std::int64_t now) override {
+        return inner.deploy_workflow(name, version, now);
+    }
+    std::vector<Deployment> deployments() override { return inner.deployments(); }
+    std::int64_t deployment_seq() override { return inner.deployment_seq(); }
     CancelOutcome cancel_run(const std::string& run_id, const std::string& reason,
                              const StepRecord& note, std::int64_t now) override {
         return inner.cancel_run(run_id, reason, note, now);
@@ -146,6 +152,8 @@ class ForwardingStore : public Store {
     WorkflowCounts workflow_counts(const std::string& workflow) override {
         return inner.workflow_counts(workflow);
     }
+    std::vector<RunTally> run_tallies() override { return inner.run_tallies(); }
+    QueueFigures queue_figures(std::int64_t now) override { return inner.queue_figures(now); }
 
   protected:
     Store& inner;

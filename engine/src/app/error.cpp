@@ -20,6 +20,8 @@ std::string_view to_string(ErrorKind kind) {
             return "rate_limited";
         case ErrorKind::unsupported:
             return "unsupported";
+        case ErrorKind::unsupported_media:
+            return "unsupported_media";
         case ErrorKind::failure:
             return "failure";
     }

@@ -77,4 +77,40 @@ json stats_view(const std::vector<runtime::StepStats>& rows) {
     return out;
 }
 
+json workflow_view(const DeployedWorkflow& w) {
+    json hooks = json::array();
+    for (const auto& h : w.hooks)
+        hooks.push_back({{"name", h.name}, {"path", "/v1/hooks/" + h.name}, {"scheme", h.scheme}});
+    return json{{"name", w.name},
+                {"version", w.version},
+                {"version_id", w.version_id},
+                {"file", w.file},
+                {"sha256", w.sha256},
+                {"deployed_at", format_iso(w.deployed_at)},
+                {"hooks", std::move(hooks)},
+                {"crons", w.crons}};
+}
+
+json workflow_check_view(const WorkflowCheck& check) {
+    json problems = json::array();
+    for (const auto& p : check.problems)
+        problems.push_back({{"severity", p.severity},
+                            {"file", p.pos.file},
+                            {"line", p.pos.line},
+                            {"column", p.pos.column},
+                            {"message", p.message}});
+    json out{{"valid", check.valid}, {"problems", std::move(problems)}};
+    if (!check.name.empty()) out["name"] = check.name;
+    if (!check.version.empty()) out["version"] = check.version;
+    return out;
+}
+
+json started_run_view(const StartedRun& r) {
+    json out{{"outcome", to_string(r.outcome)}, {"workflow", r.workflow}, {"version", r.version}};
+    out["run_id"] = r.run_id.empty() ? json(nullptr) : json(r.run_id);
+    if (!r.reason.empty()) out["reason"] = r.reason;
+    if (!r.warnings.empty()) out["warnings"] = r.warnings;
+    return out;
+}
+
 }  // namespace relance::app

@@ -8,7 +8,9 @@
 #include <relance/host/plugin_host.hpp>
 #include <relance/model/config.hpp>
 
+#include "deployed.hpp"
 #include "key_limits.hpp"
+#include "run_intake.hpp"
 
 namespace relance::app {
 
@@ -114,6 +116,18 @@ host::PluginHost& Workspace::plugins() {
     std::lock_guard g(open_m_);
     if (!plugins_) plugins_ = load_plugins(options_.plugins, clock_, &recorder, cfg.get());
     return *plugins_;
+}
+
+host::PluginHost& Workspace::active_plugins() {
+    host::PluginHost& host = plugins();
+    std::lock_guard g(open_m_);
+    if (!plugins_active_) {
+        // Calls need instances (and, in sandbox mode, the emulators they talk to). A plugin
+        // that does not start is kept as failed, with its reason (plugin_problem).
+        host.activate();
+        plugins_active_ = true;
+    }
+    return host;
 }
 
 }  // namespace relance::app

@@ -9,7 +9,9 @@
 
 namespace relance::host::detail {
 
-enum class CallKind { invoke, reconcile };
+// inbound: a provider's callback for the plugin's inbound role (parse_webhook); its CallData
+// holds the request JSON in input_json, nothing else.
+enum class CallKind { invoke, reconcile, inbound };
 const char* to_string(CallKind kind);
 
 // The text of an rl_call, owned.

@@ -31,6 +31,9 @@ bool InProcessPlugin::has_sandbox() const {
 bool InProcessPlugin::has_reconcile() const {
     return core_ && core_->library->has_reconcile();
 }
+bool InProcessPlugin::has_inbound_slot() const {
+    return core_ && core_->library->has_inbound();
+}
 
 std::string InProcessPlugin::sandbox_url() const {
     return core_ && core_->server ? core_->server->url() : std::string{};
@@ -184,8 +187,24 @@ RawAnswer InProcessPlugin::call_core(Core& core, CallKind kind, const CallData& 
     Buffer output, error;
     rl_result result{&output, &error, 0};
     try {
-        answer.status = kind == CallKind::invoke ? table.invoke(core.instance, &call, &result)
-                                                 : table.reconcile(core.instance, &call, &result);
+        switch (kind) {
+            case CallKind::invoke:
+                answer.status = table.invoke(core.instance, &call, &result);
+                break;
+            case CallKind::reconcile:
+                answer.status = table.reconcile(core.instance, &call, &result);
+                break;
+            case CallKind::inbound:
+                if (!table.parse_webhook) {  // the worker asks only plugins that have it
+                    answer.status = RL_RETRYABLE;
+                    answer.error = "plugin " + core.ctx->plugin + " takes no callbacks";
+                    return answer;
+                }
+                // The request JSON rides in input_json; the rest of the call is empty.
+                answer.status =
+                    table.parse_webhook(core.instance, data.input_json.c_str(), &result);
+                break;
+        }
     } catch (const std::exception& e) {
         // A C++ plugin not built with the SDK let an exception escape: the effect may have
         // happened (the host reads it by the action's repeat class).
@@ -210,6 +229,9 @@ RawAnswer InProcessPlugin::call_direct(CallKind kind, const CallData& data) {
 CallEnd InProcessPlugin::call(CallKind kind, const CallData& data, Millis timeout) {
     if (kind == CallKind::reconcile && !has_reconcile())
         return {CallEnd::Kind::unavailable, {}, "plugin " + manifest().name + " cannot reconcile"};
+    if (kind == CallKind::inbound && !has_inbound_slot())
+        return {
+            CallEnd::Kind::unavailable, {}, "plugin " + manifest().name + " takes no callbacks"};
     // Owned by the call, not by this frame: an abandoned call still writes its answer here.
     struct Pending {
         CallData data;

@@ -23,6 +23,7 @@ class InProcessPlugin final : public PluginBase {
     Isolation isolation() const override { return Isolation::in_process; }
     bool has_sandbox() const override;
     bool has_reconcile() const;
+    bool has_inbound_slot() const;
     std::string sandbox_url() const override;
 
     void activate() override;
@@ -40,6 +41,7 @@ class InProcessPlugin final : public PluginBase {
                                    const std::vector<Millis>& timeouts) override;
     Availability transport_availability(TimePoint now) const override;
     bool supports_reconcile() const override { return has_reconcile(); }
+    bool supports_inbound() const override { return has_inbound_slot(); }
 
   private:
     // What a call inside the plugin may touch. Never freed while a call is inside (see

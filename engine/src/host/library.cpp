@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 namespace relance::host::detail {
 
@@ -81,6 +82,12 @@ std::unique_ptr<Library> open_library(const fs::path& file) {
     } catch (const std::exception& e) {
         throw Refused(std::string("invalid manifest: ") + e.what());
     }
+    // The manifest is what an operator reads: it must say whether the plugin takes callbacks.
+    bool declared = !lib->manifest.manifest.inbound->is_null();
+    if (declared && !t.parse_webhook)
+        throw Refused("the manifest declares \"inbound\" but parse_webhook is NULL");
+    if (!declared && t.parse_webhook)
+        throw Refused("parse_webhook is set but the manifest does not declare \"inbound\"");
     return lib;
 }
 

@@ -22,6 +22,7 @@ struct Library {
 
     bool has_sandbox() const { return table.sandbox_create != nullptr; }
     bool has_reconcile() const { return table.reconcile != nullptr; }
+    bool has_inbound() const { return table.parse_webhook != nullptr; }
 };
 
 // Throws Refused with the reason ("not a shared library (no ELF header)", "plugin ABI version

@@ -1,5 +1,6 @@
 #include "manifest.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <relance/base/text_limits.hpp>
 #include <set>
@@ -37,6 +38,49 @@ schema::JsonSchema compile(const json& schema, const std::string& where, const c
         throw Refused("invalid manifest: " + where + "\"" + key +
                       "\" is not a valid JSON Schema: " + e.what());
     }
+}
+
+// "inbound": {"description", "callbacks": [{"name", ...}], "secrets": [names], "events":
+// [types], "timeout_ms"}. Each secret it names must be declared in "secrets" too, since only
+// declared secrets are lent.
+json parse_inbound(const json& in, const json& declared_secrets) {
+    const std::string where = "invalid manifest: \"inbound\": ";
+    if (!in.is_object()) throw Refused(where + "must be an object");
+    json out = in;
+    auto callbacks = in.find("callbacks");
+    if (callbacks == in.end() || !callbacks->is_array() || callbacks->empty())
+        throw Refused(where + "\"callbacks\" must be a non-empty array");
+    std::set<std::string> names;
+    for (const json& c : *callbacks) {
+        if (!c.is_object() || !c.contains("name") || !c["name"].is_string() ||
+            !valid_name(c["name"].get<std::string>()))
+            throw Refused(where + "each callback needs a \"name\" matching [a-z][a-z0-9_-]*");
+        if (!names.insert(c["name"].get<std::string>()).second)
+            throw Refused(where + "callback '" + c["name"].get<std::string>() + "' declared twice");
+    }
+    if (auto s = in.find("secrets"); s != in.end()) {
+        if (!s->is_array()) throw Refused(where + "\"secrets\" must be an array of names");
+        for (const json& name : *s) {
+            bool known =
+                name.is_string() &&
+                std::any_of(declared_secrets.begin(), declared_secrets.end(), [&](const json& d) {
+                    return d.value("name", std::string{}) == name.get<std::string>();
+                });
+            if (!known)
+                throw Refused(where + "secret " + name.dump() +
+                              " is not declared in the manifest's \"secrets\"");
+        }
+    } else {
+        out["secrets"] = json::array();
+    }
+    if (auto e = in.find("events"); e != in.end()) {
+        if (!e->is_array()) throw Refused(where + "\"events\" must be an array");
+        for (const json& type : *e)
+            if (!type.is_string() || !valid_name(type.get<std::string>()))
+                throw Refused(where + "each event type must match [a-z][a-z0-9_-]*");
+    }
+    if (auto t = timeout_of(in, "\"inbound\": ")) out["timeout_ms"] = t->count();
+    return out;
 }
 
 }  // namespace
@@ -140,6 +184,7 @@ CompiledManifest parse_manifest(const char* text) {
     optional_member("limits", *m.limits, false);
     optional_member("events", *m.events, true);
     optional_member("pollers", *m.pollers, true);
+    if (auto it = raw.find("inbound"); it != raw.end()) *m.inbound = parse_inbound(*it, *m.secrets);
     m.raw = std::move(raw);
     return out;
 }

@@ -37,7 +37,15 @@ std::string ms(Millis d) {
 }  // namespace
 
 const char* to_string(CallKind kind) {
-    return kind == CallKind::invoke ? "invoke" : "reconcile";
+    switch (kind) {
+        case CallKind::invoke:
+            return "invoke";
+        case CallKind::reconcile:
+            return "reconcile";
+        case CallKind::inbound:
+            return "inbound";
+    }
+    return "?";
 }
 
 PluginBase::PluginBase(std::filesystem::path file, CompiledManifest manifest,

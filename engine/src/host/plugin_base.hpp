@@ -26,6 +26,9 @@ class PluginBase : public LoadedPlugin {
     ActionOutcome invoke(const ActionRequest& request) override;
     std::vector<ActionOutcome> invoke_each(const std::vector<ActionRequest>& requests) override;
     std::optional<ReconcileOutcome> reconcile(const ActionRequest& request) override;
+    bool has_inbound() const override { return supports_inbound(); }
+    // plugin_inbound.cpp
+    InboundOutcome receive(const InboundCall& call) override;
 
     const model::ActionSpec* action(const std::string& name) const;
 
@@ -46,6 +49,7 @@ class PluginBase : public LoadedPlugin {
     // What the way of calling adds to the faults' verdict (stuck calls, a child that is down).
     virtual Availability transport_availability(TimePoint now) const = 0;
     virtual bool supports_reconcile() const = 0;
+    virtual bool supports_inbound() const = 0;
 
     TimePoint now() const { return services_.clock->now(); }
     std::string label(const std::string& action) const;  // "plugin sendgrid: send"
@@ -67,6 +71,7 @@ class PluginBase : public LoadedPlugin {
     CallData call_data(const ActionRequest& request) const;
     ActionOutcome read_answer(const model::ActionSpec& spec, RawAnswer answer) const;
     ReconcileOutcome read_reconcile(const model::ActionSpec* spec, RawAnswer answer) const;
+    InboundOutcome read_inbound(RawAnswer answer) const;  // plugin_inbound.cpp
     // The plugin's text, made safe to store: secrets redacted, bounded, valid UTF-8.
     std::string clean_text(const std::string& text) const;
 

@@ -136,6 +136,7 @@ class Server {
                 return activate(m);
             case MsgType::invoke:
             case MsgType::reconcile:
+            case MsgType::inbound:
                 return call(m);
             default:
                 spdlog::warn("plugin-host: unexpected {} message", detail::to_string(m.type));
@@ -170,7 +171,8 @@ class Server {
             return reply(MsgType::loaded, m.id, {"0", e.what()});
         }
         std::string manifest_text = library->table.manifest_json;
-        bool sandbox = library->has_sandbox(), reconcile = library->has_reconcile();
+        bool sandbox = library->has_sandbox(), reconcile = library->has_reconcile(),
+             inbound = library->has_inbound();
         std::string name = library->manifest.manifest.name;
         // The worker sent this plugin's configs; they are keyed by its name here as there.
         json plugin_config = json::parse(m.field(2), nullptr, false);
@@ -179,8 +181,9 @@ class Server {
         if (sandbox_config.is_object()) config_.sandbox_config[name] = sandbox_config;
         plugin_ = std::make_unique<detail::InProcessPlugin>(std::move(library), config_, services_);
         spdlog::info("plugin-host {}: plugin {} loaded from {}", ::getpid(), name, m.field(0));
-        reply(MsgType::loaded, m.id,
-              {"1", manifest_text, sandbox ? "1" : "0", reconcile ? "1" : "0"});
+        reply(
+            MsgType::loaded, m.id,
+            {"1", manifest_text, sandbox ? "1" : "0", reconcile ? "1" : "0", inbound ? "1" : "0"});
     }
 
     void activate(const Message& m) {
@@ -193,12 +196,17 @@ class Server {
         reply(MsgType::activated, m.id, {"1", plugin_->sandbox_url()});
     }
 
-    // invoke / reconcile: [action, input, message id, run id, attempt, started_at_ms]
+    // invoke / reconcile: [action, input, message id, run id, attempt, started_at_ms];
+    // inbound: [request JSON]
     void call(const Message& m) {
         detail::RawAnswer answer;
         if (!plugin_) {
             answer.status = RL_RETRYABLE;
             answer.error = "no plugin loaded";
+        } else if (m.type == MsgType::inbound) {
+            CallData data;
+            data.input_json = m.field(0);
+            answer = plugin_->call_direct(CallKind::inbound, data);
         } else {
             CallData data;
             data.action = m.field(0);

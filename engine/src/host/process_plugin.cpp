@@ -42,7 +42,7 @@ ChildProcess::Hooks hooks_for(const std::shared_ptr<ProcessPlugin::Owner>& owner
 }
 
 // A new child that has loaded `file` (whose plugin is `name`, as far as the settings go), with
-// its `loaded` reply: ["1", manifest, has_sandbox, has_reconcile]. Throws Refused.
+// its `loaded` reply: ["1", manifest, has_sandbox, has_reconcile, has_inbound]. Throws Refused.
 std::pair<std::shared_ptr<ChildProcess>, Message> start_loaded(
     const fs::path& file, const std::string& name, const HostConfig& config,
     const std::shared_ptr<ProcessPlugin::Owner>& owner) {
@@ -97,6 +97,7 @@ std::unique_ptr<ProcessPlugin> ProcessPlugin::start(const fs::path& file, const 
         new ProcessPlugin(file, std::move(manifest), config, services));
     plugin->has_sandbox_ = loaded.field(2) == "1";
     plugin->has_reconcile_ = loaded.field(3) == "1";
+    plugin->has_inbound_ = loaded.field(4) == "1";
     plugin->manifest_text_ = loaded.field(1);
     plugin->owner_ = owner;
     plugin->child_ = std::move(child);
@@ -218,13 +219,20 @@ std::shared_ptr<ChildProcess> ProcessPlugin::running_child(std::string* why) {
 CallEnd ProcessPlugin::call(CallKind kind, const CallData& data, Millis timeout) {
     if (kind == CallKind::reconcile && !has_reconcile_)
         return {CallEnd::Kind::unavailable, {}, "plugin " + manifest().name + " cannot reconcile"};
+    if (kind == CallKind::inbound && !has_inbound_)
+        return {
+            CallEnd::Kind::unavailable, {}, "plugin " + manifest().name + " takes no callbacks"};
     std::string why;
     std::shared_ptr<ChildProcess> child = running_child(&why);
     if (!child) return {CallEnd::Kind::unavailable, {}, why};
-    auto reply = child->request(kind == CallKind::invoke ? MsgType::invoke : MsgType::reconcile,
-                                {data.action, data.input_json, data.message_id, data.run_id,
-                                 std::to_string(data.attempt), std::to_string(data.started_at_ms)},
-                                std::chrono::steady_clock::now() + timeout);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto reply =
+        kind == CallKind::inbound
+            ? child->request(MsgType::inbound, {data.input_json}, deadline)
+            : child->request(kind == CallKind::invoke ? MsgType::invoke : MsgType::reconcile,
+                             {data.action, data.input_json, data.message_id, data.run_id,
+                              std::to_string(data.attempt), std::to_string(data.started_at_ms)},
+                             deadline);
     switch (reply.kind) {
         case ChildProcess::Reply::Kind::ok: {
             RawAnswer answer;
@@ -296,6 +304,7 @@ void ProcessPlugin::on_death(const std::string& how, const std::vector<MsgType>&
     };
     std::string where = has(MsgType::invoke)      ? "in invoke"
                         : has(MsgType::reconcile) ? "in reconcile"
+                        : has(MsgType::inbound)   ? "in inbound"
                         : has(MsgType::activate)  ? "while starting"
                         : has(MsgType::init)      ? "while loading"
                                                   : "while idle";

@@ -43,6 +43,7 @@ class ProcessPlugin final : public PluginBase {
     CallEnd call(CallKind kind, const CallData& data, Millis timeout) override;
     Availability transport_availability(TimePoint now) const override;
     bool supports_reconcile() const override { return has_reconcile_; }
+    bool supports_inbound() const override { return has_inbound_; }
 
   private:
     ProcessPlugin(std::filesystem::path file, CompiledManifest manifest, const HostConfig& config,
@@ -56,6 +57,7 @@ class ProcessPlugin final : public PluginBase {
 
     bool has_sandbox_ = false;
     bool has_reconcile_ = false;
+    bool has_inbound_ = false;
     std::string manifest_text_;  // as the first child reported it
     std::shared_ptr<Owner> owner_;
 

@@ -44,6 +44,8 @@ const char* to_string(MsgType type) {
             return "reconcile";
         case MsgType::service_reply:
             return "service_reply";
+        case MsgType::inbound:
+            return "inbound";
         case MsgType::loaded:
             return "loaded";
         case MsgType::activated:

@@ -26,8 +26,10 @@ enum class MsgType : std::uint8_t {
     invoke = 3,         // [action, input JSON, message id, run id, attempt, started_at_ms]
     reconcile = 4,      // same fields
     service_reply = 5,  // answer to a child's `service` request
+    inbound = 6,        // [request JSON] (parse_webhook); answered like invoke
     // child -> worker
-    loaded = 10,     // ["1", manifest JSON, has_sandbox, has_reconcile] or ["0", reason]
+    loaded = 10,     // ["1", manifest JSON, has_sandbox, has_reconcile, has_inbound] or
+                     // ["0", reason]
     activated = 11,  // ["1", sandbox url] or ["0", reason]
     answer = 12,     // [status, output, error, retry_after_ms]
     service = 13,    // what the plugin needs from the engine: ["clock"], ["secret", name],

@@ -20,6 +20,7 @@
 
 #include "suggest.hpp"
 #include "text_scan.hpp"
+#include "triggers_reader.hpp"
 #include "yaml_reader.hpp"
 
 namespace relance::model {
@@ -173,10 +174,11 @@ class Loader : public YamlReader {
         }
         SourcePos rootp = pos(root, SourcePos{file(), 1, 1});
         auto es = entries(root);
-        check_keys(es,
-                   {"name", "version", "description", "inputs", "schedule", "stop_on",
-                    "custom_events", "enrollment", "senders", "defaults", "steps", "sequence"},
-                   "workflow", rootp);
+        check_keys(
+            es,
+            {"name", "version", "description", "inputs", "schedule", "stop_on", "custom_events",
+             "enrollment", "senders", "defaults", "steps", "sequence", "triggers"},
+            "workflow", rootp);
         const Entry* steps = nullptr;
         const Entry* sequence = nullptr;
         const Entry* defaults = nullptr;
@@ -218,8 +220,11 @@ class Loader : public YamlReader {
                 steps = &e;
             } else if (e.key == "sequence") {
                 sequence = &e;
+            } else if (e.key == "triggers") {
+                parse_triggers(*this, e, wf.triggers, rootp);
             }
         }
+        check_trigger_inputs(*this, wf);
         if (!have_name) error(rootp, "missing required key 'name'");
         if (!have_version) error(rootp, "missing required key 'version'");
         if (defaults && !sequence)

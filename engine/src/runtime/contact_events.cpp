@@ -93,16 +93,19 @@ EventOutcome record_contact_event(store::Store& store, const std::string& contac
     e.occurred_at = occurred_at;
     e.recorded_at = now;
     e.data = data.is_object() ? data : json::object();
-    // An unsubscribe or a hard bounce suppresses the contact in the same transaction as the
-    // event itself.
+    // An unsubscribe, a spam complaint or a hard bounce suppresses the contact in the same
+    // transaction as the event itself. The first two came from the person: locked.
     std::optional<store::Suppression> suppression;
     bool hard_bounce = type == "bounced" && !data.value("soft", false);
-    if (type == "unsubscribed" || hard_bounce) {
+    bool from_the_person = type == "unsubscribed" || type == "complained";
+    if (from_the_person || hard_bounce) {
         store::Suppression s;
         s.kind = kind_of_key(*key);
         s.value = value_of_key(*key);
-        s.source = type == "unsubscribed" ? "unsubscribe" : "bounce";
-        s.locked = type == "unsubscribed";
+        s.source = type == "unsubscribed" ? "unsubscribe"
+                   : type == "complained" ? "complaint"
+                                          : "bounce";
+        s.locked = from_the_person;
         s.reason = type + " (event " + event_id + ")";
         s.created_at = now;
         suppression = std::move(s);

@@ -44,6 +44,7 @@ void EffectLog::finish(ActiveRun& a, store::Batch& batch, std::int64_t seq, Step
     r.finished_at = now_ms();
     r.detail = std::move(detail);
     r.output = std::move(output);
+    if (kinds_on_updates) r.kind = a.node().step->plugin + "." + a.node().step->action;
     a.last_note = a.node().step->id + " (" + store::to_string(r.status) + ")" +
                   (r.detail.empty() ? "" : ": " + r.detail);
     batch.update_steps.push_back(std::move(r));

@@ -43,6 +43,11 @@ class EffectLog {
     // "a step's output lives in its row"). The scope is left as it was.
     static std::string context_text(ActiveRun& a, const char* const* keys, std::size_t count);
 
+    // Whether the rows that end an effect carry its kind (plugin.action) too: the store matches
+    // them by (run, seq) and needs none; a metrics observer counts them by plugin. Off, it
+    // costs nothing.
+    bool kinds_on_updates = false;
+
   private:
     std::int64_t now_ms() const { return to_unix_ms(clock_.now()); }
     SenderDesk& senders_;

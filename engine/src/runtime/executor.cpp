@@ -46,6 +46,18 @@ host::ActionOutcome invoke_guarded(host::LoadedPlugin& plugin, const host::Actio
     }
 }
 
+// Tells the observer (metrics) of a call that came back. An observer's failure must never cost
+// the call's outcome, which is taken before this runs.
+void report_call(WorkerObserver* observer, const host::LoadedPlugin& plugin,
+                 const host::ActionRequest& request, host::ActionOutcome::Status status,
+                 std::chrono::steady_clock::duration took) noexcept {
+    try {
+        observer->call_finished(plugin.manifest().name, request.action, host::to_string(status),
+                                took);
+    } catch (...) {
+    }
+}
+
 }  // namespace
 
 struct Executor::Impl {
@@ -107,6 +119,7 @@ struct Executor::Impl {
           dispatcher(std::max(1, options.concurrency)) {
         if (options.owner.empty()) options.owner = generate_owner();
         last_renewal = now_ms();
+        log.kinds_on_updates = options.observer != nullptr;  // the observer counts by plugin
     }
 
     std::int64_t now_ms() const { return to_unix_ms(clock.now()); }
@@ -171,6 +184,13 @@ struct Executor::Impl {
                 it->second->lost = true;
                 it->second->stopped = true;
             }
+        if (options.observer) {
+            try {
+                options.observer->committed(batch, lost);
+            } catch (...) {
+                // Metrics are not worth a worker's turn: what is committed stays committed.
+            }
+        }
     }
 
     // --- routing -----------------------------------------------------------------------------
@@ -401,7 +421,7 @@ struct Executor::Impl {
             }
             jobs.push_back({{a},
                             [plugin = a->plugin, request = a->request, reconciling = a->reconciling,
-                             result = a->result] {
+                             result = a->result, observer = options.observer] {
                                 if (reconciling) {
                                     try {
                                         if (plugin) result->reconciled = plugin->reconcile(request);
@@ -410,7 +430,14 @@ struct Executor::Impl {
                                     }
                                     return;
                                 }
+                                if (!observer) {
+                                    result->outcome = invoke_guarded(*plugin, request);
+                                    return;
+                                }
+                                auto start = std::chrono::steady_clock::now();
                                 result->outcome = invoke_guarded(*plugin, request);
+                                report_call(observer, *plugin, request, result->outcome->status,
+                                            std::chrono::steady_clock::now() - start);
                             }});
         }
         // Calls safe to repeat go out in as many groups as there are threads, each made in
@@ -429,7 +456,7 @@ struct Executor::Impl {
                 job.runs.push_back(a);
                 group.emplace_back(a->plugin, a->request, a->result);
             }
-            job.call = [group = std::move(group)] {
+            job.call = [group = std::move(group), observer = options.observer] {
                 // Consecutive calls to one plugin cross to it together.
                 for (std::size_t i = 0; i < group.size();) {
                     host::LoadedPlugin* plugin = std::get<0>(group[i]);
@@ -438,6 +465,8 @@ struct Executor::Impl {
                     while (j < group.size() && std::get<0>(group[j]) == plugin)
                         requests.push_back(std::get<1>(group[j++]));
                     std::vector<host::ActionOutcome> outcomes;
+                    auto start = observer ? std::chrono::steady_clock::now()
+                                          : std::chrono::steady_clock::time_point{};
                     try {
                         outcomes = plugin->invoke_each(requests);
                     } catch (const std::exception& e) {
@@ -448,6 +477,15 @@ struct Executor::Impl {
                     }
                     for (std::size_t k = 0; k < outcomes.size() && i + k < j; ++k)
                         std::get<2>(group[i + k])->outcome = std::move(outcomes[k]);
+                    if (observer) {
+                        // One crossing for all: each call is given its share of the time.
+                        auto each = (std::chrono::steady_clock::now() - start) /
+                                    static_cast<long>(std::max<std::size_t>(1, j - i));
+                        for (std::size_t k = i; k < j; ++k)
+                            if (const auto& out = std::get<2>(group[k])->outcome)
+                                report_call(observer, *plugin, std::get<1>(group[k]), out->status,
+                                            each);
+                    }
                     i = j;
                 }
             };

@@ -128,7 +128,9 @@ class RunStarter {
         pending_.reserve(std::min<std::size_t>(chunk_, 4096));
     }
 
-    void add(const json& record, const std::string& where, const std::string& problem) {
+    // `key`: the idempotency key its caller chose (a webhook's); "" = idempotency_key(record).
+    void add(const json& record, const std::string& where, const std::string& problem,
+             std::string key = {}) {
         std::size_t index = ++counts.records;
         std::string place = where.empty() ? "record " + std::to_string(index) : where;
         if (!problem.empty()) {
@@ -144,7 +146,7 @@ class RunStarter {
         Pending p;
         p.index = index;
         p.place = std::move(place);
-        p.key = idempotency_key(record);
+        p.key = key.empty() ? idempotency_key(record) : std::move(key);
         p.contact = contact_key_from_inputs(inputs, &p.identity_problems);
         p.inputs = std::move(inputs);
         pending_.push_back(std::move(p));
@@ -320,6 +322,69 @@ StartCounts start_runs(store::Store& store, const model::Workflow& wf, RecordRea
     }
     starter.finish();
     return starter.counts;
+}
+
+namespace {
+
+// Tells start_each's outcomes apart by record: each record's place is its index.
+class OutcomeObserver final : public StartObserver {
+  public:
+    OutcomeObserver(const std::vector<KeyedRecord>& records, std::vector<StartOutcome>& out)
+        : out_(out) {
+        for (std::size_t i = 0; i < records.size(); ++i) by_key_[records[i].key].push_back(i);
+    }
+    void started(const std::string& run_id) override { take(run_id, StartOutcome::started); }
+    void duplicate(const std::string& key) override {
+        auto it = by_key_.find(key);
+        if (it == by_key_.end()) return;
+        for (std::size_t i : it->second)
+            if (!done(i)) {
+                out_[i].kind = StartOutcome::duplicate;
+                return;
+            }
+    }
+    void rejected(const RejectedRecord& r) override {
+        std::size_t i = r.index - 1;
+        out_[i].kind = StartOutcome::rejected;
+        out_[i].problems = r.problems;
+    }
+    void skipped(const SkippedRecord& k) override {
+        std::size_t i = std::stoul(k.where);
+        out_[i].kind = StartOutcome::skipped;
+        out_[i].reason = k.reason;
+    }
+    void warning(const RecordWarning& w) override {
+        out_[std::stoul(w.where)].warnings.push_back(w);
+    }
+
+  private:
+    bool done(std::size_t i) const { return out_[i].kind != StartOutcome::pending; }
+    void take(const std::string& run_id, StartOutcome::Kind kind) {
+        for (auto& o : out_)
+            if (o.run_id == run_id && o.kind == StartOutcome::pending) {
+                o.kind = kind;
+                return;
+            }
+    }
+    std::vector<StartOutcome>& out_;
+    std::map<std::string, std::vector<std::size_t>> by_key_;
+};
+
+}  // namespace
+
+std::vector<StartOutcome> start_each(store::Store& store, const model::Workflow& wf,
+                                     std::vector<KeyedRecord> records, const Clock& clock) {
+    std::vector<StartOutcome> out(records.size());
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        if (records[i].key.empty()) records[i].key = idempotency_key(*records[i].record);
+        out[i].run_id = store::run_id_for(wf.name, records[i].key);
+    }
+    OutcomeObserver observer(records, out);
+    RunStarter starter(store, wf, clock, observer, records.size());
+    for (std::size_t i = 0; i < records.size(); ++i)
+        starter.add(*records[i].record, std::to_string(i), std::string(), records[i].key);
+    starter.finish();
+    return out;
 }
 
 StartResult start_runs(store::Store& store, const model::Workflow& wf,

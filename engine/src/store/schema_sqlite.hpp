@@ -3,7 +3,7 @@
 
 namespace relance::store {
 
-inline constexpr int kSqliteSchemaVersion = 8;
+inline constexpr int kSqliteSchemaVersion = 9;
 
 inline constexpr const char* kSqliteSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS workflow_versions (
@@ -159,6 +159,15 @@ CREATE TABLE IF NOT EXISTS api_keys (
   rate_per_minute INTEGER NOT NULL,
   created_at      INTEGER NOT NULL,
   revoked_at      INTEGER
+) WITHOUT ROWID;
+
+-- Deployed workflows: the version new runs of each take. seq grows with every deploy, so a
+-- server sees another process's deploy by reading max(seq).
+CREATE TABLE IF NOT EXISTS deployments (
+  name                TEXT PRIMARY KEY,
+  workflow_version_id INTEGER NOT NULL REFERENCES workflow_versions(id),
+  seq                 INTEGER NOT NULL,
+  deployed_at         INTEGER NOT NULL
 ) WITHOUT ROWID;
 )SQL";
 
@@ -343,6 +352,8 @@ ALTER TABLE steps_v7 RENAME TO steps;
 )SQL",
      "SELECT 1"},
     // 7 -> 8: API keys (a new table: nothing to alter or fill).
+    {"SELECT 1", "SELECT 1"},
+    // 8 -> 9: deployments (a new table).
     {"SELECT 1", "SELECT 1"},
 };
 

@@ -140,6 +140,10 @@ class SqliteStore final : public Store {
     std::vector<ApiKeyRow> list_api_keys() override;
     std::optional<ApiKeyRow> api_key_by_prefix(const std::string& prefix) override;
     bool revoke_api_key(const std::string& id, std::int64_t now) override;
+    Deployment deploy_workflow(const std::string& name, std::int64_t workflow_version_id,
+                               std::int64_t now) override;
+    std::vector<Deployment> deployments() override;
+    std::int64_t deployment_seq() override;
 
     CancelOutcome cancel_run(const std::string& run_id, const std::string& reason,
                              const StepRecord& note, std::int64_t now) override;
@@ -182,6 +186,10 @@ class SqliteStore final : public Store {
     // sqlite_reports.cpp
     void for_each_run(const RunFilter& filter, const std::function<bool(const Run&)>& fn) override;
     WorkflowCounts workflow_counts(const std::string& workflow) override;
+
+    // sqlite_metrics.cpp
+    std::vector<RunTally> run_tallies() override;
+    QueueFigures queue_figures(std::int64_t now) override;
 
   private:
     // SQL functions re-normalising contact keys (sqlite_contacts.cpp), used by migrations.

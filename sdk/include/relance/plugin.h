@@ -154,8 +154,26 @@ typedef struct rl_plugin {
      * now, ask again after retry_after_ms (pending); anything else, unknown. */
     rl_status (*reconcile)(void* instance, const rl_call* call, rl_result* result);
 
-    /* Optional (may be NULL). Turn a provider's inbound webhook into events.
-     * request_json: {"method","path","query":{},"headers":{},"body"}; output: {"events":[...]} */
+    /* Optional (may be NULL): the inbound role. The server hands it a provider's callback
+     * (POST /v1/inbound/{plugin}/{account}); the plugin checks that the request is genuine
+     * (signature, credentials) and says what happened to whom. The manifest declares the role
+     * ("inbound"). request_json:
+     *   {"account":"default","method":"POST","path":"/v1/inbound/...",
+     *    "headers":[["Content-Type","application/json"],...],  (as received, in order,
+     *                                                           repeated ones included)
+     *    "body_base64":"..."}                                    (the exact bytes received)
+     * On RL_OK, output: {"events":[{"id","type","contact","message_id","at_ms","data"}],
+     *                    "ignored":N,"notes":["..."]}
+     * where id is the provider's event id (the engine records each once), type an event type
+     * (delivered, opened, clicked, replied, bounced, unsubscribed, complained, or custom),
+     * contact an email, phone or LinkedIn URL, message_id the engine message id it concerns
+     * (optional), at_ms when it happened (optional, unix ms), data an object (optional);
+     * "ignored" counts what the request held that is not a contact event. Otherwise:
+     * RL_ACCOUNT the request is not genuine (bad or missing signature, stale timestamp, wrong
+     * credentials): nothing is recorded; RL_PERMANENT it is malformed (output may be
+     * {"field":"..."} naming the place); RL_RETRYABLE or RL_RATE_LIMITED it cannot be checked
+     * now (the provider should send it again, after retry_after_ms); anything else is a
+     * failure. The error text says why, without secrets. Called from several threads. */
     rl_status (*parse_webhook)(void* instance, const char* request_json, rl_result* result);
 
     /* Optional (may be NULL). The sandbox emulator of the provider's API, served by the host on

@@ -5,8 +5,12 @@
 //
 //     RELANCE_PLUGIN(MyPlugin, MySandbox, kManifestJson)
 //
+// A plugin that takes its provider's callbacks (the inbound role) also derives from
+// relance::sdk::Inbound; RELANCE_PLUGIN then fills the parse_webhook slot.
+//
 // One boundary policy (detail::boundary): every entry point from the host into the plugin
-// (create, destroy, invoke, reconcile, sandbox_create, sandbox_destroy, sandbox_handle) runs its
+// (create, destroy, invoke, reconcile, parse_webhook, sandbox_create, sandbox_destroy,
+// sandbox_handle) runs its
 // whole body inside it, serialisation included, so no exception ever crosses the C boundary.
 // What escapes becomes a classified status: an sdk::Error keeps its own; any other exception
 // thrown once an action's code has started is in doubt (retryable for an action the manifest
@@ -30,6 +34,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace relance::sdk {
 
@@ -48,14 +53,21 @@ enum class Status {
 class Error : public std::runtime_error {
   public:
     Error(Status status, const std::string& message,
-          std::chrono::milliseconds retry_after = std::chrono::milliseconds{0})
-        : std::runtime_error(message), status_(status), retry_after_(retry_after) {}
+          std::chrono::milliseconds retry_after = std::chrono::milliseconds{0},
+          std::string field = {})
+        : std::runtime_error(message),
+          status_(status),
+          retry_after_(retry_after),
+          field_(std::move(field)) {}
     Status status() const { return status_; }
     std::chrono::milliseconds retry_after() const { return retry_after_; }
+    // With an inbound request: the place in it that is wrong ("body", "events[3]"), or "".
+    const std::string& field() const { return field_; }
 
   private:
     Status status_;
     std::chrono::milliseconds retry_after_;
+    std::string field_;
 };
 
 inline Error retryable(const std::string& m, std::chrono::milliseconds after = {}) {
@@ -76,6 +88,17 @@ inline Error account_error(const std::string& m) {
     return Error(Status::account, m);
 }
 
+// The inbound role: the request is not genuine (a missing or bad signature, a stale
+// timestamp, wrong credentials). Nothing of it is recorded; the server answers 401.
+inline Error unauthorized(const std::string& m) {
+    return Error(Status::account, m);
+}
+// The inbound role: the request is malformed at `field` ("body", "headers.content-type").
+// The server answers 400 naming the field.
+inline Error malformed(const std::string& field, const std::string& m) {
+    return Error(Status::permanent, m, std::chrono::milliseconds{0}, field);
+}
+
 // JSON text as it leaves the plugin: invalid UTF-8 in a string is replaced by U+FFFD rather than
 // thrown as an exception (nlohmann's default), which would turn a harmless byte into a failure.
 inline std::string dump(const json& value) {
@@ -90,10 +113,108 @@ inline std::string_view cut_utf8(std::string_view text, std::size_t max_bytes) {
     std::size_t end = max_bytes;
     // text[end] is the first byte left out: while it continues a character (10xxxxxx), that
     // character began before the cut, so the cut moves back to its first byte.
-    for (int i = 0; i < 3 && end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80;
-         ++i)
+    for (int i = 0; i < 3 && end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80; ++i)
         --end;
     return text.substr(0, end);
+}
+
+// Base64 (RFC 4648, standard alphabet, with padding).
+inline std::string base64_encode(std::string_view bytes) {
+    static const char* alphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 3 <= bytes.size(); i += 3) {
+        std::uint32_t v = static_cast<unsigned char>(bytes[i]) << 16 |
+                          static_cast<unsigned char>(bytes[i + 1]) << 8 |
+                          static_cast<unsigned char>(bytes[i + 2]);
+        for (int k = 18; k >= 0; k -= 6) out += alphabet[(v >> k) & 63];
+    }
+    if (std::size_t rest = bytes.size() - i) {
+        std::uint32_t v = static_cast<unsigned char>(bytes[i]) << 16;
+        if (rest == 2) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += rest == 2 ? alphabet[(v >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+// Decodes base64 (standard alphabet; the padding may be left out). std::nullopt for any other
+// character, misplaced padding or a length no encoder produces.
+inline std::optional<std::string> base64_decode(std::string_view text) {
+    std::size_t padding = 0;
+    while (padding < 2 && !text.empty() && text.back() == '=') {
+        text.remove_suffix(1);
+        ++padding;
+    }
+    // Padding, when present, completes the last group of four.
+    if (padding > 0 && (text.size() + padding) % 4 != 0) return std::nullopt;
+    if (text.size() % 4 == 1) return std::nullopt;
+    auto value = [](char c) -> int {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+        if (c >= '0' && c <= '9') return c - '0' + 52;
+        if (c == '+') return 62;
+        if (c == '/') return 63;
+        return -1;
+    };
+    std::string out;
+    out.reserve(text.size() / 4 * 3 + 2);
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (char c : text) {
+        int v = value(c);
+        if (v < 0) return std::nullopt;
+        acc = (acc << 6) | static_cast<std::uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out += static_cast<char>((acc >> bits) & 0xFF);
+        }
+    }
+    // Bits left over must be zero: another text would otherwise decode to the same bytes.
+    if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+    return out;
+}
+
+// Parses JSON sent by a stranger (a provider's callback): first one linear pass checks its size
+// and how deep it nests, because nlohmann's parser recurses on nesting. Returns a discarded
+// value (is_discarded()) with the reason in `why` when it is too large, too deep or not JSON.
+inline json parse_bounded(std::string_view text, std::size_t max_bytes, int max_depth,
+                          std::string* why = nullptr) {
+    auto refuse = [&](const std::string& reason) {
+        if (why) *why = reason;
+        return json(json::value_t::discarded);
+    };
+    if (text.size() > max_bytes)
+        return refuse("larger than " + std::to_string(max_bytes) + " bytes");
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    for (char c : text) {
+        if (in_string) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max_depth)
+                return refuse("nested deeper than " + std::to_string(max_depth) + " levels");
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    json value = json::parse(text.begin(), text.end(), nullptr, false);
+    if (value.is_discarded()) return refuse("not valid JSON");
+    return value;
 }
 
 struct HttpRequest {
@@ -287,6 +408,65 @@ class Sandbox {
 // A stand-in for plugins without a sandbox emulator.
 struct NoSandbox {};
 
+// ---- the inbound role: a provider's callbacks ----
+
+// A provider's callback as the server received it (POST /v1/inbound/{plugin}/{account}).
+struct InboundRequest {
+    std::string account;  // whose secrets verify it; "default" while there is one account
+    std::string method;
+    std::string path;
+    // As received, in order, repeated ones included (a signature header sent twice is seen).
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;  // the exact bytes: a signature is checked over them, never re-serialised
+
+    // The values of a header, by name in any case.
+    std::vector<std::string> header_values(std::string_view name) const {
+        std::vector<std::string> out;
+        for (const auto& [n, v] : headers) {
+            bool same = n.size() == name.size();
+            for (std::size_t i = 0; same && i < n.size(); ++i) {
+                char a = n[i], b = name[i];
+                if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+                if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
+                same = a == b;
+            }
+            if (same) out.push_back(v);
+        }
+        return out;
+    }
+    // Its first value, "" when absent.
+    std::string header(std::string_view name) const {
+        auto values = header_values(name);
+        return values.empty() ? std::string{} : values.front();
+    }
+};
+
+// Something that happened to a contact, as the provider reports it.
+struct InboundEvent {
+    std::string id;       // the provider's event id: the engine records each id once
+    std::string type;     // delivered, opened, clicked, replied, bounced, unsubscribed, complained
+    std::string contact;  // an email, a phone (E.164) or a LinkedIn URL
+    std::string message_id;      // the engine message id it concerns, when known ("" otherwise)
+    std::int64_t at_ms = 0;      // when it happened (unix ms); 0: when it was received
+    json data = json::object();  // kept with the event ({"soft": true} for a soft bounce)
+};
+
+struct InboundAnswer {
+    std::vector<InboundEvent> events;
+    std::size_t ignored = 0;         // what the request held that is no contact event
+    std::vector<std::string> notes;  // why some of it was set aside, for the operator
+};
+
+// Derive a plugin from this too to take its provider's callbacks. The manifest declares the
+// role ("inbound"). receive() checks that the request is genuine before reading it, and throws
+// sdk::unauthorized (not genuine), sdk::malformed (unreadable) or sdk::retryable (cannot be
+// checked now). Called from several threads at once.
+class Inbound {
+  public:
+    virtual ~Inbound() = default;
+    virtual InboundAnswer receive(const InboundRequest& request) = 0;
+};
+
 // ---- helpers for plugin authors ----
 
 // Percent-encodes a string for use in a URL query (RFC 3986 unreserved characters kept).
@@ -371,6 +551,7 @@ struct Failure {
     std::optional<Status> status;
     std::string message;
     std::chrono::milliseconds retry_after{0};
+    std::string field;
 };
 
 // Called inside a catch block: the exception being handled, classified.
@@ -378,11 +559,11 @@ inline Failure current_failure() {
     try {
         throw;
     } catch (const Error& e) {
-        return {e.status(), e.what(), e.retry_after()};
+        return {e.status(), e.what(), e.retry_after(), e.field()};
     } catch (const std::exception& e) {
-        return {std::nullopt, e.what(), {}};
+        return {std::nullopt, e.what(), {}, {}};
     } catch (...) {
-        return {std::nullopt, "unknown exception", {}};
+        return {std::nullopt, "unknown exception", {}, {}};
     }
 }
 
@@ -543,6 +724,55 @@ rl_status reconcile(void* p, const rl_call* c, rl_result* r) {
         });
 }
 
+inline InboundRequest parse_inbound_request(const char* request_json) {
+    json j = json::parse(request_json ? request_json : "{}");
+    InboundRequest req;
+    req.account = j.value("account", "default");
+    req.method = j.value("method", "POST");
+    req.path = j.value("path", "");
+    if (auto h = j.find("headers"); h != j.end() && h->is_array())
+        for (const auto& pair : *h)
+            if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string())
+                req.headers.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+    auto body = base64_decode(j.value("body_base64", ""));
+    if (!body) throw std::runtime_error("the host sent a body that is not base64");
+    req.body = std::move(*body);
+    return req;
+}
+
+inline std::string dump_inbound_answer(const InboundAnswer& answer) {
+    json events = json::array();
+    for (const auto& e : answer.events) {
+        json event = {{"id", e.id}, {"type", e.type}, {"contact", e.contact}};
+        if (!e.message_id.empty()) event["message_id"] = e.message_id;
+        if (e.at_ms > 0) event["at_ms"] = e.at_ms;
+        if (e.data.is_object() && !e.data.empty()) event["data"] = e.data;
+        events.push_back(std::move(event));
+    }
+    json out = {{"events", std::move(events)}, {"ignored", answer.ignored}};
+    if (!answer.notes.empty()) out["notes"] = answer.notes;
+    return dump(out);
+}
+
+template <class P>
+rl_status parse_webhook(void* p, const char* request_json, rl_result* r) {
+    auto* inst = static_cast<Instance<P>*>(p);
+    return boundary<rl_status>(
+        RL_IN_DOUBT,
+        [&] {
+            InboundAnswer answer = inst->plugin.receive(parse_inbound_request(request_json));
+            put(r->output, dump_inbound_answer(answer));
+            return RL_OK;
+        },
+        [&](const Failure& f) {
+            // Nothing was recorded: a stray exception is the plugin's failure (the server
+            // answers 500, and the provider sends the callback again later).
+            if (!f.status) return fail(r, Status::in_doubt, "plugin error: " + f.message);
+            if (!f.field.empty()) put(r->output, dump(json{{"field", f.field}}));
+            return fail(r, *f.status, f.message, f.retry_after);
+        });
+}
+
 template <class S>
 void* sandbox_create(const rl_host_api* api, rl_host_ctx* ctx, const char* config_json,
                      rl_buffer* error) {
@@ -612,6 +842,7 @@ const rl_plugin* export_plugin(const char* manifest_json) {
         t.invoke = &detail::invoke<P>;
         t.reconcile = &detail::reconcile<P>;
         t.parse_webhook = nullptr;
+        if constexpr (std::is_base_of_v<Inbound, P>) t.parse_webhook = &detail::parse_webhook<P>;
         if constexpr (!std::is_same_v<S, NoSandbox>) {
             t.sandbox_create = &detail::sandbox_create<S>;
             t.sandbox_destroy = &detail::destroy<detail::Instance<S>>;

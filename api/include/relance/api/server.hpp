@@ -21,6 +21,8 @@ namespace relance::api {
 
 enum class LogFormat { text, json };
 
+class Metrics;  // relance/api/metrics.hpp
+
 struct ServerOptions {
     std::string host = "127.0.0.1";   // an IP address (or "localhost") to listen on
     int port = 8080;                  // 0 = any free port (port() tells which)
@@ -31,6 +33,9 @@ struct ServerOptions {
     std::chrono::milliseconds idle_timeout{30'000};   // a kept-alive connection between requests
     LogFormat log_format = LogFormat::text;
     std::FILE* log = stderr;  // the access log and the errors behind 500 answers
+    // What /metrics serves, shared with the worker that reports to it; nullptr: the server
+    // makes its own (no token, no worker figures).
+    std::shared_ptr<Metrics> metrics;
 };
 
 // What the server asks of the process that runs it.

@@ -12,15 +12,16 @@
 namespace relance::app {
 
 enum class ErrorKind {
-    invalid,       // what was given is wrong: a field, a file, a record
-    not_found,     // no such run, workflow, plugin, key...
-    conflict,      // it exists, but its state does not allow this (cancel a finished run)
-    busy,          // another worker holds the store
-    unauthorized,  // no credentials, or not valid ones (an unknown or revoked API key)
-    forbidden,     // valid credentials without the scope this needs
-    rate_limited,  // too many requests for this key: Error::retry_after() says when to retry
-    unsupported,   // understood, but not built here (a postgres:// store today)
-    failure,       // the job could not be done: the store, a file, a plugin
+    invalid,            // what was given is wrong: a field, a file, a record
+    not_found,          // no such run, workflow, plugin, key...
+    conflict,           // it exists, but its state does not allow this (cancel a finished run)
+    busy,               // another worker holds the store
+    unauthorized,       // no credentials, or not valid ones (an unknown or revoked API key)
+    forbidden,          // valid credentials without the scope this needs
+    rate_limited,       // too many requests for this key: Error::retry_after() says when to retry
+    unsupported,        // understood, but not built here (a postgres:// store today)
+    unsupported_media,  // a body in a media type the operation does not read (415)
+    failure,            // the job could not be done: the store, a file, a plugin
 };
 
 // The stable name of a kind: "invalid", "not_found"... (the last segment of a problem type).

@@ -30,5 +30,14 @@ nlohmann::json event_outcome_view(const runtime::EventOutcome& outcome);
 nlohmann::json suppression_view(const store::Suppression& entry);
 // A workflow's rows per step and variant: sent, failed, events.
 nlohmann::json stats_view(const std::vector<runtime::StepStats>& rows);
+// A deployed workflow: name, version, version_id, file, sha256, deployed_at, hooks (name, path,
+// scheme), crons.
+nlohmann::json workflow_view(const DeployedWorkflow& workflow);
+// What validating a workflow found: {"valid", "name", "version", "problems": [{severity, file,
+// line, column, message}]}.
+nlohmann::json workflow_check_view(const WorkflowCheck& check);
+// What starting a run did: {"outcome": started|duplicate|skipped, "run_id", "workflow",
+// "version", "reason"?, "warnings"?}.
+nlohmann::json started_run_view(const StartedRun& run);
 
 }  // namespace relance::app

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <relance/app/store_url.hpp>
+#include <relance/app/workflows.hpp>
 #include <relance/base/clock.hpp>
 #include <relance/base/json_value.hpp>
 #include <relance/runtime/contact_events.hpp>
@@ -25,7 +26,8 @@ class PluginHost;
 }
 namespace relance::model {
 struct Config;
-}
+struct Workflow;
+}  // namespace relance::model
 
 namespace relance::app {
 
@@ -134,7 +136,33 @@ class Workspace {
     // workspace (the store serialises its own statements).
     store::Store& store();
     host::PluginHost& plugins();  // loaded (phase 1), sandbox recorded in the store
+    // The same, activated on first use (instances created; in sandbox mode the emulators
+    // serve): what calls into plugins need, such as provider callbacks.
+    host::PluginHost& active_plugins();
     std::shared_ptr<const model::Config> config();  // nullptr when the workspace has none
+
+    // --- workflows (relance/app/workflows.hpp) -------------------------------------------------
+    // Loads and validates a workflow's text (against the plugins and the config). Never throws
+    // for what the text holds: the problems come back with their file:line:col.
+    WorkflowCheck validate_workflow(const std::string& text, const std::string& file);
+    // Validates, stores and deploys: new runs of the workflow take this version, and its
+    // triggers answer. invalid (field "workflow", each diagnostic a detail) when it does not
+    // validate; conflict (field "triggers") when a hook name belongs to another deployed
+    // workflow.
+    DeployedWorkflow deploy_workflow(const std::string& text, const std::string& file);
+    std::vector<DeployedWorkflow> workflows();               // deployed, by name
+    DeployedWorkflow get_workflow(const std::string& name);  // not_found
+    // Starts one run of the deployed workflow with this record. The same idempotency key
+    // ("" = the record's "id", else a hash of it) gives the same run. The run is committed to
+    // the disk before this returns. not_found (field "workflow"); invalid naming the input
+    // ("inputs.email").
+    StartedRun start_run(const std::string& workflow, const JsonValue& record,
+                         const std::string& idempotency_key);
+    // A webhook trigger: verifies the request with the hook's scheme, maps it to the workflow's
+    // inputs, and starts the run as start_run does. not_found (field "name"): no deployed
+    // workflow has this hook; unauthorized: the signature does not verify (the reason names
+    // the header); invalid naming the field; unsupported_media: a body neither JSON nor form.
+    StartedRun receive_hook(const HookRequest& request);
 
     // --- runs ---------------------------------------------------------------------------------
     // Calls `each` for the runs the query selects, newest first, as they are read (memory does
@@ -189,16 +217,37 @@ class Workspace {
     // Per step and variant: sent, failed, and the events that followed.
     std::vector<runtime::StepStats> stats(const std::string& workflow);
 
+    // --- metrics ------------------------------------------------------------------------------
+    // What the store says now, for /metrics: runs by workflow and status (one pass over the
+    // runs: the caller bounds how often), and the queue (due, oldest unclaimed, in doubt).
+    struct StoreFigures {
+        std::vector<store::Store::RunTally> runs;
+        store::Store::QueueFigures queue;
+        std::int64_t now = 0;  // when they were read, unix ms on the workspace's clock
+    };
+    StoreFigures store_figures();
+
   private:
     struct KeyLimits;  // the per-key request counters (workspace_keys.cpp)
+    class Deployed;    // the deployed workflows and their hooks (deployed.hpp)
+    class RunIntake;   // starts the runs of concurrent requests in shared commits (run_intake.hpp)
+
+    Deployed& deployed();
+    RunIntake& intake();
+    // Starts a run of a deployed version through the intake; the outcome, or app::Error.
+    StartedRun start_deployed(std::shared_ptr<const model::Workflow> workflow, JsonValue record,
+                              std::string key);
 
     WorkspaceOptions options_;
     const Clock& clock_;
     std::mutex open_m_;  // the parts open once, whichever thread asks first
     std::unique_ptr<KeyLimits> limits_;
+    std::unique_ptr<Deployed> deployed_;
+    std::unique_ptr<RunIntake> intake_;
     StoreUrl url_;
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<host::PluginHost> plugins_;
+    bool plugins_active_ = false;
     std::shared_ptr<const model::Config> config_;
     bool config_loaded_ = false;
 };

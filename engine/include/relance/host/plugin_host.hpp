@@ -20,6 +20,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace relance::host {
@@ -43,6 +44,9 @@ struct PluginManifest {
     JsonValue limits = JsonValue::object();  // default sender/provider limits
     JsonValue events = JsonValue::array();   // event types its webhooks parse
     JsonValue pollers = JsonValue::array();
+    // The inbound role (its provider's callbacks): {"description","callbacks":[{"name",...}],
+    // "secrets":[names],"events":[types],"timeout_ms"}; null when the plugin takes none.
+    JsonValue inbound;
     // Deadline of a call, by action, when the manifest declares one ("timeout_ms" on the action
     // or at the top level); otherwise the operator's setting or HostConfig::default_timeout.
     std::map<std::string, Millis> timeouts;
@@ -106,6 +110,48 @@ struct ReconcileOutcome {
     // ActionOutcome::Status::account.
     bool account_refused = false;
 };
+
+// A provider's callback handed to a plugin's inbound role (POST /v1/inbound/{plugin}/{account}).
+struct InboundCall {
+    std::string account = "default";  // whose secrets verify it
+    std::string method = "POST";
+    std::string path;
+    // As received, in order, repeated ones included.
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;   // the exact bytes received (any content, binary included)
+    Millis timeout{0};  // real time; 0: the manifest's inbound "timeout_ms", else 10 s
+};
+
+// Something that happened to a contact, as the plugin read it from a callback. Checked by the
+// host: an id, a type that is a name, a contact, all within bounds.
+struct InboundEvent {
+    std::string id;          // the provider's event id
+    std::string type;        // delivered, opened, clicked, replied, bounced, unsubscribed...
+    std::string contact;     // as the provider wrote it: an email, a phone, a LinkedIn URL
+    std::string message_id;  // the engine message id it concerns, "" when unknown
+    std::int64_t at_ms = 0;  // when it happened; 0: unknown
+    JsonValue data = JsonValue::object();
+};
+
+struct InboundOutcome {
+    enum class Status {
+        ok,
+        no_role,       // the plugin takes no callbacks
+        unauthorized,  // the request is not genuine (signature, credentials, stale timestamp)
+        invalid,       // the request is malformed at `field`
+        unavailable,   // it cannot be checked now (the plugin is restarting, quarantined, or
+                       // cannot reach what it verifies with): send it again after retry_after
+        failed,        // the plugin failed: crashed, hung, or answered something unusable
+    };
+    Status status = Status::ok;
+    std::vector<InboundEvent> events;  // with ok
+    std::size_t ignored = 0;           // with ok: what the request held that is no contact event
+    std::vector<std::string> notes;    // with ok: why some of it was set aside
+    std::string error;                 // otherwise; never contains a known secret
+    std::string field;                 // with invalid: "body", "headers.content-type"...
+    Millis retry_after{0};             // with unavailable
+};
+const char* to_string(InboundOutcome::Status s);
 
 // Whether calls to a plugin may go now. The executor asks right before each call; when a plugin
 // is unavailable its runs wait until retry_at with `reason` shown, and nothing is called.
@@ -200,6 +246,19 @@ public:
     // Asks the plugin about an in-doubt call; std::nullopt if it cannot reconcile. Same deadline
     // as invoke: a reconcile that hangs or crashes answers pending, with the reason.
     virtual std::optional<ReconcileOutcome> reconcile(const ActionRequest& request) = 0;
+
+    // The inbound role: whether the plugin takes its provider's callbacks (its manifest declares
+    // "inbound" and its table has parse_webhook).
+    virtual bool has_inbound() const { return false; }
+    // Hands a callback to the plugin, within its deadline, in either isolation. Never throws. An
+    // ok outcome has been checked (events, bounds, secrets redacted); no_role when the plugin
+    // takes no callbacks.
+    virtual InboundOutcome receive(const InboundCall&) {
+        InboundOutcome out;
+        out.status = InboundOutcome::Status::no_role;
+        out.error = "plugin " + manifest().name + " takes no callbacks";
+        return out;
+    }
 };
 
 class PluginHost final : public model::ActionCatalog {

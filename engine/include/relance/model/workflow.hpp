@@ -9,6 +9,8 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <relance/base/json_value.hpp>
+#include <relance/model/source_pos.hpp>
+#include <relance/model/triggers.hpp>
 #include <string>
 #include <vector>
 
@@ -17,12 +19,6 @@ namespace relance::model {
 using json = nlohmann::json;
 
 // A place in a workflow file; line and column are 1-based.
-struct SourcePos {
-    std::string file;
-    int line = 0;
-    int column = 0;
-    std::string str() const;  // "file:line:col"
-};
 
 struct Diagnostic {
     enum class Severity { error, warning };
@@ -189,6 +185,7 @@ struct Workflow {
     std::string description;
     std::vector<InputField> inputs;
     std::vector<Step> steps;
+    Triggers triggers;   // what starts runs besides `relance run` (relance/model/triggers.hpp)
     std::string file;    // where it was loaded from
     std::string source;  // the exact text it was loaded from (runs are pinned to it)
 };

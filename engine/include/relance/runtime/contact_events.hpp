@@ -36,8 +36,8 @@ struct EventOutcome {
 };
 
 // Records an event for a contact once (by event_id; generated from the content when empty),
-// ends the contact's runs whose workflow stops on this type, and puts unsubscribes (locked: an
-// operator cannot lift them) and hard bounces on the suppression list.
+// ends the contact's runs whose workflow stops on this type, and puts unsubscribes and spam
+// complaints (locked: an operator cannot lift them) and hard bounces on the suppression list.
 EventOutcome record_contact_event(store::Store& store, const std::string& contact,
                                   const std::string& type, std::string event_id,
                                   std::int64_t occurred_at, const json& data, const Clock& clock,

@@ -13,17 +13,17 @@
 // are committed as started, and no call waits for the slowest of a group.
 #pragma once
 
-#include <relance/expr/lua_sandbox.hpp>
-#include <relance/host/plugin_host.hpp>
-#include <relance/base/clock.hpp>
-#include <relance/store/store.hpp>
-
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <relance/base/clock.hpp>
+#include <relance/expr/lua_sandbox.hpp>
+#include <relance/host/plugin_host.hpp>
+#include <relance/runtime/telemetry.hpp>
+#include <relance/store/store.hpp>
 #include <stop_token>
 #include <string>
 
@@ -34,11 +34,11 @@ struct Config;
 namespace relance::runtime {
 
 struct ExecutorOptions {
-    int batch_size = 256;         // runs claimed at once
-    int concurrency = 8;          // plugin calls in flight at once (the dispatcher's threads)
-    Millis lease{5 * 60 * 1000};  // how long a claim holds a run
-    Millis idle_poll{1000};       // longest sleep while idle (other processes may add runs)
-    std::string owner;            // worker id; generated when empty
+    int batch_size = 256;            // runs claimed at once
+    int concurrency = 8;             // plugin calls in flight at once (the dispatcher's threads)
+    Millis lease{5 * 60 * 1000};     // how long a claim holds a run
+    Millis idle_poll{1000};          // longest sleep while idle (other processes may add runs)
+    std::string owner;               // worker id; generated when empty
     int max_steps_per_claim = 1000;  // guards against goto loops that never wait
     // Per plugin: this many failures in a row open its circuit; calls wait this long for a probe.
     int breaker_threshold = 5;
@@ -63,6 +63,9 @@ struct ExecutorOptions {
     expr::LuaLimits lua;
     // A full disk pauses the worker: the same commit is tried again this often (real time).
     Millis store_retry{5000};
+    // Told of every call and commit, for metrics (telemetry.hpp); nullptr: none. Not owned: it
+    // must outlive the executor (and a call abandoned at shutdown, which may still report).
+    WorkerObserver* observer = nullptr;
 };
 
 struct ExecutorStats {
@@ -73,7 +76,7 @@ struct ExecutorStats {
 };
 
 class Executor {
-public:
+  public:
     Executor(store::Store& store, host::PluginHost& host, const Clock& clock,
              ExecutorOptions options = {});
     ~Executor();
@@ -97,7 +100,7 @@ public:
     // process should exit without unloading plugins.
     std::size_t abandoned_calls() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

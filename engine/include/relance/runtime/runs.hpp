@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <relance/base/clock.hpp>
+#include <relance/base/json_value.hpp>
 #include <relance/model/inputs.hpp>
 #include <relance/model/workflow.hpp>
 #include <relance/runtime/records.hpp>
@@ -53,6 +54,28 @@ std::string idempotency_key(const json& record);
 StartResult start_runs(store::Store& store, const model::Workflow& wf,
                        const std::vector<json>& records, const std::vector<std::string>& where,
                        const Clock& clock);
+
+// One record with the idempotency key its caller chose (a webhook's, a cron slot's); "" =
+// idempotency_key(record).
+struct KeyedRecord {
+    JsonValue record;
+    std::string key;
+};
+
+// What came of one record of start_each.
+struct StartOutcome {
+    enum Kind { pending, started, duplicate, rejected, skipped } kind = pending;
+    std::string run_id;  // started, duplicate: the run (run_id_for(workflow, key))
+    std::vector<model::InputProblem> problems;  // rejected
+    std::string reason;                         // skipped: what the enrollment policy said
+    std::vector<RecordWarning> warnings;        // started, with a value passed over
+};
+
+// Starts each record on `wf` in one synced transaction (the version stored and pinned first),
+// and says what came of each, in order. Records in one call share the enrollment checks, as the
+// records of one import do: the second of two records for one contact is skipped.
+std::vector<StartOutcome> start_each(store::Store& store, const model::Workflow& wf,
+                                     std::vector<KeyedRecord> records, const Clock& clock);
 
 // What start_runs found, told record by record as it goes: a caller that prints as it reads
 // holds nothing, however long the input.

@@ -292,6 +292,16 @@ struct WorkflowCounts {
     std::vector<StepEventCount> events;  // each (step, variant) is one of `sends`
 };
 
+// A deployed workflow: the version its new runs take (webhook and cron triggers, POST
+// /v1/runs). `seq` grows with every deploy in the store, so a server learns of a deploy made by
+// another process by reading deployment_seq().
+struct Deployment {
+    std::string name;
+    std::int64_t workflow_version_id = 0;
+    std::int64_t seq = 0;
+    std::int64_t deployed_at = 0;
+};
+
 // An API key as stored: the hex SHA-256 of its token, not the token.
 struct ApiKeyRow {
     std::string id;
@@ -412,6 +422,13 @@ class Store {
     // false when there is no such key or it is revoked already.
     virtual bool revoke_api_key(const std::string& id, std::int64_t now) = 0;
 
+    // Deployments: the newest version of each deployed workflow. Deploying the version already
+    // deployed changes nothing (its seq stays). Runs keep the version they started on.
+    virtual Deployment deploy_workflow(const std::string& name, std::int64_t workflow_version_id,
+                                       std::int64_t now) = 0;
+    virtual std::vector<Deployment> deployments() = 0;  // by name
+    virtual std::int64_t deployment_seq() = 0;          // the latest deploy's seq; 0 = none
+
     // Makes a waiting run that no worker holds due at `now` (an event it waits for arrived);
     // false when it is not waiting or is leased.
     virtual bool wake_idle_run(const std::string& run_id, std::int64_t now) = 0;
@@ -483,6 +500,27 @@ class Store {
     // holds the events since the workflow's first run and, for SQLite, a few dozen bytes per run
     // of the workflow.
     virtual WorkflowCounts workflow_counts(const std::string& workflow) = 0;
+
+    // --- metrics: what the server's /metrics reads at a scrape (read only) ---
+
+    // How many runs one workflow (all its versions) has in one status.
+    struct RunTally {
+        std::string workflow;
+        RunStatus status = RunStatus::ready;
+        std::int64_t count = 0;
+    };
+    // Every (workflow, status) that has runs, by workflow then status. One pass over the runs
+    // (no index holds both columns): the caller bounds how often it asks.
+    virtual std::vector<RunTally> run_tallies() = 0;
+    // The state of the queue at `now`, read through the due-time index.
+    struct QueueFigures {
+        std::int64_t due = 0;  // ready or waiting with due_at <= now, claimed or not
+        // The earliest due_at among those no live lease holds: how late the oldest unclaimed
+        // due work is. nullopt when none waits.
+        std::optional<std::int64_t> oldest_unclaimed_due;
+        std::int64_t in_doubt = 0;  // paused on an in-doubt step (waiting for `runs resolve`)
+    };
+    virtual QueueFigures queue_figures(std::int64_t now) = 0;
 };
 
 // The disk or the database is full (SQLITE_FULL): nothing of the failed commit was written.
