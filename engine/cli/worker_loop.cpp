@@ -1,6 +1,9 @@
 #include "worker_loop.hpp"
 
+#include <condition_variable>
 #include <iostream>
+#include <relance/app/workspace.hpp>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "cli_context.hpp"
@@ -51,6 +54,23 @@ int WorkerLoop::open() {
 }
 
 void WorkerLoop::run(std::stop_token stop) {
+    // Cron triggers fire beside the executor: a pass about once a second (each slot once, the
+    // store says which were handled), and the executor is told at once of the runs it started.
+    std::jthread crons([this](std::stop_token cron_stop) {
+        std::mutex m;
+        std::condition_variable_any cv;
+        while (!cron_stop.stop_requested()) {
+            try {
+                app::CronPass pass = workspace().fire_crons();
+                for (const auto& e : pass.errors) std::cerr << "warning: " << e << "\n";
+                if (!pass.fired.empty()) executor_->notify();
+            } catch (const std::exception& e) {
+                std::cerr << "warning: cron triggers: " << e.what() << "\n";
+            }
+            std::unique_lock lk(m);
+            cv.wait_for(lk, cron_stop, std::chrono::seconds(1), [] { return false; });
+        }
+    });
     executor_->run_forever(std::move(stop));
 }
 

@@ -91,6 +91,12 @@ class ForwardingStore : public Store {
     }
     std::vector<Deployment> deployments() override { return inner.deployments(); }
     std::int64_t deployment_seq() override { return inner.deployment_seq(); }
+    std::optional<std::int64_t> cron_slot(const std::string& key) override {
+        return inner.cron_slot(key);
+    }
+    void set_cron_slot(const std::string& key, std::int64_t slot) override {
+        inner.set_cron_slot(key, slot);
+    }
     CancelOutcome cancel_run(const std::string& run_id, const std::string& reason,
                              const StepRecord& note, std::int64_t now) override {
         return inner.cancel_run(run_id, reason, note, now);

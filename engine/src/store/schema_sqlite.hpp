@@ -3,7 +3,7 @@
 
 namespace relance::store {
 
-inline constexpr int kSqliteSchemaVersion = 9;
+inline constexpr int kSqliteSchemaVersion = 10;
 
 inline constexpr const char* kSqliteSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS workflow_versions (
@@ -168,6 +168,13 @@ CREATE TABLE IF NOT EXISTS deployments (
   workflow_version_id INTEGER NOT NULL REFERENCES workflow_versions(id),
   seq                 INTEGER NOT NULL,
   deployed_at         INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Cron triggers: the latest slot each has handled (fired, or skipped by its missed-fire
+-- policy), so a slot fires once across restarts. The run of a slot is keyed by the slot too.
+CREATE TABLE IF NOT EXISTS cron_slots (
+  key  TEXT PRIMARY KEY,
+  slot INTEGER NOT NULL
 ) WITHOUT ROWID;
 )SQL";
 
@@ -354,6 +361,8 @@ ALTER TABLE steps_v7 RENAME TO steps;
     // 7 -> 8: API keys (a new table: nothing to alter or fill).
     {"SELECT 1", "SELECT 1"},
     // 8 -> 9: deployments (a new table).
+    {"SELECT 1", "SELECT 1"},
+    // 9 -> 10: cron slots (a new table).
     {"SELECT 1", "SELECT 1"},
 };
 

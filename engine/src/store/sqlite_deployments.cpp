@@ -1,4 +1,5 @@
-// Deployments: which version of each workflow new runs take. One row per workflow name; a
+// Deployments (which version of each workflow new runs take) and the slots cron triggers
+// handled. One row per workflow name; a
 // deploy replaces it and takes the next seq, in one statement (the store's lock serialises
 // writers of this process, SQLite's write lock those of others).
 #include "sqlite_store.hpp"
@@ -61,6 +62,24 @@ std::vector<Deployment> SqliteStore::deployments() {
 std::int64_t SqliteStore::deployment_seq() {
     std::lock_guard g(m_);
     return db_.execAndGet("SELECT COALESCE(MAX(seq), 0) FROM deployments").getInt64();
+}
+
+std::optional<std::int64_t> SqliteStore::cron_slot(const std::string& key) {
+    std::lock_guard g(m_);
+    SQLite::Statement st(db_, "SELECT slot FROM cron_slots WHERE key=?");
+    st.bind(1, key);
+    if (!st.executeStep()) return std::nullopt;
+    return st.getColumn(0).getInt64();
+}
+
+void SqliteStore::set_cron_slot(const std::string& key, std::int64_t slot) {
+    std::lock_guard g(m_);
+    SQLite::Statement st(db_,
+                         "INSERT INTO cron_slots (key, slot) VALUES (?,?) ON CONFLICT (key) DO "
+                         "UPDATE SET slot=excluded.slot WHERE excluded.slot > slot");
+    st.bind(1, key);
+    st.bind(2, static_cast<int64_t>(slot));
+    st.exec();
 }
 
 }  // namespace relance::store

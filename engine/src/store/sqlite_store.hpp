@@ -144,6 +144,8 @@ class SqliteStore final : public Store {
                                std::int64_t now) override;
     std::vector<Deployment> deployments() override;
     std::int64_t deployment_seq() override;
+    std::optional<std::int64_t> cron_slot(const std::string& key) override;
+    void set_cron_slot(const std::string& key, std::int64_t slot) override;
 
     CancelOutcome cancel_run(const std::string& run_id, const std::string& reason,
                              const StepRecord& note, std::int64_t now) override;

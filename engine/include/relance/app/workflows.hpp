@@ -56,6 +56,16 @@ struct StartedRun {
 };
 const char* to_string(StartedRun::Outcome outcome);  // "started", "duplicate", "skipped"
 
+// What one pass over the cron triggers did.
+struct CronPass {
+    std::vector<StartedRun> fired;  // a run per slot fired (started, or duplicate after a crash)
+    std::size_t skipped = 0;        // slots missed while down and skipped by `missed: skip`
+    std::int64_t next_at = 0;       // unix ms of the next slot of any trigger; 0 = none
+    // Slots whose run could not start (its `input:` does not fit the workflow's inputs): the
+    // slot is passed, with the reason, so one bad trigger does not stop the others.
+    std::vector<std::string> errors;
+};
+
 // A webhook trigger's request as the server received it: the body's exact bytes (every scheme
 // signs bytes), every header (repeated ones included), and the query parameters.
 struct HookRequest {

@@ -163,6 +163,13 @@ class Workspace {
     // workflow has this hook; unauthorized: the signature does not verify (the reason names
     // the header); invalid naming the field; unsupported_media: a body neither JSON nor form.
     StartedRun receive_hook(const HookRequest& request);
+    // Fires the cron triggers of the deployed workflows whose slot has come (the worker calls it
+    // about once a second). Each slot fires once, across restarts and processes: its run is keyed
+    // by the slot, and the slot handled is stored. A trigger seen for the first time fires from
+    // the next slot on. Slots missed while nothing ran are skipped (`missed: skip`, the default)
+    // or fired once, as the latest of them (`missed: run_once`); a slot is "missed" when it is
+    // more than kCronGrace old.
+    CronPass fire_crons();
 
     // --- runs ---------------------------------------------------------------------------------
     // Calls `each` for the runs the query selects, newest first, as they are read (memory does

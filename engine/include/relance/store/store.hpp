@@ -429,6 +429,11 @@ class Store {
     virtual std::vector<Deployment> deployments() = 0;  // by name
     virtual std::int64_t deployment_seq() = 0;          // the latest deploy's seq; 0 = none
 
+    // Cron triggers: the latest slot (unix ms) each trigger has handled, fired or skipped, by
+    // its key (workflow, trigger and spec). nullopt: never seen.
+    virtual std::optional<std::int64_t> cron_slot(const std::string& key) = 0;
+    virtual void set_cron_slot(const std::string& key, std::int64_t slot) = 0;
+
     // Makes a waiting run that no worker holds due at `now` (an event it waits for arrived);
     // false when it is not waiting or is leased.
     virtual bool wake_idle_run(const std::string& run_id, std::int64_t now) = 0;
