@@ -117,6 +117,7 @@ PY
 )
 store() { python3 -c "$store_py" "$@"; }
 now_ms() { date +%s%3N; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # user + system, every thread
 
 # wrk's output -> "rps p50_ms p99_ms max_ms s202 s200 other errors"
 parse_wrk() {
@@ -239,13 +240,21 @@ for ((rep = 1; rep <= repeat; rep++)); do
 
   # 2. Throughput at $connections connections, then until every run started is completed.
   from=$(store count "$db")
+  cpu0=$(cpu_ticks "$server_pid")
   t0=$(now_ms)
-  BENCH_TAG="tp$rep" BENCH_THREADS=$wrk_threads wrk -t"$wrk_threads" -c"$connections" \
-    -d"${seconds}s" --latency -s "$lua" "$url" >"$work/wrk-tp.txt"
+  BENCH_TAG="tp$rep" BENCH_THREADS=$wrk_threads /usr/bin/time -f "%U %S" -o "$work/wrk-cpu.txt" \
+    wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" --latency -s "$lua" "$url" \
+    >"$work/wrk-tp.txt"
   t1=$(now_ms)
   read -r tp_rps tp_p50 tp_p99 tp_max tp_202 tp_200 tp_other tp_err < <(parse_wrk "$work/wrk-tp.txt")
   read -r runs completed not_completed first last left < <(store settle "$db" "$from" 120)
   ((left == 0)) || echo "warning: $left runs still ready or waiting after 120 s" >&2
+  cpu1=$(cpu_ticks "$server_pid")
+  # CPU of the server per run (every thread: requests, run starts, the worker), and the share
+  # of the two cores that the server and wrk took while the load ran.
+  read -r cpu_us_per_run server_cores wrk_cores < <(python3 -c "
+tick = $(getconf CLK_TCK); wall = max($last - $t0, 1) / 1000; w = sum(map(float, open('$work/wrk-cpu.txt').read().split()[-2:]))
+print(round(($cpu1 - $cpu0) / tick / max($completed, 1) * 1e6), round(($cpu1 - $cpu0) / tick / wall, 2), round(w / $seconds, 2))")
   total_s=$(python3 -c "print(max($last - $t0, 1) / 1000)")
   drain_s=$(python3 -c "print(max($last - $t1, 0) / 1000)")
   runs_per_s=$(python3 -c "print(round($completed / $total_s))")
@@ -262,6 +271,10 @@ for ((rep = 1; rep <= repeat; rep++)); do
   fi
 
   hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$server_pid/status")
+  # What the resident memory is made of at the end: the heap and stacks (RssAnon), and the
+  # pages of the database file read through SQLite's memory map and of the binary (RssFile).
+  rss_parts=$(awk '/^Rss(Anon|File|Shmem)/ {printf "%s %d MB, ", $1, $2 / 1024}' \
+    "/proc/$server_pid/status")
   rss_peak=$(cat "$work/rss.peak" 2>/dev/null || echo 0)
   cleanup_work=$work
   kill "$sampler_pid" 2>/dev/null || true
@@ -275,12 +288,15 @@ for ((rep = 1; rep <= repeat; rep++)); do
     "$rep" "$load" "$tp_rps" "$connections" "$tp_p50" "$tp_p99" "$tp_202" "$tp_200" "$tp_other" "$tp_err"
   printf '    runs: %s started, %s completed in %s s (%s s after the load stopped): %s runs/s started and completed\n' \
     "$runs" "$completed" "$total_s" "$drain_s" "$runs_per_s"
+  printf '    CPU: %s us of server CPU per run; the server used %s cores, wrk %s\n' \
+    "$cpu_us_per_run" "$server_cores" "$wrk_cores"
   printf '    1 connection: p50 %s ms, p99 %s ms, max %s ms (%s runs, other answers: %s)\n' \
     "$lat_p50" "$lat_p99" "$lat_max" "$lat_202" "$lat_other"
-  printf '    peak RSS: VmHWM %d MB, highest VmRSS sampled %d MB\n' $((hwm / 1024)) $((rss_peak / 1024))
+  printf '    peak RSS: VmHWM %d MB, highest VmRSS sampled %d MB; at the end: %s\n' \
+    $((hwm / 1024)) $((rss_peak / 1024)) "${rss_parts%, }"
   ((signed)) && printf '    signed (standard_webhooks): %s req/s, p99 %s ms, 202: %s\n' \
     "$sig_rps" "$sig_p99" "$sig_202"
-  echo "$tp_rps $runs_per_s $tp_202 $completed $drain_s $tp_p99 $lat_p50 $lat_p99 $lat_max $((hwm / 1024)) $sig_rps $sig_p99 $tp_err $tp_other" >>"$results"
+  echo "$tp_rps $runs_per_s $tp_202 $completed $drain_s $tp_p99 $lat_p50 $lat_p99 $lat_max $((hwm / 1024)) $sig_rps $sig_p99 $tp_err $tp_other $cpu_us_per_run $server_cores $wrk_cores" >>"$results"
 done
 
 python3 - "$results" "$connections" "$signed" "$json_out" <<'PY'
@@ -288,7 +304,8 @@ import json, statistics, sys
 results, conns, signed, json_out = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
 names = ["requests_per_s", "runs_per_s", "accepted_202", "runs_completed", "drain_s",
          "p99_ms_at_load", "p50_ms_1conn", "p99_ms_1conn", "max_ms_1conn", "peak_rss_mb",
-         "signed_requests_per_s", "signed_p99_ms", "socket_errors", "other_statuses"]
+         "signed_requests_per_s", "signed_p99_ms", "socket_errors", "other_statuses",
+         "cpu_us_per_run", "server_cores", "wrk_cores"]
 rows = [dict(zip(names, map(float, line.split()))) for line in open(results) if line.strip()]
 label = {
     "requests_per_s": f"requests/s at {conns} connections",
@@ -300,6 +317,9 @@ label = {
     "p99_ms_1conn": "p99 ms at 1 connection",
     "max_ms_1conn": "max ms at 1 connection",
     "peak_rss_mb": "peak RSS MB (VmHWM)",
+    "cpu_us_per_run": "server CPU us per run",
+    "server_cores": "cores used by the server",
+    "wrk_cores": "cores used by wrk",
     "signed_requests_per_s": f"signed requests/s at {conns} connections",
     "signed_p99_ms": f"signed p99 ms at {conns} connections",
 }
@@ -308,7 +328,7 @@ for k, text in label.items():
     if k.startswith("signed") and not signed:
         continue
     v = [r[k] for r in rows]
-    fmt = (lambda x: f"{x:,.0f}") if max(v) >= 100 else (lambda x: f"{x:.2f}")
+    fmt = (lambda x: f"{x:,.0f}") if max(v) >= 100 or k == "peak_rss_mb" else (lambda x: f"{x:.2f}")
     print(f"  {text:48s} {fmt(statistics.median(v)):>9s}  ({fmt(min(v))} - {fmt(max(v))})")
 if json_out:
     json.dump(rows, open(json_out, "w"), indent=1)

@@ -8,7 +8,7 @@ packages=(
   libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libssl-dev libvalijson-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libhowardhinnant-date-dev tzdata
   libidn2-dev libphonenumber-dev libjemalloc-dev prometheus-cpp-dev libgmime-3.0-dev libsodium-dev
-  wrk
+  wrk curl openssl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -125,6 +125,7 @@ bool ConnectionStream::wait_for_request(std::chrono::milliseconds timeout) const
     do {
         n = ::recv(sock_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) closed_ = true;
     return n > 0;
 }
 

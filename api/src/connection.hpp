@@ -39,6 +39,9 @@ class ConnectionStream final : public httplib::Stream {
     // Waits up to `timeout` for the first byte of a next request (already buffered counts);
     // false on timeout, end of stream or error.
     bool wait_for_request(std::chrono::milliseconds timeout) const;
+    // The client closed the connection (or it failed): wait_for_request found it readable with
+    // nothing to read. No request will come; waiting again would return at once.
+    bool closed() const { return closed_; }
 
     // Closes gracefully after a response that left request bytes unread: sends FIN, then reads
     // and drops what the client still sends (until it closes, or `limit` passes), so that the
@@ -54,6 +57,7 @@ class ConnectionStream final : public httplib::Stream {
     SteadyClock::time_point deadline_;
     std::size_t allowance_ = 0;
     mutable bool timed_out_ = false;
+    mutable bool closed_ = false;
     bool over_allowance_ = false;
     std::array<char, 16 * 1024> buffer_{};
     std::size_t buffer_begin_ = 0, buffer_end_ = 0;

@@ -63,14 +63,16 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
             auto wait = draining_ ? std::chrono::milliseconds{0} : limits_.read_timeout;
             if (!stream.wait_for_request(wait)) break;
         } else {
-            // Kept alive: wait in slices, and give the thread up when the server drains or
-            // another connection waits for one.
+            // Kept alive: wait in slices, and give the thread up when the client closes, the
+            // server drains or another connection waits for one. (A closed connection is
+            // readable at once: waiting on it again spun a core until the idle timeout.)
             auto idle_until = SteadyClock::now() + limits_.idle_timeout;
             bool next = false;
             while (!next && SteadyClock::now() < idle_until) {
                 next = stream.wait_for_request(kIdleSlice);
                 ThreadPool* pool = pool_;
-                if (!next && (draining_ || (pool && pool->waiting() > 0))) break;
+                if (!next && (stream.closed() || draining_ || (pool && pool->waiting() > 0)))
+                    break;
             }
             if (!next) break;
         }

@@ -2,9 +2,9 @@
 
 #include <condition_variable>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <relance/app/workspace.hpp>
 #include <thread>
-#include <nlohmann/json.hpp>
 
 #include "cli_context.hpp"
 

@@ -1,11 +1,11 @@
 // Cron triggers through the Workspace on a virtual clock: each slot fires once, across
 // restarts; a trigger starts from its next slot; after downtime `missed: skip` fires nothing for
 // what it slept through and `missed: run_once` fires once.
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
 #include <relance/app/error.hpp>
 #include <relance/app/workspace.hpp>
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include "../runtime/runtime_env.hpp"
 
@@ -21,7 +21,8 @@ enrollment: {skip_if: never}  # the same address every slot
 triggers:
   - cron: "*/5 * * * *"
     timezone: UTC
-    missed: )" + missed + R"(
+    missed: )" +
+           missed + R"(
     input: {email: ops@acme.test}
 steps:
   - id: note
@@ -45,9 +46,7 @@ class Crons : public ::testing::Test {
         o.plugins.path = {RELANCE_PLUGIN_DIR};
         ws = std::make_unique<app::Workspace>(std::move(o), env.clock);
     }
-    void advance(std::int64_t ms) {
-        env.clock.set(from_unix_ms(to_unix_ms(env.clock.now()) + ms));
-    }
+    void advance(std::int64_t ms) { env.clock.set(from_unix_ms(to_unix_ms(env.clock.now()) + ms)); }
     int runs() { return static_cast<int>(ws->store().count_runs().total); }
 
     RuntimeEnv env;

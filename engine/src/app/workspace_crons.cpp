@@ -37,10 +37,9 @@ CronPass Workspace::fire_crons() {
         const model::Workflow& wf = *entry.workflow;
         for (std::size_t i = 0; i < wf.triggers.crons.size(); ++i) {
             const model::CronTrigger& cron = wf.triggers.crons[i];
-            const std::string& zone_name =
-                !cron.timezone.empty() ? cron.timezone
-                : !wf.schedule.timezone.empty() ? wf.schedule.timezone
-                                                : std::string("UTC");
+            const std::string& zone_name = !cron.timezone.empty()          ? cron.timezone
+                                           : !wf.schedule.timezone.empty() ? wf.schedule.timezone
+                                                                           : std::string("UTC");
             const date::time_zone* zone = calendar::find_zone(zone_name);
             calendar::CronSpec spec = calendar::parse_cron(cron.spec);
             std::string key = slot_key(wf, i, cron);
@@ -68,9 +67,9 @@ CronPass Workspace::fire_crons() {
                     nlohmann::json record = nlohmann::json::parse(cron.input_json);
                     std::string slot = runtime::format_iso(*latest);
                     try {
-                        pass.fired.push_back(start_deployed(
-                            entry.workflow, std::move(record),
-                            "cron:" + std::to_string(i) + ":" + slot));
+                        pass.fired.push_back(
+                            start_deployed(entry.workflow, std::move(record),
+                                           "cron:" + std::to_string(i) + ":" + slot));
                     } catch (const Error& e) {
                         if (e.kind() != ErrorKind::invalid) throw;  // the store: try again later
                         pass.errors.push_back(wf.name + " cron '" + cron.spec + "' at " + slot +

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +19,31 @@
 #include "step_status_codes.hpp"
 
 namespace relance::store {
+
+namespace {
+
+// How long a write waits for another connection's write lock before SQLITE_BUSY.
+constexpr std::chrono::milliseconds kBusyTimeout{10'000};
+
+// Waits for another connection's write lock. `relance serve` has two writers on the same file,
+// its request threads' run starts and its worker, each holding the lock for a commit (about a
+// millisecond). SQLite's own handler (sqlite3_busy_timeout) sleeps 1, 2, 5, 10, 15, 20, 25 ms
+// and more between attempts, so a writer that found the lock taken slept up to 25 ms for a lock
+// free again within one: under load, most of each writer's time went to sleeping
+// (docs/performance.md, "Webhook triggers under load"). This one tries again every 100 us for
+// the first 100 ms, then every millisecond, for the same 10 s at most.
+int wait_for_write_lock(void*, int attempts) {
+    using namespace std::chrono_literals;
+    thread_local std::chrono::steady_clock::time_point since;  // a connection is used by one
+    auto now = std::chrono::steady_clock::now();                // thread at a time
+    if (attempts == 0) since = now;
+    auto waited = now - since;
+    if (waited >= kBusyTimeout) return 0;
+    ::usleep(waited < 100ms ? 100 : 1000);
+    return 1;
+}
+
+}  // namespace
 
 [[noreturn]] void rethrow_store_error(const SQLite::Exception& e, const std::string& what) {
     if (e.getErrorCode() == SQLITE_FULL)
@@ -44,7 +70,7 @@ UnsyncedCommits::~UnsyncedCommits() {
 
 SqliteStore::SqliteStore(const std::string& path, const SqliteOptions& options)
     : path_(path), db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {
-    db_.setBusyTimeout(10'000);
+    sqlite3_busy_handler(db_.getHandle(), wait_for_write_lock, nullptr);
     if (path != ":memory:") db_.exec("PRAGMA journal_mode=WAL");
     // FULL: a commit is on disk before it returns, so a "started" record survives even a power
     // loss and a send is never repeated from a lost record. Batching keeps the number of fsyncs
