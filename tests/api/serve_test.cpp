@@ -26,6 +26,15 @@ TEST_F(Serve, SigtermLetsRequestsInProgressFinishAndExitsZero) {
     std::string token = create_key(kAllScopes);
     std::string burst = create_key("runs:read", "burst", 1'000'000);
     start_server();
+    // The worker sends the 50 intros first: the reply below must find Alice's run waiting, not
+    // held by the worker mid-call (a held run is stopped by its next dispatch, after the restart,
+    // which is not what this test is about).
+    auto until = Clock::now() + 30s;
+    while (Clock::now() < until) {
+        auto r = client(token).Get("/v1/runs?status=waiting&limit=1000");
+        if (r && r->status == 200 && json::parse(r->body)["runs"].size() == 50) break;
+        std::this_thread::sleep_for(50ms);
+    }
 
     // A burst of clients, before and across the signal.
     std::atomic<bool> stop{false};
