@@ -17,10 +17,8 @@ Reply receive(Call& call) {
     request.body = std::move(call.raw_body);
     app::StartedRun run = call.workspace.receive_hook(request);
     if (run.outcome == app::StartedRun::Outcome::started) call.work_added();
-    Reply reply;
-    reply.status = run.outcome == app::StartedRun::Outcome::started ? 202 : 200;
-    reply.body = app::started_run_view(run);
-    return reply;
+    return Reply(run.outcome == app::StartedRun::Outcome::started ? 202 : 200,
+                 app::started_run_view(run));
 }
 
 }  // namespace

@@ -10,21 +10,14 @@ namespace relance::api::detail {
 
 namespace {
 
-Reply json_reply(int status, nlohmann::json body) {
-    Reply r;
-    r.status = status;
-    r.body = std::move(body);
-    return r;
-}
-
 Reply list(Call& call) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& w : call.workspace.workflows()) out.push_back(app::workflow_view(w));
-    return json_reply(200, nlohmann::json{{"workflows", std::move(out)}});
+    return Reply(200, nlohmann::json{{"workflows", std::move(out)}});
 }
 
 Reply show(Call& call) {
-    return json_reply(200, app::workflow_view(call.workspace.get_workflow(call.params[0])));
+    return Reply(200, app::workflow_view(call.workspace.get_workflow(call.params[0])));
 }
 
 // {"source": "<the workflow's YAML>", "file": "lead.yaml"}: the file name only names the
@@ -41,15 +34,14 @@ std::pair<std::string, std::string> source_of(Call& call) {
 
 Reply validate(Call& call) {
     auto [source, file] = source_of(call);
-    return json_reply(200,
-                      app::workflow_check_view(call.workspace.validate_workflow(source, file)));
+    return Reply(200, app::workflow_check_view(call.workspace.validate_workflow(source, file)));
 }
 
 Reply deploy(Call& call) {
     auto [source, file] = source_of(call);
     app::DeployedWorkflow w = call.workspace.deploy_workflow(source, file);
     // 201 for a version that goes live now, 200 for the one that already was.
-    return json_reply(w.changed ? 201 : 200, app::workflow_view(w));
+    return Reply(w.changed ? 201 : 200, app::workflow_view(w));
 }
 
 Reply start(Call& call) {
@@ -63,8 +55,8 @@ Reply start(Call& call) {
     app::StartedRun run = call.workspace.start_run(
         workflow, input ? std::move(*input) : nlohmann::json::object(), key);
     if (run.outcome == app::StartedRun::Outcome::started) call.work_added();
-    return json_reply(run.outcome == app::StartedRun::Outcome::started ? 201 : 200,
-                      app::started_run_view(run));
+    return Reply(run.outcome == app::StartedRun::Outcome::started ? 201 : 200,
+                 app::started_run_view(run));
 }
 
 Route route(const char* method, const char* pattern, const char* scope, BodyKind body,

@@ -5,17 +5,17 @@
 
 namespace relance::app {
 
-std::shared_ptr<const model::Workflow> Workspace::Deployed::load(std::int64_t version_id) {
+const Workspace::Deployed::Loaded& Workspace::Deployed::load(std::int64_t version_id) {
     // Called with m_ held.
     if (auto it = versions_.find(version_id); it != versions_.end()) return it->second;
     auto version = store_.get_workflow_version(version_id);
     if (!version)
         throw Error(ErrorKind::failure,
                     "deployed workflow version " + std::to_string(version_id) + " is missing");
-    auto wf = std::make_shared<const model::Workflow>(
-        model::load_workflow_text(version->source, version->file));
-    versions_.emplace(version_id, wf);
-    return wf;
+    Loaded loaded{std::make_shared<const model::Workflow>(
+                      model::load_workflow_text(version->source, version->file)),
+                  version->sha256};
+    return versions_.emplace(version_id, std::move(loaded)).first->second;
 }
 
 std::shared_ptr<const DeployedSnapshot> Workspace::Deployed::build(std::int64_t seq) {
@@ -24,7 +24,9 @@ std::shared_ptr<const DeployedSnapshot> Workspace::Deployed::build(std::int64_t 
     for (const auto& d : store_.deployments()) {
         DeployedEntry e;
         try {
-            e.workflow = load(d.workflow_version_id);
+            const Loaded& loaded = load(d.workflow_version_id);
+            e.workflow = loaded.workflow;
+            e.sha256 = loaded.sha256;
         } catch (const model::LoadError&) {
             // Deployed by a relance that read it differently: it was valid then. Its runs go on
             // in the worker; it takes no new ones until deployed again.
@@ -32,10 +34,10 @@ std::shared_ptr<const DeployedSnapshot> Workspace::Deployed::build(std::int64_t 
         }
         e.version_id = d.workflow_version_id;
         e.deployed_at = d.deployed_at;
-        if (auto v = store_.get_workflow_version(d.workflow_version_id)) e.sha256 = v->sha256;
         for (const auto& hook : e.workflow->triggers.webhooks) {
             DeployedHook h;
             h.workflow = e.workflow;
+            h.version_id = e.version_id;
             h.trigger = &hook;
             h.scheme = signatures::parse_scheme(hook.scheme, hook.scheme_options);
             // Two workflows deployed with one hook name (deploy refuses it; a store written by

@@ -27,6 +27,7 @@ struct DeployedEntry {
 
 struct DeployedHook {
     std::shared_ptr<const model::Workflow> workflow;
+    std::int64_t version_id = 0;
     const model::WebhookTrigger* trigger = nullptr;  // inside *workflow
     signatures::SchemeConfig scheme;
 };
@@ -45,8 +46,12 @@ class Workspace::Deployed {
     // kDeployCheckInterval, or now when `fresh`.
     std::shared_ptr<const DeployedSnapshot> current(bool fresh = false);
 
-    // The workflow of a stored version, loaded once.
-    std::shared_ptr<const model::Workflow> load(std::int64_t version_id);
+    // A stored version, loaded once: its workflow and the sha256 of its text.
+    struct Loaded {
+        std::shared_ptr<const model::Workflow> workflow;
+        std::string sha256;
+    };
+    const Loaded& load(std::int64_t version_id);
 
   private:
     std::shared_ptr<const DeployedSnapshot> build(std::int64_t seq);
@@ -55,7 +60,7 @@ class Workspace::Deployed {
     std::mutex m_;
     std::shared_ptr<const DeployedSnapshot> snapshot_;
     std::chrono::steady_clock::time_point checked_{};
-    std::map<std::int64_t, std::shared_ptr<const model::Workflow>> versions_;
+    std::map<std::int64_t, Loaded> versions_;
 };
 
 }  // namespace relance::app

@@ -19,12 +19,13 @@ Workspace::RunIntake::~RunIntake() {
 }
 
 runtime::StartOutcome Workspace::RunIntake::start(std::shared_ptr<const model::Workflow> workflow,
+                                                  std::int64_t version_id,
                                                   runtime::KeyedRecord record) {
     std::future<runtime::StartOutcome> result;
     {
         std::lock_guard g(m_);
         if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
-        queue_.push_back(Request{std::move(workflow), std::move(record), {}});
+        queue_.push_back(Request{std::move(workflow), version_id, std::move(record), {}});
         result = queue_.back().done.get_future();
     }
     cv_.notify_one();
@@ -72,7 +73,8 @@ void Workspace::RunIntake::commit(std::vector<Request>& batch) {
         records.reserve(unique.size());
         for (std::size_t i : unique) records.push_back(batch[i].record);
         try {
-            auto outcomes = runtime::start_each(store_, *wf, std::move(records), clock_);
+            auto outcomes = runtime::start_each(store_, *wf, batch[members.front()].version_id,
+                                                std::move(records), clock_);
             std::map<std::size_t, runtime::StartOutcome> by_request;
             for (std::size_t k = 0; k < unique.size(); ++k) by_request[unique[k]] = outcomes[k];
             for (auto [i, first] : repeats) {

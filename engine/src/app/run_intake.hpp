@@ -26,14 +26,15 @@ class Workspace::RunIntake {
     RunIntake(const RunIntake&) = delete;
     RunIntake& operator=(const RunIntake&) = delete;
 
-    // Starts one run of `workflow` (a deployed version) and returns once it is committed, or
-    // throws what the commit threw.
+    // Starts one run of `workflow` (the deployed version `version_id`) and returns once it is
+    // committed, or throws what the commit threw.
     runtime::StartOutcome start(std::shared_ptr<const model::Workflow> workflow,
-                                runtime::KeyedRecord record);
+                                std::int64_t version_id, runtime::KeyedRecord record);
 
   private:
     struct Request {
         std::shared_ptr<const model::Workflow> workflow;
+        std::int64_t version_id = 0;
         runtime::KeyedRecord record;
         std::promise<runtime::StartOutcome> done;
     };

@@ -68,7 +68,7 @@ CronPass Workspace::fire_crons() {
                     std::string slot = runtime::format_iso(*latest);
                     try {
                         pass.fired.push_back(
-                            start_deployed(entry.workflow, std::move(record),
+                            start_deployed(entry.workflow, entry.version_id, std::move(record),
                                            "cron:" + std::to_string(i) + ":" + slot));
                     } catch (const Error& e) {
                         if (e.kind() != ErrorKind::invalid) throw;  // the store: try again later

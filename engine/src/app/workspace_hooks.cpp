@@ -5,6 +5,7 @@
 #include <relance/app/workspace.hpp>
 #include <relance/expr/template.hpp>
 #include <relance/signatures/encoding.hpp>
+#include <relance/signatures/http_headers.hpp>
 #include <relance/signatures/random.hpp>
 #include <relance/signatures/verify.hpp>
 
@@ -19,19 +20,12 @@ namespace {
 // RELANCE_SECRET_HOOK_<NAME>.
 constexpr const char* kHookSecrets = "hook";
 
-// The first value of a header, by its lower-case name ("" when absent).
-std::string header_value(const HookRequest& request, std::string_view lower_name) {
-    for (const auto& [name, value] : request.headers) {
-        if (name.size() != lower_name.size()) continue;
-        bool same = true;
-        for (std::size_t i = 0; i < name.size() && same; ++i) {
-            char c = name[i];
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-            same = c == lower_name[i];
-        }
-        if (same) return value;
-    }
-    return {};
+// The value of a header sent once ("" when absent or sent more than once: neither a media type
+// nor an idempotency key can be told from two copies).
+std::string header_value(const HookRequest& request, std::string_view name) {
+    auto found = signatures::find_single_header(request.headers, name);
+    return found.status == signatures::HeaderLookup::Status::found ? std::string(found.value)
+                                                                   : std::string();
 }
 
 // Renders a template over the request's scope; nullopt when what it reads is not in the
@@ -126,7 +120,8 @@ StartedRun Workspace::receive_hook(const HookRequest& request) {
     if (key.size() > 256)
         throw Error(ErrorKind::invalid, "the idempotency key is longer than 256 bytes",
                     "idempotency_key");
-    return start_deployed(hook.workflow, std::move(record), "hook:" + trigger.name + ":" + key);
+    return start_deployed(hook.workflow, hook.version_id, std::move(record),
+                          "hook:" + trigger.name + ":" + key);
 }
 
 }  // namespace relance::app

@@ -59,14 +59,15 @@ Workspace::RunIntake& Workspace::intake() {
     return *intake_;
 }
 
-WorkflowCheck Workspace::validate_workflow(const std::string& text, const std::string& file) {
-    WorkflowCheck check;
+std::optional<model::Workflow> Workspace::check_workflow(const std::string& text,
+                                                         const std::string& file,
+                                                         WorkflowCheck& check) {
     model::Workflow wf;
     try {
         wf = model::load_workflow_text(text, file);
     } catch (const model::LoadError& e) {
         for (const auto& d : e.diagnostics()) check.problems.push_back(problem_of(d));
-        return check;
+        return std::nullopt;
     }
     check.name = wf.name;
     check.version = wf.version;
@@ -77,12 +78,20 @@ WorkflowCheck Workspace::validate_workflow(const std::string& text, const std::s
         check.problems.push_back(problem_of(d));
     }
     check.valid = !errors;
+    if (errors) return std::nullopt;
+    return wf;
+}
+
+WorkflowCheck Workspace::validate_workflow(const std::string& text, const std::string& file) {
+    WorkflowCheck check;
+    check_workflow(text, file, check);
     return check;
 }
 
 DeployedWorkflow Workspace::deploy_workflow(const std::string& text, const std::string& file) {
-    WorkflowCheck check = validate_workflow(text, file);
-    if (!check.valid) {
+    WorkflowCheck check;
+    std::optional<model::Workflow> wf = check_workflow(text, file, check);
+    if (!wf) {
         std::vector<std::string> details;
         for (const auto& p : check.problems)
             if (p.severity == "error") details.push_back(p.text);
@@ -91,30 +100,26 @@ DeployedWorkflow Workspace::deploy_workflow(const std::string& text, const std::
                         " does not validate: nothing was deployed",
                     "workflow", std::move(details));
     }
-    model::Workflow wf = model::load_workflow_text(text, file);
     // A hook answers for one workflow: another deployed workflow holding the name must give it
     // up (be deployed without it) first.
     auto snap = deployed().current(true);
-    for (const auto& hook : wf.triggers.webhooks)
+    for (const auto& hook : wf->triggers.webhooks)
         if (auto it = snap->hooks.find(hook.name);
-            it != snap->hooks.end() && it->second.workflow->name != wf.name)
+            it != snap->hooks.end() && it->second.workflow->name != wf->name)
             throw Error(ErrorKind::conflict,
                         "hook '" + hook.name + "' belongs to workflow " +
                             it->second.workflow->name + ", which is deployed",
                         "triggers");
     std::int64_t now = to_unix_ms(clock_.now());
-    std::int64_t version_id = store().put_workflow_version(wf.name, wf.version, file, text, now);
-    auto before = store().deployments();
-    bool changed = true;
-    for (const auto& d : before)
-        if (d.name == wf.name && d.workflow_version_id == version_id) changed = false;
-    store().deploy_workflow(wf.name, version_id, now);
+    std::int64_t version_id = store().put_workflow_version(wf->name, wf->version, file, text, now);
+    // A redeploy of the deployed version keeps its seq: nothing changed.
+    store::Deployment d = store().deploy_workflow(wf->name, version_id, now);
     auto fresh = deployed().current(true);
-    auto it = fresh->workflows.find(wf.name);
+    auto it = fresh->workflows.find(wf->name);
     if (it == fresh->workflows.end())
-        throw Error(ErrorKind::failure, "workflow " + wf.name + " was deployed but does not load");
+        throw Error(ErrorKind::failure, "workflow " + wf->name + " was deployed but does not load");
     DeployedWorkflow out = summary_of(it->second);
-    out.changed = changed;
+    out.changed = d.seq > snap->seq;
     return out;
 }
 
@@ -132,9 +137,9 @@ DeployedWorkflow Workspace::get_workflow(const std::string& name) {
     return summary_of(it->second);
 }
 
-StartedRun Workspace::start_deployed(std::shared_ptr<const model::Workflow> wf, JsonValue record,
-                                     std::string key) {
-    runtime::StartOutcome o = intake().start(wf, {std::move(*record), std::move(key)});
+StartedRun Workspace::start_deployed(std::shared_ptr<const model::Workflow> wf,
+                                     std::int64_t version_id, JsonValue record, std::string key) {
+    runtime::StartOutcome o = intake().start(wf, version_id, {std::move(*record), std::move(key)});
     StartedRun r;
     r.workflow = wf->name;
     r.version = wf->version;
@@ -181,7 +186,7 @@ StartedRun Workspace::start_run(const std::string& workflow, const JsonValue& re
     if (!record->is_object())
         throw Error(ErrorKind::invalid, "the input record must be a JSON object", "inputs");
     std::string key = idempotency_key.empty() ? std::string() : "key:" + idempotency_key;
-    return start_deployed(it->second.workflow, *record, std::move(key));
+    return start_deployed(it->second.workflow, it->second.version_id, *record, std::move(key));
 }
 
 }  // namespace relance::app

@@ -9,6 +9,7 @@
 #include <set>
 #include <stdexcept>
 #include <string_view>
+#include <unordered_map>
 
 #include "workflow_cache.hpp"
 
@@ -120,11 +121,15 @@ class SeenContacts {
 // record-by-record checks would give.
 class RunStarter {
   public:
+    // `version_id`: the workflow's stored version when the caller knows it (a deployed one);
+    // 0 = store it now (by content hash: the same text is stored once).
     RunStarter(store::Store& store, const model::Workflow& wf, const Clock& clock,
-               StartObserver& observer, std::size_t chunk)
+               StartObserver& observer, std::size_t chunk, std::int64_t version_id = 0)
         : store_(store), wf_(wf), observer_(observer), chunk_(chunk ? chunk : 1) {
         now_ = to_unix_ms(clock.now());
-        version_id_ = store.put_workflow_version(wf.name, wf.version, wf.file, wf.source, now_);
+        version_id_ =
+            version_id ? version_id
+                       : store.put_workflow_version(wf.name, wf.version, wf.file, wf.source, now_);
         pending_.reserve(std::min<std::size_t>(chunk_, 4096));
     }
 
@@ -326,27 +331,29 @@ StartCounts start_runs(store::Store& store, const model::Workflow& wf, RecordRea
 
 namespace {
 
-// Tells start_each's outcomes apart by record: each record's place is its index.
+// Tells start_each's outcomes apart by record: a rejected or skipped record by its place (its
+// index), a started or duplicate one by its key (keys are unique in one call: the run intake
+// answers a repeated key itself).
 class OutcomeObserver final : public StartObserver {
   public:
     OutcomeObserver(const std::vector<KeyedRecord>& records, std::vector<StartOutcome>& out)
         : out_(out) {
-        for (std::size_t i = 0; i < records.size(); ++i) by_key_[records[i].key].push_back(i);
+        for (std::size_t i = 0; i < records.size(); ++i) {
+            by_key_.emplace(records[i].key, i);
+            by_run_.emplace(out[i].run_id, i);
+        }
     }
-    void started(const std::string& run_id) override { take(run_id, StartOutcome::started); }
+    void started(const std::string& run_id) override {
+        if (auto it = by_run_.find(run_id); it != by_run_.end())
+            out_[it->second].kind = StartOutcome::started;
+    }
     void duplicate(const std::string& key) override {
-        auto it = by_key_.find(key);
-        if (it == by_key_.end()) return;
-        for (std::size_t i : it->second)
-            if (!done(i)) {
-                out_[i].kind = StartOutcome::duplicate;
-                return;
-            }
+        if (auto it = by_key_.find(key); it != by_key_.end())
+            out_[it->second].kind = StartOutcome::duplicate;
     }
     void rejected(const RejectedRecord& r) override {
-        std::size_t i = r.index - 1;
-        out_[i].kind = StartOutcome::rejected;
-        out_[i].problems = r.problems;
+        out_[r.index - 1].kind = StartOutcome::rejected;
+        out_[r.index - 1].problems = r.problems;
     }
     void skipped(const SkippedRecord& k) override {
         std::size_t i = std::stoul(k.where);
@@ -358,29 +365,22 @@ class OutcomeObserver final : public StartObserver {
     }
 
   private:
-    bool done(std::size_t i) const { return out_[i].kind != StartOutcome::pending; }
-    void take(const std::string& run_id, StartOutcome::Kind kind) {
-        for (auto& o : out_)
-            if (o.run_id == run_id && o.kind == StartOutcome::pending) {
-                o.kind = kind;
-                return;
-            }
-    }
     std::vector<StartOutcome>& out_;
-    std::map<std::string, std::vector<std::size_t>> by_key_;
+    std::unordered_map<std::string, std::size_t> by_key_, by_run_;
 };
 
 }  // namespace
 
 std::vector<StartOutcome> start_each(store::Store& store, const model::Workflow& wf,
-                                     std::vector<KeyedRecord> records, const Clock& clock) {
+                                     std::int64_t version_id, std::vector<KeyedRecord> records,
+                                     const Clock& clock) {
     std::vector<StartOutcome> out(records.size());
     for (std::size_t i = 0; i < records.size(); ++i) {
         if (records[i].key.empty()) records[i].key = idempotency_key(*records[i].record);
         out[i].run_id = store::run_id_for(wf.name, records[i].key);
     }
     OutcomeObserver observer(records, out);
-    RunStarter starter(store, wf, clock, observer, records.size());
+    RunStarter starter(store, wf, clock, observer, records.size(), version_id);
     for (std::size_t i = 0; i < records.size(); ++i)
         starter.add(*records[i].record, std::to_string(i), std::string(), records[i].key);
     starter.finish();

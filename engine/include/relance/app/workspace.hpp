@@ -242,8 +242,11 @@ class Workspace {
     Deployed& deployed();
     RunIntake& intake();
     // Starts a run of a deployed version through the intake; the outcome, or app::Error.
-    StartedRun start_deployed(std::shared_ptr<const model::Workflow> workflow, JsonValue record,
-                              std::string key);
+    StartedRun start_deployed(std::shared_ptr<const model::Workflow> workflow,
+                              std::int64_t version_id, JsonValue record, std::string key);
+    // Loads and validates; the workflow when it has no error (else nullopt), the problems.
+    std::optional<model::Workflow> check_workflow(const std::string& text, const std::string& file,
+                                                  WorkflowCheck& check);
 
     WorkspaceOptions options_;
     const Clock& clock_;

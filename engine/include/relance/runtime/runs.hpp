@@ -71,11 +71,13 @@ struct StartOutcome {
     std::vector<RecordWarning> warnings;        // started, with a value passed over
 };
 
-// Starts each record on `wf` in one synced transaction (the version stored and pinned first),
-// and says what came of each, in order. Records in one call share the enrollment checks, as the
-// records of one import do: the second of two records for one contact is skipped.
+// Starts each record on `wf` in one synced transaction, pinned to its stored version
+// `version_id` (0 = store it first), and says what came of each, in order. Keys must be unique
+// in one call. Records in one call share the enrollment checks, as the records of one import
+// do: the second of two records for one contact is skipped.
 std::vector<StartOutcome> start_each(store::Store& store, const model::Workflow& wf,
-                                     std::vector<KeyedRecord> records, const Clock& clock);
+                                     std::int64_t version_id, std::vector<KeyedRecord> records,
+                                     const Clock& clock);
 
 // What start_runs found, told record by record as it goes: a caller that prints as it reads
 // holds nothing, however long the input.
