@@ -47,6 +47,8 @@ struct Reply {
     // media type, instead of `body`.
     std::string text;
     std::string content_type;
+    // Extra response headers (Location of a redirect, Cache-Control of the tracking pixel).
+    std::vector<std::pair<std::string, std::string>> headers;
 };
 
 }  // namespace relance::api::detail

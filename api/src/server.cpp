@@ -155,6 +155,7 @@ struct Server::Impl {
             }
             Reply reply = route.handler(call);
             res.status = reply.status;
+            for (const auto& [name, value] : reply.headers) res.set_header(name, value);
             if (!reply.content_type.empty())
                 res.set_content(reply.text, reply.content_type);
             else if (reply.status != 204)
@@ -301,6 +302,12 @@ Server::Server(app::Workspace& workspace, ServerOptions options, ServerHooks hoo
     add_hook_routes(impl_->router);
     add_inbound_routes(impl_->router);
     add_metrics_routes(impl_->router);
+    add_subscription_routes(impl_->router);
+    add_feed_routes(impl_->router);
+    add_tracking_routes(impl_->router);
+    add_contact_routes(impl_->router);
+    add_sender_routes(impl_->router);
+    add_openapi_routes(impl_->router);
 }
 
 Server::~Server() {

@@ -54,7 +54,7 @@ TEST(Migration, FromVersion3KeepsPendingCallsAndContacts) {
     EXPECT_EQ(store->active_runs_for("email:ana@acme.test").size(), 1u);
     store.reset();
     SQLite::Database db(path, SQLite::OPEN_READONLY);
-    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 10);  // through 3 -> ... -> 10
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 13);  // through 3 -> ... -> 13
     EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM pragma_table_info('runs') WHERE "
                             "name='inflight_seq'")
                   .getInt(),
@@ -123,7 +123,7 @@ TEST(Migration, FromVersion5KeysStepsByTheRunsRow) {
     store.reset();
 
     SQLite::Database db(path, SQLite::OPEN_READONLY);
-    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 10);  // 5 -> ... -> 10
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 13);  // 5 -> ... -> 13
     EXPECT_EQ(db.execAndGet("SELECT group_concat(id, ' ') FROM (SELECT id FROM runs ORDER BY row)")
                   .getString(),
               "r_zz r_aa");
@@ -198,7 +198,7 @@ TEST(Migration, FromVersion6StoresStepStatusesAsCodes) {
     store.reset();
 
     SQLite::Database db(path, SQLite::OPEN_READONLY);
-    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 10);
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 13);
     EXPECT_EQ(
         db.execAndGet("SELECT count(*) FROM steps WHERE typeof(status) != 'integer'").getInt(), 0);
     EXPECT_EQ(db.execAndGet("SELECT status FROM steps WHERE run_row = 1 AND seq = 2").getInt(), 1);

@@ -3,7 +3,7 @@
 
 namespace relance::store {
 
-inline constexpr int kSqliteSchemaVersion = 10;
+inline constexpr int kSqliteSchemaVersion = 13;
 
 inline constexpr const char* kSqliteSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS workflow_versions (
@@ -176,6 +176,12 @@ CREATE TABLE IF NOT EXISTS cron_slots (
   key  TEXT PRIMARY KEY,
   slot INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+-- [schema 11: outbound webhooks]
+
+-- [schema 12: secrets]
+
+-- [schema 13: tracking]
 )SQL";
 
 // Indexes added to kSqliteSchema without a new version (only indexes may be: a database written
@@ -363,6 +369,12 @@ ALTER TABLE steps_v7 RENAME TO steps;
     // 8 -> 9: deployments (a new table).
     {"SELECT 1", "SELECT 1"},
     // 9 -> 10: cron slots (a new table).
+    {"SELECT 1", "SELECT 1"},
+    // 10 -> 11: outbound webhooks (subscriptions, outbox, the events feed: new tables).
+    {"SELECT 1", "SELECT 1"},
+    // 11 -> 12: secrets sealed at rest (a new table).
+    {"SELECT 1", "SELECT 1"},
+    // 12 -> 13: tracking and one-click unsubscribe (new tables).
     {"SELECT 1", "SELECT 1"},
 };
 

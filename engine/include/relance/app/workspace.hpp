@@ -234,6 +234,14 @@ class Workspace {
     };
     StoreFigures store_figures();
 
+    // --- outbound webhooks (relance/app/subscriptions.hpp) --------------------------------------
+
+    // --- tracking and one-click unsubscribe (relance/app/tracking.hpp) --------------------------
+
+    // --- contacts: upsert, history, export, erase; senders -------------------------------------
+
+    // --- secrets sealed at rest -----------------------------------------------------------------
+
   private:
     struct KeyLimits;  // the per-key request counters (workspace_keys.cpp)
     class Deployed;    // the deployed workflows and their hooks (deployed.hpp)

@@ -526,6 +526,14 @@ class Store {
         std::int64_t in_doubt = 0;  // paused on an in-doubt step (waiting for `runs resolve`)
     };
     virtual QueueFigures queue_figures(std::int64_t now) = 0;
+
+    // --- outbound webhooks: subscriptions, the outbox, the events feed ---
+
+    // --- secrets sealed at rest ---
+
+    // --- tracking and one-click unsubscribe ---
+
+    // --- contacts: upsert, history, export, erase ---
 };
 
 // The disk or the database is full (SQLITE_FULL): nothing of the failed commit was written.

@@ -1,0 +1,71 @@
+#include "pagination.hpp"
+
+#include <algorithm>
+#include <relance/app/error.hpp>
+#include <relance/signatures/encoding.hpp>
+
+namespace relance::api::detail {
+
+namespace {
+
+// The tag ahead of every cursor: a cursor from a future format is refused, not misread.
+constexpr std::string_view kCursorTag = "c1.";
+
+std::string to_base64url(std::string text) {
+    std::string b64 = signatures::base64_encode(text);
+    std::replace(b64.begin(), b64.end(), '+', '-');
+    std::replace(b64.begin(), b64.end(), '/', '_');
+    while (!b64.empty() && b64.back() == '=') b64.pop_back();
+    return b64;
+}
+
+std::optional<std::string> from_base64url(std::string_view text) {
+    std::string b64(text);
+    if (b64.find_first_of("+/=") != std::string::npos) return std::nullopt;
+    std::replace(b64.begin(), b64.end(), '-', '+');
+    std::replace(b64.begin(), b64.end(), '_', '/');
+    while (b64.size() % 4 != 0) b64.push_back('=');
+    return signatures::base64_decode(b64);
+}
+
+int parse_limit(const std::string& text) {
+    if (text.empty()) return kDefaultPageLimit;
+    bool digits = text.size() <= 9 && std::all_of(text.begin(), text.end(),
+                                                  [](char c) { return c >= '0' && c <= '9'; });
+    int limit = digits ? std::stoi(text) : 0;
+    if (limit < 1 || limit > kMaxPageLimit)
+        throw app::Error(app::ErrorKind::invalid,
+                         "limit must be a whole number from 1 to " + std::to_string(kMaxPageLimit),
+                         "limit");
+    return limit;
+}
+
+}  // namespace
+
+PageRequest page_request(const Call& call) {
+    PageRequest page;
+    page.limit = parse_limit(call.query("limit"));
+    std::string cursor = call.query("cursor");
+    if (!cursor.empty()) {
+        std::optional<std::string> key;
+        if (cursor.size() <= 1024 && cursor.starts_with(kCursorTag))
+            key = from_base64url(std::string_view(cursor).substr(kCursorTag.size()));
+        if (!key || key->empty())
+            throw app::Error(app::ErrorKind::invalid,
+                             "cursor is not one this server gave (pass the next_cursor of the "
+                             "previous page as it was)",
+                             "cursor");
+        page.after = std::move(*key);
+    }
+    return page;
+}
+
+std::string encode_cursor(std::string_view key) {
+    return std::string(kCursorTag) + to_base64url(std::string(key));
+}
+
+void finish_page(nlohmann::json& body, bool more, std::string_view last_key) {
+    body["next_cursor"] = more ? nlohmann::json(encode_cursor(last_key)) : nlohmann::json(nullptr);
+}
+
+}  // namespace relance::api::detail

@@ -1,0 +1,8 @@
+// Placeholder: filled in by its own change.
+#include "routes.hpp"
+
+namespace relance::api::detail {
+
+void add_subscription_routes(Router&) {}
+
+}  // namespace relance::api::detail
