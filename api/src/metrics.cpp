@@ -156,8 +156,21 @@ struct Metrics::Impl {
             .Register(r)
             .Add({})
             .Set(lag);
-        // No outbox backlog: outbound webhooks (an outbox) do not exist yet. The gauge comes
-        // with them, rather than a constant 0 that would look like a healthy outbox.
+        // The outbox: webhook deliveries not yet delivered (pending, retrying included), and how
+        // old the oldest is. A backlog that grows is a receiver that is down or slow.
+        prometheus::BuildGauge()
+            .Name("relance_outbox_backlog")
+            .Help("Outbound webhook deliveries waiting to be delivered (first attempt or retry)")
+            .Register(r)
+            .Add({})
+            .Set(static_cast<double>(f.outbox.pending));
+        const auto& oldest = f.outbox.oldest_pending_at;
+        prometheus::BuildGauge()
+            .Name("relance_outbox_oldest_seconds")
+            .Help("Age of the oldest undelivered webhook delivery; 0 when none waits")
+            .Register(r)
+            .Add({})
+            .Set(oldest ? std::max<double>(0, static_cast<double>(f.now - *oldest)) / 1000.0 : 0.0);
         return r.Collect();
     }
 };

@@ -4,37 +4,51 @@
 #include <relance/runtime/runs.hpp>
 
 #include "fields.hpp"
+#include "pagination.hpp"
 #include "routes.hpp"
 
 namespace relance::api::detail {
 
 namespace {
 
-constexpr int kMaxLimit = 1000;
-
-int parse_limit(const std::string& text) {
-    if (text.empty()) return 100;
-    bool digits = text.size() <= 9 && std::all_of(text.begin(), text.end(),
-                                                  [](char c) { return c >= '0' && c <= '9'; });
-    int limit = digits ? std::stoi(text) : 0;
-    if (limit < 1 || limit > kMaxLimit)
-        throw app::Error(app::ErrorKind::invalid,
-                         "limit must be a whole number from 1 to " + std::to_string(kMaxLimit),
-                         "limit");
-    return limit;
+// A run's place in the list, as its cursor holds it: "<created_at>.<row>".
+std::pair<std::int64_t, std::int64_t> run_place(const std::string& key) {
+    auto dot = key.find('.');
+    try {
+        if (dot != std::string::npos && dot > 0 && dot + 1 < key.size()) {
+            std::size_t used_a = 0, used_b = 0;
+            std::int64_t created = std::stoll(key.substr(0, dot), &used_a);
+            std::int64_t row = std::stoll(key.substr(dot + 1), &used_b);
+            if (used_a == dot && used_b == key.size() - dot - 1) return {created, row};
+        }
+    } catch (const std::exception&) {
+    }
+    throw app::Error(app::ErrorKind::invalid, "cursor is not one this server gave", "cursor");
 }
 
 Reply list(Call& call) {
     app::RunQuery query;
     query.status = call.query("status");
     query.workflow = call.query("workflow");
-    query.limit = parse_limit(call.query("limit"));
+    PageRequest page = page_request(call);
+    if (page.after) query.after = run_place(*page.after);
+    // One more than the page: whether another page follows.
+    query.limit = page.limit + 1;
     nlohmann::json runs = nlohmann::json::array();
+    bool more = false;
+    std::string last_key;
     call.workspace.list_runs(query, [&](const app::RunSummary& r) {
+        if (static_cast<int>(runs.size()) == page.limit) {
+            more = true;
+            return false;
+        }
         runs.push_back(app::run_view(r.run, r.step));
+        last_key = std::to_string(r.run.created_at) + "." + std::to_string(r.run.row);
         return true;
     });
-    return {200, nlohmann::json{{"runs", std::move(runs)}}};
+    nlohmann::json body{{"runs", std::move(runs)}};
+    finish_page(body, more, last_key);
+    return {200, std::move(body)};
 }
 
 Reply show(Call& call) {
@@ -80,7 +94,7 @@ void add_run_routes(Router& router) {
                 "/v1/runs",
                 "runs:read",
                 BodyKind::none,
-                {"status", "workflow", "limit"},
+                {"status", "workflow", "limit", "cursor"},
                 false,
                 false,
                 list});

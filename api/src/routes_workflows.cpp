@@ -4,16 +4,32 @@
 #include <relance/app/views.hpp>
 
 #include "fields.hpp"
+#include "pagination.hpp"
 #include "routes.hpp"
 
 namespace relance::api::detail {
 
 namespace {
 
+// By name; the cursor is the last name shown. A workspace deploys tens of workflows, not
+// millions: the page is cut from the deployed list in memory.
 Reply list(Call& call) {
+    PageRequest page = page_request(call);
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& w : call.workspace.workflows()) out.push_back(app::workflow_view(w));
-    return Reply(200, nlohmann::json{{"workflows", std::move(out)}});
+    bool more = false;
+    std::string last;
+    for (const auto& w : call.workspace.workflows()) {
+        if (page.after && w.name <= *page.after) continue;
+        if (static_cast<int>(out.size()) == page.limit) {
+            more = true;
+            break;
+        }
+        out.push_back(app::workflow_view(w));
+        last = w.name;
+    }
+    nlohmann::json body{{"workflows", std::move(out)}};
+    finish_page(body, more, last);
+    return Reply(200, std::move(body));
 }
 
 Reply show(Call& call) {
@@ -73,7 +89,9 @@ Route route(const char* method, const char* pattern, const char* scope, BodyKind
 }  // namespace
 
 void add_workflow_routes(Router& router) {
-    router.add(route("GET", "/v1/workflows", "workflows:read", BodyKind::none, list));
+    Route listing = route("GET", "/v1/workflows", "workflows:read", BodyKind::none, list);
+    listing.query = {"limit", "cursor"};
+    router.add(std::move(listing));
     router.add(route("GET", "/v1/workflows/{name}", "workflows:read", BodyKind::none, show));
     router.add(route("POST", "/v1/workflows", "workflows:write", BodyKind::required, deploy));
     router.add(

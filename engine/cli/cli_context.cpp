@@ -57,6 +57,7 @@ void add_global_options(CLI::App& app) {
     if (const char* db = std::getenv("RELANCE_DB")) o.db = db;
     if (const char* store = std::getenv("RELANCE_STORE")) o.store = store;
     if (const char* config = std::getenv("RELANCE_CONFIG")) o.config = config;
+    if (const char* key = std::getenv("RELANCE_MASTER_KEY_FILE")) o.master_key_file = key;
     app.add_option("--db", o.db, "SQLite database file (env RELANCE_DB)")->capture_default_str();
     app.add_option("--store", o.store,
                    "store URL, e.g. sqlite:relance.db; wins over --db (env RELANCE_STORE)");
@@ -66,6 +67,9 @@ void add_global_options(CLI::App& app) {
         ->check(CLI::ExistingFile);
     app.add_option("--plugin-path", o.plugin_path,
                    "plugin directory or file; repeatable (env RELANCE_PLUGIN_PATH)");
+    app.add_option("--master-key-file", o.master_key_file,
+                   "the key that seals stored secrets (env RELANCE_MASTER_KEY_FILE; else "
+                   "RELANCE_MASTER_KEY, else <database>.key, created on first use)");
     app.add_flag("--live", o.live,
                  "talk to the real providers; without it every plugin talks to its sandbox "
                  "emulator on 127.0.0.1");
@@ -133,6 +137,21 @@ CLI::Validator iso_time_value() {
         "TIME");
 }
 
+std::vector<std::string> split_commas(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        auto end = text.find(',', start);
+        if (end == std::string::npos) end = text.size();
+        std::string part = text.substr(start, end - start);
+        while (!part.empty() && part.front() == ' ') part.erase(part.begin());
+        while (!part.empty() && part.back() == ' ') part.pop_back();
+        if (!part.empty()) out.push_back(part);
+        start = end + 1;
+    }
+    return out;
+}
+
 void apply_logging() {
     // stdout is data (--json must parse): logs go to stderr. spdlog's default logger writes to
     // stdout, so it is replaced before anything logs.
@@ -151,6 +170,7 @@ app::WorkspaceOptions workspace_options() {
     w.plugins.plugin_config = parse_plugin_json(o.plugin_config, "--plugin-config");
     w.plugins.sandbox_config = parse_plugin_json(o.sandbox_config, "--sandbox-config");
     w.plugins.secrets = app::environment_secrets();
+    w.master_key_file = o.master_key_file;
     return w;
 }
 

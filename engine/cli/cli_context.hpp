@@ -42,6 +42,7 @@ struct GlobalOptions {
     std::string log_level = "warn";
     std::vector<std::string> plugin_config;   // plugin=JSON
     std::vector<std::string> sandbox_config;  // plugin=JSON
+    std::string master_key_file;              // "" = RELANCE_MASTER_KEY, else <db>.key
 };
 
 GlobalOptions& global_options();
@@ -54,6 +55,8 @@ void list_global_options_in_verb_help(CLI::App& app);
 // parsing, before the verb opens anything.
 CLI::Validator json_object_value();  // a JSON object
 CLI::Validator iso_time_value();     // 2026-01-05T09:00:00Z (see runtime::parse_iso)
+// "a, b,,c" -> {a, b, c}: a comma-separated option value (scopes, event types).
+std::vector<std::string> split_commas(const std::string& text);
 void apply_logging();
 
 // The workspace the global options describe (store URL, config, plugins, secrets from the
@@ -112,12 +115,15 @@ void register_simulate(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_event(CLI::App& app);
 void register_suppress(CLI::App& app);
+void register_contacts(CLI::App& app);
 void register_stats(CLI::App& app);
 void register_senders(CLI::App& app);
 void register_plugin_host(CLI::App& app);
 void register_keys(CLI::App& app);
+void register_secrets(CLI::App& app);
 void register_workflows(CLI::App& app);
 void register_serve(CLI::App& app);
+void register_subscriptions(CLI::App& app);  // and `events` (the feed)
 
 // Sets the exit code a verb's callback produced (CLI11 callbacks return void).
 void set_exit(int code);

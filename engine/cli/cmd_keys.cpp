@@ -22,21 +22,6 @@ nlohmann::json key_json(const app::ApiKey& k) {
     return j;
 }
 
-std::vector<std::string> split_commas(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        auto end = text.find(',', start);
-        if (end == std::string::npos) end = text.size();
-        std::string part = text.substr(start, end - start);
-        while (!part.empty() && part.front() == ' ') part.erase(part.begin());
-        while (!part.empty() && part.back() == ' ') part.pop_back();
-        if (!part.empty()) out.push_back(part);
-        start = end + 1;
-    }
-    return out;
-}
-
 struct CreateArgs {
     std::string name;
     std::string scopes;

@@ -3,6 +3,7 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <relance/app/contact_views.hpp>
 #include <relance/app/views.hpp>
 #include <relance/runtime/contact_events.hpp>
 
@@ -87,6 +88,8 @@ int list_entries() {
     return kOk;
 }
 
+// The same operation as POST /v1/suppressions/import: one transaction, a report naming the line
+// of each refused entry.
 int import_file(const std::string& file, const std::string& reason) {
     std::ifstream in(file);
     if (!in) {
@@ -95,7 +98,15 @@ int import_file(const std::string& file, const std::string& reason) {
     }
     std::vector<std::string> lines;
     for (std::string l; std::getline(in, l);) lines.push_back(l);
-    return add_values(lines, "import", reason, file);
+    auto report = workspace().import_suppressions(lines, "import", reason);
+    for (const auto& r : report.refused)
+        std::cerr << file << ":" << r.line << ": '" << r.entry << "': " << r.reason << "\n";
+    if (global_options().json)
+        std::cout << app::suppression_import_view(report).dump(2) << "\n";
+    else
+        std::cout << report.added << " entr" << (report.added == 1 ? "y" : "ies") << " added, "
+                  << report.present << " already listed, " << report.refused.size() << " refused\n";
+    return report.refused.empty() ? kOk : kInvalid;
 }
 
 }  // namespace

@@ -21,11 +21,14 @@ int main(int argc, char** argv) {
     register_simulate(app);
     register_event(app);
     register_suppress(app);
+    register_contacts(app);
     register_stats(app);
     register_senders(app);
     register_keys(app);
+    register_secrets(app);
     register_workflows(app);
     register_serve(app);
+    register_subscriptions(app);
     register_bench(app);
     register_plugin_host(app);
     list_global_options_in_verb_help(app);

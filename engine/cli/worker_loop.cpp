@@ -71,6 +71,26 @@ void WorkerLoop::run(std::stop_token stop) {
             cv.wait_for(lk, cron_stop, std::chrono::seconds(1), [] { return false; });
         }
     });
+    // Outbound webhooks beside it, on their own thread: a slow receiver (up to a delivery's
+    // timeout) must delay neither the runs nor the cron slots. A pass about once a second; a
+    // pass that found a full batch goes again at once.
+    std::jthread webhooks([](std::stop_token hooks_stop) {
+        std::mutex m;
+        std::condition_variable_any cv;
+        while (!hooks_stop.stop_requested()) {
+            bool busy = false;
+            try {
+                app::DeliveryPass pass = workspace().deliver_webhooks();
+                for (const auto& e : pass.errors) std::cerr << "warning: " << e << "\n";
+                busy = pass.fanned_out > 0;
+            } catch (const std::exception& e) {
+                std::cerr << "warning: outbound webhooks: " << e.what() << "\n";
+            }
+            std::unique_lock lk(m);
+            auto pause = busy ? std::chrono::milliseconds(50) : std::chrono::milliseconds(1000);
+            cv.wait_for(lk, hooks_stop, pause, [] { return false; });
+        }
+    });
     executor_->run_forever(std::move(stop));
 }
 

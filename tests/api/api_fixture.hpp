@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "../support/process.hpp"
+#include "openapi_check.hpp"
 
 namespace relance::test {
 
@@ -29,7 +30,8 @@ using namespace std::chrono_literals;
 
 // Every scope the v1 routes check.
 inline const std::string kAllScopes =
-    "runs:read,runs:write,contacts:write,suppression:read,suppression:write,stats:read";
+    "runs:read,runs:write,contacts:write,suppression:read,suppression:write,stats:read,"
+    "contacts:read,senders:read,webhooks:read,webhooks:write,events:read";
 
 class Api : public ::testing::Test {
   protected:
@@ -129,6 +131,11 @@ class Api : public ::testing::Test {
         c.set_read_timeout(15);
         c.set_write_timeout(15);
         if (!token.empty()) c.set_bearer_token_auth(token.c_str());
+        // Every exchange is checked against docs/openapi.json (openapi_check.hpp).
+        c.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+            for (const auto& problem : openapi_problems(req, res))
+                ADD_FAILURE() << "OpenAPI: " << problem;
+        });
         return c;
     }
 

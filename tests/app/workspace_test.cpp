@@ -108,7 +108,7 @@ TEST_F(WorkspaceTest, RetryRunsAFailedRunAgainFromTheStepItFailedOn) {
     env.start_one(kWaitThenPass, {{"email", "bo@acme.test"}});
     env.executor->run_due();
     std::string waiting;
-    ws->list_runs({"waiting", "", 10}, [&](const app::RunSummary& r) {
+    ws->list_runs({"waiting", "", 10, std::nullopt}, [&](const app::RunSummary& r) {
         waiting = r.run.id;
         EXPECT_EQ(r.step, "call");  // past the wait: the step it waits to run
         return true;
@@ -131,7 +131,8 @@ TEST_F(WorkspaceTest, EveryRefusalIsATypedErrorNamingTheField) {
         {[&] { ws->retry_run("r_nope"); }, ErrorKind::not_found, "id"},
         {[&] { ws->resolve_run("r_nope", runtime::Resolution::sent); }, ErrorKind::not_found, "id"},
         {[&] {
-             ws->list_runs({"nope", "", 10}, [](const app::RunSummary&) { return true; });
+             ws->list_runs({"nope", "", 10, std::nullopt},
+                           [](const app::RunSummary&) { return true; });
          },
          ErrorKind::invalid, "status"},
         {[&] {

@@ -97,6 +97,47 @@ class ForwardingStore : public Store {
     void set_cron_slot(const std::string& key, std::int64_t slot) override {
         inner.set_cron_slot(key, slot);
     }
+    void put_secret(const StoredSecret& secret) override { inner.put_secret(secret); }
+    std::optional<StoredSecret> get_secret(const std::string& scope,
+                                           const std::string& name) override {
+        return inner.get_secret(scope, name);
+    }
+    std::vector<StoredSecret> list_secrets() override { return inner.list_secrets(); }
+    bool delete_secret(const std::string& scope, const std::string& name) override {
+        return inner.delete_secret(scope, name);
+    }
+    std::string tracking_key(const std::string& candidate, std::int64_t now) override {
+        return inner.tracking_key(candidate, now);
+    }
+    // outbound webhooks (helper A)
+    std::vector<FeedEvent> feed(const FeedQuery& q) override { return inner.feed(q); }
+    std::int64_t feed_head() override { return inner.feed_head(); }
+    Subscription put_subscription(const Subscription& s) override {
+        return inner.put_subscription(s);
+    }
+    std::vector<Subscription> list_subscriptions(std::int64_t after_at, const std::string& after,
+                                                 int limit) override {
+        return inner.list_subscriptions(after_at, after, limit);
+    }
+    std::optional<Subscription> get_subscription(const std::string& id) override {
+        return inner.get_subscription(id);
+    }
+    bool delete_subscription(const std::string& id) override {
+        return inner.delete_subscription(id);
+    }
+    std::int64_t fan_out_deliveries(std::int64_t now, int limit) override {
+        return inner.fan_out_deliveries(now, limit);
+    }
+    std::vector<Delivery> due_deliveries(std::int64_t now, int limit) override {
+        return inner.due_deliveries(now, limit);
+    }
+    void record_deliveries(const std::vector<DeliveryOutcome>& o, std::int64_t now) override {
+        inner.record_deliveries(o, now);
+    }
+    OutboxFigures outbox_figures() override { return inner.outbox_figures(); }
+    std::vector<DeliveryRow> deliveries_of(const std::string& id) override {
+        return inner.deliveries_of(id);
+    }
     CancelOutcome cancel_run(const std::string& run_id, const std::string& reason,
                              const StepRecord& note, std::int64_t now) override {
         return inner.cancel_run(run_id, reason, note, now);
@@ -160,6 +201,38 @@ class ForwardingStore : public Store {
     }
     std::vector<RunTally> run_tallies() override { return inner.run_tallies(); }
     QueueFigures queue_figures(std::int64_t now) override { return inner.queue_figures(now); }
+    // contacts: upsert, history, export, erase
+    std::optional<ContactRecord> find_contact(const std::string& identity_key) override {
+        return inner.find_contact(identity_key);
+    }
+    ContactUpsert upsert_contact(const std::vector<std::string>& identity_keys,
+                                 const json& attributes, std::int64_t now) override {
+        return inner.upsert_contact(identity_keys, attributes, now);
+    }
+    std::vector<Event> contact_events(const std::vector<std::string>& keys, int limit) override {
+        return inner.contact_events(keys, limit);
+    }
+    std::vector<Run> contact_runs(const std::vector<std::string>& keys, int limit) override {
+        return inner.contact_runs(keys, limit);
+    }
+    std::vector<Send> contact_sends(const std::vector<std::string>& keys, int limit) override {
+        return inner.contact_sends(keys, limit);
+    }
+    std::vector<std::string> linked_identities(const std::vector<std::string>& keys) override {
+        return inner.linked_identities(keys);
+    }
+    ContactErasure erase_contact(const std::vector<std::string>& keys,
+                                 const std::vector<Suppression>& hashed,
+                                 std::int64_t now) override {
+        return inner.erase_contact(keys, hashed, now);
+    }
+    std::vector<Suppression> suppressions_page(
+        const std::optional<std::pair<std::string, std::string>>& after, int limit) override {
+        return inner.suppressions_page(after, limit);
+    }
+    std::vector<bool> put_suppressions(const std::vector<Suppression>& entries) override {
+        return inner.put_suppressions(entries);
+    }
 
   protected:
     Store& inner;

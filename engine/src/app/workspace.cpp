@@ -11,6 +11,7 @@
 #include "deployed.hpp"
 #include "key_limits.hpp"
 #include "run_intake.hpp"
+#include "secret_cache.hpp"
 
 namespace relance::app {
 
@@ -80,7 +81,8 @@ std::shared_ptr<const model::Config> load_config(const std::string& file) {
 }
 
 Workspace::Workspace(WorkspaceOptions options, const Clock& clock)
-    : options_(std::move(options)),
+    : secret_cache_(std::make_unique<SecretCache>()),
+      options_(std::move(options)),
       clock_(clock),
       limits_(std::make_unique<KeyLimits>()),
       url_(parse_store_url(options_.store)) {}
@@ -114,7 +116,15 @@ host::PluginHost& Workspace::plugins() {
     auto cfg = config();
     store::Store& recorder = store();
     std::lock_guard g(open_m_);
-    if (!plugins_) plugins_ = load_plugins(options_.plugins, clock_, &recorder, cfg.get());
+    if (!plugins_) {
+        // Plugins find their credentials as every part does: the environment, then the store's
+        // sealed secrets (not through store(): this holds open_m_).
+        PluginOptions options = options_.plugins;
+        options.secrets = [this, &recorder](const std::string& plugin, const std::string& name) {
+            return find_secret_in(recorder, plugin, name);
+        };
+        plugins_ = load_plugins(options, clock_, &recorder, cfg.get());
+    }
     return *plugins_;
 }
 

@@ -61,13 +61,12 @@ StartedRun Workspace::receive_hook(const HookRequest& request) {
     // The signature first, over the exact bytes: nothing of an unverified request is read.
     std::string secret;
     if (hook.scheme.kind != signatures::SchemeKind::none) {
-        auto value = options_.plugins.secrets
-                         ? options_.plugins.secrets(kHookSecrets, trigger.secret)
-                         : std::nullopt;
+        auto value = find_secret(kHookSecrets, trigger.secret);
         if (!value)
             throw Error(ErrorKind::failure,
                         "hook '" + trigger.name + "' needs the secret '" + trigger.secret +
-                            "', which is not set (RELANCE_SECRET_HOOK_" + trigger.secret + ")");
+                            "', which is not set (`relance secrets set hook " + trigger.secret +
+                            "`, or RELANCE_SECRET_HOOK_" + trigger.secret + ")");
         secret = std::move(*value);
     }
     std::int64_t now_s = to_unix_ms(clock_.now()) / 1000;

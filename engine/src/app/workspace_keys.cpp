@@ -67,8 +67,11 @@ bool holds(const std::vector<std::string>& scopes, const std::string& scope) {
 
 const std::vector<std::string>& api_scopes() {
     static const std::vector<std::string> kScopes = {
-        "runs:read",         "runs:write", "contacts:read",  "contacts:write",  "suppression:read",
-        "suppression:write", "stats:read", "workflows:read", "workflows:write", "admin"};
+        "runs:read", "runs:write", "contacts:read", "contacts:write", "suppression:read",
+        "suppression:write", "stats:read", "workflows:read", "workflows:write", "admin",
+        "senders:read",
+        // outbound webhooks: subscriptions, and the events feed
+        "webhooks:read", "webhooks:write", "events:read"};
     return kScopes;
 }
 

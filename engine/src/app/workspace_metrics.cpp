@@ -10,6 +10,7 @@ Workspace::StoreFigures Workspace::store_figures() {
     f.now = to_unix_ms(clock_.now());
     f.queue = s.queue_figures(f.now);
     f.runs = s.run_tallies();
+    f.outbox = s.outbox_figures();
     return f;
 }
 

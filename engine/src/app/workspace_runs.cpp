@@ -39,6 +39,7 @@ void Workspace::list_runs(const RunQuery& query,
     if (query.limit < 1) throw Error(ErrorKind::invalid, "the limit must be at least 1", "limit");
     filter.workflow = query.workflow;
     filter.limit = query.limit;
+    filter.after = query.after;
     runtime::RunSteps steps(store());
     store().for_each_run(filter, [&](const store::Run& r) {
         return each(RunSummary{r, steps.step_id(r)});

@@ -49,6 +49,12 @@ std::vector<Edge> edges_of(const Program& p, int i, const std::vector<Fact>& fac
             break;
         case StepKind::wait:
             to(n.next, 0);
+            if (s.wait_until) {
+                // `past: skip` passes over the step after the wait; a bad moment goes on_error.
+                if (s.wait_until->past == WaitUntil::Past::skip && n.next >= 0)
+                    to(p.nodes[static_cast<std::size_t>(n.next)].next, 0);
+                if (s.on_error.kind == OnError::Kind::go_to) to(n.on_error, 0);
+            }
             break;
         case StepKind::action:
         case StepKind::lua:

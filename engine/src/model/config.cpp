@@ -14,6 +14,7 @@
 #include "config_plugins.hpp"
 #include "suggest.hpp"
 #include "text_scan.hpp"
+#include "tracking_reader.hpp"
 #include "yaml_reader.hpp"
 
 namespace relance::model {
@@ -78,7 +79,7 @@ class ConfigLoader : public detail::YamlReader {
         }
         SourcePos rootp = pos(root, SourcePos{file(), 1, 1});
         auto es = entries(root);
-        check_keys(es, {"senders", "pools", "plugins", "calendar"}, "config", rootp);
+        check_keys(es, {"senders", "pools", "plugins", "calendar", "tracking"}, "config", rootp);
         for (const auto& e : es)
             if (e.key == "senders") parse_senders(e, cfg, rootp);
         for (const auto& e : es)
@@ -87,6 +88,8 @@ class ConfigLoader : public detail::YamlReader {
             if (e.key == "pools") parse_pools(e, cfg, rootp);
         for (const auto& e : es)
             if (e.key == "calendar") parse_calendar(e, cfg.calendar, rootp);
+        for (const auto& e : es)
+            if (e.key == "tracking") detail::parse_tracking_settings(*this, e, cfg.tracking, rootp);
         finish();
         return cfg;
     }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <relance/base/utf8.hpp>
+#include <relance/calendar/date_text.hpp>
 #include <relance/expr/lua_sandbox.hpp>
 #include <relance/expr/template.hpp>
 #include <relance/model/validate.hpp>
@@ -153,7 +154,9 @@ class Checker {
                 check_lua(s.lua, false, s.lua_pos, "'lua' block");
                 break;
             case StepKind::wait:
-                if (s.wait_for.count() <= 0 && s.wait_business_days <= 0)
+                if (s.wait_until)
+                    check_wait_until(*s.wait_until);
+                else if (s.wait_for.count() <= 0 && s.wait_business_days <= 0)
                     error(s.pos, "wait duration must be positive");
                 break;
             case StepKind::wait_for:
@@ -166,6 +169,21 @@ class Checker {
                 break;
             case StepKind::exit:
                 break;
+        }
+    }
+
+    // `wait: {until}`: its template refers to what exists; a literal is a moment already.
+    void check_wait_until(const WaitUntil& w) {
+        if (w.until.empty()) return;  // reported by the loader
+        // "{{" makes it a template, closed or not: an unclosed one is a template error.
+        if (w.until.find("{{") != std::string::npos) {
+            check_templates(json(w.until), "", {}, w.until_pos);
+            return;
+        }
+        try {
+            calendar::parse_instant(w.until);
+        } catch (const std::exception& e) {
+            error(w.until_pos, std::string("'until' is not a moment: ") + e.what());
         }
     }
 
@@ -618,11 +636,12 @@ class Checker {
                     ? "vars." + f.name +
                           " is not set on every path to this step "
                           "(a 'set' step in a branch that may not run, or skipped by "
-                          "its 'when', or failed under on_error)"
+                          "its 'when' or a wait's 'past: skip', or failed under on_error)"
                     : "steps." + f.name +
                           " has no output on some path to this "
                           "step (it may sit in a branch that did not run, be skipped "
-                          "by its 'when', fail under on_error, or time out)";
+                          "by its 'when' or a wait's 'past: skip', fail under on_error, "
+                          "or time out)";
             error(p, "'" + text + "': " + what + "; add a fallback: {{ " + text + " | \"...\" }}");
         }
     }

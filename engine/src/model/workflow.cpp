@@ -20,6 +20,7 @@
 
 #include "suggest.hpp"
 #include "text_scan.hpp"
+#include "tracking_reader.hpp"
 #include "triggers_reader.hpp"
 #include "yaml_reader.hpp"
 
@@ -137,6 +138,38 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
     return std::chrono::milliseconds(total);
 }
 
+std::optional<MomentOffset> parse_moment_offset(const std::string& text) {
+    std::string_view body = text;
+    bool negative = false;
+    if (!body.empty() && (body[0] == '-' || body[0] == '+')) {
+        negative = body[0] == '-';
+        body.remove_prefix(1);
+    }
+    MomentOffset out;
+    if (auto bd = detail::business_days(body)) {
+        out.business_days = negative ? -*bd : *bd;
+        return out;
+    }
+    // Split at the last day-or-week unit: what precedes counts in calendar days, the rest is
+    // exact. parse_duration checks the whole text (unit order, bounds) first.
+    auto total = parse_duration(std::string(body));
+    if (!total) return std::nullopt;
+    std::size_t split = body.find_last_of("wd");
+    std::chrono::milliseconds calendar{0};
+    if (split != std::string_view::npos)
+        calendar = *parse_duration(std::string(body.substr(0, split + 1)));
+    long long days = calendar.count() / 86'400'000;
+    if (days > 100'000) return std::nullopt;  // about 270 years: no moment is that far off
+    out.days = static_cast<int>(days);
+    out.exact = *total - calendar;
+    if (out.exact > std::chrono::hours(24 * 100'000)) return std::nullopt;
+    if (negative) {
+        out.days = -out.days;
+        out.exact = -out.exact;
+    }
+    return out;
+}
+
 namespace {
 
 constexpr const char* kStepKinds[] = {"uses", "set", "if", "wait", "lua", "exit", "wait_for"};
@@ -177,7 +210,7 @@ class Loader : public YamlReader {
         check_keys(
             es,
             {"name", "version", "description", "inputs", "schedule", "stop_on", "custom_events",
-             "enrollment", "senders", "defaults", "steps", "sequence", "triggers"},
+             "enrollment", "senders", "defaults", "steps", "sequence", "triggers", "track"},
             "workflow", rootp);
         const Entry* steps = nullptr;
         const Entry* sequence = nullptr;
@@ -222,6 +255,8 @@ class Loader : public YamlReader {
                 sequence = &e;
             } else if (e.key == "triggers") {
                 parse_triggers(*this, e, wf.triggers, rootp);
+            } else if (e.key == "track") {
+                detail::parse_track(*this, e, wf.track, rootp);
             }
         }
         check_trigger_inputs(*this, wf);
@@ -411,6 +446,57 @@ class Loader : public YamlReader {
                 s.timeout = *d;
         }
         if (!have_timeout) error(kpos, "'wait_for' needs a 'timeout' (how long to wait, e.g. 3d)");
+    }
+
+    // wait: {until: "{{ inputs.webinar_at }}", offset: -1d, past: skip | run_now}
+    void parse_wait_until(const Entry& kind, Step& s, const SourcePos& kpos) {
+        WaitUntil w;
+        w.until_pos = kpos;
+        auto es = entries(kind.value);
+        check_keys(es, {"until", "offset", "past"}, "wait", kpos);
+        bool have_until = false;
+        for (const auto& e : es) {
+            SourcePos ep = pos(e.key_node, kpos);
+            SourcePos vp = pos(e.value, ep);
+            std::string v = e.value.IsScalar() ? e.value.Scalar() : std::string();
+            if (e.key == "until") {
+                have_until = true;
+                w.until_pos = vp;
+                if (!e.value.IsScalar() || v.empty())
+                    error(vp,
+                          "'until' takes a moment: an ISO-8601 date and time or a template "
+                          "that renders to one (e.g. \"{{ inputs.webinar_at }}\"), got " +
+                              kind_name(e.value));
+                else
+                    w.until = v;
+            } else if (e.key == "offset") {
+                w.offset_pos = vp;
+                auto o = e.value.IsScalar() ? parse_moment_offset(v) : std::nullopt;
+                if (!o) {
+                    error(vp, "invalid offset " + kind_name(e.value) +
+                                  ": expected a signed duration, largest unit first (e.g. "
+                                  "-1d, -2h, -30m, +1h30m), or business days (e.g. -2bd)");
+                } else {
+                    w.offset = *o;
+                    w.offset_text = v;
+                }
+            } else if (e.key == "past") {
+                if (v == "skip") {
+                    w.past = WaitUntil::Past::skip;
+                } else if (v == "run_now") {
+                    w.past = WaitUntil::Past::run_now;
+                } else {
+                    error(vp, "'past' must be skip or run_now, got " + kind_name(e.value) +
+                                  (e.value.IsScalar() ? did_you_mean(v, {"skip", "run_now"})
+                                                      : std::string()));
+                }
+            }
+        }
+        if (!have_until)
+            error(kpos,
+                  "a 'wait' mapping needs 'until' (a moment, e.g. \"{{ inputs.webinar_at }}\"); "
+                  "to wait for a duration, write it alone (wait: 3d)");
+        s.wait_until = std::move(w);
     }
 
     // senders: sdr-team | [alice@acme.test, bob@acme.test] | none
@@ -743,9 +829,10 @@ class Loader : public YamlReader {
     // Returns false when the step is too broken to keep (no kind); errors are recorded.
     bool parse_step(const YAML::Node& item, Step& s) {
         static const std::vector<std::string> all_keys = {
-            "id",     "name",     "when",    "retry",    "on_error", "uses",   "with",
-            "set",    "if",       "then",    "else",     "wait",     "lua",    "exit",
-            "window", "wait_for", "timeout", "variants", "sticky",   "senders"};
+            "id",     "name",    "when",   "retry",        "on_error", "uses",
+            "with",   "set",     "if",     "then",         "else",     "wait",
+            "lua",    "exit",    "window", "wait_for",     "timeout",  "variants",
+            "sticky", "senders", "track",  "transactional"};
         auto es = entries(item);
         if (sequence_keys_) {
             std::vector<std::string> keys = all_keys;
@@ -796,11 +883,13 @@ class Loader : public YamlReader {
         only_with("variants", {"uses"});
         only_with("sticky", {"uses"});
         only_with("senders", {"uses"});
+        only_with("track", {"uses"});
+        only_with("transactional", {"uses"});
         only_with("then", {"if", "wait_for"});
         only_with("else", {"if", "wait_for"});
         only_with("timeout", {"wait_for"});
         only_with("retry", {"uses", "lua"});
-        only_with("on_error", {"uses", "lua", "set"});
+        only_with("on_error", {"uses", "lua", "set", "wait"});
 
         for (const auto& e : es) {
             SourcePos ep = pos(e.key_node, s.pos);
@@ -834,6 +923,10 @@ class Loader : public YamlReader {
             } else if (e.key == "senders") {
                 s.senders_pos = pos(e.value, ep);
                 s.senders = parse_senders(e, s.senders_pos);
+            } else if (e.key == "track") {
+                detail::parse_track(*this, e, s.track, s.pos);
+            } else if (e.key == "transactional") {
+                if (auto v = flag(e, ep)) s.transactional = *v;
             }
         }
 
@@ -888,8 +981,15 @@ class Loader : public YamlReader {
                 parse_steps(e.value, e.key == "then" ? s.then_steps : s.else_steps, bp);
             }
             if (!have_then) error(kpos, "'if' step needs a 'then' list of steps");
+        } else if (k == "wait" && kind->value.IsMap()) {
+            s.kind = StepKind::wait;
+            parse_wait_until(*kind, s, kpos);
         } else if (k == "wait") {
             s.kind = StepKind::wait;
+            for (const auto& e : es)  // a duration cannot fail; a moment from data can
+                if (e.key == "on_error")
+                    error(pos(e.key_node, s.pos),
+                          "'on_error' on a 'wait' step applies to its 'until' form only");
             std::string v = kind->value.IsScalar() ? kind->value.Scalar() : std::string();
             auto d = kind->value.IsScalar() ? parse_duration(v) : std::nullopt;
             if (auto bd = detail::business_days(v)) {
@@ -899,8 +999,9 @@ class Loader : public YamlReader {
             } else if (!d) {
                 error(vpos, "invalid duration " + kind_name(kind->value) +
                                 ": expected a positive integer and unit s, m, h, d or w, "
-                                "largest unit first (e.g. 30m, 3d, 1h30m), or business days "
-                                "(e.g. 3bd)");
+                                "largest unit first (e.g. 30m, 3d, 1h30m), business days "
+                                "(e.g. 3bd), or a moment ({until: \"{{ inputs.at }}\", "
+                                "offset: -1d})");
             } else if (d->count() <= 0) {
                 error(vpos, "wait duration must be positive, got '" + v + "'");
             } else {

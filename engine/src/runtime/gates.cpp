@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <relance/base/digest.hpp>
+#include <relance/contacts/hashed.hpp>
 #include <relance/contacts/identity.hpp>
 #include <relance/model/config.hpp>
 #include <relance/runtime/time_text.hpp>
@@ -41,10 +42,14 @@ void GateFacts::refresh(const std::vector<ActiveRun*>& runs) {
     std::int64_t generation = store_.suppression_generation();
     if (generation != suppression_generation_) {
         contacts::SuppressionList fresh;
+        std::set<std::string> hashed;
         for (const auto& s : store_.list_suppressions())
             if (auto kind = contacts::parse_kind(s.kind))
                 fresh.add({*kind, s.value, s.source, s.locked});
+            else if (s.kind == contacts::kHashedKind)
+                hashed.insert(s.value);
         suppressions_ = std::move(fresh);
+        hashed_ = std::move(hashed);
         suppression_generation_ = generation;
     }
     pauses_.clear();
@@ -59,6 +64,11 @@ std::string GateFacts::stop_reason(const ActiveRun& a) const {
                 if (e.occurred_at >= a.run.created_at && contains(stop_on, e.type))
                     return "contact " + e.type + " (event " + e.event_id + " at " +
                            format_short(e.occurred_at) + "Z)";
+    // An erased person: their keys are on the list only as hashes.
+    if (!hashed_.empty())
+        for (const auto& key : a.keys)
+            if (hashed_.count(contacts::hashed_identity(key)))
+                return "suppressed: an erased contact (hashed entry)";
     if (suppressions_.size() == 0) return {};
     std::map<std::string, std::string> fields;
     for (const auto& [k, v] : a.scope["inputs"].items())

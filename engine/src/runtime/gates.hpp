@@ -15,6 +15,7 @@
 #include <relance/contacts/suppression.hpp>
 #include <relance/policy/circuit_breaker.hpp>
 #include <relance/store/store.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,8 @@ class GateFacts {
     store::Store& store_;
     std::map<std::string, std::vector<store::Event>> events_;  // by contact key
     contacts::SuppressionList suppressions_;
+    // The hashed entries (contacts/hashed.hpp) of erased people: hashes of contact keys.
+    std::set<std::string> hashed_;
     std::int64_t suppression_generation_ = -1;
     std::map<std::string, store::AccountPause> pauses_;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <relance/base/digest.hpp>
+#include <relance/base/utf8.hpp>
 #include <relance/expr/template.hpp>
 #include <relance/model/config.hpp>
 #include <relance/policy/retry.hpp>
@@ -29,7 +30,8 @@ Interpreter::Interpreter(store::Store& store, host::PluginHost& host, const Cloc
       log_(log),
       breakers_(breakers),
       senders_(senders),
-      lua_(options.lua) {}
+      lua_(options.lua),
+      tracking_(store, clock) {}
 
 // --- run state ------------------------------------------------------------------------------
 
@@ -249,6 +251,7 @@ bool Interpreter::execute(ActiveRun& a, store::Batch& batch, const model::Node& 
             return false;
         }
         case model::StepKind::wait: {
+            if (step.wait_until) return wait_until(a, batch, node);
             std::int64_t due = now_ms() + step.wait_for.count();
             std::string detail = "until " + format_short(due);
             if (step.wait_business_days > 0) {
@@ -331,6 +334,70 @@ bool Interpreter::wait_for(ActiveRun& a, store::Batch& batch, const model::Node&
     return false;
 }
 
+// wait: {until, offset, past}. The template renders here, at the step, to a moment: read in the
+// contact's zone when it names none, then moved by the offset in that zone. A moment to come
+// makes the run wait (its due_at, durable like any wait); one already past goes by `past`. A
+// value that is not a moment fails the step (on_error decides), naming the value.
+bool Interpreter::wait_until(ActiveRun& a, store::Batch& batch, const model::Node& node) {
+    const model::Step& step = *node.step;
+    const model::WaitUntil& w = *step.wait_until;
+    auto cut = [](const std::string& text) {
+        constexpr std::size_t kMax = 80;  // a hostile value must not flood the timeline
+        std::string_view c = cut_utf8(text, kMax);
+        return to_valid_utf8(c) + (c.size() < text.size() ? "..." : "");
+    };
+    const std::string source = expr::is_template(w.until) ? "'until' " + cut(w.until) : "'until'";
+    json rendered;
+    try {
+        rendered = expr::render_string(w.until, a.scope);
+    } catch (const expr::UnresolvedVariable& e) {
+        throw std::runtime_error(source + ": " + e.what());
+    }
+    if (!rendered.is_string())
+        throw std::runtime_error(source + " gave " + cut(rendered.dump()) +
+                                 ", not a moment (an ISO-8601 date and time, e.g. "
+                                 "2026-04-02T18:00 or 2026-04-02T16:00:00Z)");
+    std::string text = rendered.get<std::string>();
+    const auto first = text.find_first_not_of(" \t\r\n");
+    text = first == std::string::npos
+               ? std::string()
+               : text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+    std::string how;
+    std::int64_t due = 0;
+    try {
+        due = to_unix_ms(
+            a.wf->schedule->moment(text, w.offset, a.scope["inputs"], &how, sender_zone(a)));
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(source + " is not a moment: " + e.what());
+    }
+    const std::string moment = format_short(due) + "Z (" + cut(text) +
+                               (w.offset_text.empty() ? "" : " " + w.offset_text) + ", " + how +
+                               ")";
+    const std::int64_t now = now_ms();
+    if (due >= now) {
+        log_.note(a, batch, step, "wait", StepStatus::waiting, "until " + moment);
+        go_to(a, node.next);
+        stop(a, batch, RunStatus::waiting, due);
+        return true;
+    }
+    if (w.past == model::WaitUntil::Past::run_now || node.next < 0) {
+        log_.note(a, batch, step, "wait", StepStatus::done,
+                  "the moment has passed: " + moment + "; past: run_now, going on now");
+        go_to(a, node.next);
+        return false;
+    }
+    // past: skip. The step after the wait is the one it times (a reminder "one day before"):
+    // sent late it would say the wrong thing, so it is passed over, and the run goes on after it.
+    const model::Node& next = a.wf->program.nodes[static_cast<std::size_t>(node.next)];
+    log_.note(a, batch, step, "wait", StepStatus::done,
+              "the moment has passed: " + moment + "; past: skip, skipping " + next.step->id);
+    log_.note(a, batch, *next.step, step_kind_label(*next.step), StepStatus::skipped,
+              "past: skip: the moment of " + step.id + " had passed (" + format_short(due) + "Z)");
+    a.scope["steps"][next.step->id] = {{"status", "skipped"}};
+    go_to(a, next.next);
+    return false;
+}
+
 // The variant this run gets at this step: sticky steps reuse the name an earlier step gave the
 // run; otherwise a weighted draw from the run id and step id (the same on every attempt and
 // replay, so a retry never switches variant).
@@ -381,8 +448,20 @@ Next Interpreter::start(ActiveRun& a, store::Batch& batch, const SenderDesk::Cho
                                  {"channel", sender->account->channel},
                                  {"vars", sender->account->vars}};
         }
+        // The message id this attempt carries (every attempt of the step has the same): the
+        // tracking links are made from it, so a retry or a recovery sends the same input.
+        std::string message_id = a.run.message_id.empty()
+                                     ? store::engine_message_id(a.run.id, step.id, a.run.next_seq)
+                                     : a.run.message_id;
+        auto tracked =
+            tracking_.plan(c.spec, a.wf->workflow, step, message_id, options_.config.get());
+        // Templates may place the unsubscribe link themselves: {{ run.unsubscribe_url }}.
+        if (tracked && tracked->unsubscribe)
+            a.scope["run"]["unsubscribe_url"] = tracking::unsubscribe_url(*tracked);
         json input = expr::render_value(with, a.scope);
         a.scope.erase("sender");
+        a.scope["run"].erase("unsubscribe_url");
+        if (tracked) tracking::decorate_send(input, *tracked);
         host::LoadedPlugin* plugin = host_.find(step.plugin);
         if (!plugin) throw std::runtime_error("plugin " + step.plugin + " is not loaded");
         auto problems = plugin->check_input(step.action, input);
@@ -391,8 +470,7 @@ Next Interpreter::start(ActiveRun& a, store::Batch& batch, const SenderDesk::Cho
             for (std::size_t i = 1; i < problems.size() && i < 4; ++i) msg += "; " + problems[i];
             throw std::runtime_error(msg);
         }
-        if (a.run.message_id.empty())
-            a.run.message_id = store::engine_message_id(a.run.id, step.id, a.run.next_seq);
+        if (a.run.message_id.empty()) a.run.message_id = message_id;
         std::string detail = variant.empty() ? "" : "variant " + variant;
         if (sender)
             detail += (detail.empty() ? "from " : ", from ") + sender->account->id +
@@ -418,6 +496,8 @@ Next Interpreter::start(ActiveRun& a, store::Batch& batch, const SenderDesk::Cho
         return Next::call;
     } catch (const std::exception& e) {
         a.scope.erase("sender");
+        if (auto run = a.scope.find("run"); run != a.scope.end() && run->is_object())
+            run->erase("unsubscribe_url");
         a.candidate.reset();
         fail_step(a, batch, e.what());
         return a.stopped ? Next::stopped : advance(a, batch);

@@ -16,6 +16,7 @@
 #include "active_run.hpp"
 #include "effect_log.hpp"
 #include "gates.hpp"
+#include "send_tracking.hpp"
 #include "sender_desk.hpp"
 
 namespace relance::runtime {
@@ -96,6 +97,7 @@ class Interpreter {
     // Runs one built-in step; true when the run must leave the advance loop.
     bool execute(ActiveRun& a, store::Batch& batch, const model::Node& node);
     bool wait_for(ActiveRun& a, store::Batch& batch, const model::Node& node);
+    bool wait_until(ActiveRun& a, store::Batch& batch, const model::Node& node);
     const model::Step::Variant* choose_variant(const ActiveRun& a, const model::Node& node) const;
     nlohmann::json history_of(const store::Run& run);
     void save_scope(ActiveRun& a);
@@ -112,6 +114,7 @@ class Interpreter {
     policy::BreakerBoard& breakers_;
     SenderDesk& senders_;
     expr::LuaSandbox lua_;
+    SendTracking tracking_;  // unsubscribe URL, pixel and tracked links of email sends
     std::optional<AccountRefusal> account_refusal_;
 };
 

@@ -7,6 +7,7 @@
 #include <relance/calendar/business_calendar.hpp>
 #include <relance/calendar/date_text.hpp>
 #include <relance/calendar/holidays.hpp>
+#include <relance/calendar/moment.hpp>
 #include <relance/calendar/send_window.hpp>
 #include <relance/calendar/zones.hpp>
 #include <relance/model/config.hpp>
@@ -162,6 +163,28 @@ TimePoint CompiledSchedule::add_business_days(TimePoint now, int n, const nlohma
         *how = std::to_string(n) + " business day" + (n == 1 ? "" : "s") + " in " + zone_name +
                impl_->skipping(country) + ": " + local_text(due, tz) + " local";
     return due;
+}
+
+TimePoint CompiledSchedule::moment(const std::string& text, const model::MomentOffset& offset,
+                                   const nlohmann::json& inputs, std::string* how,
+                                   const std::string& sender_zone) const {
+    std::string zone_name;
+    const date::time_zone* tz = impl_->zone(inputs, sender_zone, &zone_name);
+    bool zoned = false;
+    TimePoint at = calendar::parse_moment(text, tz, &zoned);
+    std::string country;
+    at = calendar::add_calendar_days(at, offset.days, tz);
+    if (offset.business_days != 0) {
+        country = impl_->contact_country(inputs);
+        at =
+            calendar::add_business_days(at, offset.business_days, tz, impl_->calendar_for(country));
+    }
+    at += offset.exact;
+    if (how)
+        *how = (zoned ? "" : "read in ") + zone_name +
+               (offset.business_days != 0 ? impl_->skipping(country) : std::string()) + ": " +
+               local_text(at, tz) + " local";
+    return at;
 }
 
 std::optional<TimePoint> CompiledSchedule::window_deferral(TimePoint now,

@@ -34,6 +34,15 @@ class CompiledSchedule {
     TimePoint add_business_days(TimePoint now, int n, const nlohmann::json& inputs,
                                 std::string* how, const std::string& sender_zone = {}) const;
 
+    // `wait: {until, offset}`: the moment `text` names (ISO-8601; without 'Z' or an offset it
+    // is read in the contact's zone), moved by `offset` in that zone. `how` receives a
+    // description: "read in Europe/Paris: Sat 2026-03-28 18:00 local" ("read in" when the text
+    // had no zone of its own).
+    // Throws std::invalid_argument when the text is not a moment.
+    TimePoint moment(const std::string& text, const model::MomentOffset& offset,
+                     const nlohmann::json& inputs, std::string* how,
+                     const std::string& sender_zone = {}) const;
+
     // When this contact may not be sent to at `now`: the next time it may, and `why`.
     // - The contact's local date is a holiday or blackout date (the workflow's, the contact's
     //   country's or the workspace's): closed that whole day, window or not ("blackout date

@@ -177,11 +177,137 @@ CREATE TABLE IF NOT EXISTS cron_slots (
   slot INTEGER NOT NULL
 ) WITHOUT ROWID;
 
+-- [contacts]
+-- Contact records (POST /v1/contacts): attributes, known by every identity key given (the key
+-- is the first; `identities` the JSON array of all of them, the key first). contact_identities
+-- finds the record from any of them.
+CREATE TABLE IF NOT EXISTS contacts (
+  key         TEXT PRIMARY KEY,
+  identities  TEXT NOT NULL,
+  attributes  TEXT NOT NULL DEFAULT '{}',
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS contact_identities (
+  identity    TEXT PRIMARY KEY,
+  contact_key TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS contact_identities_contact ON contact_identities (contact_key);
+
 -- [schema 11: outbound webhooks]
+-- The events feed (GET /v1/events, outbound webhooks): what integrators hear of. The triggers
+-- below write it in the transaction of the change itself (a transactional outbox), so whichever
+-- path writes a run, a step or a contact event (the worker's commit, an operator's cancel, an
+-- import), its feed event commits, or rolls back, with it. One small row per event, appended at
+-- the end of the table (seq only grows: rows are never deleted), is all the hot path pays.
+CREATE TABLE IF NOT EXISTS feed_events (
+  seq         INTEGER PRIMARY KEY,
+  type        TEXT NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  data        TEXT NOT NULL
+);
+-- Webhook subscriptions: `events` is the space-separated event types it wants; `secret` its
+-- Standard Webhooks signing secret, sealed (app/secret_seal.hpp); `cursor` the last feed seq
+-- already fanned out into its deliveries (a new subscription starts at the feed's end).
+CREATE TABLE IF NOT EXISTS webhook_subscriptions (
+  id              TEXT PRIMARY KEY,
+  target_url      TEXT NOT NULL,
+  events          TEXT NOT NULL,
+  secret          TEXT NOT NULL,
+  cursor          INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  disabled_at     INTEGER,
+  disabled_reason TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+-- The outbox: one delivery per subscription and feed event. status: pending (next_at says
+-- when the next attempt is due), delivered, failed (attempts or age exhausted), dropped (its
+-- subscription was disabled before it went).
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+  subscription_id  TEXT NOT NULL,
+  event_seq        INTEGER NOT NULL,
+  status           TEXT NOT NULL,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_at          INTEGER,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  last_status_code INTEGER,
+  last_error       TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (subscription_id, event_seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (next_at)
+  WHERE status = 'pending';
+-- The feed's writers. A trigger that failed would fail the change it rides on, so JSON read
+-- from a row is checked first (json_valid) rather than trusted. Step statuses are codes
+-- (step_status_codes.hpp): 1 succeeded, 12 reconciled. An action's kind names its plugin
+-- ("sendgrid.send"); built-in steps have no '.'.
+CREATE TRIGGER IF NOT EXISTS feed_run_started AFTER INSERT ON runs
+BEGIN
+  INSERT INTO feed_events (type, occurred_at, data) VALUES ('run.started', new.created_at,
+    json_object('run_id', new.id, 'workflow', new.workflow_name, 'contact', new.contact_key,
+                'inputs', CASE WHEN json_valid(new.context) THEN new.context -> '$.inputs' END));
+END;
+CREATE TRIGGER IF NOT EXISTS feed_run_ended AFTER UPDATE OF status ON runs
+WHEN new.status IN ('completed', 'failed', 'exited')
+ AND old.status NOT IN ('completed', 'failed', 'exited')
+BEGIN
+  INSERT INTO feed_events (type, occurred_at, data) VALUES (
+    CASE new.status WHEN 'completed' THEN 'run.completed' WHEN 'failed' THEN 'run.failed'
+                    ELSE 'run.exited' END,
+    new.updated_at,
+    json_object('run_id', new.id, 'workflow', new.workflow_name, 'contact', new.contact_key,
+                'status', new.status, 'reason', new.reason));
+END;
+CREATE TRIGGER IF NOT EXISTS feed_step_sent AFTER INSERT ON steps
+WHEN new.status IN (1, 12) AND instr(new.kind, '.') > 0
+BEGIN
+  INSERT INTO feed_events (type, occurred_at, data)
+    SELECT 'step.sent', coalesce(new.finished_at, new.started_at),
+           json_object('run_id', r.id, 'workflow', r.workflow_name, 'contact', r.contact_key,
+                       'step', new.step_id, 'kind', new.kind, 'attempt', new.attempt,
+                       'message_id', coalesce(new.message_id,
+                                              r.id || '.' || new.step_id || '.' || new.seq))
+    FROM runs r WHERE r.row = new.run_row;
+END;
+CREATE TRIGGER IF NOT EXISTS feed_step_sent_later AFTER UPDATE OF status ON steps
+WHEN new.status IN (1, 12) AND old.status NOT IN (1, 12) AND instr(new.kind, '.') > 0
+BEGIN
+  INSERT INTO feed_events (type, occurred_at, data)
+    SELECT 'step.sent', coalesce(new.finished_at, new.started_at),
+           json_object('run_id', r.id, 'workflow', r.workflow_name, 'contact', r.contact_key,
+                       'step', new.step_id, 'kind', new.kind, 'attempt', new.attempt,
+                       'message_id', coalesce(new.message_id,
+                                              r.id || '.' || new.step_id || '.' || new.seq))
+    FROM runs r WHERE r.row = new.run_row;
+END;
+CREATE TRIGGER IF NOT EXISTS feed_contact_event AFTER INSERT ON events
+WHEN new.type IN ('replied', 'bounced', 'unsubscribed')
+BEGIN
+  INSERT INTO feed_events (type, occurred_at, data) VALUES ('contact.' || new.type,
+    new.occurred_at,
+    json_object('event_id', new.event_id, 'contact', new.contact_key, 'run_id', new.run_id,
+                'message_id', new.message_id,
+                'data', CASE WHEN json_valid(new.data) THEN json(new.data) END));
+END;
 
 -- [schema 12: secrets]
+-- Plugin credentials and webhook secrets, sealed under the workspace's master key
+-- (app/secret_seal.hpp): the plain values are never written here.
+CREATE TABLE IF NOT EXISTS secrets (
+  scope      TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  sealed     TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, name)
+) WITHOUT ROWID;
 
 -- [schema 13: tracking]
+-- The key that signs tracking links (docs/tracking.md), when RELANCE_TRACKING_KEY is not set:
+-- 32 random bytes made by the first process that needed one. One row.
+CREATE TABLE IF NOT EXISTS tracking_key (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  key        BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
 )SQL";
 
 // Indexes added to kSqliteSchema without a new version (only indexes may be: a database written

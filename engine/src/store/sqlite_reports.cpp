@@ -362,7 +362,7 @@ std::string run_list_sql(const RunFilter& f, bool after) {
 void SqliteStore::for_each_run(const RunFilter& f, const std::function<bool(const Run&)>& fn) {
     // A negative limit is no limit (as SQLite's LIMIT reads it).
     std::int64_t left = f.limit < 0 ? std::numeric_limits<std::int64_t>::max() : f.limit;
-    std::optional<std::pair<std::int64_t, std::int64_t>> last;  // (created_at, rowid)
+    std::optional<std::pair<std::int64_t, std::int64_t>> last = f.after;  // (created_at, rowid)
     std::vector<Run> page;
     while (left > 0) {
         page.clear();
@@ -381,6 +381,7 @@ void SqliteStore::for_each_run(const RunFilter& f, const std::function<bool(cons
             while (st.executeStep()) {
                 page.push_back(read_run(st));
                 last_rowid = st.getColumn(15).getInt64();
+                page.back().row = last_rowid;
             }
         }
         // The statement is done (its read ended) before `fn` sees a row: `fn` may take as long

@@ -147,6 +147,16 @@ class SqliteStore final : public Store {
     std::optional<std::int64_t> cron_slot(const std::string& key) override;
     void set_cron_slot(const std::string& key, std::int64_t slot) override;
 
+    // sqlite_secrets.cpp
+    void put_secret(const StoredSecret& secret) override;
+    std::optional<StoredSecret> get_secret(const std::string& scope,
+                                           const std::string& name) override;
+    std::vector<StoredSecret> list_secrets() override;
+    bool delete_secret(const std::string& scope, const std::string& name) override;
+
+    // sqlite_tracking.cpp
+    std::string tracking_key(const std::string& candidate, std::int64_t now) override;
+
     CancelOutcome cancel_run(const std::string& run_id, const std::string& reason,
                              const StepRecord& note, std::int64_t now) override;
     bool retry_failed_run(const std::string& run_id, const StepRecord& note,
@@ -189,9 +199,37 @@ class SqliteStore final : public Store {
     void for_each_run(const RunFilter& filter, const std::function<bool(const Run&)>& fn) override;
     WorkflowCounts workflow_counts(const std::string& workflow) override;
 
+    // sqlite_outbox.cpp (outbound webhooks: the feed, subscriptions, the outbox)
+    std::vector<FeedEvent> feed(const FeedQuery& query) override;
+    std::int64_t feed_head() override;
+    Subscription put_subscription(const Subscription& sub) override;
+    std::vector<Subscription> list_subscriptions(std::int64_t after_created_at,
+                                                 const std::string& after_id, int limit) override;
+    std::optional<Subscription> get_subscription(const std::string& id) override;
+    bool delete_subscription(const std::string& id) override;
+    std::int64_t fan_out_deliveries(std::int64_t now, int limit) override;
+    std::vector<Delivery> due_deliveries(std::int64_t now, int limit) override;
+    void record_deliveries(const std::vector<DeliveryOutcome>& outcomes, std::int64_t now) override;
+    OutboxFigures outbox_figures() override;
+    std::vector<DeliveryRow> deliveries_of(const std::string& subscription_id) override;
+
     // sqlite_metrics.cpp
     std::vector<RunTally> run_tallies() override;
     QueueFigures queue_figures(std::int64_t now) override;
+
+    // sqlite_people.cpp (contacts: upsert, history, export, erase)
+    std::optional<ContactRecord> find_contact(const std::string& identity_key) override;
+    ContactUpsert upsert_contact(const std::vector<std::string>& identity_keys,
+                                 const json& attributes, std::int64_t now) override;
+    std::vector<Event> contact_events(const std::vector<std::string>& keys, int limit) override;
+    std::vector<Run> contact_runs(const std::vector<std::string>& keys, int limit) override;
+    std::vector<Send> contact_sends(const std::vector<std::string>& keys, int limit) override;
+    std::vector<std::string> linked_identities(const std::vector<std::string>& keys) override;
+    ContactErasure erase_contact(const std::vector<std::string>& keys,
+                                 const std::vector<Suppression>& hashed, std::int64_t now) override;
+    std::vector<Suppression> suppressions_page(
+        const std::optional<std::pair<std::string, std::string>>& after, int limit) override;
+    std::vector<bool> put_suppressions(const std::vector<Suppression>& entries) override;
 
   private:
     // SQL functions re-normalising contact keys (sqlite_contacts.cpp), used by migrations.

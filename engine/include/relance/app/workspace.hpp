@@ -10,7 +10,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <relance/app/secret_seal.hpp>
 #include <relance/app/store_url.hpp>
+#include <relance/app/subscriptions.hpp>
+#include <relance/app/tracking.hpp>
 #include <relance/app/workflows.hpp>
 #include <relance/base/clock.hpp>
 #include <relance/base/json_value.hpp>
@@ -65,6 +68,16 @@ struct WorkspaceOptions {
     store::SqliteOptions sqlite;
     std::string config_file;  // "" = no workspace config
     PluginOptions plugins;
+    // The master key that seals stored secrets (relance/app/secret_seal.hpp): a file; "" = the
+    // environment's RELANCE_MASTER_KEY, else `<database>.key` beside the SQLite file.
+    std::string master_key_file;
+};
+
+// A stored secret as listed: never its value.
+struct SecretEntry {
+    std::string scope;  // a plugin's name, or "hook" for webhook triggers
+    std::string name;
+    std::int64_t updated_at = 0;
 };
 
 // A run and the id of the step it is at ("-" when finished or its version no longer loads).
@@ -84,6 +97,8 @@ struct RunQuery {
     std::string status;    // "" = any; else ready, waiting, paused, completed, exited, failed
     std::string workflow;  // "" = any
     int limit = 100;
+    // The next page: only runs after this (created_at, row) of the previous page's last run.
+    std::optional<std::pair<std::int64_t, std::int64_t>> after;
 };
 
 // What cancel or retry did.
@@ -172,8 +187,9 @@ class Workspace {
     CronPass fire_crons();
 
     // --- runs ---------------------------------------------------------------------------------
-    // Calls `each` for the runs the query selects, newest first, as they are read (memory does
-    // not grow with the limit); `each` returns false to stop. invalid: an unknown status.
+    // Calls `each` for the runs the query selects, oldest first (in creation order), as they are
+    // read (memory does not grow with the limit); `each` returns false to stop. invalid: an unknown
+    // status.
     void list_runs(const RunQuery& query, const std::function<bool(const RunSummary&)>& each);
     RunDetail get_run(const std::string& id);  // not_found
     // Settles a run paused on an in-doubt step. not_found; conflict when it is not paused in
@@ -230,19 +246,113 @@ class Workspace {
     struct StoreFigures {
         std::vector<store::Store::RunTally> runs;
         store::Store::QueueFigures queue;
+        store::Store::OutboxFigures outbox;  // undelivered webhook deliveries
         std::int64_t now = 0;  // when they were read, unix ms on the workspace's clock
     };
     StoreFigures store_figures();
 
     // --- outbound webhooks (relance/app/subscriptions.hpp) --------------------------------------
+    // A subscription: the events of these types (webhook_event_types()) are POSTed to
+    // target_url, signed with the secret returned here once. invalid: field "target_url" (not
+    // an http(s) URL), "events" (empty, or an unknown type).
+    NewSubscription create_subscription(const std::string& target_url,
+                                        const std::vector<std::string>& events);
+    // By creation, after the subscription keyed `after` (subscription_key; "" = from the
+    // first). invalid (field "cursor"): a key this workspace did not give.
+    SubscriptionPage list_subscriptions(const std::string& after, int limit);
+    SubscriptionInfo get_subscription(const std::string& id);  // not_found (field "id")
+    // Deletes it and its pending deliveries. not_found (field "id").
+    void delete_subscription(const std::string& id);
+    // The events feed, oldest first after a seq (or newest first). invalid (field "type").
+    FeedPage events_feed(const FeedRequest& request);
+    // One pass of the outbox: the new events fanned out to the subscriptions that want them,
+    // then the deliveries due sent (bounded timeouts; one failing attempt per subscription per
+    // pass), each outcome recorded: 2xx delivered, 410 disables the subscription, anything else
+    // retried with exponential backoff and jitter until attempts or age run out. The worker
+    // calls it about once a second.
+    DeliveryPass deliver_webhooks();
 
     // --- tracking and one-click unsubscribe (relance/app/tracking.hpp) --------------------------
+    // The open pixel was fetched: records `opened` for the message's contact, once per message
+    // (`opened_bot`, once per message, when tracking/bots.hpp judges it a machine's). not_found
+    // (field "token"): the token does not verify or is not an open token.
+    TrackOutcome track_open(const TrackingHit& hit);
+    // A tracked link was followed: its signed destination, and `clicked` (or `clicked_bot`)
+    // recorded once per link of the message. not_found (field "token") as track_open.
+    TrackOutcome track_click(const TrackingHit& hit);
+    // The confirmation page of an unsubscribe link (GET): checks the token, records nothing
+    // (link scanners follow GETs). not_found (field "token").
+    UnsubscribePage unsubscribe_page(const std::string& token);
+    // RFC 8058 one-click unsubscribe: records `unsubscribed` for the message's contact, which
+    // suppresses it (locked) in the same transaction; a second time changes nothing. not_found
+    // (field "token"): a token that does not verify, or a message whose run is gone.
+    runtime::EventOutcome unsubscribe_by_token(const std::string& token);
 
     // --- contacts: upsert, history, export, erase; senders -------------------------------------
+    // The types are defined in relance/app/contacts.hpp.
+    struct ContactInput;
+    struct ContactUpsert;
+    struct ContactHistory;
+    struct ContactErasure;
+    struct SuppressionPage;
+    struct SuppressionImport;
+    struct SenderReport;
+    // Creates or updates a contact record (identities and attributes, merged as a JSON merge
+    // patch). invalid (field "email", "phone", "linkedin" or "attributes"); conflict (the field
+    // of an identity that belongs to another contact).
+    ContactUpsert upsert_contact(const ContactInput& input);
+    // A person by any identity (an email, a phone, a LinkedIn URL or a contact key): record,
+    // suppression state, and history (the latest `limit` events, runs and sends; 0 = all, with
+    // each run's timeline: the GDPR export). invalid (field "contact"); not_found (field
+    // "contact") when relance holds nothing about them.
+    ContactHistory contact(const std::string& contact, int limit);
+    // Erases a person (GDPR): see store::Store::erase_contact; their identities stay on the
+    // suppression list as hashes (contacts/hashed.hpp). invalid; not_found as contact() does.
+    ContactErasure erase_contact(const std::string& contact);
+    // The suppression list by (kind, value), after `after` ("kind:value", "" = from the start).
+    // invalid (field "cursor") for an `after` that is no entry key.
+    SuppressionPage suppressions_page(const std::string& after, int limit);
+    // Adds each line (an entry, or a CSV line whose first column is one; a header line naming
+    // the column and blank or # lines are skipped) with this source; reports the lines refused.
+    SuppressionImport import_suppressions(const std::vector<std::string>& lines,
+                                          const std::string& source, const std::string& reason);
+    // Each sender account of the workspace config (none without one) and the paused accounts.
+    SenderReport senders();
 
     // --- secrets sealed at rest -----------------------------------------------------------------
+    // The seal of this workspace's master key (opened, or the key file created, on first use).
+    // failure / invalid when the key cannot be read.
+    const SecretSeal& secret_seal();
+    // Stores a secret sealed: a plugin's credential (scope = the plugin) or a webhook trigger's
+    // ("hook"). invalid (field "scope", "name" or "value").
+    SecretEntry set_secret(const std::string& scope, const std::string& name,
+                           const std::string& value);
+    std::vector<SecretEntry> list_secrets();
+    // not_found when there is none.
+    void delete_secret(const std::string& scope, const std::string& name);
+    // A secret's value: the environment's RELANCE_SECRET_<SCOPE>_<NAME> first (an operator's
+    // override), else the store's, opened. Values read from the store are kept for a second, so
+    // a busy webhook route does not read and open the same secret at every request.
+    std::optional<std::string> find_secret(const std::string& scope, const std::string& name);
 
   private:
+    // tracking (workspace_tracking.cpp): the key that signs tracking links, loaded once
+    const std::string& tracking_key();
+    std::optional<std::string> tracking_key_;
+    std::mutex tracking_m_;
+    // outbound webhooks: the deliverer's HTTP client, kept for its pooled connections
+    // (shared_ptr: its deleter is bound where it is made, so workspace.cpp need not know it)
+    class WebhookSender;  // workspace_deliveries.cpp
+    std::shared_ptr<WebhookSender> webhook_sender_;
+    std::mutex webhook_m_;  // one delivery pass at a time
+
+    struct SecretCache;  // secrets opened in the last second (workspace_secrets.cpp)
+    std::mutex seal_m_;  // not open_m_: plugins ask for secrets while their host is opened
+    std::unique_ptr<SecretSeal> seal_;
+    std::unique_ptr<SecretCache> secret_cache_;
+    std::optional<std::string> find_secret_in(store::Store& store, const std::string& scope,
+                                              const std::string& name);
+
     struct KeyLimits;  // the per-key request counters (workspace_keys.cpp)
     class Deployed;    // the deployed workflows and their hooks (deployed.hpp)
     class RunIntake;   // starts the runs of concurrent requests in shared commits (run_intake.hpp)

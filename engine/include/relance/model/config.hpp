@@ -72,12 +72,25 @@ struct WorkspaceCalendar {
     bool empty() const { return blackout_dates.empty() && holidays.empty(); }
 };
 
+// Open and click tracking and one-click unsubscribe (docs/tracking.md):
+//   tracking:
+//     base_url: https://t.acme.test   # where `relance serve` answers /t/... publicly
+//     scanner_window: 10s             # a click this soon after the send is a scanner's
+//     trust_forwarded_for: false      # read the client address from X-Forwarded-For
+struct TrackingSettings {
+    std::string base_url;  // "" = no tracking and no unsubscribe links; never ends with '/'
+    std::chrono::milliseconds scanner_window{10'000};
+    bool trust_forwarded_for = false;
+    SourcePos pos;
+};
+
 struct Config {
     std::string file;
     std::vector<SenderAccount> senders;
     std::vector<SenderPool> pools;
     std::vector<PluginSettings> plugins;
     WorkspaceCalendar calendar;
+    TrackingSettings tracking;
 
     const SenderAccount* find_sender(const std::string& id) const;
     const SenderPool* find_pool(const std::string& name) const;

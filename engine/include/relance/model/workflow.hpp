@@ -72,6 +72,41 @@ struct OnError {
 enum class StepKind { action, set, if_, wait, lua, exit, wait_for };
 const char* to_string(StepKind k);
 
+// A signed offset from a moment, as `wait: {until, offset}` writes it ("-1d", "-2h", "+30m",
+// "-1d12h", "-2bd"). Days and weeks are calendar days in the contact's time zone (the local time
+// of day is kept across a DST change); hours, minutes and seconds are exact; business days skip
+// weekends, holidays and blackout dates like `wait: 3bd`.
+struct MomentOffset {
+    int days = 0;                        // calendar days (weeks count 7)
+    std::chrono::milliseconds exact{0};  // h, m, s
+    int business_days = 0;               // "bd": on its own, never mixed with other units
+    bool empty() const { return days == 0 && exact.count() == 0 && business_days == 0; }
+};
+// Parses an offset: an optional sign, then a duration (parse_duration's units) or business days
+// ("2bd"); std::nullopt when malformed.
+std::optional<MomentOffset> parse_moment_offset(const std::string& text);
+
+// `wait: {until: "{{ inputs.webinar_at }}", offset: -1d, past: skip}`.
+// Open and click tracking of a send (`track: {opens: true, clicks: true}`), at the workflow or
+// the step level; a step's own setting wins, and unset means off (docs/tracking.md).
+struct TrackOptions {
+    std::optional<bool> opens;
+    std::optional<bool> clicks;
+    SourcePos pos;
+};
+
+struct WaitUntil {
+    std::string until;  // a template (or a literal) rendering to an ISO-8601 moment
+    SourcePos until_pos;
+    MomentOffset offset;
+    std::string offset_text;  // as written, for timelines ("" when none)
+    SourcePos offset_pos;
+    // A moment already past when the step runs: `skip` (the default) skips the step right after
+    // the wait (the reminder it times would come too late), `run_now` goes on with it at once.
+    enum class Past { skip, run_now };
+    Past past = Past::skip;
+};
+
 struct Step {
     std::string id;  // given, or derived ("sendgrid_send", "wait", "wait_2", ...)
     bool id_given = false;
@@ -108,6 +143,9 @@ struct Step {
     // time zone, skipping weekends, the schedule's holidays and blackout dates)
     std::chrono::milliseconds wait_for{0};
     int wait_business_days = 0;
+    // wait: {until, offset, past}: waits until a moment taken from data (a webinar, a meeting, a
+    // contest's end) instead of for a duration. Set only for that form.
+    std::optional<WaitUntil> wait_until;
 
     // wait_for: contact events to wait for (any of them), up to `timeout`; `then` runs when one
     // arrives (steps.<id>.output is the event), `else` on timeout
@@ -140,6 +178,11 @@ struct Step {
 
     // exit: ends the run with a reason
     std::string exit_reason;
+
+    // action: tracking of its sends (over the workflow's `track`), and `transactional: true`,
+    // which exempts an email from the unsubscribe link marketing sends carry (docs/tracking.md)
+    TrackOptions track;
+    bool transactional = false;
 };
 
 // When a workflow may act: `schedule:` in the file. Times are evaluated in the contact's time
@@ -186,6 +229,7 @@ struct Workflow {
     std::vector<InputField> inputs;
     std::vector<Step> steps;
     Triggers triggers;   // what starts runs besides `relance run` (relance/model/triggers.hpp)
+    TrackOptions track;  // the default of its steps' `track` (docs/tracking.md)
     std::string file;    // where it was loaded from
     std::string source;  // the exact text it was loaded from (runs are pinned to it)
 };

@@ -105,6 +105,9 @@ struct Run {
     std::string contact_key;             // "email:a@b.test" (or phone:, linkedin:), "" when unknown
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;
+    // Set by for_each_run: the run's row number, which with created_at places it in a list (the
+    // cursor of the next page). 0 elsewhere.
+    std::int64_t row = 0;
     // Set by claim_due: the lease token of this claim. Every commit for the run checks it, so a
     // worker that lost its lease (expired, taken over) changes nothing.
     std::string lease;
@@ -192,6 +195,9 @@ struct RunFilter {
     std::optional<RunStatus> status;
     std::string workflow;
     int limit = 100;
+    // Only the runs after this (created_at, row) in the list's order: the next page of a list
+    // whose last run was this one (Run::row).
+    std::optional<std::pair<std::int64_t, std::int64_t>> after;
 };
 
 struct SandboxEntry {
@@ -528,12 +534,171 @@ class Store {
     virtual QueueFigures queue_figures(std::int64_t now) = 0;
 
     // --- outbound webhooks: subscriptions, the outbox, the events feed ---
+    // The feed (feed_events) is written by the store itself, in the transaction of each change
+    // that causes an event (run started, completed, failed, exited; action step sent; contact
+    // replied, bounced, unsubscribed): no caller records them.
+    struct FeedEvent {
+        std::int64_t seq = 0;  // grows with every event: the feed's cursor
+        std::string type;      // "run.started"...
+        std::int64_t occurred_at = 0;
+        std::string data;  // a JSON object, as the store wrote it
+    };
+    struct FeedQuery {
+        std::int64_t after = 0;          // events with seq > after (ascending), or < (descending)
+        bool descending = false;         // newest first; `after` 0 = from the newest
+        std::vector<std::string> types;  // empty = every type
+        int limit = 100;
+    };
+    virtual std::vector<FeedEvent> feed(const FeedQuery& query) = 0;
+    virtual std::int64_t feed_head() = 0;  // the newest seq; 0 when the feed is empty
+
+    struct Subscription {
+        std::string id;
+        std::string target_url;
+        std::vector<std::string> events;  // the types it wants
+        std::string sealed_secret;        // app::SecretSeal's; never the plain secret
+        std::int64_t cursor = 0;          // the last feed seq fanned out to its deliveries
+        std::int64_t created_at = 0;
+        std::optional<std::int64_t> disabled_at;
+        std::string disabled_reason;
+    };
+    // Stores a new subscription; its cursor is set to the feed's head in the same transaction
+    // (it hears of events from its creation on). Returns it as stored.
+    virtual Subscription put_subscription(const Subscription& sub) = 0;
+    // By (created_at, id), after the key (after_created_at, after_id) of the last one shown
+    // (after_id "" = from the first), at most `limit`.
+    virtual std::vector<Subscription> list_subscriptions(std::int64_t after_created_at,
+                                                         const std::string& after_id,
+                                                         int limit) = 0;
+    virtual std::optional<Subscription> get_subscription(const std::string& id) = 0;
+    // Deletes it and its deliveries; false when there was none.
+    virtual bool delete_subscription(const std::string& id) = 0;
+
+    // One delivery of the outbox, with what the sender needs to make the request.
+    struct Delivery {
+        std::string subscription_id;
+        std::int64_t event_seq = 0;
+        int attempts = 0;  // attempts made before this one
+        std::int64_t created_at = 0;
+        std::string target_url;
+        std::string sealed_secret;
+        FeedEvent event;
+    };
+    // Fans the feed out into deliveries: for each enabled subscription, a pending delivery
+    // (due at `now`) per event after its cursor that it wants, at most `limit` events per
+    // subscription, and the cursor moved past them, in one transaction. Returns how many
+    // deliveries it made.
+    virtual std::int64_t fan_out_deliveries(std::int64_t now, int limit) = 0;
+    // The pending deliveries due at `now`, oldest due first, at most `limit`, of enabled
+    // subscriptions.
+    virtual std::vector<Delivery> due_deliveries(std::int64_t now, int limit) = 0;
+    // What came of one attempt.
+    struct DeliveryOutcome {
+        std::string subscription_id;
+        std::int64_t event_seq = 0;
+        enum class Result { delivered, retry, failed, gone } result = Result::retry;
+        std::int64_t next_at = 0;  // with retry
+        int status_code = 0;       // 0: no HTTP answer
+        std::string error;         // why it did not go ("" when delivered)
+    };
+    // Records outcomes in one transaction (attempts + 1 each). `gone` (410) disables the
+    // subscription (disabled_at = now, its reason) and drops its pending deliveries.
+    virtual void record_deliveries(const std::vector<DeliveryOutcome>& outcomes,
+                                   std::int64_t now) = 0;
+    // The outbox backlog: pending deliveries, and the oldest one's creation time.
+    struct OutboxFigures {
+        std::int64_t pending = 0;
+        std::optional<std::int64_t> oldest_pending_at;
+    };
+    virtual OutboxFigures outbox_figures() = 0;
+    // The deliveries of one subscription, by event seq (tests, `subscriptions show`).
+    struct DeliveryRow {
+        std::int64_t event_seq = 0;
+        std::string status;
+        int attempts = 0;
+        std::optional<std::int64_t> next_at;
+        std::optional<int> last_status_code;
+        std::string last_error;
+    };
+    virtual std::vector<DeliveryRow> deliveries_of(const std::string& subscription_id) = 0;
 
     // --- secrets sealed at rest ---
+    // A plugin credential or a webhook secret, as app::SecretSeal sealed it: the store never sees
+    // the plain value. `scope` is the plugin's name ("sendgrid"), "hook" for webhook triggers.
+    struct StoredSecret {
+        std::string scope;
+        std::string name;
+        std::string sealed;
+        std::int64_t updated_at = 0;
+    };
+    virtual void put_secret(const StoredSecret& secret) = 0;  // replaces one of the same name
+    virtual std::optional<StoredSecret> get_secret(const std::string& scope,
+                                                   const std::string& name) = 0;
+    virtual std::vector<StoredSecret> list_secrets() = 0;  // by scope and name
+    virtual bool delete_secret(const std::string& scope, const std::string& name) = 0;
 
     // --- tracking and one-click unsubscribe ---
+    // The workspace's key for tracking links (docs/tracking.md): the one stored, or `candidate`
+    // (32 random bytes), stored now when none is. Whoever stores first wins, across processes,
+    // so every process signs and verifies with the same key.
+    virtual std::string tracking_key(const std::string& candidate, std::int64_t now) = 0;
 
     // --- contacts: upsert, history, export, erase ---
+
+    // A contact's record: its attributes, known by every identity key it was given. `key` is
+    // the first identity it was created with (email, else phone, else LinkedIn) and never
+    // changes; `identities` holds it first, then the others in the order they came.
+    struct ContactRecord {
+        std::string key;
+        std::vector<std::string> identities;
+        JsonValue attributes = JsonValue::object();
+        std::int64_t created_at = 0;
+        std::int64_t updated_at = 0;
+    };
+    // The record an identity key belongs to, if any.
+    virtual std::optional<ContactRecord> find_contact(const std::string& identity_key) = 0;
+    struct ContactUpsert {
+        std::optional<ContactRecord> contact;  // nullopt when `conflict` is set (nothing written)
+        bool created = false;
+        // The identity key that belongs to another contact than the others given: "" when none.
+        std::string conflict;
+    };
+    // In one transaction: finds the record any of `identity_keys` belongs to (or creates one
+    // keyed by the first), adds the keys it lacks, and merges `attributes` into its own as a JSON
+    // merge patch (RFC 7396: a member set to null is removed). Refuses (conflict) keys that
+    // belong to two records.
+    virtual ContactUpsert upsert_contact(const std::vector<std::string>& identity_keys,
+                                         const json& attributes, std::int64_t now) = 0;
+    // The history of a person known by these identity keys, newest first, at most `limit` of
+    // each (limit <= 0: all of them): events recorded under the keys, runs started with any of
+    // them (run_contacts: their full state), the sends to them.
+    virtual std::vector<Event> contact_events(const std::vector<std::string>& keys, int limit) = 0;
+    virtual std::vector<Run> contact_runs(const std::vector<std::string>& keys, int limit) = 0;
+    virtual std::vector<Send> contact_sends(const std::vector<std::string>& keys, int limit) = 0;
+    // The keys plus every other identity the runs started with them were started with (a run
+    // started with an email and a phone links the two).
+    virtual std::vector<std::string> linked_identities(const std::vector<std::string>& keys) = 0;
+    struct ContactErasure {
+        std::vector<std::string> runs;  // the runs deleted (the ones not finished were cancelled)
+        std::int64_t events = 0;        // events deleted
+        std::int64_t sends = 0;         // sends whose contact was blanked (they still count)
+        std::int64_t suppressions = 0;  // entries naming the person, replaced by `hashed`
+        bool record = false;            // the contact's record was deleted
+    };
+    // Erases a person (GDPR) in one transaction: their record, the events under the keys, their
+    // runs (steps, identities; a run a worker holds loses its lease, so nothing more is sent or
+    // written for it), the entries of the suppression list naming a key; their sends stay (sender
+    // limits count them) with the contact blanked. `hashed` entries are added to the suppression
+    // list in the same transaction.
+    virtual ContactErasure erase_contact(const std::vector<std::string>& keys,
+                                         const std::vector<Suppression>& hashed,
+                                         std::int64_t now) = 0;
+    // The suppression list in (kind, value) order after the entry (kind, value) `after` (none:
+    // from the start), at most `limit` entries.
+    virtual std::vector<Suppression> suppressions_page(
+        const std::optional<std::pair<std::string, std::string>>& after, int limit) = 0;
+    // put_suppression for many entries in one transaction (an import): whether each changed.
+    virtual std::vector<bool> put_suppressions(const std::vector<Suppression>& entries) = 0;
 };
 
 // The disk or the database is full (SQLITE_FULL): nothing of the failed commit was written.
