@@ -118,7 +118,19 @@ TEST_F(ContactsTest, ErasureStopsTheRunsAndKeepsThePersonSuppressedAsAHash) {
     EXPECT_EQ(history.events.size(), 1u);
     ASSERT_EQ(history.suppressions.size(), 1u);  // the phone, linked through the run
 
+    // The events feed (outbound webhooks) carries her runs' inputs and her events.
+    auto feed_mentions = [&](const std::string& text) {
+        int n = 0;
+        for (const auto& e : ws->events_feed({0, false, {}, 1000}).events)
+            if (e.data.find(text) != std::string::npos) ++n;
+        return n;
+    };
+    EXPECT_GT(feed_mentions("ana@acme.test"), 0);
+    EXPECT_GT(feed_mentions(waiting), 0);
+
     auto erased = ws->erase_contact("email:ana@acme.test");
+    EXPECT_EQ(feed_mentions("ana@acme.test"), 0);
+    EXPECT_EQ(feed_mentions(waiting), 0);
     EXPECT_EQ(erased.erased.runs, std::vector<std::string>{waiting});
     EXPECT_EQ(erased.erased.events, 1);
     EXPECT_EQ(erased.erased.suppressions, 1);

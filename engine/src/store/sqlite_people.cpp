@@ -227,6 +227,24 @@ Store::ContactErasure SqliteStore::erase_contact(const std::vector<std::string>&
             "DELETE FROM events WHERE run_id != '' AND run_id IN (SELECT value FROM "
             "json_each(?))",
             run_ids);
+        // The events feed copies contact keys and run inputs (outbound webhooks): the person's
+        // feed events go, with their deliveries not yet made (a delivery whose event is gone
+        // would never be due). A scan of the feed: an erasure is rare.
+        {
+            const char* of_person =
+                "SELECT seq FROM feed_events WHERE json_extract(data, '$.contact') IN (SELECT "
+                "value FROM json_each(?1)) OR json_extract(data, '$.run_id') IN (SELECT value "
+                "FROM json_each(?2))";
+            for (const std::string& sql :
+                 {std::string("DELETE FROM webhook_deliveries WHERE event_seq IN (") + of_person +
+                      ")",
+                  std::string("DELETE FROM feed_events WHERE seq IN (") + of_person + ")"}) {
+                SQLite::Statement st(db_, sql);
+                st.bind(1, ids);
+                st.bind(2, run_ids);
+                st.exec();
+            }
+        }
         // Sends stay: the sender's caps count them. Who they went to does not.
         out.sends = exec(
             "UPDATE sends SET contact_key = 'erased' WHERE contact_key IN (SELECT value FROM "
