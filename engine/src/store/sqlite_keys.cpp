@@ -5,25 +5,7 @@ namespace relance::store {
 
 namespace {
 
-// Scopes are stored space-separated: none contains a space (app::api_scopes()).
-std::string join_scopes(const std::vector<std::string>& scopes) {
-    std::string out;
-    for (const auto& s : scopes) out += (out.empty() ? "" : " ") + s;
-    return out;
-}
-
-std::vector<std::string> split_scopes(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        auto end = text.find(' ', start);
-        if (end == std::string::npos) end = text.size();
-        if (end > start) out.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return out;
-}
-
+// Scopes are stored space-separated (join_words): none contains a space (app::api_scopes()).
 constexpr const char* kKeyColumns =
     "SELECT id, name, prefix, hash, scopes, rate_per_minute, created_at, revoked_at FROM api_keys";
 
@@ -33,7 +15,7 @@ ApiKeyRow read_key(SQLite::Statement& st) {
     k.name = st.getColumn(1).getString();
     k.prefix = st.getColumn(2).getString();
     k.hash = st.getColumn(3).getString();
-    k.scopes = split_scopes(st.getColumn(4).getString());
+    k.scopes = split_words(st.getColumn(4).getString());
     k.rate_per_minute = st.getColumn(5).getInt();
     k.created_at = st.getColumn(6).getInt64();
     k.revoked_at = optional_int(st.getColumn(7));
@@ -51,7 +33,7 @@ void SqliteStore::put_api_key(const ApiKeyRow& key) {
     st.bind(2, key.name);
     st.bind(3, key.prefix);
     st.bind(4, key.hash);
-    st.bind(5, join_scopes(key.scopes));
+    st.bind(5, join_words(key.scopes));
     st.bind(6, key.rate_per_minute);
     st.bind(7, static_cast<int64_t>(key.created_at));
     st.exec();

@@ -15,24 +15,6 @@ namespace relance::store {
 
 namespace {
 
-std::string join_types(const std::vector<std::string>& types) {
-    std::string out;
-    for (const auto& t : types) out += (out.empty() ? "" : " ") + t;
-    return out;
-}
-
-std::vector<std::string> split_types(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        auto end = text.find(' ', start);
-        if (end == std::string::npos) end = text.size();
-        if (end > start) out.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return out;
-}
-
 std::string types_json(const std::vector<std::string>& types) {
     return json(types).dump();
 }
@@ -45,7 +27,7 @@ Store::Subscription read_subscription(SQLite::Statement& st) {
     Store::Subscription s;
     s.id = st.getColumn(0).getString();
     s.target_url = st.getColumn(1).getString();
-    s.events = split_types(st.getColumn(2).getString());
+    s.events = split_words(st.getColumn(2).getString());
     s.sealed_secret = st.getColumn(3).getString();
     s.cursor = st.getColumn(4).getInt64();
     s.created_at = st.getColumn(5).getInt64();
@@ -120,7 +102,7 @@ Store::Subscription SqliteStore::put_subscription(const Subscription& sub) {
                              "(?,?,?,?,?,?,NULL,'')");
         st.bind(1, stored.id);
         st.bind(2, stored.target_url);
-        st.bind(3, join_types(stored.events));
+        st.bind(3, join_words(stored.events));
         st.bind(4, stored.sealed_secret);
         st.bind(5, static_cast<int64_t>(stored.cursor));
         st.bind(6, static_cast<int64_t>(stored.created_at));
@@ -232,7 +214,7 @@ std::int64_t SqliteStore::fan_out_deliveries(std::int64_t now, int limit) {
             ins.bind(2, static_cast<int64_t>(now));
             ins.bind(3, static_cast<int64_t>(b.cursor));
             ins.bind(4, static_cast<int64_t>(upto));
-            ins.bind(5, types_json(split_types(b.types)));
+            ins.bind(5, types_json(split_words(b.types)));
             made += ins.exec();
             ins.reset();
         }

@@ -58,6 +58,11 @@ inline constexpr const char* kExistingRunKeysSql =
 // anything else.
 [[noreturn]] void rethrow_store_error(const SQLite::Exception& e, const std::string& what);
 
+// Lists of words stored as one space-separated column (API key scopes, a subscription's event
+// types): none of the words holds a space.
+std::string join_words(const std::vector<std::string>& words);
+std::vector<std::string> split_words(const std::string& text);
+
 // A descriptor held only for its flock, closed when it goes.
 struct LockFile {
     int fd = -1;
