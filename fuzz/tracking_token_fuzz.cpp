@@ -7,6 +7,7 @@
 //   rewritten hrefs (a body without links comes back unchanged), and tracks at most max_links.
 #include <cstdint>
 #include <cstdlib>
+#include <relance/signatures/encoding.hpp>
 #include <relance/tracking/html_rewrite.hpp>
 #include <relance/tracking/token.hpp>
 #include <string>
@@ -54,8 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         case 1: {
             if (auto link = t::parse_payload(in)) check_link(*link);
-            if (auto bytes = t::base64url_decode(in))
-                if (t::base64url_encode(*bytes) != in) std::abort();
+            if (auto bytes = relance::signatures::base64url_decode(in))
+                if (relance::signatures::base64url_encode(*bytes) != in) std::abort();
             break;
         }
         default: {

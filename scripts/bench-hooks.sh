@@ -27,6 +27,8 @@
 #     --signed             also measure signed requests (standard_webhooks)
 #     --keep               keep the temporary folders (their paths are printed)
 #     --json FILE          also write every figure of every repetition as JSON
+#     --without-feed       drop the events feed's triggers after the deploy, to measure what the
+#                          feed costs (outbound webhooks then hear of nothing)
 # Environment: BUILD_DIR (default build-release) when --relance is not given.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,6 +42,7 @@ server_threads=""
 signed=0
 keep=0
 json_out=""
+without_feed=0
 while (($#)); do
   case $1 in
     --relance) relance=$2; shift 2 ;;
@@ -52,6 +55,7 @@ while (($#)); do
     --signed) signed=1; shift ;;
     --keep) keep=1; shift ;;
     --json) json_out=$2; shift 2 ;;
+    --without-feed) without_feed=1; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 64 ;;
   esac
@@ -200,12 +204,21 @@ YAML
 results=$(mktemp /tmp/relance-bench-hooks-results.XXXXXX)   # one line per repetition
 echo "relance: $relance ($("$relance" --version 2>/dev/null | head -1))"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+((without_feed)) && echo "without the events feed's triggers"
 echo "phases: ${lat_seconds}s at 1 connection; ${seconds}s at $connections connections (wrk -t$wrk_threads); serve --threads $server_threads"
 for ((rep = 1; rep <= repeat; rep++)); do
   work=$(mktemp -d /tmp/relance-bench-hooks.XXXXXX)
   db="$work/bench.db"
   write_workflow "$work/bench.yaml"
   "$relance" --db "$db" deploy "$work/bench.yaml" >/dev/null
+  if ((without_feed)); then
+    python3 -c "
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+for (name,) in con.execute(\"SELECT name FROM sqlite_master WHERE type='trigger' AND name LIKE 'feed_%'\").fetchall():
+    con.execute(f'DROP TRIGGER {name}')
+con.commit()" "$db"
+  fi
   load=$(cut -d' ' -f1 /proc/loadavg)
 
   "$relance" --db "$db" serve --listen 127.0.0.1:0 --threads "$server_threads" \

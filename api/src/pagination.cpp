@@ -11,23 +11,6 @@ namespace {
 // The tag ahead of every cursor: a cursor from a future format is refused, not misread.
 constexpr std::string_view kCursorTag = "c1.";
 
-std::string to_base64url(std::string text) {
-    std::string b64 = signatures::base64_encode(text);
-    std::replace(b64.begin(), b64.end(), '+', '-');
-    std::replace(b64.begin(), b64.end(), '/', '_');
-    while (!b64.empty() && b64.back() == '=') b64.pop_back();
-    return b64;
-}
-
-std::optional<std::string> from_base64url(std::string_view text) {
-    std::string b64(text);
-    if (b64.find_first_of("+/=") != std::string::npos) return std::nullopt;
-    std::replace(b64.begin(), b64.end(), '-', '+');
-    std::replace(b64.begin(), b64.end(), '_', '/');
-    while (b64.size() % 4 != 0) b64.push_back('=');
-    return signatures::base64_decode(b64);
-}
-
 int parse_limit(const std::string& text) {
     if (text.empty()) return kDefaultPageLimit;
     bool digits = text.size() <= 9 && std::all_of(text.begin(), text.end(),
@@ -49,7 +32,7 @@ PageRequest page_request(const Call& call) {
     if (!cursor.empty()) {
         std::optional<std::string> key;
         if (cursor.size() <= 1024 && cursor.starts_with(kCursorTag))
-            key = from_base64url(std::string_view(cursor).substr(kCursorTag.size()));
+            key = signatures::base64url_decode(std::string_view(cursor).substr(kCursorTag.size()));
         if (!key || key->empty())
             throw app::Error(app::ErrorKind::invalid,
                              "cursor is not one this server gave (pass the next_cursor of the "
@@ -61,7 +44,7 @@ PageRequest page_request(const Call& call) {
 }
 
 std::string encode_cursor(std::string_view key) {
-    return std::string(kCursorTag) + to_base64url(std::string(key));
+    return std::string(kCursorTag) + signatures::base64url_encode(key);
 }
 
 void finish_page(nlohmann::json& body, bool more, std::string_view last_key) {

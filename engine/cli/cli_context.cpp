@@ -306,6 +306,27 @@ void activate_host(host::PluginHost& host) {
         std::cerr << "warning: plugin refused: " << host.failures()[i].str() << "\n";
 }
 
+void report_plugin_failures(app::Workspace& ws) {
+    for (const auto& f : ws.plugins().failures())
+        std::cerr << "warning: plugin refused: " << f.str() << "\n";
+}
+
+void print_worker_report(std::ostream& out, const app::WorkerReport& r, bool json) {
+    if (json) {
+        out << nlohmann::json{{"steps", r.steps},
+                              {"actions", r.actions},
+                              {"runs_finished", r.runs_finished},
+                              {"runs_waiting", r.runs_waiting},
+                              {"runs_paused", r.runs_paused}}
+                   .dump()
+            << "\n";
+    } else {
+        out << "worker: " << r.steps << " step(s), " << r.actions << " action call(s), "
+            << r.runs_finished << " run(s) finished; " << r.runs_waiting << " waiting, "
+            << r.runs_paused << " paused\n";
+    }
+}
+
 int guarded(const std::function<int()>& body) {
     try {
         return body();

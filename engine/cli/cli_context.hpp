@@ -3,9 +3,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <relance/app/error.hpp>
+#include <relance/app/worker.hpp>
 #include <relance/app/workspace.hpp>
 #include <relance/host/plugin_host.hpp>
 #include <relance/model/config.hpp>
@@ -100,6 +102,12 @@ std::unique_ptr<runtime::RecordReader> read_records_or_report(const InputArgs& a
 
 // Starts sandbox emulators and plugin instances; prints plugins refused at this stage.
 void activate_host(host::PluginHost& host);
+// Prints the plugins the workspace refused, loading or starting them, as warnings on stderr:
+// the command goes on without them.
+void report_plugin_failures(app::Workspace& ws);
+// The worker's summary line: steps, actions, runs finished, runs waiting and paused; one JSON
+// object when `json`.
+void print_worker_report(std::ostream& out, const app::WorkerReport& report, bool json);
 
 // Runs `body`, turning exceptions into a message on stderr and kFailure.
 int guarded(const std::function<int()>& body);

@@ -2,7 +2,6 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <relance/model/validate.hpp>
 #include <relance/runtime/records.hpp>
 #include <relance/runtime/runs.hpp>
 
@@ -84,7 +83,8 @@ class JsonObserver final : public runtime::StartObserver {
         warnings_.add({{"where", w.where}, {"field", w.field}, {"message", w.message}});
     }
 
-    void print(const model::Workflow& wf, const runtime::StartCounts& c, const std::string& error) {
+    void print(const app::WorkflowCheck& wf, const runtime::StartCounts& c,
+               const std::string& error) {
         auto& out = std::cout;
         out << "{\n  \"workflow\": " << nlohmann::json(wf.name).dump()
             << ",\n  \"version\": " << nlohmann::json(wf.version).dump() << ",\n  \"started\": [";
@@ -104,12 +104,17 @@ class JsonObserver final : public runtime::StartObserver {
 };
 
 int run_workflow(const RunArgs& args) {
-    SystemClock clock;
-    // One pass over the input: small cache, no memory map (bounded memory on large inputs).
-    auto store = open_store(global_options().db, store::SqliteOptions::one_pass());
-    auto host = load_host(clock, nullptr);
-    auto wf = load_valid_workflow(args.file, *host);
-    if (!wf) return kInvalid;
+    app::Workspace& ws = workspace();
+    ws.plugins();
+    report_plugin_failures(ws);
+    // The workflow is checked before the input is opened: a workflow that does not validate is
+    // the answer (2) whatever the input (a small file: checked again as the runs start).
+    app::WorkflowCheck check = ws.validate_workflow_file(args.file);
+    for (const auto& p : check.problems) std::cerr << p.text << "\n";
+    if (!check.valid) {
+        std::cerr << "error: " << args.file << " does not validate; nothing was started\n";
+        return kInvalid;
+    }
     auto records = read_records_or_report(args.input);
     if (!records) return kFailure;  // cannot be opened
 
@@ -117,17 +122,23 @@ int run_workflow(const RunArgs& args) {
     PrintingObserver printer;
     runtime::StartObserver* observer = &printer;
     if (global_options().json) observer = (json_out = std::make_unique<JsonObserver>()).get();
-    runtime::StartCounts counts = runtime::start_runs(*store, *wf, *records, clock, *observer);
+    app::Workspace::BulkStart started = ws.start_runs_from_file(args.file, *records, *observer);
+    if (!started.check.valid) {  // changed since the check above
+        for (const auto& p : started.check.problems) std::cerr << p.text << "\n";
+        std::cerr << "error: " << args.file << " does not validate; nothing was started\n";
+        return kInvalid;
+    }
+    const runtime::StartCounts& counts = started.counts;
     const std::string& error = counts.input_error;
     if (json_out) {
-        json_out->print(*wf, counts, error);
+        json_out->print(started.check, counts, error);
     } else {
         if (!error.empty())
             std::cerr << "error: " << error
                       << "\nthe records before this point were read; fix the input and run it "
                          "again: records already started are skipped\n";
-        std::cout << "workflow " << wf->name << " v" << wf->version << ": " << counts.started
-                  << " run(s) started, " << counts.duplicates
+        std::cout << "workflow " << started.check.name << " v" << started.check.version << ": "
+                  << counts.started << " run(s) started, " << counts.duplicates
                   << " already started (same idempotency key), " << counts.skipped
                   << " skipped by the enrollment policy, " << counts.rejected
                   << " record(s) rejected\n";

@@ -3,6 +3,7 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <relance/app/contacts.hpp>
 #include <relance/runtime/senders.hpp>
 #include <relance/runtime/time_text.hpp>
 
@@ -19,14 +20,12 @@ std::string join(const std::vector<std::string>& items) {
 }
 
 int list_senders() {
-    auto config = workspace_config();
-    if (!config) {
+    app::Workspace::SenderReport report = workspace().senders();
+    if (!report.configured) {
         std::cerr << "error: no config file: pass --config FILE or set RELANCE_CONFIG\n";
         return kUsage;
     }
-    auto store = open_store();
-    SystemClock clock;
-    auto rows = runtime::sender_status(*store, *config, clock.now());
+    const auto& rows = report.senders;
     if (global_options().json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& r : rows)
@@ -57,15 +56,15 @@ int list_senders() {
                   << std::setw(11) << (r.cap_today ? std::to_string(*r.cap_today) : "-") << "  "
                   << next << "\n";
     }
-    if (rows.empty()) std::cout << "(the config " << config->file << " declares no senders)\n";
+    if (rows.empty())
+        std::cout << "(the config " << report.config->file << " declares no senders)\n";
     return kOk;
 }
 
 // Accounts the provider refused (401/403: a revoked key, an unverified sender): their sends wait
 // and a probe retries them; no config needed, a plugin without sender accounts pauses as a whole.
 int list_paused() {
-    auto store = open_store();
-    auto pauses = store->list_account_pauses();
+    auto pauses = workspace().senders().pauses;
     if (global_options().json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& p : pauses)
@@ -87,17 +86,11 @@ int list_paused() {
 }
 
 int resume(const std::string& key) {
-    auto store = open_store();
-    SystemClock clock;
-    auto woken = store->resume_account(key, to_unix_ms(clock.now()));
-    if (!woken) {
-        std::cerr << "error: account " << key << " is not paused (see `relance senders paused`)\n";
-        return kNotFound;
-    }
+    std::size_t woken = workspace().resume_account(key);
     if (global_options().json)
-        std::cout << nlohmann::json{{"account", key}, {"runs_woken", *woken}}.dump(2) << "\n";
+        std::cout << nlohmann::json{{"account", key}, {"runs_woken", woken}}.dump(2) << "\n";
     else
-        std::cout << "account " << key << " resumed: " << *woken
+        std::cout << "account " << key << " resumed: " << woken
                   << " waiting run(s) are due now; a worker sends them\n";
     return kOk;
 }

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "cli_context.hpp"
-#include "worker_loop.hpp"
+#include "stop_signals.hpp"
 
 namespace relance::cli {
 
@@ -34,7 +34,7 @@ struct ServeArgs {
     int drain_timeout = 10;
     std::string log_format = "text";
     std::string metrics_token_file;  // "" = /metrics needs no token
-    WorkerSettings worker;
+    app::WorkerSettings worker;
 };
 
 struct ListenAddress {
@@ -142,20 +142,19 @@ int serve(const ServeArgs& args) {
     }
     sigset_t signals = stop_signals(true);
 
-    SystemClock clock;
     // Made before the worker, which reports its calls and commits to it; it outlives both (a
     // call abandoned at shutdown may still report: the process then exits without destructors).
     auto metrics = std::make_shared<api::Metrics>(std::move(metrics_options));
-    // The worker first: a second worker on the same database exits (4) before binding a port.
-    std::unique_ptr<WorkerLoop> worker;
-    if (!args.no_worker) {
-        WorkerSettings settings = args.worker;
-        settings.observer = metrics.get();
-        worker = std::make_unique<WorkerLoop>(clock, settings);
-        if (int code = worker->open(); code != kOk) return code;
-    }
     app::Workspace& workspace = cli::workspace();
     workspace.store();  // a store that does not open fails now, not at the first request
+    // The worker next: a second worker on the same database exits (4) before binding a port.
+    std::unique_ptr<app::Worker> worker;
+    if (!args.no_worker) {
+        app::WorkerSettings settings = args.worker;
+        settings.observer = metrics.get();
+        worker = std::make_unique<app::Worker>(workspace, settings);
+        report_plugin_failures(workspace);
+    }
 
     WorkerState state;
     api::ServerHooks hooks;
@@ -217,7 +216,7 @@ int serve(const ServeArgs& args) {
     bool drained = server->stop(std::chrono::seconds{args.drain_timeout});
     if (worker_thread.joinable()) worker_thread.join();
     bool abandoned = worker && worker->has_abandoned_calls();
-    if (worker) worker->report(std::cerr, false);
+    if (worker) print_worker_report(std::cerr, worker->report(), false);
     if (!drained)
         std::cerr << "serve: requests still in progress after " << args.drain_timeout
                   << " s: leaving without them\n";

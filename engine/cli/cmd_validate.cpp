@@ -1,7 +1,6 @@
 // relance validate FILE...
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <relance/model/validate.hpp>
 
 #include "cli_context.hpp"
 
@@ -9,37 +8,29 @@ namespace relance::cli {
 
 namespace {
 
-nlohmann::json to_json(const model::Diagnostic& d) {
-    return {{"file", d.pos.file},
-            {"line", d.pos.line},
-            {"column", d.pos.column},
-            {"severity", d.severity == model::Diagnostic::Severity::error ? "error" : "warning"},
-            {"message", d.message}};
+nlohmann::json to_json(const app::WorkflowProblem& p) {
+    return {{"file", p.pos.file},
+            {"line", p.pos.line},
+            {"column", p.pos.column},
+            {"severity", p.severity},
+            {"message", p.message}};
 }
 
 int validate_files(const std::vector<std::string>& files) {
-    SystemClock clock;
-    auto host = load_host(clock, nullptr);
+    app::Workspace& ws = workspace();
     // Started, not only loaded: a plugin whose create() fails must fail the workflows using it.
-    activate_host(*host);
-    auto config = workspace_config();
+    ws.active_plugins();
+    report_plugin_failures(ws);
     bool failed = false;
     nlohmann::json report = nlohmann::json::array();
     for (const auto& file : files) {
-        std::vector<model::Diagnostic> diags;
-        try {
-            model::Workflow wf = model::load_workflow_file(file);
-            model::Program program = model::compile(wf);
-            diags = model::validate(wf, program, *host, config.get());
-        } catch (const model::LoadError& e) {
-            diags = e.diagnostics();
-        }
+        app::WorkflowCheck check = ws.validate_workflow_file(file);
         bool errors = false;
         nlohmann::json items = nlohmann::json::array();
-        for (const auto& d : diags) {
-            errors |= d.severity == model::Diagnostic::Severity::error;
-            items.push_back(to_json(d));
-            if (!global_options().json) std::cerr << d.str() << "\n";
+        for (const auto& p : check.problems) {
+            errors |= p.severity == "error";
+            items.push_back(to_json(p));
+            if (!global_options().json) std::cerr << p.text << "\n";
         }
         failed |= errors;
         report.push_back({{"file", file}, {"valid", !errors}, {"diagnostics", items}});

@@ -5,11 +5,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <relance/app/worker.hpp>
 #include <relance/runtime/executor.hpp>
 #include <thread>
 
 #include "cli_context.hpp"
-#include "worker_loop.hpp"
+#include "stop_signals.hpp"
 
 namespace relance::cli {
 
@@ -18,7 +19,7 @@ namespace {
 struct WorkerArgs {
     bool until_idle = false;
     bool fast_forward = false;
-    WorkerSettings settings;
+    app::WorkerSettings settings;
 };
 
 int work(const WorkerArgs& args) {
@@ -33,10 +34,14 @@ int work(const WorkerArgs& args) {
     sigset_t signals_to_wait = stop_signals(long_running);
     SystemClock system_clock;
     VirtualClock virtual_clock(system_clock.now());
-    const Clock& clock = args.fast_forward ? static_cast<const Clock&>(virtual_clock)
-                                           : static_cast<const Clock&>(system_clock);
-    WorkerLoop worker(clock, args.settings);
-    if (int code = worker.open(); code != kOk) return code;
+    // Fast-forward needs a workspace on the virtual clock (the plugins' sandbox emulators and the
+    // executor read it); otherwise the process's workspace, on the system clock.
+    std::unique_ptr<app::Workspace> virtual_workspace;
+    if (args.fast_forward)
+        virtual_workspace = std::make_unique<app::Workspace>(workspace_options(), virtual_clock);
+    app::Workspace& ws = virtual_workspace ? *virtual_workspace : workspace();
+    app::Worker worker(ws, args.settings);
+    report_plugin_failures(ws);
     runtime::Executor& executor = worker.executor();
     store::Store& store = worker.store();
 
@@ -82,7 +87,7 @@ int work(const WorkerArgs& args) {
     // A plugin still inside a call past its deadline cannot be unloaded safely: leave at once
     // (everything acknowledged is committed; the call's effect is pending for the next worker).
     bool abandoned = worker.has_abandoned_calls();
-    worker.report(std::cout, global_options().json);
+    print_worker_report(std::cout, worker.report(), global_options().json);
     if (abandoned) {
         std::cout.flush();
         std::fflush(nullptr);

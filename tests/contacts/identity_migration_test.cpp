@@ -141,7 +141,7 @@ TEST(IdentityMigration, ContactKeysOfRunsEventsAndSendsAreRewritten) {
     EXPECT_EQ(store->get_run("r1")->contact_key, "email:dana@xn--mller-kva.de");
     store.reset();
     SQLite::Database db(path, SQLite::OPEN_READONLY);
-    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 13);  // 4 -> ... -> 13
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 14);  // 4 -> ... -> 14
     EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM run_contacts").getInt(), 2);
     EXPECT_EQ(db.execAndGet("SELECT contact_key || ' ' || recipient_domain FROM sends").getString(),
               "email:dana@xn--mller-kva.de xn--mller-kva.de");

@@ -92,5 +92,17 @@ TEST(SignatureHeaders, LookupIsCaseInsensitiveTrimmedAndSingle) {
     EXPECT_EQ(find_single_header(big, "x").status, HeaderLookup::Status::too_large);
 }
 
+// Tracking tokens and API cursors.
+TEST(Encoding, Base64urlIsStrict) {
+    EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
+    EXPECT_EQ(base64url_decode("-_8"), std::string("\xfb\xff"));
+    EXPECT_FALSE(base64url_decode("-_9"));   // unused bits set
+    EXPECT_FALSE(base64url_decode("+/8"));   // the standard alphabet
+    EXPECT_FALSE(base64url_decode("-_8="));  // padding
+    EXPECT_FALSE(base64url_decode("A"));     // a lone character
+    for (std::string s : {"", "a", "ab", "abc", "abcd", "\x00\xff\x10"})
+        EXPECT_EQ(base64url_decode(base64url_encode(s)), s);
+}
+
 }  // namespace
 }  // namespace relance::signatures

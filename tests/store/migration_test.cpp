@@ -54,7 +54,7 @@ TEST(Migration, FromVersion3KeepsPendingCallsAndContacts) {
     EXPECT_EQ(store->active_runs_for("email:ana@acme.test").size(), 1u);
     store.reset();
     SQLite::Database db(path, SQLite::OPEN_READONLY);
-    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 13);  // through 3 -> ... -> 13
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 14);  // through 3 -> ... -> 14
     EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM pragma_table_info('runs') WHERE "
                             "name='inflight_seq'")
                   .getInt(),
@@ -123,7 +123,7 @@ TEST(Migration, FromVersion5KeysStepsByTheRunsRow) {
     store.reset();
 
     SQLite::Database db(path, SQLite::OPEN_READONLY);
-    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 13);  // 5 -> ... -> 13
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 14);  // 5 -> ... -> 14
     EXPECT_EQ(db.execAndGet("SELECT group_concat(id, ' ') FROM (SELECT id FROM runs ORDER BY row)")
                   .getString(),
               "r_zz r_aa");
@@ -198,7 +198,7 @@ TEST(Migration, FromVersion6StoresStepStatusesAsCodes) {
     store.reset();
 
     SQLite::Database db(path, SQLite::OPEN_READONLY);
-    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 13);
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 14);
     EXPECT_EQ(
         db.execAndGet("SELECT count(*) FROM steps WHERE typeof(status) != 'integer'").getInt(), 0);
     EXPECT_EQ(db.execAndGet("SELECT status FROM steps WHERE run_row = 1 AND seq = 2").getInt(), 1);
@@ -206,6 +206,67 @@ TEST(Migration, FromVersion6StoresStepStatusesAsCodes) {
     store::open_sqlite(fresh_path).reset();
     SQLite::Database fresh(fresh_path, SQLite::OPEN_READONLY);
     EXPECT_EQ(shape_of(db, "steps"), shape_of(fresh, "steps"));
+}
+
+// A version 13 database, whose feed copied each event's JSON (the run's inputs among it) into
+// the feed row: those rows keep their JSON, later events are built from the rows they name, and
+// a GDPR erase finds the person's events of both kinds.
+TEST(Migration, FromVersion13KeepsTheFeedsCopiedJsonAndBuildsNewEventsFromRows) {
+    TempDir dir;
+    std::string path = dir / "v13.db";
+    {
+        SQLite::Database db = old_database(path, 13);
+        // Version 13's trigger writes run.started with the JSON copied in.
+        db.exec(
+            "INSERT INTO runs (row, id, workflow_version_id, workflow_name, idempotency_key, "
+            "status, node, attempt, context, due_at, created_at, updated_at, contact_key) VALUES "
+            "(1, 'r-ana', 1, 'wf', 'k1', 'ready', 0, 1, "
+            "'{\"inputs\":{\"email\":\"ana@acme.test\"}}',"
+            " 5, 1, 1, 'email:ana@acme.test')");
+        db.exec(
+            "INSERT INTO run_contacts (contact_key, run_row) VALUES ('email:ana@acme.test', 1)");
+        ASSERT_EQ(
+            db.execAndGet("SELECT count(*) FROM feed_events WHERE data LIKE '%ana@acme%'").getInt(),
+            1);
+    }
+    auto store = store::open_sqlite(path);
+    store::Store::FeedQuery q;
+    q.limit = 100;
+    auto feed = store->feed(q);
+    ASSERT_EQ(feed.size(), 1u);
+    EXPECT_EQ(feed[0].type, "run.started");
+    auto old_data = nlohmann::json::parse(feed[0].data);
+    EXPECT_EQ(old_data["run_id"], "r-ana");
+    EXPECT_EQ(old_data["inputs"]["email"], "ana@acme.test");
+
+    auto bob = new_run("r-bob", 1, "email:bob@acme.test", {"email:bob@acme.test"});
+    bob.context = nlohmann::json{{"inputs", {{"email", "bob@acme.test"}}}};
+    store->create_runs({bob}, kNow);
+    feed = store->feed(q);
+    ASSERT_EQ(feed.size(), 2u);
+    EXPECT_EQ(feed[1].type, "run.started");
+    EXPECT_EQ(nlohmann::json::parse(feed[1].data),
+              (nlohmann::json{{"run_id", "r-bob"},
+                              {"workflow", "wf"},
+                              {"contact", "email:bob@acme.test"},
+                              {"inputs", {{"email", "bob@acme.test"}}}}));
+
+    store->erase_contact({"email:ana@acme.test"}, {}, kNow);
+    feed = store->feed(q);
+    ASSERT_EQ(feed.size(), 1u);
+    EXPECT_EQ(nlohmann::json::parse(feed[0].data)["run_id"], "r-bob");
+    store.reset();
+
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 14);
+    // The new row holds the run's key, no JSON.
+    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM feed_events WHERE data IS NULL AND run_row = 2")
+                  .getInt(),
+              1);
+    std::string fresh_path = dir / "fresh.db";
+    store::open_sqlite(fresh_path).reset();
+    SQLite::Database fresh(fresh_path, SQLite::OPEN_READONLY);
+    EXPECT_EQ(shape_of(db, "feed_events"), shape_of(fresh, "feed_events"));
 }
 
 }  // namespace

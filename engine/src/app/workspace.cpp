@@ -103,6 +103,19 @@ store::Store& Workspace::store() {
     return *store_;
 }
 
+std::unique_ptr<store::Store> Workspace::open_connection(const store::SqliteOptions& options) {
+    if (url_.kind == StoreUrl::Kind::sqlite &&
+        (url_.location == ":memory:" || url_.location.empty()))
+        return nullptr;
+    try {
+        return open_store(url_, options);
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw Error(ErrorKind::failure, e.what(), "store");
+    }
+}
+
 std::shared_ptr<const model::Config> Workspace::config() {
     std::lock_guard g(open_m_);
     if (!config_loaded_) {

@@ -5,6 +5,7 @@
 #include <relance/app/contacts.hpp>
 #include <relance/app/error.hpp>
 #include <relance/contacts/hashed.hpp>
+#include <relance/contacts/identity.hpp>
 #include <relance/contacts/suppression.hpp>
 #include <relance/model/config.hpp>
 #include <relance/runtime/contact_events.hpp>
@@ -14,13 +15,6 @@
 namespace relance::app {
 
 namespace {
-
-std::string kind_of(const std::string& key) {
-    return key.substr(0, key.find(':'));
-}
-std::string value_of(const std::string& key) {
-    return key.substr(key.find(':') + 1);
-}
 
 std::string key_of(const std::string& contact) {
     std::string why;
@@ -45,7 +39,7 @@ std::vector<store::Suppression> blocking_entries(store::Store& store,
                                                  const std::vector<std::string>& keys) {
     std::vector<std::pair<std::string, std::string>> wanted;
     for (const auto& key : keys) {
-        std::string kind = kind_of(key), value = value_of(key);
+        std::string kind = contacts::key_kind(key), value = contacts::key_value(key);
         wanted.emplace_back(kind, value);
         if (kind == "email") {
             // a@eu.acme.test is blocked by eu.acme.test and by acme.test.
@@ -261,6 +255,15 @@ Workspace::SenderReport Workspace::senders() {
     }
     report.pauses = st.list_account_pauses();
     return report;
+}
+
+std::size_t Workspace::resume_account(const std::string& account) {
+    auto woken = store().resume_account(account, to_unix_ms(clock_.now()));
+    if (!woken)
+        throw Error(ErrorKind::not_found,
+                    "account " + account + " is not paused (see `relance senders paused`)",
+                    "account");
+    return *woken;
 }
 
 }  // namespace relance::app

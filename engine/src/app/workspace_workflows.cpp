@@ -4,6 +4,8 @@
 #include <relance/app/workspace.hpp>
 #include <relance/host/plugin_host.hpp>
 #include <relance/model/validate.hpp>
+#include <relance/model/yaml_document.hpp>
+#include <relance/runtime/records.hpp>
 #include <set>
 
 #include "deployed.hpp"
@@ -86,6 +88,37 @@ WorkflowCheck Workspace::validate_workflow(const std::string& text, const std::s
     WorkflowCheck check;
     check_workflow(text, file, check);
     return check;
+}
+
+WorkflowCheck Workspace::validate_workflow_file(const std::string& file) {
+    WorkflowCheck check;
+    std::string text;
+    try {
+        text = model::read_yaml_file(file, "workflow file");
+    } catch (const model::LoadError& e) {
+        for (const auto& d : e.diagnostics()) check.problems.push_back(problem_of(d));
+        return check;
+    }
+    check_workflow(text, file, check);
+    return check;
+}
+
+Workspace::BulkStart Workspace::start_runs_from_file(const std::string& file,
+                                                     runtime::RecordReader& records,
+                                                     runtime::StartObserver& observer) {
+    BulkStart out;
+    std::string text;
+    try {
+        text = model::read_yaml_file(file, "workflow file");
+    } catch (const model::LoadError& e) {
+        for (const auto& d : e.diagnostics()) out.check.problems.push_back(problem_of(d));
+        return out;
+    }
+    std::optional<model::Workflow> wf = check_workflow(text, file, out.check);
+    if (!wf) return out;
+    auto own = open_connection(store::SqliteOptions::one_pass());
+    out.counts = runtime::start_runs(own ? *own : store(), *wf, records, clock_, observer);
+    return out;
 }
 
 DeployedWorkflow Workspace::deploy_workflow(const std::string& text, const std::string& file) {

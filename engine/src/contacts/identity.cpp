@@ -106,4 +106,13 @@ std::vector<std::string> identity_keys(const Identity& identity, bool fold_gmail
     return keys;
 }
 
+std::string key_kind(const std::string& key) {
+    return key.substr(0, key.find(':'));
+}
+
+std::string key_value(const std::string& key) {
+    auto colon = key.find(':');
+    return colon == std::string::npos ? std::string() : key.substr(colon + 1);
+}
+
 }  // namespace relance::contacts

@@ -15,13 +15,6 @@ namespace relance::runtime {
 
 namespace {
 
-std::string kind_of_key(const std::string& key) {
-    return key.substr(0, key.find(':'));
-}
-std::string value_of_key(const std::string& key) {
-    return key.substr(key.find(':') + 1);
-}
-
 std::string content_id(const std::string& text) {
     return "evt_" + sha256_hex(text, 24);
 }
@@ -100,8 +93,8 @@ EventOutcome record_contact_event(store::Store& store, const std::string& contac
     bool from_the_person = type == "unsubscribed" || type == "complained";
     if (from_the_person || hard_bounce) {
         store::Suppression s;
-        s.kind = kind_of_key(*key);
-        s.value = value_of_key(*key);
+        s.kind = contacts::key_kind(*key);
+        s.value = contacts::key_value(*key);
         s.source = type == "unsubscribed" ? "unsubscribe"
                    : type == "complained" ? "complaint"
                                           : "bounce";

@@ -3,7 +3,7 @@
 
 namespace relance::store {
 
-inline constexpr int kSqliteSchemaVersion = 13;
+inline constexpr int kSqliteSchemaVersion = 14;
 
 inline constexpr const char* kSqliteSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS workflow_versions (
@@ -194,17 +194,29 @@ CREATE TABLE IF NOT EXISTS contact_identities (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS contact_identities_contact ON contact_identities (contact_key);
 
--- [schema 11: outbound webhooks]
+-- [schema 11: outbound webhooks; the feed's shape is schema 14's]
 -- The events feed (GET /v1/events, outbound webhooks): what integrators hear of. The triggers
 -- below write it in the transaction of the change itself (a transactional outbox), so whichever
 -- path writes a run, a step or a contact event (the worker's commit, an operator's cancel, an
--- import), its feed event commits, or rolls back, with it. One small row per event, appended at
--- the end of the table (seq only grows: rows are never deleted), is all the hot path pays.
+-- import), its feed event commits, or rolls back, with it. A feed row holds the event's type,
+-- time and the row it is about (the run, the step, the contact event); its JSON is built from
+-- that row when it is read (feed_view), not copied at write time: the hot path pays one small
+-- row per event, appended at the end of the table (seq only grows), and no JSON.
+--   run_row    run.* and step.sent: the run (runs.row)
+--   step_seq   step.sent: the step (steps.seq of that run)
+--   event_seq  contact.*: the contact event (events.seq)
+--   reason     run.failed and run.exited: the run's reason when it ended (a retry changes it)
+--   data       rows written by schemas 11 to 13: the event's JSON as it was copied then; NULL
+--              for every later row
 CREATE TABLE IF NOT EXISTS feed_events (
   seq         INTEGER PRIMARY KEY,
   type        TEXT NOT NULL,
   occurred_at INTEGER NOT NULL,
-  data        TEXT NOT NULL
+  run_row     INTEGER,
+  step_seq    INTEGER,
+  event_seq   INTEGER,
+  reason      TEXT,
+  data        TEXT
 );
 -- Webhook subscriptions: `events` is the space-separated event types it wants; `secret` its
 -- Standard Webhooks signing secret, sealed (app/secret_seal.hpp); `cursor` the last feed seq
@@ -236,58 +248,66 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (next_at)
   WHERE status = 'pending';
--- The feed's writers. A trigger that failed would fail the change it rides on, so JSON read
--- from a row is checked first (json_valid) rather than trusted. Step statuses are codes
--- (step_status_codes.hpp): 1 succeeded, 12 reconciled. An action's kind names its plugin
--- ("sendgrid.send"); built-in steps have no '.'.
+-- The feed's writers: a type, a time and the row's key, nothing read from other rows. Step
+-- statuses are codes (step_status_codes.hpp): 1 succeeded, 12 reconciled. An action's kind
+-- names its plugin ("sendgrid.send"); built-in steps have no '.'.
 CREATE TRIGGER IF NOT EXISTS feed_run_started AFTER INSERT ON runs
 BEGIN
-  INSERT INTO feed_events (type, occurred_at, data) VALUES ('run.started', new.created_at,
-    json_object('run_id', new.id, 'workflow', new.workflow_name, 'contact', new.contact_key,
-                'inputs', CASE WHEN json_valid(new.context) THEN new.context -> '$.inputs' END));
+  INSERT INTO feed_events (type, occurred_at, run_row) VALUES ('run.started', new.created_at,
+                                                               new.row);
 END;
 CREATE TRIGGER IF NOT EXISTS feed_run_ended AFTER UPDATE OF status ON runs
 WHEN new.status IN ('completed', 'failed', 'exited')
  AND old.status NOT IN ('completed', 'failed', 'exited')
 BEGIN
-  INSERT INTO feed_events (type, occurred_at, data) VALUES (
-    CASE new.status WHEN 'completed' THEN 'run.completed' WHEN 'failed' THEN 'run.failed'
-                    ELSE 'run.exited' END,
-    new.updated_at,
-    json_object('run_id', new.id, 'workflow', new.workflow_name, 'contact', new.contact_key,
-                'status', new.status, 'reason', new.reason));
+  INSERT INTO feed_events (type, occurred_at, run_row, reason) VALUES (
+    'run.' || new.status, new.updated_at, new.row, nullif(new.reason, ''));
 END;
 CREATE TRIGGER IF NOT EXISTS feed_step_sent AFTER INSERT ON steps
 WHEN new.status IN (1, 12) AND instr(new.kind, '.') > 0
 BEGIN
-  INSERT INTO feed_events (type, occurred_at, data)
-    SELECT 'step.sent', coalesce(new.finished_at, new.started_at),
-           json_object('run_id', r.id, 'workflow', r.workflow_name, 'contact', r.contact_key,
-                       'step', new.step_id, 'kind', new.kind, 'attempt', new.attempt,
-                       'message_id', coalesce(new.message_id,
-                                              r.id || '.' || new.step_id || '.' || new.seq))
-    FROM runs r WHERE r.row = new.run_row;
+  INSERT INTO feed_events (type, occurred_at, run_row, step_seq) VALUES ('step.sent',
+    coalesce(new.finished_at, new.started_at), new.run_row, new.seq);
 END;
 CREATE TRIGGER IF NOT EXISTS feed_step_sent_later AFTER UPDATE OF status ON steps
 WHEN new.status IN (1, 12) AND old.status NOT IN (1, 12) AND instr(new.kind, '.') > 0
 BEGIN
-  INSERT INTO feed_events (type, occurred_at, data)
-    SELECT 'step.sent', coalesce(new.finished_at, new.started_at),
-           json_object('run_id', r.id, 'workflow', r.workflow_name, 'contact', r.contact_key,
-                       'step', new.step_id, 'kind', new.kind, 'attempt', new.attempt,
-                       'message_id', coalesce(new.message_id,
-                                              r.id || '.' || new.step_id || '.' || new.seq))
-    FROM runs r WHERE r.row = new.run_row;
+  INSERT INTO feed_events (type, occurred_at, run_row, step_seq) VALUES ('step.sent',
+    coalesce(new.finished_at, new.started_at), new.run_row, new.seq);
 END;
 CREATE TRIGGER IF NOT EXISTS feed_contact_event AFTER INSERT ON events
 WHEN new.type IN ('replied', 'bounced', 'unsubscribed')
 BEGIN
-  INSERT INTO feed_events (type, occurred_at, data) VALUES ('contact.' || new.type,
-    new.occurred_at,
-    json_object('event_id', new.event_id, 'contact', new.contact_key, 'run_id', new.run_id,
-                'message_id', new.message_id,
-                'data', CASE WHEN json_valid(new.data) THEN json(new.data) END));
+  INSERT INTO feed_events (type, occurred_at, event_seq) VALUES ('contact.' || new.type,
+                                                                 new.occurred_at, new.seq);
 END;
+-- The feed as it is read: each event with its JSON data, built from the row it is about. JSON
+-- read from a row is checked first (json_valid) rather than trusted. A row gone (a GDPR erase
+-- deletes the person's feed events with it) leaves '{}'.
+CREATE VIEW IF NOT EXISTS feed_view AS
+SELECT f.seq AS seq, f.type AS type, f.occurred_at AS occurred_at, coalesce(f.data, CASE
+  WHEN f.type = 'run.started' THEN (
+    SELECT json_object('run_id', r.id, 'workflow', r.workflow_name, 'contact', r.contact_key,
+                       'inputs', CASE WHEN json_valid(r.context) THEN r.context -> '$.inputs' END)
+    FROM runs r WHERE r.row = f.run_row)
+  WHEN f.type = 'step.sent' THEN (
+    SELECT json_object('run_id', r.id, 'workflow', r.workflow_name, 'contact', r.contact_key,
+                       'step', s.step_id, 'kind', s.kind, 'attempt', s.attempt,
+                       'message_id', coalesce(s.message_id, r.id || '.' || s.step_id || '.' ||
+                                                            s.seq))
+    FROM steps s CROSS JOIN runs r ON r.row = s.run_row
+    WHERE s.run_row = f.run_row AND s.seq = f.step_seq)
+  WHEN f.type LIKE 'run.%' THEN (
+    SELECT json_object('run_id', r.id, 'workflow', r.workflow_name, 'contact', r.contact_key,
+                       'status', substr(f.type, 5), 'reason', coalesce(f.reason, ''))
+    FROM runs r WHERE r.row = f.run_row)
+  WHEN f.type LIKE 'contact.%' THEN (
+    SELECT json_object('event_id', e.event_id, 'contact', e.contact_key, 'run_id', e.run_id,
+                       'message_id', e.message_id,
+                       'data', CASE WHEN json_valid(e.data) THEN json(e.data) END)
+    FROM events e WHERE e.seq = f.event_seq)
+  END, '{}') AS data
+FROM feed_events f;
 
 -- [schema 12: secrets]
 -- Plugin credentials and webhook secrets, sealed under the workspace's master key
@@ -502,6 +522,40 @@ ALTER TABLE steps_v7 RENAME TO steps;
     {"SELECT 1", "SELECT 1"},
     // 12 -> 13: tracking and one-click unsubscribe (new tables).
     {"SELECT 1", "SELECT 1"},
+    // 13 -> 14: the feed holds the key of the row each event is about, its JSON built when
+    // read (feed_view), instead of a copy of that JSON. The triggers go (the schema makes the
+    // new ones) and the table is rebuilt with the new columns (SQLite's ALTER TABLE cannot drop
+    // NOT NULL from `data`); the rows written so far keep their JSON in `data`. A database older
+    // than 11 has no feed yet: version 11's table is made first, empty. This definition is
+    // version 14's own, kept as it is when later versions change the table.
+    {R"SQL(
+DROP TRIGGER IF EXISTS feed_run_started;
+DROP TRIGGER IF EXISTS feed_run_ended;
+DROP TRIGGER IF EXISTS feed_step_sent;
+DROP TRIGGER IF EXISTS feed_step_sent_later;
+DROP TRIGGER IF EXISTS feed_contact_event;
+CREATE TABLE IF NOT EXISTS feed_events (
+  seq         INTEGER PRIMARY KEY,
+  type        TEXT NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  data        TEXT NOT NULL
+);
+CREATE TABLE feed_events_v14 (
+  seq         INTEGER PRIMARY KEY,
+  type        TEXT NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  run_row     INTEGER,
+  step_seq    INTEGER,
+  event_seq   INTEGER,
+  reason      TEXT,
+  data        TEXT
+);
+INSERT INTO feed_events_v14 (seq, type, occurred_at, data)
+  SELECT seq, type, occurred_at, data FROM feed_events ORDER BY seq;
+DROP TABLE feed_events;
+ALTER TABLE feed_events_v14 RENAME TO feed_events;
+)SQL",
+     "SELECT 1"},
 };
 
 }  // namespace relance::store

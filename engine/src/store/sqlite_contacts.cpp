@@ -76,7 +76,7 @@ bool SqliteStore::record_event(const Event& e, const Suppression* suppression) {
     try {
         // One transaction: an unsubscribe and the suppression it causes are never apart (a
         // crash in between would leave the person reachable by the next workflow).
-        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction tx(db_, *writers_);
         auto st_held = cached(
             "INSERT INTO events (event_id, contact_key, type, run_id, message_id, "
             "occurred_at, recorded_at, data) VALUES (?,?,?,?,?,?,?,?) "
@@ -200,7 +200,7 @@ bool SqliteStore::write_suppression(const Suppression& e) {
 bool SqliteStore::put_suppression(const Suppression& e) {
     std::lock_guard g(m_);
     try {
-        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction tx(db_, *writers_);
         bool changed = write_suppression(e);
         if (changed) bump_suppression_generation();
         tx.commit();
@@ -224,7 +224,7 @@ std::optional<Suppression> SqliteStore::get_suppression(const std::string& kind,
 
 bool SqliteStore::delete_suppression(const std::string& kind, const std::string& value) {
     std::lock_guard g(m_);
-    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTransaction tx(db_, *writers_);
     auto st_held = cached("DELETE FROM suppressions WHERE kind=? AND value=?");
     SQLite::Statement& st = *st_held;
     st.bind(1, kind);

@@ -22,7 +22,7 @@ Deployment read_deployment(SQLite::Statement& st) {
 Deployment SqliteStore::deploy_workflow(const std::string& name, std::int64_t workflow_version_id,
                                         std::int64_t now) {
     std::lock_guard g(m_);
-    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTransaction tx(db_, *writers_);
     {
         // The same version again is no new deploy: a server polling deployment_seq() would
         // reload for nothing, and `deployed_at` would lie about when it went live.

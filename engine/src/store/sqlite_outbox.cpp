@@ -63,7 +63,7 @@ const char* delivery_status(Store::DeliveryOutcome::Result r) {
 
 std::vector<Store::FeedEvent> SqliteStore::feed(const FeedQuery& q) {
     std::lock_guard g(m_);
-    std::string sql = "SELECT seq, type, occurred_at, data FROM feed_events WHERE ";
+    std::string sql = "SELECT seq, type, occurred_at, data FROM feed_view WHERE ";
     sql += q.descending ? "seq < ?1" : "seq > ?1";
     if (!q.types.empty()) sql += " AND type IN (SELECT value FROM json_each(?3))";
     sql += q.descending ? " ORDER BY seq DESC LIMIT ?2" : " ORDER BY seq LIMIT ?2";
@@ -91,7 +91,7 @@ Store::Subscription SqliteStore::put_subscription(const Subscription& sub) {
     std::lock_guard g(m_);
     Subscription stored = sub;
     try {
-        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction tx(db_, *writers_);
         // The head read inside the write transaction: no event can commit between it and the
         // insert, so the subscription hears of every event after its creation and of none
         // before.
@@ -147,7 +147,7 @@ std::optional<Store::Subscription> SqliteStore::get_subscription(const std::stri
 bool SqliteStore::delete_subscription(const std::string& id) {
     std::lock_guard g(m_);
     try {
-        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction tx(db_, *writers_);
         SQLite::Statement del_deliveries(db_,
                                          "DELETE FROM webhook_deliveries WHERE subscription_id=?");
         del_deliveries.bind(1, id);
@@ -189,7 +189,7 @@ std::int64_t SqliteStore::fan_out_deliveries(std::int64_t now, int limit) {
     std::int64_t made = 0;
     UnsyncedCommits unsynced(db_);
     try {
-        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction tx(db_, *writers_);
         auto ins_held = cached(
             "INSERT OR IGNORE INTO webhook_deliveries (subscription_id, event_seq, status, "
             "attempts, next_at, created_at, updated_at) SELECT ?1, seq, 'pending', 0, ?2, ?2, ?2 "
@@ -231,7 +231,7 @@ std::vector<Store::Delivery> SqliteStore::due_deliveries(std::int64_t now, int l
         "SELECT d.subscription_id, d.event_seq, d.attempts, d.created_at, s.target_url, "
         "s.secret, e.seq, e.type, e.occurred_at, e.data FROM webhook_deliveries d INDEXED BY "
         "webhook_deliveries_due CROSS JOIN webhook_subscriptions s ON s.id = d.subscription_id "
-        "CROSS JOIN feed_events e ON e.seq = d.event_seq WHERE d.status = 'pending' AND "
+        "CROSS JOIN feed_view e ON e.seq = d.event_seq WHERE d.status = 'pending' AND "
         "d.next_at <= ?1 AND s.disabled_at IS NULL ORDER BY d.next_at, d.event_seq LIMIT ?2");
     SQLite::Statement& st = *st_held;
     st.bind(1, static_cast<int64_t>(now));
@@ -257,7 +257,7 @@ void SqliteStore::record_deliveries(const std::vector<DeliveryOutcome>& outcomes
     std::lock_guard g(m_);
     UnsyncedCommits unsynced(db_);
     try {
-        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction tx(db_, *writers_);
         auto up_held = cached(
             "UPDATE webhook_deliveries SET status=?1, attempts=attempts+1, next_at=?2, "
             "updated_at=?3, last_status_code=?4, last_error=?5 WHERE subscription_id=?6 AND "

@@ -53,7 +53,7 @@ Store::ContactUpsert SqliteStore::upsert_contact(const std::vector<std::string>&
     if (identity_keys.empty()) return out;
     std::lock_guard g(m_);
     try {
-        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction tx(db_, *writers_);
         // Which record each key belongs to: all the keys that have one must agree.
         std::string owner;
         {
@@ -194,7 +194,7 @@ Store::ContactErasure SqliteStore::erase_contact(const std::vector<std::string>&
     std::string ids = json(keys).dump();
     std::lock_guard g(m_);
     try {
-        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction tx(db_, *writers_);
         // The runs first: their rows go with their steps and identities. A worker holding one
         // finds its lease gone (no row holds it), so its check before a call stops the call and
         // its commit writes nothing for the run.
@@ -215,6 +215,30 @@ Store::ContactErasure SqliteStore::erase_contact(const std::vector<std::string>&
             st.bind(1, arg);
             return static_cast<std::int64_t>(st.exec());
         };
+        // The person's events in the events feed (outbound webhooks) go, with their deliveries
+        // not yet made (a delivery whose event is gone would never be due): those about their
+        // runs and their contact events, found by the rows they name (so before those rows go),
+        // and those written before schema 14, which copied contact keys and run inputs into
+        // their JSON. A scan of the feed: an erasure is rare.
+        {
+            const char* of_person =
+                "SELECT seq FROM feed_events WHERE run_row IN (SELECT value FROM json_each(?3)) "
+                "OR event_seq IN (SELECT seq FROM events WHERE contact_key IN (SELECT value FROM "
+                "json_each(?1)) OR (run_id != '' AND run_id IN (SELECT value FROM "
+                "json_each(?2)))) OR (data IS NOT NULL AND (json_extract(data, '$.contact') IN "
+                "(SELECT value FROM json_each(?1)) OR json_extract(data, '$.run_id') IN (SELECT "
+                "value FROM json_each(?2))))";
+            for (const std::string& sql :
+                 {std::string("DELETE FROM webhook_deliveries WHERE event_seq IN (") + of_person +
+                      ")",
+                  std::string("DELETE FROM feed_events WHERE seq IN (") + of_person + ")"}) {
+                SQLite::Statement st(db_, sql);
+                st.bind(1, ids);
+                st.bind(2, run_ids);
+                st.bind(3, row_list);
+                st.exec();
+            }
+        }
         exec("DELETE FROM steps WHERE run_row IN (SELECT value FROM json_each(?))", row_list);
         exec("DELETE FROM run_contacts WHERE run_row IN (SELECT value FROM json_each(?))",
              row_list);
@@ -227,24 +251,6 @@ Store::ContactErasure SqliteStore::erase_contact(const std::vector<std::string>&
             "DELETE FROM events WHERE run_id != '' AND run_id IN (SELECT value FROM "
             "json_each(?))",
             run_ids);
-        // The events feed copies contact keys and run inputs (outbound webhooks): the person's
-        // feed events go, with their deliveries not yet made (a delivery whose event is gone
-        // would never be due). A scan of the feed: an erasure is rare.
-        {
-            const char* of_person =
-                "SELECT seq FROM feed_events WHERE json_extract(data, '$.contact') IN (SELECT "
-                "value FROM json_each(?1)) OR json_extract(data, '$.run_id') IN (SELECT value "
-                "FROM json_each(?2))";
-            for (const std::string& sql :
-                 {std::string("DELETE FROM webhook_deliveries WHERE event_seq IN (") + of_person +
-                      ")",
-                  std::string("DELETE FROM feed_events WHERE seq IN (") + of_person + ")"}) {
-                SQLite::Statement st(db_, sql);
-                st.bind(1, ids);
-                st.bind(2, run_ids);
-                st.exec();
-            }
-        }
         // Sends stay: the sender's caps count them. Who they went to does not.
         out.sends = exec(
             "UPDATE sends SET contact_key = 'erased' WHERE contact_key IN (SELECT value FROM "
@@ -310,7 +316,7 @@ std::vector<bool> SqliteStore::put_suppressions(const std::vector<Suppression>& 
     changed.reserve(entries.size());
     std::lock_guard g(m_);
     try {
-        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction tx(db_, *writers_);
         bool any = false;
         for (const auto& e : entries) {
             changed.push_back(write_suppression(e));

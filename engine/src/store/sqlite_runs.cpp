@@ -68,7 +68,7 @@ std::vector<bool> SqliteStore::create_runs(const std::vector<NewRun>& runs, std:
     std::optional<UnsyncedCommits> unsynced;
     if (durability == Durability::deferred) unsynced.emplace(db_);
     try {
-        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction tx(db_, *writers_);
         auto& ins = *insert_run_;
         auto& key = *insert_run_contact_;
         for (const auto& r : runs) {
@@ -111,7 +111,7 @@ void SqliteStore::sync() {
     try {
         // A synced commit of one row: the WAL is synced whole, so every commit before it is on
         // the disk too. (SQLite has no "sync now" of its own; a checkpoint may stop short.)
-        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction tx(db_, *writers_);
         db_.exec(
             "INSERT INTO meta (key, value) VALUES ('synced', 1) ON CONFLICT (key) DO "
             "UPDATE SET value = value + 1");
@@ -133,7 +133,7 @@ std::vector<Run> SqliteStore::claim_due(const std::string& owner, std::int64_t n
     // and the WAL is synced in order, so it carries this claim to the disk with it.
     UnsyncedCommits unsynced(db_);
     try {
-        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction tx(db_, *writers_);
         auto& st = *claim_;
         st.bind(1, token);
         st.bind(2, static_cast<int64_t>(lease_until));
@@ -195,7 +195,7 @@ std::vector<std::string> SqliteStore::renew_leases(
     if (leases.empty()) return lost;
     std::lock_guard g(m_);
     try {
-        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction tx(db_, *writers_);
         auto& st = *renew_lease_;
         for (const auto& [run_id, token] : leases) {
             st.bind(1, static_cast<int64_t>(lease_until));
@@ -233,7 +233,7 @@ void SqliteStore::release_all_leases() {
 void SqliteStore::release_leases(const std::vector<std::pair<std::string, std::string>>& leases) {
     if (leases.empty()) return;
     std::lock_guard g(m_);
-    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTransaction tx(db_, *writers_);
     auto st_held = cached(
         "UPDATE runs SET lease_owner=NULL, lease_until=NULL WHERE id=? AND "
         "lease_owner=?");
@@ -303,7 +303,7 @@ std::vector<std::string> SqliteStore::commit(const Batch& batch) {
             st->tryReset();  // reset() would throw the failed step's error again
     };
     try {
-        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        WriteTransaction tx(db_, *writers_);
         // Inside the write transaction, so no claim can slip in between the check and the
         // writes: a run whose lease token changed (expired and claimed by another worker) gets
         // none of its rows written.
@@ -474,7 +474,7 @@ StepRecord operator_note(const StepRecord& note, const std::string& run_id, std:
 bool SqliteStore::exit_idle_run(const std::string& run_id, const std::string& reason,
                                 const StepRecord& note, std::int64_t now) {
     std::lock_guard g(m_);
-    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTransaction tx(db_, *writers_);
     auto up_held = cached(
         "UPDATE runs SET status='exited', due_at=NULL, reason=?, updated_at=?, "
         "next_seq=next_seq+1 WHERE id=? AND status IN ('ready','waiting','paused') "
@@ -495,7 +495,7 @@ bool SqliteStore::exit_idle_run(const std::string& run_id, const std::string& re
 Store::CancelOutcome SqliteStore::cancel_run(const std::string& run_id, const std::string& reason,
                                              const StepRecord& note, std::int64_t now) {
     std::lock_guard g(m_);
-    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTransaction tx(db_, *writers_);
     SQLite::Statement look(db_, "SELECT status, lease_until FROM runs WHERE id=?");
     look.bind(1, run_id);
     if (!look.executeStep()) return CancelOutcome::missing;
@@ -523,7 +523,7 @@ Store::CancelOutcome SqliteStore::cancel_run(const std::string& run_id, const st
 bool SqliteStore::retry_failed_run(const std::string& run_id, const StepRecord& note,
                                    std::int64_t now) {
     std::lock_guard g(m_);
-    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTransaction tx(db_, *writers_);
     // The run stays at the node it failed on (a failure does not move it): attempt 1 there, a
     // new engine message id when the step starts again.
     SQLite::Statement up(db_,

@@ -83,7 +83,7 @@ std::vector<AccountPause> SqliteStore::list_account_pauses() {
 std::optional<std::size_t> SqliteStore::resume_account(const std::string& key, std::int64_t now) {
     std::lock_guard g(m_);
     try {
-        SQLite::Transaction tx(db_);
+        WriteTransaction tx(db_, *writers_);
         auto del_held = cached("DELETE FROM account_pauses WHERE key=?");
         SQLite::Statement& del = *del_held;
         del.bind(1, key);

@@ -35,7 +35,7 @@ constexpr std::chrono::milliseconds kBusyTimeout{10'000};
 int wait_for_write_lock(void*, int attempts) {
     using namespace std::chrono_literals;
     thread_local std::chrono::steady_clock::time_point since;  // a connection is used by one
-    auto now = std::chrono::steady_clock::now();                // thread at a time
+    auto now = std::chrono::steady_clock::now();               // thread at a time
     if (attempts == 0) since = now;
     auto waited = now - since;
     if (waited >= kBusyTimeout) return 0;
@@ -71,6 +71,7 @@ UnsyncedCommits::~UnsyncedCommits() {
 SqliteStore::SqliteStore(const std::string& path, const SqliteOptions& options)
     : path_(path), db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {
     sqlite3_busy_handler(db_.getHandle(), wait_for_write_lock, nullptr);
+    writers_ = process_writers_of(path);  // the file exists now: SQLite created it
     if (path != ":memory:") db_.exec("PRAGMA journal_mode=WAL");
     // FULL: a commit is on disk before it returns, so a "started" record survives even a power
     // loss and a send is never repeated from a lost record. Batching keeps the number of fsyncs
@@ -197,7 +198,7 @@ void SqliteStore::migrate() {
         add_late_indexes();
         return;
     }
-    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTransaction tx(db_, *writers_);
     // An existing database first gets the columns its tables lack, then whatever tables and
     // indexes are new, then the data of the new tables; a fresh one gets the whole schema.
     bool existing = version >= 1;
@@ -222,7 +223,7 @@ void SqliteStore::add_late_indexes() {
         if (!missing()) continue;  // the usual case: one look at the schema
         try {
             // Another process opening the database meanwhile waits, then finds it made.
-            SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+            WriteTransaction tx(db_, *writers_);
             if (missing()) db_.exec(index.create);
             tx.commit();
         } catch (const SQLite::Exception& e) {

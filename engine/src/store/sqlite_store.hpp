@@ -72,6 +72,31 @@ struct LockFile {
     ~LockFile();
 };
 
+// The write transactions of one database file in this process take turns here, before SQLite's
+// own write lock. `relance serve` writes one file through two connections (its request
+// threads' run starts and its worker), and SQLite makes a writer that finds the lock taken
+// sleep and try again (the busy handler below polls): the waiter woke up to a hundred
+// microseconds late, and burnt CPU meanwhile. A mutex wakes it when the lock is given back.
+// Writers in other processes still meet the busy handler. Keyed by the file itself (device
+// and inode), so that two paths to one file share their turn; a private database
+// (":memory:") has its own.
+std::shared_ptr<std::mutex> process_writers_of(const std::string& path);
+
+// BEGIN IMMEDIATE once this process's turn to write the file has come; rolled back if not
+// committed, then the turn given back.
+class WriteTransaction {
+  public:
+    WriteTransaction(SQLite::Database& db, std::mutex& writers)
+        : turn_(writers), tx_(db, SQLite::TransactionBehavior::IMMEDIATE) {}
+    WriteTransaction(const WriteTransaction&) = delete;
+    WriteTransaction& operator=(const WriteTransaction&) = delete;
+    void commit() { tx_.commit(); }
+
+  private:
+    std::unique_lock<std::mutex> turn_;  // first taken, last given back
+    SQLite::Transaction tx_;
+};
+
 // The commits made while it lives are not synced to the disk (synchronous=NORMAL); FULL again
 // when it goes. Only for commits that nothing outside the store acts on (a claim): a later
 // synced commit carries them to the disk, since the WAL is synced in order.
@@ -267,6 +292,9 @@ class SqliteStore final : public Store {
     std::uint64_t claims_ = 0;  // claims made by this process: the lease token suffix
     std::mutex m_;
     SQLite::Database db_;
+    // This process's turn to write the file (process_writers_of): every write transaction
+    // takes it (WriteTransaction tx(db_, *writers_)).
+    std::shared_ptr<std::mutex> writers_;
     std::unique_ptr<SQLite::Statement> insert_step_, update_step_, update_run_, checkpoint_run_,
         insert_send_, delete_send_, first_use_, claim_, pending_of_claim_, lease_of_, renew_lease_,
         insert_run_, insert_run_contact_;

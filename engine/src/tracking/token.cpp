@@ -1,4 +1,5 @@
 #include <array>
+#include <relance/signatures/encoding.hpp>
 #include <relance/signatures/hmac.hpp>
 #include <relance/tracking/token.hpp>
 #include <stdexcept>
@@ -11,17 +12,6 @@ constexpr unsigned char kVersion = 1;
 // Domain separation: a tag made for tracking links is never a valid MAC of anything else the
 // key might ever sign.
 constexpr std::string_view kContext = "relance/track/v1\n";
-
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-constexpr std::array<std::int8_t, 256> make_values() {
-    std::array<std::int8_t, 256> v{};
-    for (auto& x : v) x = -1;
-    for (int i = 0; i < 64; ++i)
-        v[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
-    return v;
-}
-constexpr auto kValues = make_values();
 
 bool printable(std::string_view s) {
     for (char c : s)
@@ -81,55 +71,6 @@ std::string tag_of(std::string_view payload, std::string_view key) {
 
 }  // namespace
 
-std::string base64url_encode(std::string_view bytes) {
-    std::string out;
-    out.reserve((bytes.size() * 4 + 2) / 3);
-    std::size_t i = 0;
-    for (; i + 3 <= bytes.size(); i += 3) {
-        std::uint32_t n = (static_cast<unsigned char>(bytes[i]) << 16) |
-                          (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                          static_cast<unsigned char>(bytes[i + 2]);
-        out += kAlphabet[(n >> 18) & 63];
-        out += kAlphabet[(n >> 12) & 63];
-        out += kAlphabet[(n >> 6) & 63];
-        out += kAlphabet[n & 63];
-    }
-    std::size_t rest = bytes.size() - i;
-    if (rest == 1) {
-        std::uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
-        out += kAlphabet[(n >> 18) & 63];
-        out += kAlphabet[(n >> 12) & 63];
-    } else if (rest == 2) {
-        std::uint32_t n = (static_cast<unsigned char>(bytes[i]) << 16) |
-                          (static_cast<unsigned char>(bytes[i + 1]) << 8);
-        out += kAlphabet[(n >> 18) & 63];
-        out += kAlphabet[(n >> 12) & 63];
-        out += kAlphabet[(n >> 6) & 63];
-    }
-    return out;
-}
-
-std::optional<std::string> base64url_decode(std::string_view text) {
-    if (text.size() % 4 == 1) return std::nullopt;  // a lone character holds no whole byte
-    std::string out;
-    out.reserve(text.size() * 3 / 4);
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (char c : text) {
-        int v = kValues[static_cast<unsigned char>(c)];
-        if (v < 0) return std::nullopt;
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((acc >> bits) & 0xff);
-        }
-    }
-    // The bits left over must be zero: otherwise two spellings would decode alike.
-    if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
-    return out;
-}
-
 std::string run_id_of(std::string_view message_id) {
     std::size_t dot = message_id.find('.');
     return dot == std::string_view::npos ? std::string() : std::string(message_id.substr(0, dot));
@@ -173,7 +114,7 @@ std::optional<std::string> sign(const Link& link, std::string_view key) {
         payload += link.url;
     }
     payload += tag_of(payload, key);
-    return base64url_encode(payload);
+    return signatures::base64url_encode(payload);
 }
 
 std::optional<Link> parse_payload(std::string_view in) {
@@ -210,7 +151,7 @@ std::optional<Link> parse_payload(std::string_view in) {
 
 std::optional<Link> verify(std::string_view token, std::string_view key) {
     if (key.size() != kKeyBytes || token.size() > kMaxTokenChars) return std::nullopt;
-    auto bytes = base64url_decode(token);
+    auto bytes = signatures::base64url_decode(token);
     if (!bytes || bytes->size() <= kTagBytes) return std::nullopt;
     std::string_view all(*bytes);
     std::string_view payload = all.substr(0, all.size() - kTagBytes);

@@ -27,6 +27,9 @@
 namespace relance::host {
 class PluginHost;
 }
+namespace relance::runtime {
+class RecordReader;
+}
 namespace relance::model {
 struct Config;
 struct Workflow;
@@ -150,6 +153,11 @@ class Workspace {
     // app::Error when it cannot be opened. Thread-safe: the server's request threads share one
     // workspace (the store serialises its own statements).
     store::Store& store();
+    // Another connection to the workspace's store, with these options: for work that must not
+    // wait behind the shared one (the worker's commits; an import's one pass, with a small
+    // cache). nullptr for a private database (sqlite::memory:), whose only connection is
+    // store(). Throws as store() does.
+    std::unique_ptr<store::Store> open_connection(const store::SqliteOptions& options);
     host::PluginHost& plugins();  // loaded (phase 1), sandbox recorded in the store
     // The same, activated on first use (instances created; in sandbox mode the emulators
     // serve): what calls into plugins need, such as provider callbacks.
@@ -160,6 +168,9 @@ class Workspace {
     // Loads and validates a workflow's text (against the plugins and the config). Never throws
     // for what the text holds: the problems come back with their file:line:col.
     WorkflowCheck validate_workflow(const std::string& text, const std::string& file);
+    // The same, read from a file (a file that cannot be read, or is too large, is a problem of
+    // the check, naming the file).
+    WorkflowCheck validate_workflow_file(const std::string& file);
     // Validates, stores and deploys: new runs of the workflow take this version, and its
     // triggers answer. invalid (field "workflow", each diagnostic a detail) when it does not
     // validate; conflict (field "triggers") when a hook name belongs to another deployed
@@ -173,6 +184,16 @@ class Workspace {
     // ("inputs.email").
     StartedRun start_run(const std::string& workflow, const JsonValue& record,
                          const std::string& idempotency_key);
+    // `relance run`: starts one run per record on the workflow file `file`, loaded and
+    // validated as validate_workflow_file does (nothing starts when it has an error: the check
+    // says why). Idempotent per record (its idempotency key); the observer hears of each record.
+    // Through a connection of its own with a small page cache: one pass over a large input.
+    struct BulkStart {
+        WorkflowCheck check;
+        runtime::StartCounts counts;
+    };
+    BulkStart start_runs_from_file(const std::string& file, runtime::RecordReader& records,
+                                   runtime::StartObserver& observer);
     // A webhook trigger: verifies the request with the hook's scheme, maps it to the workflow's
     // inputs, and starts the run as start_run does. not_found (field "name"): no deployed
     // workflow has this hook; unauthorized: the signature does not verify (the reason names
@@ -318,6 +339,9 @@ class Workspace {
                                           const std::string& source, const std::string& reason);
     // Each sender account of the workspace config (none without one) and the paused accounts.
     SenderReport senders();
+    // Lifts an account's pause (the provider refused it: 401/403) once it is fixed: its waiting
+    // sends are due now. The number of runs woken. not_found (field "account"): not paused.
+    std::size_t resume_account(const std::string& account);
 
     // --- secrets sealed at rest -----------------------------------------------------------------
     // The seal of this workspace's master key (opened, or the key file created, on first use).

@@ -32,12 +32,16 @@ struct Identity {
 // @)"), and the next column is tried. Phone numbers without a country code use
 // `default_country` (see normalize_phone).
 Identity identify(const std::map<std::string, std::string>& record,
-                  const std::string& default_country,
-                  std::vector<std::string>* problems = nullptr);
+                  const std::string& default_country, std::vector<std::string>* problems = nullptr);
 
 // The keys under which the store indexes a contact: "email:<email>", "phone:<E.164>",
 // "linkedin:<url>", in that order, for the identifiers present. Two records are the same person
 // when they share a key. With fold_gmail the email key uses normalize_email's Gmail folding.
 std::vector<std::string> identity_keys(const Identity& identity, bool fold_gmail = false);
+
+// A key's two halves, as suppression entries store them: "email:ana@acme.test" -> "email" and
+// "ana@acme.test". A text without ':' is all kind and no value.
+std::string key_kind(const std::string& key);
+std::string key_value(const std::string& key);
 
 }  // namespace relance::contacts

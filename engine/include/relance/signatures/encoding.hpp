@@ -21,4 +21,10 @@ std::string base64_encode(std::string_view bytes);
 // Whitespace, the URL-safe alphabet and a lone trailing character give nothing.
 std::optional<std::string> base64_decode(std::string_view text);
 
+// base64url without padding (RFC 4648 section 5: tracking tokens, API cursors), and its strict
+// inverse: only that alphabet, no padding, and the unused low bits of the last character must
+// be zero (one text, one spelling: changing any character changes the bytes).
+std::string base64url_encode(std::string_view bytes);
+std::optional<std::string> base64url_decode(std::string_view text);
+
 }  // namespace relance::signatures

@@ -58,10 +58,4 @@ std::string run_id_of(std::string_view message_id);
 // no link may carry into a Location header.
 std::optional<std::string> printable_url(std::string_view url);
 
-// base64url without padding (RFC 4648 section 5), and its strict inverse: only that alphabet,
-// no padding, and the unused low bits of the last character must be zero (one token, one
-// spelling: changing any character changes the bytes).
-std::string base64url_encode(std::string_view bytes);
-std::optional<std::string> base64url_decode(std::string_view text);
-
 }  // namespace relance::tracking
