@@ -108,5 +108,55 @@ TEST_F(StoredSecrets, BadSecretCommandsAreUsageOrInvalid) {
     EXPECT_NE(help.out.find("stdin"), std::string::npos);
 }
 
+// A plugin credential stored with `relance secrets set` (never in the environment) reaches the
+// worker's live calls: the worker takes the workspace's plugins and secret source, as the
+// inbound routes do. A loopback receiver stands in for SendGrid (the plugin's base_url).
+TEST_F(StoredSecrets, AStoredPluginCredentialReachesTheWorkersLiveCalls) {
+    ::unsetenv("RELANCE_SECRET_SENDGRID_API_KEY");
+    const std::string kApiKey = "SG.stored-credential-for-the-worker";
+    std::mutex m;
+    std::vector<std::string> authorizations;
+    httplib::Server provider;
+    provider.Post("/v3/mail/send", [&](const httplib::Request& req, httplib::Response& res) {
+        std::lock_guard g(m);
+        authorizations.push_back(req.get_header_value("Authorization"));
+        res.status = 202;
+        res.set_header("X-Message-Id", "sg-" + std::to_string(authorizations.size()));
+    });
+    int port = provider.bind_to_any_port("127.0.0.1");
+    std::thread serving([&] { provider.listen_after_bind(); });
+    struct Stop {
+        httplib::Server& server;
+        std::thread& thread;
+        ~Stop() {
+            server.stop();
+            if (thread.joinable()) thread.join();
+        }
+    } stop_provider{provider, serving};
+
+    auto set = run_process(cmd({"secrets", "set", "sendgrid", "api_key"}), kApiKey + "\n");
+    ASSERT_EQ(set.exit_code, 0) << set.err;
+    std::ofstream(dir / "send.yaml") << R"(name: send-one
+version: "1"
+inputs:
+  email: {type: string, required: true}
+steps:
+  - uses: sendgrid.send
+    with: {to: "{{ contact.email }}", from: a@x.test, subject: hi, text: hello}
+)";
+    std::ofstream(dir / "one.csv") << "email\nana@acme.test\n";
+    std::string plugin_config =
+        "sendgrid=" + json{{"base_url", "http://127.0.0.1:" + std::to_string(port)}}.dump();
+    auto started = relance({"--live", "--plugin-config", plugin_config, "run", dir / "send.yaml",
+                            "--input", dir / "one.csv"});
+    ASSERT_EQ(started.exit_code, 0) << started.err;
+    auto worked =
+        relance({"--live", "--plugin-config", plugin_config, "--json", "worker", "--until-idle"});
+    ASSERT_EQ(worked.exit_code, 0) << worked.err;
+    EXPECT_EQ(json::parse(worked.out)["actions"], 1) << worked.out << worked.err;
+    EXPECT_EQ(authorizations, std::vector<std::string>{"Bearer " + kApiKey});
+    EXPECT_EQ(worked.err.find(kApiKey), std::string::npos);
+}
+
 }  // namespace
 }  // namespace relance::test
