@@ -2,7 +2,10 @@
 // a send through the SendGrid emulator carries the List-Unsubscribe headers and a tracked body;
 // the pixel, the click redirect and the unsubscribe routes record once, only what the signed
 // token says, and nothing for a forged token; machines' opens and clicks never wake a wait_for.
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <algorithm>
+#include <relance/tracking/token.hpp>
 
 #include "api_fixture.hpp"
 
@@ -326,6 +329,46 @@ TEST_F(Tracking, TheRoutesNeedNoKeyAndNeverLogTheToken) {
     ASSERT_TRUE(log_shows("/t/o/{token}"));
     std::string token = pixel.substr(5, pixel.size() - 9);
     EXPECT_EQ(server_log().find(token), std::string::npos);
+}
+
+// The key that signs the links is kept sealed under the master key, never as it is; a key an
+// older relance kept as it is gets sealed in place the first time, and is the same key: links
+// already sent keep verifying.
+TEST_F(Tracking, TheStoredKeyIsSealedAndAnOlderPlainKeyIsSealedInPlace) {
+    ::unsetenv("RELANCE_TRACKING_KEY");
+    const std::string plain(32, '\x5a');
+    auto made = relance({"keys", "list"});  // the database and its schema
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    {
+        SQLite::Database db(dir / "api.db", SQLite::OPEN_READWRITE);
+        SQLite::Statement put(db, "INSERT INTO tracking_key (id, key, created_at) VALUES (1,?,1)");
+        put.bind(1, plain.data(), static_cast<int>(plain.size()));
+        put.exec();
+    }
+    start({"ana@acme.test"});
+    std::string pixel = path_in(intro_to("ana@acme.test")["html"], "/t/o/");
+    ASSERT_FALSE(pixel.empty());
+    // Signed with the older key: the same key, sealed now.
+    std::string token = pixel.substr(std::string("/t/o/").size());
+    if (token.ends_with(".gif")) token.resize(token.size() - 4);
+    EXPECT_TRUE(tracking::verify(token, plain));
+    EXPECT_EQ(get(pixel)->status, 200);
+    SQLite::Database db(dir / "api.db", SQLite::OPEN_READONLY);
+    std::string stored = db.execAndGet("SELECT CAST(key AS TEXT) FROM tracking_key").getString();
+    EXPECT_EQ(stored.rfind("rls1.", 0), 0u) << stored.size();
+    EXPECT_EQ(stored.find(plain), std::string::npos);
+}
+
+// A new workspace's key is made sealed.
+TEST_F(Tracking, ANewKeyIsMadeSealed) {
+    ::unsetenv("RELANCE_TRACKING_KEY");
+    start({"ana@acme.test"});
+    std::string pixel = path_in(intro_to("ana@acme.test")["html"], "/t/o/");
+    ASSERT_FALSE(pixel.empty());
+    EXPECT_EQ(get(pixel)->status, 200);
+    SQLite::Database db(dir / "api.db", SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("SELECT CAST(key AS TEXT) LIKE 'rls1.%' FROM tracking_key").getInt(),
+              1);
 }
 
 }  // namespace

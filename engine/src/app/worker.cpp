@@ -25,6 +25,7 @@ Worker::Worker(Workspace& workspace, WorkerSettings settings) : workspace_(works
     options.concurrency = settings.concurrency;
     options.batch_size = settings.batch;
     options.observer = settings.observer;
+    options.tracking_key = [&workspace] { return workspace.tracking_key(); };
     executor_ = std::make_unique<runtime::Executor>(*store_, plugins, workspace.clock(), options);
 }
 

@@ -47,7 +47,11 @@ const std::string& Workspace::tracking_key() {
     std::lock_guard g(tracking_m_);
     if (!tracking_key_) {
         try {
-            tracking_key_ = tracking::load_key(store(), to_unix_ms(clock_.now()));
+            const SecretSeal& seal = secret_seal();
+            tracking::KeySealing sealing{
+                [&seal](std::string_view plain) { return seal.seal(plain); },
+                [&seal](std::string_view sealed) { return seal.open(sealed); }};
+            tracking_key_ = tracking::load_key(store(), to_unix_ms(clock_.now()), sealing);
         } catch (const Error&) {
             throw;
         } catch (const std::exception& e) {

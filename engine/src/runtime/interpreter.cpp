@@ -31,7 +31,7 @@ Interpreter::Interpreter(store::Store& store, host::PluginHost& host, const Cloc
       breakers_(breakers),
       senders_(senders),
       lua_(options.lua),
-      tracking_(store, clock) {}
+      tracking_(store, clock, options.tracking_key) {}
 
 // --- run state ------------------------------------------------------------------------------
 

@@ -15,7 +15,8 @@ bool takes(const model::ActionSpec& spec, const char* field) {
 }  // namespace
 
 const std::string& SendTracking::key() {
-    if (!key_) key_ = tracking::load_key(store_, to_unix_ms(clock_.now()));
+    if (!key_)
+        key_ = key_source_ ? key_source_() : tracking::load_key(store_, to_unix_ms(clock_.now()));
     return *key_;
 }
 

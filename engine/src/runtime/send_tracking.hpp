@@ -4,6 +4,7 @@
 // URLs under the workspace's public base (`tracking: {base_url}` in the config).
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <relance/base/clock.hpp>
@@ -17,7 +18,10 @@ namespace relance::runtime {
 
 class SendTracking {
   public:
-    SendTracking(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+    // `key_source`: where the tracking key comes from (ExecutorOptions::tracking_key); none:
+    // tracking::load_key on the store.
+    SendTracking(store::Store& store, const Clock& clock, std::function<std::string()> key_source)
+        : store_(store), clock_(clock), key_source_(std::move(key_source)) {}
 
     // What tracking adds to a send of `step`, when the workspace has a public base URL and the
     // action is an email send: the unsubscribe URL unless the step is transactional or the
@@ -36,6 +40,7 @@ class SendTracking {
 
     store::Store& store_;
     const Clock& clock_;
+    std::function<std::string()> key_source_;
     std::optional<std::string> key_;  // loaded at the first tracked send
 };
 

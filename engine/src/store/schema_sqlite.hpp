@@ -322,7 +322,9 @@ CREATE TABLE IF NOT EXISTS secrets (
 
 -- [schema 13: tracking]
 -- The key that signs tracking links (docs/tracking.md), when RELANCE_TRACKING_KEY is not set:
--- 32 random bytes made by the first process that needed one. One row.
+-- 32 random bytes made by the first process that needed one, sealed under the workspace's
+-- master key (app/secret_seal.hpp; an older relance kept the bytes as they are, sealed in place
+-- when next read). One row.
 CREATE TABLE IF NOT EXISTS tracking_key (
   id         INTEGER PRIMARY KEY CHECK (id = 1),
   key        BLOB NOT NULL,

@@ -186,6 +186,7 @@ class SqliteStore final : public Store {
 
     // sqlite_tracking.cpp
     std::string tracking_key(const std::string& candidate, std::int64_t now) override;
+    bool reseal_tracking_key(const std::string& plain, const std::string& sealed) override;
 
     CancelOutcome cancel_run(const std::string& run_id, const std::string& reason,
                              const StepRecord& note, std::int64_t now) override;

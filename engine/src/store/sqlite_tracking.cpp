@@ -19,4 +19,12 @@ std::string SqliteStore::tracking_key(const std::string& candidate, std::int64_t
                        static_cast<std::size_t>(column.getBytes()));
 }
 
+bool SqliteStore::reseal_tracking_key(const std::string& plain, const std::string& sealed) {
+    std::lock_guard g(m_);
+    SQLite::Statement st(db_, "UPDATE tracking_key SET key=? WHERE id = 1 AND key=?");
+    st.bind(1, sealed.data(), static_cast<int>(sealed.size()));
+    st.bind(2, plain.data(), static_cast<int>(plain.size()));
+    return st.exec() == 1;
+}
+
 }  // namespace relance::store

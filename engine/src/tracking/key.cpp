@@ -8,7 +8,7 @@
 
 namespace relance::tracking {
 
-std::string load_key(store::Store& store, std::int64_t now) {
+std::string load_key(store::Store& store, std::int64_t now, const KeySealing& sealing) {
     if (const char* text = std::getenv(kKeyVariable); text && *text) {
         auto key = signatures::base64_decode(text);
         if (!key || key->size() != kKeyBytes)
@@ -17,10 +17,24 @@ std::string load_key(store::Store& store, std::int64_t now) {
                                      "`openssl rand -base64 32`)");
         return *key;
     }
-    std::string stored = store.tracking_key(signatures::random_bytes(kKeyBytes), now);
-    if (stored.size() != kKeyBytes)
+    if (!sealing.seal || !sealing.open) {
+        std::string stored = store.tracking_key(signatures::random_bytes(kKeyBytes), now);
+        if (stored.size() != kKeyBytes)
+            throw std::runtime_error(
+                "the tracking key in the store is sealed: only a workspace with its master key "
+                "can read it");
+        return stored;
+    }
+    std::string fresh = signatures::random_bytes(kKeyBytes);
+    std::string stored = store.tracking_key(sealing.seal(fresh), now);
+    if (stored.size() == kKeyBytes) {  // kept unsealed by an older relance: sealed now
+        store.reseal_tracking_key(stored, sealing.seal(stored));
+        return stored;
+    }
+    std::string key = sealing.open(stored);
+    if (key.size() != kKeyBytes)
         throw std::runtime_error("the tracking key in the store is not 32 bytes long");
-    return stored;
+    return key;
 }
 
 }  // namespace relance::tracking

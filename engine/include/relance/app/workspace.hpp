@@ -359,9 +359,12 @@ class Workspace {
     // a busy webhook route does not read and open the same secret at every request.
     std::optional<std::string> find_secret(const std::string& scope, const std::string& name);
 
-  private:
-    // tracking (workspace_tracking.cpp): the key that signs tracking links, loaded once
+    // The key that signs tracking links (docs/tracking.md): RELANCE_TRACKING_KEY, else the
+    // store's, sealed under the master key (made on first use). Loaded once. failure when it
+    // cannot be had (a malformed variable, another master key).
     const std::string& tracking_key();
+
+  private:
     std::optional<std::string> tracking_key_;
     std::mutex tracking_m_;
     // outbound webhooks: the deliverer's HTTP client, kept for its pooled connections

@@ -66,6 +66,9 @@ struct ExecutorOptions {
     // Told of every call and commit, for metrics (telemetry.hpp); nullptr: none. Not owned: it
     // must outlive the executor (and a call abandoned at shutdown, which may still report).
     WorkerObserver* observer = nullptr;
+    // The key that signs tracking links (docs/tracking.md): the workspace's, opened with its
+    // master key. None: tracking::load_key on the store, unsealed (a private store).
+    std::function<std::string()> tracking_key;
 };
 
 struct ExecutorStats {

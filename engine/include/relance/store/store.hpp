@@ -641,7 +641,12 @@ class Store {
     // The workspace's key for tracking links (docs/tracking.md): the one stored, or `candidate`
     // (32 random bytes), stored now when none is. Whoever stores first wins, across processes,
     // so every process signs and verifies with the same key.
+    // `candidate` is what is kept: the key sealed by the workspace (tracking/key.hpp), or, from
+    // a private store and from relance before the key was sealed, the 32 bytes themselves.
     virtual std::string tracking_key(const std::string& candidate, std::int64_t now) = 0;
+    // Replaces the stored key `plain` (32 bytes, as relance before sealing kept it) with
+    // `sealed`, unless another process did first. Whether this call replaced it.
+    virtual bool reseal_tracking_key(const std::string& plain, const std::string& sealed) = 0;
 
     // --- contacts: upsert, history, export, erase ---
 
