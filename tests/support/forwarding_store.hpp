@@ -109,6 +109,9 @@ class ForwardingStore : public Store {
     std::string tracking_key(const std::string& candidate, std::int64_t now) override {
         return inner.tracking_key(candidate, now);
     }
+    bool reseal_tracking_key(const std::string& plain, const std::string& sealed) override {
+        return inner.reseal_tracking_key(plain, sealed);
+    }
     // outbound webhooks (helper A)
     std::vector<FeedEvent> feed(const FeedQuery& q) override { return inner.feed(q); }
     std::int64_t feed_head() override { return inner.feed_head(); }
