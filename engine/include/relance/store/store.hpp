@@ -541,7 +541,7 @@ class Store {
         std::int64_t seq = 0;  // grows with every event: the feed's cursor
         std::string type;      // "run.started"...
         std::int64_t occurred_at = 0;
-        std::string data;  // a JSON object, as the store wrote it
+        std::string data;  // a JSON object, built from the row the event is about when read
     };
     struct FeedQuery {
         std::int64_t after = 0;          // events with seq > after (ascending), or < (descending)
