@@ -27,6 +27,19 @@ std::string secret_variable(const std::string& plugin, const std::string& name) 
                 : '_';
     return var;
 }
+
+// The store, its failures as app::Error (failure, field "store").
+std::unique_ptr<store::Store> open_store_as_app_error(const StoreUrl& url,
+                                                      const store::SqliteOptions& options) {
+    try {
+        return open_store(url, options);
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw Error(ErrorKind::failure, e.what(), "store");
+    }
+}
+
 }  // namespace
 
 SecretSource environment_secrets() {
@@ -91,15 +104,7 @@ Workspace::~Workspace() = default;
 
 store::Store& Workspace::store() {
     std::lock_guard g(open_m_);
-    if (!store_) {
-        try {
-            store_ = open_store(url_, options_.sqlite);
-        } catch (const Error&) {
-            throw;
-        } catch (const std::exception& e) {
-            throw Error(ErrorKind::failure, e.what(), "store");
-        }
-    }
+    if (!store_) store_ = open_store_as_app_error(url_, options_.sqlite);
     return *store_;
 }
 
@@ -107,13 +112,7 @@ std::unique_ptr<store::Store> Workspace::open_connection(const store::SqliteOpti
     if (url_.kind == StoreUrl::Kind::sqlite &&
         (url_.location == ":memory:" || url_.location.empty()))
         return nullptr;
-    try {
-        return open_store(url_, options);
-    } catch (const Error&) {
-        throw;
-    } catch (const std::exception& e) {
-        throw Error(ErrorKind::failure, e.what(), "store");
-    }
+    return open_store_as_app_error(url_, options);
 }
 
 std::shared_ptr<const model::Config> Workspace::config() {

@@ -224,19 +224,12 @@ Workspace::SuppressionImport Workspace::import_suppressions(const std::vector<st
             }
         }
         std::string why;
-        auto entry = contacts::parse_entry(v, &why);
-        if (!entry) {
+        auto s = runtime::suppression_of(v, source, reason, now, &why);
+        if (!s) {
             report.refused.push_back({i + 1, v.substr(0, 200), why});
             continue;
         }
-        store::Suppression s;
-        s.kind = std::string(contacts::to_string(entry->kind));
-        s.value = entry->value;
-        s.source = source;
-        s.locked = source == "unsubscribe";
-        s.reason = reason;
-        s.created_at = now;
-        entries.push_back(std::move(s));
+        entries.push_back(std::move(*s));
     }
     for (bool changed : store().put_suppressions(entries))
         ++(changed ? report.added : report.present);

@@ -33,6 +33,17 @@ DeployedWorkflow summary_of(const DeployedEntry& e) {
     return w;
 }
 
+// A workflow file's text; nullopt when it cannot be read or is too large, the reason (naming
+// the file) added to the check's problems.
+std::optional<std::string> read_workflow_file(const std::string& file, WorkflowCheck& check) {
+    try {
+        return model::read_yaml_file(file, "workflow file");
+    } catch (const model::LoadError& e) {
+        for (const auto& d : e.diagnostics()) check.problems.push_back(problem_of(d));
+        return std::nullopt;
+    }
+}
+
 }  // namespace
 
 const char* to_string(StartedRun::Outcome outcome) {
@@ -92,14 +103,7 @@ WorkflowCheck Workspace::validate_workflow(const std::string& text, const std::s
 
 WorkflowCheck Workspace::validate_workflow_file(const std::string& file) {
     WorkflowCheck check;
-    std::string text;
-    try {
-        text = model::read_yaml_file(file, "workflow file");
-    } catch (const model::LoadError& e) {
-        for (const auto& d : e.diagnostics()) check.problems.push_back(problem_of(d));
-        return check;
-    }
-    check_workflow(text, file, check);
+    if (auto text = read_workflow_file(file, check)) check_workflow(*text, file, check);
     return check;
 }
 
@@ -107,14 +111,9 @@ Workspace::BulkStart Workspace::start_runs_from_file(const std::string& file,
                                                      runtime::RecordReader& records,
                                                      runtime::StartObserver& observer) {
     BulkStart out;
-    std::string text;
-    try {
-        text = model::read_yaml_file(file, "workflow file");
-    } catch (const model::LoadError& e) {
-        for (const auto& d : e.diagnostics()) out.check.problems.push_back(problem_of(d));
-        return out;
-    }
-    std::optional<model::Workflow> wf = check_workflow(text, file, out.check);
+    auto text = read_workflow_file(file, out.check);
+    if (!text) return out;
+    std::optional<model::Workflow> wf = check_workflow(*text, file, out.check);
     if (!wf) return out;
     auto own = open_connection(store::SqliteOptions::one_pass());
     out.counts = runtime::start_runs(own ? *own : store(), *wf, records, clock_, observer);

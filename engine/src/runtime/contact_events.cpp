@@ -142,9 +142,9 @@ EventOutcome record_contact_event(store::Store& store, const std::string& contac
     return out;
 }
 
-std::optional<store::Suppression> suppress(store::Store& store, const std::string& text,
-                                           const std::string& source, const std::string& reason,
-                                           const Clock& clock, std::string* why) {
+std::optional<store::Suppression> suppression_of(const std::string& text, const std::string& source,
+                                                 const std::string& reason, std::int64_t now,
+                                                 std::string* why) {
     auto entry = contacts::parse_entry(text, why);
     if (!entry) return std::nullopt;
     store::Suppression s;
@@ -153,9 +153,17 @@ std::optional<store::Suppression> suppress(store::Store& store, const std::strin
     s.source = source;
     s.locked = source == "unsubscribe";
     s.reason = reason;
-    s.created_at = to_unix_ms(clock.now());
-    store.put_suppression(s);
-    return store.get_suppression(s.kind, s.value);
+    s.created_at = now;
+    return s;
+}
+
+std::optional<store::Suppression> suppress(store::Store& store, const std::string& text,
+                                           const std::string& source, const std::string& reason,
+                                           const Clock& clock, std::string* why) {
+    auto s = suppression_of(text, source, reason, to_unix_ms(clock.now()), why);
+    if (!s) return std::nullopt;
+    store.put_suppression(*s);
+    return store.get_suppression(s->kind, s->value);
 }
 
 Unsuppress unsuppress(store::Store& store, const std::string& text, std::string* why) {

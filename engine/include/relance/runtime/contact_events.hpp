@@ -43,6 +43,13 @@ EventOutcome record_contact_event(store::Store& store, const std::string& contac
                                   std::int64_t occurred_at, const json& data, const Clock& clock,
                                   const std::string& message_id = {});
 
+// The suppression row for `text` (an email, "@domain" or a domain, a phone, a LinkedIn URL),
+// added by `source` at `now`: locked when the person asked for it (source "unsubscribe"), so no
+// operator can lift it. std::nullopt with the reason in `why` when `text` is no entry.
+std::optional<store::Suppression> suppression_of(const std::string& text, const std::string& source,
+                                                 const std::string& reason, std::int64_t now,
+                                                 std::string* why);
+
 // Adds `text` (an email, "@domain" or a domain, a phone, a LinkedIn URL) to the suppression
 // list. Returns the entry as stored, or std::nullopt with the reason in `why`.
 std::optional<store::Suppression> suppress(store::Store& store, const std::string& text,
